@@ -1,0 +1,5 @@
+import type { CommandSpec } from '../types.js';
+import { versionCommand } from './version.js';
+
+/** Every command, in help order. Each file keeps its heavy imports inside its handler. */
+export const COMMANDS: CommandSpec[] = [versionCommand];

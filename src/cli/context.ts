@@ -1,0 +1,39 @@
+import os from 'node:os';
+import type { Deployment } from '../deployment/detect.js';
+import { detectDeployment } from '../deployment/detect.js';
+import { Redactor } from '../observability/redact.js';
+
+/** Everything a command touches of the outside world, passed in so tests can build their own. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  homedir: string;
+  platform: NodeJS.Platform;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Path of the running entry script (the bundle), used to start the proxy's own children. */
+  entry: string;
+  /** The executable that runs us (node, or the standalone binary itself). */
+  execPath: string;
+  deployment: Deployment;
+  /** Secret values registered here are masked in every log line and error. */
+  redactor: Redactor;
+}
+
+export function realContext(): CliContext {
+  const entry = process.argv[1] ?? '';
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    homedir: os.homedir(),
+    platform: process.platform,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    entry,
+    execPath: process.execPath,
+    deployment: detectDeployment({ env: process.env, execPath: process.execPath, entry }),
+    redactor: new Redactor(),
+  };
+}

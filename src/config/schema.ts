@@ -1,0 +1,213 @@
+/**
+ * The config schema: the single source of truth for config types and for the published JSON Schema
+ * (scripts/gen-schema.ts writes dist/config.schema.json from it).
+ *
+ * The top level is the standard `{"mcpServers": {...}}` object that Claude Desktop, Cursor and FastMCP
+ * write, so a user can paste what they have; the proxy's own settings sit beside it under `"proxy"`.
+ */
+import { z } from 'zod';
+
+const stringMap = z.record(z.string(), z.string());
+
+/** Which protocol era to speak to an upstream: probe (`auto`), or pin one. */
+export const UpstreamProtocol = z
+  .enum(['auto', '2025-11-25', '2026-07-28'])
+  .describe('Protocol era towards this upstream: auto probes server/discover and falls back to initialize.');
+
+const ToolFilter = z
+  .object({
+    include: z.array(z.string()).optional().describe('Glob patterns of upstream tool names to expose (default: all).'),
+    exclude: z.array(z.string()).optional().describe('Glob patterns of upstream tool names to hide.'),
+  })
+  .strict();
+
+/** Fields every upstream kind shares. */
+const common = {
+  disabled: z.boolean().optional().describe('Keep this server in the config but do not start it.'),
+  prefix: z
+    .union([z.string().regex(/^[A-Za-z0-9_-]*$/, 'use only letters, digits, "_" and "-"'), z.literal(false)])
+    .optional()
+    .describe('Public name prefix (default: the server name); false exposes names unprefixed.'),
+  tools: ToolFilter.optional(),
+  timeout: z.number().int().positive().optional().describe('Request timeout in milliseconds for this server.'),
+  connectTimeout: z.number().int().positive().optional().describe('Connect timeout in milliseconds.'),
+  description: z.string().optional().describe('What this server is for (shown in dynamic tools mode).'),
+  protocol: UpstreamProtocol.optional(),
+  // Keys other MCP clients write into their entries; accepted so a pasted config still loads.
+  autoApprove: z.array(z.string()).optional().describe('Ignored (written by some clients).'),
+  alwaysAllow: z.array(z.string()).optional().describe('Ignored (written by some clients).'),
+};
+
+export const StdioServer = z
+  .object({
+    type: z.literal('stdio'),
+    command: z.string().min(1, 'command must not be empty'),
+    args: z.array(z.string()).optional(),
+    env: stringMap.optional().describe('Environment for the child, on top of the base environment.'),
+    cwd: z.string().optional(),
+    ...common,
+  })
+  .strict();
+
+export const HttpServer = z
+  .object({
+    type: z.literal('http'),
+    url: z.url({ message: 'url must be an absolute http(s) URL' }),
+    headers: stringMap.optional(),
+    ...common,
+  })
+  .strict();
+
+export const SseServer = z
+  .object({
+    type: z.literal('sse'),
+    url: z.url({ message: 'url must be an absolute http(s) URL' }),
+    headers: stringMap.optional(),
+    ...common,
+  })
+  .strict();
+
+export const DockerServer = z
+  .object({
+    type: z.literal('docker'),
+    image: z.string().min(1),
+    args: z.array(z.string()).optional().describe('Command arguments passed to the container.'),
+    env: stringMap.optional(),
+    volumes: z.array(z.string()).optional().describe('Bind mounts, "host:container[:ro]".'),
+    network: z.string().optional(),
+    memory: z.string().optional().describe('Memory limit, e.g. "256m".'),
+    cpus: z.number().positive().optional(),
+    pull: z.enum(['always', 'missing', 'never']).optional(),
+    ...common,
+  })
+  .strict();
+
+export const UpstreamServer = z.discriminatedUnion('type', [StdioServer, HttpServer, SseServer, DockerServer]);
+
+/** Values accepted in `type` / `transport` and the kind they mean. */
+export const TRANSPORT_ALIASES: Record<string, 'stdio' | 'http' | 'sse' | 'docker'> = {
+  stdio: 'stdio',
+  http: 'http',
+  'streamable-http': 'http',
+  streamableHttp: 'http',
+  'streamable_http': 'http',
+  sse: 'sse',
+  docker: 'docker',
+};
+
+/**
+ * Normalizes a raw server entry before validation: `transport` (FastMCP) is read as `type`, aliases
+ * map to the canonical kind, and a missing kind is inferred from `command` / `url` / `image` as clients do.
+ * Anything it cannot decide is left for the schema to report.
+ */
+export function normalizeServerEntry(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const entry = { ...(raw as Record<string, unknown>) };
+  if (entry.type === undefined && entry.transport !== undefined) {
+    entry.type = entry.transport;
+  }
+  delete entry.transport;
+  if (typeof entry.type === 'string' && TRANSPORT_ALIASES[entry.type]) {
+    entry.type = TRANSPORT_ALIASES[entry.type];
+  } else if (entry.type === undefined) {
+    if (typeof entry.command === 'string') entry.type = 'stdio';
+    else if (typeof entry.image === 'string') entry.type = 'docker';
+    else if (typeof entry.url === 'string') entry.type = /\/sse\/?$/.test(entry.url) ? 'sse' : 'http';
+  }
+  return entry;
+}
+
+const SERVER_NAME = /^[A-Za-z0-9_-]{1,48}$/;
+
+export const ProxySettings = z
+  .object({
+    name: z.string().optional().describe('Server name reported to clients.'),
+    transport: z.enum(['stdio', 'http']).optional(),
+    host: z.string().optional().describe('HTTP bind address (default 127.0.0.1).'),
+    port: z.number().int().min(0).max(65535).optional().describe('HTTP port (default 8765).'),
+    separator: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,3}$/, 'use 1-3 of letters, digits, "_" and "-"')
+      .optional()
+      .describe('Between prefix and name (default "__").'),
+    tools: z
+      .object({
+        mode: z.enum(['all', 'dynamic']).optional().describe('dynamic: expose two meta-tools instead of every tool.'),
+      })
+      .strict()
+      .optional(),
+    timeouts: z
+      .object({
+        connect: z.number().int().positive().optional().describe('Default upstream connect timeout, ms.'),
+        request: z.number().int().positive().optional().describe('Default upstream request timeout, ms.'),
+        shutdownGrace: z.number().int().nonnegative().optional().describe('Grace for in-flight calls at shutdown, ms.'),
+      })
+      .strict()
+      .optional(),
+    retry: z
+      .object({
+        initialDelay: z.number().int().positive().optional(),
+        maxDelay: z.number().int().positive().optional(),
+        maxAttempts: z.number().int().nonnegative().optional().describe('Connect attempts before failed (0 = forever).'),
+        maxRestarts: z.number().int().nonnegative().optional().describe('Restarts allowed per restartWindow.'),
+        restartWindow: z.number().int().positive().optional().describe('ms.'),
+      })
+      .strict()
+      .optional(),
+    breaker: z
+      .object({
+        failureThreshold: z.number().int().positive().optional(),
+        halfOpenAfter: z.number().int().positive().optional().describe('ms.'),
+      })
+      .strict()
+      .optional(),
+    http: z
+      .object({
+        allowedOrigins: z.array(z.string()).optional(),
+        allowedHosts: z.array(z.string()).optional(),
+        allowUnauthenticated: z.boolean().optional().describe('Allow a non-loopback bind without a token.'),
+        maxBodyBytes: z.number().int().positive().optional(),
+        maxSessions: z.number().int().positive().optional(),
+        sessionIdleTimeout: z.number().int().positive().optional().describe('ms.'),
+        rateLimit: z
+          .object({ windowMs: z.number().int().positive().optional(), max: z.number().int().positive().optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).optional(),
+    watch: z.boolean().optional().describe('Reload when the config or credentials file changes (default true).'),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    mcpServers: z
+      .record(
+        z.string().regex(SERVER_NAME, 'server names use 1-48 of letters, digits, "_" and "-"'),
+        z.preprocess(normalizeServerEntry, UpstreamServer),
+      )
+      .describe('Upstream MCP servers, as Claude Desktop and Cursor write them.'),
+    proxy: ProxySettings.optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type UpstreamConfig = z.infer<typeof UpstreamServer>;
+export type StdioUpstreamConfig = z.infer<typeof StdioServer>;
+export type HttpUpstreamConfig = z.infer<typeof HttpServer>;
+export type SseUpstreamConfig = z.infer<typeof SseServer>;
+export type DockerUpstreamConfig = z.infer<typeof DockerServer>;
+export type ProxyConfig = z.infer<typeof ProxySettings>;
+
+/** Defaults applied where the config is silent. */
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8765,
+  separator: '__',
+  connectTimeout: 30_000,
+  requestTimeout: 60_000,
+  shutdownGrace: 5_000,
+} as const;
