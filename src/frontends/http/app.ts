@@ -1,0 +1,539 @@
+/**
+ * The HTTP frontend as a plain `node:http` request handler (it never listens itself; `startHttpFrontend`
+ * does). Routes:
+ *
+ * - `/mcp`       Streamable HTTP for both protocol eras. 2026-07-28 (stateless, per-request envelope) goes to
+ *                the SDK's `createMcpHandler` (legacy: 'reject'); 2025-era traffic (routed with the SDK's own
+ *                `isLegacyRequest`) gets a sessionful wiring: one transport and one Server per `Mcp-Session-Id`.
+ * - `/sse`, `/messages`  the deprecated HTTP+SSE transport for old clients.
+ * - `/health`    liveness, never authenticated.
+ * - `/ready`     503 until the first upstream connect round is done, then 200; per-upstream status as JSON.
+ * - `/metrics`   Prometheus text.
+ *
+ * Safety: Host/Origin validation (DNS rebinding), bearer tokens, body size limit, open-session limit and a
+ * per-client rate limit. Nothing here logs headers or tokens.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isJsonContentType,
+  isLegacyRequest,
+  type McpServer,
+  type Server,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import { isRenderable, type Metrics, noopMetrics } from '../../observability/metrics.js';
+import { checkHost, checkOrigin, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
+import { SseServerTransport } from './sse-transport.js';
+
+/** What the pool reports per upstream (a local, minimal view of the pool's snapshot). */
+export interface UpstreamStatus {
+  name: string;
+  type: string;
+  state: string;
+  tools: number;
+  prompts: number;
+  resources: number;
+  lastError?: string;
+  latencyMs?: number;
+  restarts?: number;
+  breaker?: string;
+}
+
+export interface HttpStatus {
+  /** True once the first upstream connect round is done (`pool.firstRoundDone`). */
+  ready: boolean;
+  upstreams: UpstreamStatus[];
+}
+
+/** The downstream MCP server for one session (the aggregator's `Server`, or an `McpServer` in tests). */
+export type DownstreamServer = Server | McpServer;
+
+export interface ServerFactoryContext {
+  era: 'legacy' | 'modern';
+  /** Set for sessionful 2025-era sessions (Streamable HTTP and legacy SSE). */
+  sessionId?: string;
+  /** Which downstream transport the server will be connected to. */
+  transport: 'streamable-http' | 'sse';
+}
+
+export type ServerFactory = (ctx: ServerFactoryContext) => DownstreamServer | Promise<DownstreamServer>;
+
+export interface RateLimitOptions {
+  windowMs: number;
+  max: number;
+}
+
+export interface HttpAppDeps {
+  serverFactory: ServerFactory;
+  status: () => HttpStatus;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Bearer tokens; empty or absent = no authentication. */
+  auth?: { tokens: string[] };
+  /** Allowed Host names (no port). `undefined` = any host (see `defaultAllowedHosts`). */
+  allowedHosts?: string[];
+  /** Origins (or hostnames) allowed besides loopback ones; also enables CORS for them. */
+  allowedOrigins?: string[];
+  /** Request body limit in bytes (default 4 MiB). */
+  maxBodyBytes?: number;
+  /** Open 2025-era sessions (Streamable HTTP + SSE) allowed at once (default 1000). */
+  maxSessions?: number;
+  /** Sessions with no request for this long are closed (default 30 minutes). */
+  sessionIdleTimeoutMs?: number;
+  /** Per client address; `false` disables. Default 5000 requests per 10 s. */
+  rateLimit?: RateLimitOptions | false;
+  /** SSE keep-alive comment interval in ms (default 15000; 0 disables). */
+  keepAliveMs?: number;
+  /** Clock for idle expiry and rate limiting (tests). */
+  now?: () => number;
+}
+
+export interface HttpApp {
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  close(): Promise<void>;
+  /** Open 2025-era sessions (Streamable HTTP + legacy SSE). */
+  sessionCount(): number;
+}
+
+export const HTTP_DEFAULTS = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxSessions: 1000,
+  sessionIdleTimeoutMs: 30 * 60_000,
+  rateLimit: { windowMs: 10_000, max: 5_000 },
+  keepAliveMs: 15_000,
+} as const;
+
+const MCP_HEADERS =
+  'Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
+
+interface LegacySession {
+  id: string;
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: DownstreamServer;
+  lastSeen: number;
+  active: number;
+  closing: boolean;
+}
+
+interface SseSession {
+  id: string;
+  transport: SseServerTransport;
+  server?: DownstreamServer;
+}
+
+export function createHttpApp(deps: HttpAppDeps): HttpApp {
+  const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? noopMetrics;
+  const log = deps.logger?.child({ component: 'http' });
+  const maxBody = deps.maxBodyBytes ?? HTTP_DEFAULTS.maxBodyBytes;
+  const maxSessions = deps.maxSessions ?? HTTP_DEFAULTS.maxSessions;
+  const idleMs = deps.sessionIdleTimeoutMs ?? HTTP_DEFAULTS.sessionIdleTimeoutMs;
+  const keepAliveMs = deps.keepAliveMs ?? HTTP_DEFAULTS.keepAliveMs;
+  const tokens = new TokenVerifier(deps.auth?.tokens ?? []);
+  const rl = deps.rateLimit === false ? undefined : (deps.rateLimit ?? HTTP_DEFAULTS.rateLimit);
+  const limiter = rl ? new RateLimiter(rl.windowMs, rl.max, now) : undefined;
+  const legacySessions = new Map<string, LegacySession>();
+  const sseSessions = new Map<string, SseSession>();
+  let closed = false;
+
+  const onerror = (e: Error) => log?.debug({ err: e.message }, 'mcp transport error');
+
+  const modern = createMcpHandler((ctx) => deps.serverFactory({ era: ctx.era, transport: 'streamable-http' }), {
+    legacy: 'reject',
+    maxRequestBodySize: maxBody,
+    keepAliveMs,
+    onerror,
+  });
+
+  const sessionCount = () => legacySessions.size + sseSessions.size;
+  const publishSessions = () => {
+    metrics.setOpenSessions('streamable-http', legacySessions.size);
+    metrics.setOpenSessions('sse', sseSessions.size);
+  };
+  publishSessions();
+
+  // ---------------------------------------------------------------- 2025-era Streamable HTTP (sessionful)
+
+  async function closeLegacySession(s: LegacySession, why: string): Promise<void> {
+    if (s.closing) return;
+    s.closing = true;
+    legacySessions.delete(s.id);
+    publishSessions();
+    log?.debug({ session: s.id, why }, 'session closed');
+    await s.transport.close().catch(() => {});
+    await s.server.close().catch(() => {});
+  }
+
+  async function legacyFetch(request: Request, parsedBody: unknown): Promise<Response> {
+    const sid = request.headers.get('mcp-session-id');
+    if (sid) {
+      const s = legacySessions.get(sid);
+      if (!s) {
+        return rpcErrorResponse(404, -32001, 'Session not found: it expired or was closed; send initialize again');
+      }
+      s.lastSeen = now();
+      return s.transport.handleRequest(request, { parsedBody });
+    }
+    if (request.method !== 'POST' || !containsInitialize(parsedBody)) {
+      return rpcErrorResponse(400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
+    }
+    if (sessionCount() >= maxSessions) return tooManySessions(maxSessions);
+    const id = randomUUID();
+    const server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'streamable-http' });
+    const session: LegacySession = {
+      id,
+      server,
+      lastSeen: now(),
+      active: 0,
+      closing: false,
+      transport: new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => id,
+        maxRequestBodySize: maxBody,
+        keepAliveMs,
+        onsessionclosed: () => void closeLegacySession(session, 'deleted'),
+      }),
+    };
+    session.transport.onclose = () => void closeLegacySession(session, 'transport closed');
+    session.transport.onerror = onerror;
+    legacySessions.set(id, session);
+    publishSessions();
+    try {
+      await server.connect(session.transport);
+      const response = await session.transport.handleRequest(request, { parsedBody });
+      if (session.transport.sessionId === undefined) await closeLegacySession(session, 'initialize failed');
+      else log?.debug({ session: id }, 'session opened');
+      return response;
+    } catch (e) {
+      await closeLegacySession(session, 'initialize failed');
+      throw e;
+    }
+  }
+
+  async function mcpFetch(request: Request, options?: { parsedBody?: unknown }): Promise<Response> {
+    const parsedBody = options?.parsedBody;
+    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: maxBody })) {
+      return legacyFetch(request, parsedBody);
+    }
+    return modern.fetch(request, parsedBody === undefined ? undefined : { parsedBody });
+  }
+
+  const mcpNode = toNodeHandler({ fetch: mcpFetch }, { maxRequestBodySize: maxBody, onerror });
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    let parsed: unknown;
+    if (method === 'POST') {
+      if (!isJsonContentType(header(req, 'content-type') ?? null)) {
+        return sendJson(res, 415, rpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json'));
+      }
+      const body = await readBody(req, maxBody);
+      if (body === TOO_LARGE) return sendTooLarge(res, maxBody);
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendJson(res, 400, rpcError(-32700, 'Parse error: the request body is not valid JSON'));
+      }
+    }
+    const sid = header(req, 'mcp-session-id');
+    const session = sid ? legacySessions.get(sid) : undefined;
+    if (session) {
+      session.active++;
+      session.lastSeen = now();
+      res.once('close', () => {
+        session.active--;
+        session.lastSeen = now();
+      });
+    }
+    await mcpNode(req, res, parsed);
+  }
+
+  // ---------------------------------------------------------------- legacy HTTP+SSE
+
+  async function handleSseOpen(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>) {
+    if (sessionCount() >= maxSessions) return sendResponse(res, tooManySessions(maxSessions));
+    const id = randomUUID();
+    const transport = new SseServerTransport(res, {
+      sessionId: id,
+      endpoint: `/messages?sessionId=${id}`,
+      keepAliveMs,
+      headers: cors,
+    });
+    const session: SseSession = { id, transport };
+    sseSessions.set(id, session);
+    publishSessions();
+    transport.onclose = () => {
+      if (sseSessions.delete(id)) publishSessions();
+      log?.debug({ session: id }, 'sse session closed');
+      void session.server?.close().catch(() => {});
+    };
+    transport.onerror = onerror;
+    try {
+      session.server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'sse' });
+      if (transport.isClosed || res.destroyed) {
+        await session.server.close().catch(() => {});
+        return;
+      }
+      await session.server.connect(transport);
+      log?.debug({ session: id }, 'sse session opened');
+    } catch (e) {
+      sseSessions.delete(id);
+      publishSessions();
+      throw e;
+    }
+    void req;
+  }
+
+  async function handleSseMessage(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const id = url.searchParams.get('sessionId');
+    if (!id) return sendJson(res, 400, rpcError(-32000, 'Bad Request: sessionId query parameter is required'));
+    const s = sseSessions.get(id);
+    if (!s) return sendJson(res, 404, rpcError(-32001, 'Session not found: open a new stream with GET /sse'));
+    if (!isJsonContentType(header(req, 'content-type') ?? null)) {
+      return sendJson(res, 415, rpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json'));
+    }
+    const body = await readBody(req, maxBody);
+    if (body === TOO_LARGE) return sendTooLarge(res, maxBody);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendJson(res, 400, rpcError(-32700, 'Parse error: the request body is not valid JSON'));
+    }
+    try {
+      s.transport.handlePostedBody(parsed);
+    } catch (e) {
+      return sendJson(res, 400, rpcError(-32600, `Invalid Request: ${errorMessage(e)}`));
+    }
+    res.writeHead(202, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Accepted');
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  function corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = header(req, 'origin');
+    if (!isConfiguredOrigin(origin, deps.allowedOrigins)) return {};
+    return {
+      'access-control-allow-origin': origin!,
+      vary: 'Origin',
+      'access-control-expose-headers': 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate',
+    };
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const method = (req.method ?? 'GET').toUpperCase();
+
+    if (path === '/health') {
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+      return sendJson(res, 200, { status: 'ok' });
+    }
+
+    const rejected =
+      checkHost(header(req, 'host'), deps.allowedHosts) ?? checkOrigin(header(req, 'origin'), deps.allowedOrigins);
+    if (rejected) return sendJson(res, rejected.status, rpcError(-32000, rejected.message));
+
+    const cors = corsHeaders(req);
+    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    if (method === 'OPTIONS') {
+      if (cors['access-control-allow-origin']) {
+        res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+        res.setHeader('access-control-allow-headers', MCP_HEADERS);
+        res.setHeader('access-control-max-age', '600');
+      }
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+
+    if (limiter) {
+      const wait = limiter.hit(req.socket.remoteAddress ?? 'unknown');
+      if (wait !== undefined) {
+        res.setHeader('retry-after', String(wait));
+        return sendJson(res, 429, rpcError(-32000, `Too Many Requests: retry after ${wait} s`));
+      }
+    }
+
+    if (!tokens.verify(header(req, 'authorization'))) {
+      res.setHeader('www-authenticate', 'Bearer realm="mcp-proxy"');
+      return sendJson(
+        res,
+        401,
+        rpcError(-32001, 'Unauthorized: send "Authorization: Bearer <token>" with a token the proxy accepts'),
+      );
+    }
+
+    switch (path) {
+      case '/mcp':
+        return handleMcp(req, res);
+      case '/sse':
+        if (method !== 'GET') return methodNotAllowed(res, 'GET');
+        return handleSseOpen(req, res, cors);
+      case '/messages':
+        if (method !== 'POST') return methodNotAllowed(res, 'POST');
+        return handleSseMessage(req, res, url);
+      case '/ready': {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        const st = deps.status();
+        return sendJson(res, st.ready ? 200 : 503, {
+          status: st.ready ? 'ready' : 'starting',
+          ready: st.ready,
+          upstreams: st.upstreams,
+          sessions: { 'streamable-http': legacySessions.size, sse: sseSessions.size },
+        });
+      }
+      case '/metrics': {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        if (!isRenderable(metrics)) return sendJson(res, 404, { error: 'metrics are disabled' });
+        const text = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(text);
+        return;
+      }
+      default:
+        return sendJson(res, 404, {
+          error: 'not found',
+          paths: ['/mcp', '/sse', '/messages', '/health', '/ready', '/metrics'],
+        });
+    }
+  }
+
+  // ---------------------------------------------------------------- idle sweep
+
+  const sweepEvery = Math.max(10, Math.min(Math.floor(idleMs / 2), 30_000));
+  const sweeper = setInterval(() => {
+    const t = now();
+    for (const s of legacySessions.values()) {
+      if (s.active === 0 && t - s.lastSeen >= idleMs) void closeLegacySession(s, 'idle');
+    }
+    limiter?.sweep();
+  }, sweepEvery);
+  sweeper.unref();
+
+  return {
+    handler(req, res) {
+      if (closed) {
+        sendJson(res, 503, rpcError(-32000, 'Service Unavailable: the proxy is shutting down'));
+        return;
+      }
+      const started = now();
+      route(req, res)
+        .catch((e) => {
+          log?.error({ err: errorMessage(e), path: req.url?.split('?')[0] }, 'http request failed');
+          if (!res.headersSent) sendJson(res, 500, rpcError(-32603, 'Internal error'));
+          else res.end();
+        })
+        .finally(() => {
+          log?.trace(
+            { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: now() - started },
+            'http',
+          );
+        });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+      await Promise.all([
+        ...[...legacySessions.values()].map((s) => closeLegacySession(s, 'shutdown')),
+        ...[...sseSessions.values()].map((s) => s.transport.close()),
+        modern.close(),
+      ]);
+      publishSessions();
+    },
+    sessionCount,
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+const TOO_LARGE = Symbol('too-large');
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TOO_LARGE> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > max) {
+        done = true;
+        req.pause();
+        resolve(TOO_LARGE);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+      done = true;
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+      done = true;
+    });
+  });
+}
+
+function containsInitialize(body: unknown): boolean {
+  if (Array.isArray(body)) return body.some((m) => isInitializeRequest(m));
+  return isInitializeRequest(body);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function rpcError(code: number, message: string): object {
+  return { jsonrpc: '2.0', error: { code, message }, id: null };
+}
+
+function rpcErrorResponse(status: number, code: number, message: string): Response {
+  return Response.json(rpcError(code, message), { status });
+}
+
+function tooManySessions(max: number): Response {
+  return Response.json(
+    rpcError(
+      -32000,
+      `Service Unavailable: too many open sessions (limit ${max}); close one or raise proxy.http.maxSessions`,
+    ),
+    { status: 503, headers: { 'retry-after': '5' } },
+  );
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendTooLarge(res: ServerResponse, max: number): void {
+  res.setHeader('connection', 'close');
+  sendJson(res, 413, rpcError(-32000, `Payload Too Large: the request body exceeds ${max} bytes`));
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader('allow', allow);
+  sendJson(res, 405, rpcError(-32000, `Method Not Allowed (allowed: ${allow})`));
+}
+
+async function sendResponse(res: ServerResponse, r: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  r.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  res.writeHead(r.status, headers);
+  res.end(Buffer.from(await r.arrayBuffer()));
+}

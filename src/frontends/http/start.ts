@@ -1,0 +1,97 @@
+/**
+ * Listens: `startHttpFrontend` builds the app, binds host:port and returns the URL and a closer.
+ * `mcp-proxy run --transport http` calls it.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULTS } from '../../config/schema.js';
+import { AppError } from '../../errors.js';
+import { createHttpApp, type HttpApp, type HttpAppDeps } from './app.js';
+import { assertSafeBind, defaultAllowedHosts } from './security.js';
+
+export interface StartHttpFrontendOptions extends Omit<HttpAppDeps, 'allowedHosts'> {
+  /** Bind address (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8765; 0 picks a free one). */
+  port?: number;
+  /** Allowed Host header names; default: the loopback names when bound to loopback, else any. */
+  allowedHosts?: string[];
+  /** Permit a non-loopback bind without tokens (something in front authenticates). */
+  allowUnauthenticated?: boolean;
+}
+
+export interface HttpFrontend {
+  /** The Streamable HTTP endpoint, e.g. http://127.0.0.1:8765/mcp. */
+  url: string;
+  /** Base URL without path, e.g. http://127.0.0.1:8765. */
+  baseUrl: string;
+  port: number;
+  host: string;
+  app: HttpApp;
+  server: HttpServer;
+  close(): Promise<void>;
+}
+
+export async function startHttpFrontend(options: StartHttpFrontendOptions): Promise<HttpFrontend> {
+  const host = options.host ?? DEFAULTS.host;
+  const port = options.port ?? DEFAULTS.port;
+  const tokens = options.auth?.tokens ?? [];
+  assertSafeBind(host, tokens, options.allowUnauthenticated ?? false);
+  const app = createHttpApp({ ...options, allowedHosts: defaultAllowedHosts(host, options.allowedHosts) });
+  const server = createServer(app.handler);
+  // Long-lived SSE streams must not be cut by the request timeout; keep-alive sockets are reused by clients.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await app.close();
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') {
+      throw new AppError('HTTP_LISTEN', `port ${port} on ${host} is already in use`, {
+        hint: 'stop the other process or choose another port with --port (or proxy.port in the config)',
+        cause: e,
+      });
+    }
+    if (err.code === 'EACCES') {
+      throw new AppError('HTTP_LISTEN', `not allowed to listen on ${host}:${port}`, {
+        hint: 'ports below 1024 need privileges; choose a port such as 8765',
+        cause: e,
+      });
+    }
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+      throw new AppError('HTTP_LISTEN', `cannot bind ${host}: no such local address`, {
+        hint: 'use 127.0.0.1 (local only) or 0.0.0.0 (all interfaces)',
+        cause: e,
+      });
+    }
+    throw new AppError('HTTP_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`, { cause: e });
+  }
+  const addr = server.address() as AddressInfo;
+  const urlHost = addr.family === 'IPv6' || host.includes(':') ? `[${addr.address}]` : host;
+  const baseUrl = `http://${urlHost}:${addr.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${baseUrl}/mcp`,
+    baseUrl,
+    port: addr.port,
+    host,
+    app,
+    server,
+    close() {
+      closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await app.close();
+        server.closeAllConnections();
+        await serverClosed;
+      })();
+      return closing;
+    },
+  };
+}
