@@ -1,0 +1,109 @@
+/**
+ * The merged index of every ready upstream's tools, prompts, resources and templates under their
+ * public names. Rebuilt (cheaply) whenever an upstream's catalog changes or the config reloads.
+ */
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
+import picomatch from 'picomatch';
+import type { UpstreamConnection } from '../upstream/connection.js';
+import { prefixFor, publicName, publicUri } from './naming.js';
+
+export interface Entry<T> {
+  upstream: string;
+  /** The upstream's own name (or URI). */
+  original: string;
+  /** The item as served downstream (renamed). */
+  item: T;
+}
+
+export interface Collision {
+  kind: 'tool' | 'prompt' | 'resource' | 'resource template';
+  name: string;
+  owners: [string, string];
+}
+
+export interface Catalog {
+  tools: Map<string, Entry<Tool>>;
+  prompts: Map<string, Entry<Prompt>>;
+  resources: Map<string, Entry<Resource>>;
+  templates: Entry<ResourceTemplateType>[];
+  /** Public prefix -> upstream, for URI routing. */
+  prefixes: Map<string, string>;
+  /** Upstreams exposed without a prefix. */
+  unprefixed: string[];
+  collisions: Collision[];
+}
+
+export function toolFilter(filter: { include?: string[]; exclude?: string[] } | undefined): (name: string) => boolean {
+  if (!filter || (!filter.include?.length && !filter.exclude?.length)) return () => true;
+  const inc = filter.include?.length ? picomatch(filter.include) : () => true;
+  const exc = filter.exclude?.length ? picomatch(filter.exclude) : () => false;
+  return (name) => inc(name) && !exc(name);
+}
+
+export function buildCatalog(connections: UpstreamConnection[], separator: string): Catalog {
+  const cat: Catalog = {
+    tools: new Map(),
+    prompts: new Map(),
+    resources: new Map(),
+    templates: [],
+    prefixes: new Map(),
+    unprefixed: [],
+    collisions: [],
+  };
+  const templateKeys = new Map<string, string>();
+  for (const conn of connections) {
+    const prefix = prefixFor(conn.name, conn.config.prefix);
+    if (prefix) {
+      const other = cat.prefixes.get(prefix);
+      if (other !== undefined && other !== conn.name) {
+        cat.collisions.push({ kind: 'resource', name: `prefix "${prefix}"`, owners: [other, conn.name] });
+      } else cat.prefixes.set(prefix, conn.name);
+    } else cat.unprefixed.push(conn.name);
+    if (conn.state !== 'ready') continue;
+    const rules = { prefix, separator };
+    const allowed = toolFilter(conn.config.tools);
+    for (const tool of conn.catalog.tools) {
+      if (!allowed(tool.name)) continue;
+      add(cat.tools, 'tool', publicName(rules, tool.name), conn.name, tool.name, (n) => ({ ...tool, name: n }), cat);
+    }
+    for (const prompt of conn.catalog.prompts) {
+      add(cat.prompts, 'prompt', publicName(rules, prompt.name), conn.name, prompt.name, (n) => ({ ...prompt, name: n }), cat);
+    }
+    for (const res of conn.catalog.resources) {
+      add(cat.resources, 'resource', publicUri(prefix, res.uri), conn.name, res.uri, (u) => ({ ...res, uri: u }), cat);
+    }
+    for (const t of conn.catalog.resourceTemplates) {
+      const uriTemplate = publicUri(prefix, t.uriTemplate);
+      const owner = templateKeys.get(uriTemplate);
+      if (owner !== undefined) {
+        cat.collisions.push({ kind: 'resource template', name: uriTemplate, owners: [owner, conn.name] });
+        continue;
+      }
+      templateKeys.set(uriTemplate, conn.name);
+      cat.templates.push({ upstream: conn.name, original: t.uriTemplate, item: { ...t, uriTemplate } });
+    }
+  }
+  return cat;
+}
+
+function add<T>(
+  map: Map<string, Entry<T>>,
+  kind: Collision['kind'],
+  name: string,
+  upstream: string,
+  original: string,
+  rename: (n: string) => T,
+  cat: Catalog,
+): void {
+  const existing = map.get(name);
+  if (existing) {
+    // First one wins (config order), so the result is deterministic; the collision is reported.
+    if (existing.upstream !== upstream) cat.collisions.push({ kind, name, owners: [existing.upstream, upstream] });
+    return;
+  }
+  map.set(name, { upstream, original, item: rename(name) });
+}
+
+export function describeCollision(c: Collision): string {
+  return `${c.kind} "${c.name}" is offered by both "${c.owners[0]}" and "${c.owners[1]}"`;
+}

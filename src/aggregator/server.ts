@@ -1,0 +1,549 @@
+/**
+ * The aggregator: one shared index over the upstream pool, and one MCP `Server` per downstream
+ * session (`createServer`). Requests route to the owning upstream by public name; progress,
+ * cancellation, logging, list_changed and resources/updated are relayed; server-to-client requests
+ * (sampling, elicitation, roots) go back to the session whose call caused them.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
+import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { AppError, errorMessage, isAppError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { type Metrics, noopMetrics, type Outcome } from '../observability/metrics.js';
+import type { DownstreamBridge, UpstreamConnection } from '../upstream/connection.js';
+import { isUpstreamFailure } from '../upstream/connection.js';
+import type { UpstreamPool } from '../upstream/pool.js';
+import { VERSION } from '../version.js';
+import { buildCatalog, type Catalog, describeCollision } from './catalog.js';
+import { splitPublicUri } from './naming.js';
+
+export type Era = 'legacy' | 'modern';
+
+export interface AggregatorOptions {
+  pool: UpstreamPool;
+  logger: Logger;
+  metrics?: Metrics;
+  name?: string;
+  separator: string;
+  /** Extension point (dynamic tools mode): replaces tools/list and tools/call. */
+  toolsMode?: ToolsMode;
+}
+
+/** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
+export interface ToolsMode {
+  list(agg: Aggregator): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
+  call(agg: Aggregator, name: string, args: Record<string, unknown> | undefined, call: CallContext): Promise<Record<string, unknown>>;
+}
+
+/** What a downstream request handler knows about its call, for forwarding. */
+export interface CallContext {
+  signal: AbortSignal;
+  /** Forwards upstream progress to the downstream caller (undefined when it asked for none). */
+  onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+  meta?: Record<string, unknown>;
+}
+
+interface Session {
+  id: number;
+  server: Server;
+  era: Era;
+  /** Calls in flight per upstream (server-to-client routing). */
+  inflight: Map<string, number>;
+  lastCallAt: number;
+  subscriptions: Set<string>;
+  transient: boolean;
+}
+
+const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+
+export class Aggregator extends EventEmitter {
+  readonly pool: UpstreamPool;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly name: string;
+  private readonly separator: string;
+  private toolsMode?: ToolsMode;
+  private _catalog: Catalog;
+  private readonly sessions = new Map<number, Session>();
+  private nextSessionId = 1;
+  private readonly current = new AsyncLocalStorage<Session>();
+  /** Upstream subscription refcounts: public URI -> sessions. */
+  private readonly subscribers = new Map<string, Set<number>>();
+
+  constructor(opts: AggregatorOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.pool = opts.pool;
+    this.log = opts.logger.child({ component: 'aggregator' });
+    this.metrics = opts.metrics ?? noopMetrics;
+    this.name = opts.name ?? 'mcp-proxy-server';
+    this.separator = opts.separator;
+    this.toolsMode = opts.toolsMode;
+    this._catalog = buildCatalog(this.pool.list(), this.separator);
+    this.pool.setBridge(this.bridge());
+    this.pool.on('catalog', () => this.rebuild());
+  }
+
+  get catalog(): Catalog {
+    return this._catalog;
+  }
+
+  setToolsMode(mode: ToolsMode | undefined): void {
+    this.toolsMode = mode;
+    this.rebuild(true);
+  }
+
+  /** Collisions among the currently ready upstreams (start-up treats these as errors). */
+  collisions(): string[] {
+    return this._catalog.collisions.map(describeCollision);
+  }
+
+  /** Rebuilds the index and tells every session what changed. */
+  rebuild(forceTools = false): void {
+    const before = this._catalog;
+    const after = buildCatalog(this.pool.list(), this.separator);
+    this._catalog = after;
+    for (const c of after.collisions) {
+      if (!before.collisions.some((b) => describeCollision(b) === describeCollision(c))) {
+        this.log.error(`name collision: ${describeCollision(c)}; the first one is served (set "prefix" to tell them apart)`);
+      }
+    }
+    const changed = {
+      tools: forceTools || !sameKeys(before.tools, after.tools) || !sameItems(before.tools, after.tools),
+      prompts: !sameKeys(before.prompts, after.prompts) || !sameItems(before.prompts, after.prompts),
+      resources:
+        !sameKeys(before.resources, after.resources) ||
+        JSON.stringify(before.templates.map((t) => t.item)) !== JSON.stringify(after.templates.map((t) => t.item)),
+    };
+    if (!changed.tools && !changed.prompts && !changed.resources) return;
+    this.emit('list_changed', changed);
+    for (const s of this.sessions.values()) {
+      if (s.transient) continue;
+      if (changed.tools) void s.server.sendToolListChanged().catch(() => {});
+      if (changed.prompts) void s.server.sendPromptListChanged().catch(() => {});
+      if (changed.resources) void s.server.sendResourceListChanged().catch(() => {});
+    }
+  }
+
+  /** Capabilities: what some upstream offers (everything while an upstream's offer is unknown). */
+  capabilities(): ServerCapabilities {
+    const conns = this.pool.list().filter((c) => c.state !== 'disabled');
+    const unknown = conns.some((c) => c.state !== 'ready' && c.state !== 'failed');
+    const has = (k: keyof ServerCapabilities) => unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
+    const caps: ServerCapabilities = {};
+    if (has('tools') || this.toolsMode) caps.tools = { listChanged: true };
+    if (has('prompts')) caps.prompts = { listChanged: true };
+    if (has('resources')) {
+      const subscribe = conns.some((c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe);
+      caps.resources = { listChanged: true, ...(subscribe ? { subscribe: true } : {}) };
+    }
+    if (has('completions')) caps.completions = {};
+    caps.logging = {};
+    return caps;
+  }
+
+  instructions(): string | undefined {
+    const parts = this.pool
+      .list()
+      .filter((c) => c.state === 'ready' && (c.instructions || c.config.description))
+      .map((c) => `## ${c.name}\n${c.config.description ?? c.instructions}`);
+    return parts.length ? parts.join('\n\n') : undefined;
+  }
+
+  /**
+   * One MCP Server for one downstream session. `transient` servers answer a single stateless
+   * (2026-07-28) HTTP request and are not kept for notifications.
+   */
+  createServer(opts: { era: Era; transient?: boolean }): Server {
+    const capabilities = this.capabilities();
+    const server = new Server({ name: this.name, version: VERSION }, { capabilities, instructions: this.instructions() });
+    const session: Session = {
+      id: this.nextSessionId++,
+      server,
+      era: opts.era,
+      inflight: new Map(),
+      lastCallAt: 0,
+      subscriptions: new Set(),
+      transient: opts.transient ?? false,
+    };
+    if (!session.transient) {
+      this.sessions.set(session.id, session);
+      const prevClose = server.onclose;
+      server.onclose = () => {
+        prevClose?.();
+        this.dropSession(session);
+      };
+    }
+    this.installHandlers(server, session, capabilities);
+    return server;
+  }
+
+  private dropSession(session: Session): void {
+    this.sessions.delete(session.id);
+    for (const uri of session.subscriptions) void this.unsubscribe(session, uri);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private installHandlers(server: Server, session: Session, caps: ServerCapabilities): void {
+    const wrap =
+      <P>(method: string, fn: (params: P, ctx: any) => Promise<any>) =>
+      (request: any, ctx: any) =>
+        this.current.run(session, () => fn(request.params ?? {}, ctx));
+
+    if (caps.tools) {
+      server.setRequestHandler(
+        'tools/list',
+        wrap('tools/list', async () => ({ tools: await this.listTools() })),
+      );
+      server.setRequestHandler(
+        'tools/call',
+        wrap('tools/call', async (params: any, ctx: any) => {
+          const result = await this.callTool(params.name, params.arguments, callContext(ctx, params));
+          return result;
+        }),
+      );
+    }
+    if (caps.prompts) {
+      server.setRequestHandler(
+        'prompts/list',
+        wrap('prompts/list', async () => ({ prompts: [...this._catalog.prompts.values()].map((e) => e.item) })),
+      );
+      server.setRequestHandler(
+        'prompts/get',
+        wrap('prompts/get', async (params: any, ctx: any) => {
+          const entry = this._catalog.prompts.get(params.name);
+          if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
+          return this.forward('prompts/get', entry.upstream, (client) =>
+            client.getPrompt({ ...params, name: entry.original }, this.requestOptions(entry.upstream, callContext(ctx, params))),
+          );
+        }),
+      );
+    }
+    if (caps.resources) {
+      server.setRequestHandler(
+        'resources/list',
+        wrap('resources/list', async () => ({ resources: [...this._catalog.resources.values()].map((e) => e.item) })),
+      );
+      server.setRequestHandler(
+        'resources/templates/list',
+        wrap('resources/templates/list', async () => ({ resourceTemplates: this._catalog.templates.map((e) => e.item) })),
+      );
+      server.setRequestHandler(
+        'resources/read',
+        wrap('resources/read', async (params: any, ctx: any) => {
+          const target = this.routeUri(params.uri);
+          const result = (await this.forward('resources/read', target.upstream, (client) =>
+            client.readResource(
+              { ...params, uri: target.uri },
+              { ...this.requestOptions(target.upstream, callContext(ctx, params)), cacheMode: 'bypass' },
+            ),
+          )) as any;
+          return {
+            ...result,
+            contents: (result.contents ?? []).map((c: any) => ({ ...c, uri: target.toPublic(c.uri) })),
+          };
+        }),
+      );
+      if ((caps.resources as { subscribe?: boolean }).subscribe) {
+        server.setRequestHandler(
+          'resources/subscribe',
+          wrap('resources/subscribe', async (params: any) => {
+            await this.subscribe(session, params.uri);
+            return {};
+          }),
+        );
+        server.setRequestHandler(
+          'resources/unsubscribe',
+          wrap('resources/unsubscribe', async (params: any) => {
+            await this.unsubscribe(session, params.uri);
+            return {};
+          }),
+        );
+      }
+    }
+    if (caps.completions) {
+      server.setRequestHandler(
+        'completion/complete',
+        wrap('completion/complete', async (params: any, ctx: any) => {
+          const ref = params.ref ?? {};
+          if (ref.type === 'ref/prompt') {
+            const entry = this._catalog.prompts.get(ref.name);
+            if (!entry) throw unknownName('prompt', ref.name, [...this._catalog.prompts.keys()]);
+            return this.forward('completion/complete', entry.upstream, (client) =>
+              client.complete({ ...params, ref: { ...ref, name: entry.original } }, this.requestOptions(entry.upstream, callContext(ctx, params))),
+            );
+          }
+          const tmpl = this._catalog.templates.find((t) => t.item.uriTemplate === ref.uri);
+          const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : this.routeUri(ref.uri);
+          return this.forward('completion/complete', target.upstream, (client) =>
+            client.complete({ ...params, ref: { ...ref, uri: target.uri } }, this.requestOptions(target.upstream, callContext(ctx, params))),
+          );
+        }),
+      );
+    }
+  }
+
+  /** The tools surface: every tool, or what the tools mode offers. */
+  async listTools(): Promise<Record<string, unknown>[]> {
+    if (this.toolsMode) return this.toolsMode.list(this);
+    return [...this._catalog.tools.values()].map((e) => e.item as unknown as Record<string, unknown>);
+  }
+
+  async callTool(name: string, args: Record<string, unknown> | undefined, call: CallContext): Promise<Record<string, unknown>> {
+    if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
+    const entry = this._catalog.tools.get(name);
+    if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
+    return this.callUpstreamTool(entry.upstream, entry.original, args, call);
+  }
+
+  /** Calls a tool on a given upstream by its upstream name (also used by dynamic mode). */
+  async callUpstreamTool(
+    upstream: string,
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>> {
+    const session = this.current.getStore();
+    if (session) {
+      session.inflight.set(upstream, (session.inflight.get(upstream) ?? 0) + 1);
+      session.lastCallAt = Date.now();
+    }
+    try {
+      const result = await this.forward('tools/call', upstream, (client) =>
+        client.callTool(
+          { name: tool, arguments: args ?? {}, ...(call.meta ? { _meta: call.meta } : {}) },
+          this.requestOptions(upstream, call),
+        ),
+      );
+      return cleanResult(result as Record<string, unknown>);
+    } finally {
+      if (session) {
+        const n = (session.inflight.get(upstream) ?? 1) - 1;
+        if (n <= 0) session.inflight.delete(upstream);
+        else session.inflight.set(upstream, n);
+      }
+    }
+  }
+
+  private requestOptions(upstream: string, call: CallContext) {
+    const conn = this.pool.get(upstream);
+    return {
+      signal: call.signal,
+      timeout: conn?.requestTimeout,
+      // Progress from the upstream extends the timeout, as the downstream sees the call is alive.
+      resetTimeoutOnProgress: call.onprogress !== undefined,
+      onprogress: call.onprogress,
+    };
+  }
+
+  /** Runs a request on an upstream, mapping failures to precise JSON-RPC errors and recording metrics. */
+  private async forward<T>(method: string, upstream: string, fn: (client: any) => Promise<T>): Promise<T> {
+    const conn = this.pool.get(upstream);
+    const started = performance.now();
+    let outcome: Outcome = 'ok';
+    try {
+      if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
+      const result = await conn.call(fn);
+      if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
+      return result;
+    } catch (e) {
+      outcome = classify(e);
+      throw toProtocolError(e, upstream, conn);
+    } finally {
+      this.metrics.observeRequest(method, upstream, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  private routeUri(uri: string): { upstream: string; uri: string; toPublic: (u: string) => string } {
+    const cat = this._catalog;
+    const direct = cat.resources.get(uri);
+    const prefixOf = (upstream: string) => [...cat.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
+    const mk = (upstream: string, original: string) => {
+      const prefix = prefixOf(upstream);
+      return { upstream, uri: original, toPublic: (u: string) => (prefix ? `${prefix}+${u}` : u) };
+    };
+    if (direct) return mk(direct.upstream, direct.original);
+    const split = splitPublicUri(uri, cat.prefixes.keys());
+    if (split) return mk(cat.prefixes.get(split.prefix)!, split.uri);
+    // An unprefixed server: the one whose template or resource scheme matches.
+    for (const t of cat.templates) {
+      if (cat.unprefixed.includes(t.upstream) && templateMatches(t.original, uri)) return mk(t.upstream, uri);
+    }
+    const ready = cat.unprefixed.filter((u) => this.pool.get(u)?.state === 'ready');
+    if (ready.length === 1) return mk(ready[0], uri);
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource URI: ${uri}`, {
+      hint: 'URIs are "<server>+<upstream URI>"; see resources/list and resources/templates/list',
+    });
+  }
+
+  private async subscribe(session: Session, uri: string): Promise<void> {
+    const target = this.routeUri(uri);
+    let subs = this.subscribers.get(uri);
+    if (!subs) {
+      subs = new Set();
+      this.subscribers.set(uri, subs);
+    }
+    const first = subs.size === 0;
+    subs.add(session.id);
+    session.subscriptions.add(uri);
+    if (first) await this.forward('resources/subscribe', target.upstream, (c) => c.subscribeResource({ uri: target.uri }));
+  }
+
+  private async unsubscribe(session: Session, uri: string): Promise<void> {
+    const subs = this.subscribers.get(uri);
+    session.subscriptions.delete(uri);
+    if (!subs?.delete(session.id) || subs.size > 0) return;
+    this.subscribers.delete(uri);
+    try {
+      const target = this.routeUri(uri);
+      await this.forward('resources/unsubscribe', target.upstream, (c) => c.unsubscribeResource({ uri: target.uri }));
+    } catch {
+      // the upstream may be gone; nothing to undo
+    }
+  }
+
+  /** Picks the session a server-to-client message of `upstream` belongs to. */
+  private sessionFor(upstream: string): Session | undefined {
+    const fromContext = this.current.getStore();
+    if (fromContext) return fromContext;
+    let best: Session | undefined;
+    for (const s of this.sessions.values()) {
+      if (s.inflight.has(upstream) && (!best || s.lastCallAt > best.lastCallAt)) best = s;
+    }
+    if (best) return best;
+    // Nothing in flight: the most recently active persistent session.
+    for (const s of this.sessions.values()) if (!best || s.lastCallAt >= best.lastCallAt) best = s;
+    return best;
+  }
+
+  private bridge(): DownstreamBridge {
+    return {
+      request: async (upstream, method, params, signal) => {
+        const session = this.sessionFor(upstream);
+        if (!session) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: no downstream client is connected`);
+        const caps = session.server.getClientCapabilities() ?? {};
+        const need = method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
+        if (!(caps as Record<string, unknown>)[need]) {
+          throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: the downstream client does not support ${need}`);
+        }
+        const options = { signal };
+        if (method === 'sampling/createMessage') return (await session.server.createMessage(params as any, options)) as any;
+        if (method === 'elicitation/create') return (await session.server.elicitInput(params as any, options)) as any;
+        return (await session.server.listRoots(params as any, options)) as any;
+      },
+      notify: (upstream, method, params) => {
+        if (method === 'notifications/message') {
+          const p = params as { level: LoggingLevel; logger?: string; data: unknown };
+          const msg = { ...p, logger: p.logger ? `${upstream}/${p.logger}` : upstream };
+          const target = this.sessionFor(upstream);
+          const anyInflight = [...this.sessions.values()].some((s) => s.inflight.has(upstream));
+          const targets = anyInflight && target ? [target] : [...this.sessions.values()];
+          for (const s of targets) if (!s.transient) void s.server.sendLoggingMessage(msg).catch(() => {});
+          return;
+        }
+        if (method === 'notifications/resources/updated') {
+          const uri = (params as { uri: string }).uri;
+          const prefix = [...this._catalog.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
+          const pub = prefix ? `${prefix}+${uri}` : uri;
+          for (const id of this.subscribers.get(pub) ?? []) {
+            void this.sessions.get(id)?.server.sendResourceUpdated({ uri: pub }).catch(() => {});
+          }
+        }
+      },
+    };
+  }
+
+  /** Ready upstream connections (for tools modes). */
+  readyUpstreams(): UpstreamConnection[] {
+    return this.pool.list().filter((c) => c.state === 'ready');
+  }
+}
+
+function callContext(ctx: any, params: any): CallContext {
+  const token = params?._meta?.progressToken ?? ctx?.mcpReq?._meta?.progressToken;
+  const meta = params?._meta ? stripReserved(params._meta) : undefined;
+  if (meta) delete meta.progressToken;
+  return {
+    signal: ctx.mcpReq.signal,
+    meta: meta && Object.keys(meta).length ? meta : undefined,
+    onprogress:
+      token === undefined
+        ? undefined
+        : (p) => {
+            if (ctx.mcpReq.signal.aborted) return;
+            void ctx.mcpReq
+              .notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })
+              .catch(() => {});
+          },
+  };
+}
+
+function stripReserved(meta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_META_PREFIX)) out[k] = v;
+  return out;
+}
+
+/** Removes the upstream hop's protocol-level fields; the downstream hop adds its own. */
+function cleanResult(result: Record<string, unknown>): Record<string, unknown> {
+  const { ttlMs: _t, cacheScope: _c, resultType: _r, _meta, ...rest } = result;
+  if (_meta && typeof _meta === 'object') {
+    const meta = stripReserved(_meta as Record<string, unknown>);
+    if (Object.keys(meta).length) return { ...rest, _meta: meta };
+  }
+  return rest;
+}
+
+function unknownName(kind: string, name: string, known: string[]): ProtocolError {
+  const list = known.length ? known.slice(0, 50).join(', ') + (known.length > 50 ? `, ... (${known.length} in all)` : '') : '(none)';
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind}: "${name}". Available: ${list}`);
+}
+
+function classify(e: unknown): Outcome {
+  if (isAppError(e) && e.code === 'UPSTREAM_UNAVAILABLE') return 'unavailable';
+  const msg = errorMessage(e).toLowerCase();
+  if (msg.includes('abort') || msg.includes('cancel')) return 'cancelled';
+  if (msg.includes('timed out') || msg.includes('timeout')) return 'timeout';
+  return 'error';
+}
+
+/** Upstream failures become JSON-RPC errors that say which upstream and why. */
+function toProtocolError(e: unknown, upstream: string, conn: UpstreamConnection | undefined): unknown {
+  if (e instanceof ProtocolError) return e;
+  if (isAppError(e)) return new ProtocolError(ProtocolErrorCode.InternalError, e.message, { upstream });
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'number' && !isUpstreamFailure(e)) {
+    // An error the upstream answered with: pass it through unchanged.
+    return new ProtocolError(code as ProtocolErrorCode, errorMessage(e), (e as { data?: unknown }).data);
+  }
+  const timeout = conn?.requestTimeout;
+  const msg = errorMessage(e);
+  const text = /timed? ?out/i.test(msg)
+    ? `upstream "${upstream}" did not answer within ${timeout} ms`
+    : `upstream "${upstream}" failed: ${msg}`;
+  return new ProtocolError(ProtocolErrorCode.InternalError, text, { upstream });
+}
+
+function templateMatches(template: string, uri: string): boolean {
+  const re = new RegExp(`^${template.split(/\{[^}]+\}/).map(escapeRe).join('.+')}$`);
+  return re.test(uri);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}
+
+function sameItems(a: Map<string, { item: unknown }>, b: Map<string, { item: unknown }>): boolean {
+  for (const [k, v] of a) if (JSON.stringify(v.item) !== JSON.stringify(b.get(k)?.item)) return false;
+  return true;
+}

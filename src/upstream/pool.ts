@@ -1,0 +1,175 @@
+/**
+ * All upstreams: start in parallel, snapshot their status, emit changes, close them all.
+ * Apply a new config by diffing: added servers connect, removed ones close, changed ones restart,
+ * untouched ones keep their connections and in-flight calls.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
+import { DEFAULTS } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import { type Metrics, noopMetrics } from '../observability/metrics.js';
+import {
+  type ConnectionOptions,
+  DEFAULT_RETRY,
+  type DownstreamBridge,
+  UpstreamConnection,
+  type UpstreamStatus,
+} from './connection.js';
+import type { TransportDeps } from './transports.js';
+
+export interface PoolOptions {
+  configs: Record<string, UpstreamConfig>;
+  proxy?: ProxyConfig;
+  logger: Logger;
+  metrics?: Metrics;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Where upstream stderr lines go (already prefixed with the server name). Default: our stderr. */
+  onStderrLine?: (line: string) => void;
+  docker?: () => Promise<unknown>;
+}
+
+export class UpstreamPool extends EventEmitter {
+  private readonly connections = new Map<string, UpstreamConnection>();
+  private opts: PoolOptions;
+  private readonly runId = randomUUID().slice(0, 8);
+  private bridge?: DownstreamBridge;
+  private _firstRoundDone = false;
+
+  constructor(opts: PoolOptions) {
+    super();
+    this.opts = opts;
+    this.setMaxListeners(0);
+  }
+
+  /** The aggregator registers where server-to-client traffic goes. */
+  setBridge(bridge: DownstreamBridge): void {
+    this.bridge = bridge;
+  }
+
+  get firstRoundDone(): boolean {
+    return this._firstRoundDone;
+  }
+
+  /** Connects every configured upstream in parallel; resolves when each has succeeded or failed once. */
+  async start(): Promise<void> {
+    for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
+    await Promise.all([...this.connections.values()].map((c) => c.start()));
+    this._firstRoundDone = true;
+    this.emit('status');
+  }
+
+  private add(name: string, config: UpstreamConfig): UpstreamConnection {
+    const conn = new UpstreamConnection(this.connectionOptions(name, config));
+    conn.on('catalog', () => this.emit('catalog', name));
+    conn.on('status', () => this.emit('status', name));
+    this.connections.set(name, conn);
+    return conn;
+  }
+
+  private connectionOptions(name: string, config: UpstreamConfig): ConnectionOptions {
+    const proxy = this.opts.proxy ?? {};
+    const stderr = this.opts.onStderrLine ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const transportDeps: TransportDeps = {
+      logger: this.opts.logger,
+      env: this.opts.env,
+      cwd: this.opts.cwd,
+      onStderrLine: stderr,
+      runId: this.runId,
+      docker: this.opts.docker,
+    };
+    return {
+      name,
+      config,
+      transportDeps,
+      logger: this.opts.logger,
+      metrics: this.opts.metrics ?? noopMetrics,
+      bridge: {
+        request: (u, m, p, s) => {
+          if (!this.bridge) return Promise.reject(new Error(`no downstream client to handle ${m}`));
+          return this.bridge.request(u, m, p, s);
+        },
+        notify: (u, m, p) => this.bridge?.notify(u, m, p),
+      },
+      connectTimeout: proxy.timeouts?.connect ?? DEFAULTS.connectTimeout,
+      requestTimeout: proxy.timeouts?.request ?? DEFAULTS.requestTimeout,
+      retry: { ...DEFAULT_RETRY, ...stripUndefined(proxy.retry ?? {}) },
+      breaker: {
+        failureThreshold: proxy.breaker?.failureThreshold ?? 5,
+        halfOpenAfter: proxy.breaker?.halfOpenAfter ?? 10_000,
+      },
+    };
+  }
+
+  get(name: string): UpstreamConnection | undefined {
+    return this.connections.get(name);
+  }
+
+  /** Connections in config order. */
+  list(): UpstreamConnection[] {
+    return [...this.connections.values()];
+  }
+
+  snapshot(): UpstreamStatus[] {
+    return this.list().map((c) => c.status());
+  }
+
+  /** True when no enabled upstream is down. */
+  allHealthy(): boolean {
+    return this.list().every((c) => c.state === 'ready' || c.state === 'disabled');
+  }
+
+  /**
+   * Applies a new set of upstream configs: only what changed is touched. Resolves when the new and
+   * restarted servers have had their first attempt.
+   */
+  async apply(configs: Record<string, UpstreamConfig>, proxy?: ProxyConfig): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+    const proxyChanged = JSON.stringify(proxy ?? {}) !== JSON.stringify(this.opts.proxy ?? {});
+    this.opts = { ...this.opts, configs, proxy };
+    const added: string[] = [];
+    const removed: string[] = [];
+    const changed: string[] = [];
+    for (const [name, conn] of this.connections) {
+      if (!(name in configs)) {
+        removed.push(name);
+        this.connections.delete(name);
+        await conn.close();
+      }
+    }
+    const starts: Promise<void>[] = [];
+    // Rebuild the map in config order so listings keep a stable order.
+    const next = new Map<string, UpstreamConnection>();
+    for (const [name, config] of Object.entries(configs)) {
+      const existing = this.connections.get(name);
+      if (existing && !proxyChanged && JSON.stringify(existing.config) === JSON.stringify(config)) {
+        next.set(name, existing);
+        continue;
+      }
+      if (existing) {
+        changed.push(name);
+        await existing.close();
+      } else {
+        added.push(name);
+      }
+      this.connections.delete(name);
+      const conn = this.add(name, config);
+      this.connections.delete(name);
+      next.set(name, conn);
+      starts.push(conn.start());
+    }
+    this.connections.clear();
+    for (const [k, v] of next) this.connections.set(k, v);
+    await Promise.all(starts);
+    if (added.length || removed.length || changed.length) this.emit('catalog', '*');
+    return { added, removed, changed };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.list().map((c) => c.close()));
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/**
+ * The descendants of a process (children, grandchildren...), so that closing an upstream started
+ * through `npx`/`sh` takes the real server with it. Linux reads /proc; elsewhere `ps`.
+ */
+export function descendants(rootPid: number): number[] {
+  const parentOf = readParentMap();
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parentOf) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const out: number[] = [];
+  const stack = [...(children.get(rootPid) ?? [])];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+function readParentMap(): Map<number, number> {
+  const map = new Map<number, number>();
+  if (process.platform === 'linux') {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // pid (comm) state ppid ... ; comm may contain spaces and parens, so split after the last ')'.
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        map.set(Number(entry), Number(rest[1]));
+      } catch {
+        // process went away
+      }
+    }
+    return map;
+  }
+  if (process.platform === 'win32') return map;
+  try {
+    const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+    for (const line of out.split('\n')) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+      if (pid && ppid !== undefined) map.set(pid, ppid);
+    }
+  } catch {
+    // no ps: nothing we can do
+  }
+  return map;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sends a signal to each pid, ignoring ones already gone. */
+export function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

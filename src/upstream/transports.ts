@@ -1,0 +1,129 @@
+/**
+ * Config -> SDK client Transport, for every upstream kind. The one place the proxy touches the
+ * SDK's client transports (plus the Docker transport behind our own port).
+ */
+import { PassThrough } from 'node:stream';
+import type { Transport } from '@modelcontextprotocol/client';
+import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { UpstreamConfig } from '../config/schema.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { buildChildEnv } from './childEnv.js';
+import { descendants, isAlive, signalAll } from './processTree.js';
+import { resolveCommand } from './which.js';
+
+export interface TransportDeps {
+  logger: Logger;
+  /** The proxy's own environment: the base for stdio children (only INHERITED_ENV_VARS pass). */
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Receives each stderr line of a stdio upstream (the pool prefixes it and writes it to our stderr). */
+  onStderrLine?: (line: string) => void;
+  /** Identifies this proxy run (Docker labels). */
+  runId: string;
+  /** Lazily created Docker client, for `docker` upstreams. */
+  docker?: () => Promise<unknown>;
+}
+
+export interface UpstreamTransport {
+  transport: Transport;
+  /** Frees what close() of the SDK transport leaves behind (the child's process tree). */
+  dispose(): Promise<void>;
+  /** True when the SDK's own stdio transport is used (era probing spawns a sibling). */
+  kind: UpstreamConfig['type'];
+}
+
+export async function createTransport(name: string, config: UpstreamConfig, deps: TransportDeps): Promise<UpstreamTransport> {
+  switch (config.type) {
+    case 'stdio':
+      return createStdio(name, config, deps);
+    case 'http': {
+      const transport = new StreamableHTTPClientTransport(new URL(config.url), {
+        requestInit: config.headers ? { headers: config.headers } : undefined,
+      });
+      return { transport, kind: 'http', dispose: async () => {} };
+    }
+    case 'sse': {
+      const transport = new SSEClientTransport(new URL(config.url), {
+        requestInit: config.headers ? { headers: config.headers } : undefined,
+        eventSourceInit: config.headers
+          ? ({ fetch: (url: string | URL, init?: RequestInit) => fetch(url, { ...init, headers: { ...(init?.headers as any), ...config.headers } }) } as any)
+          : undefined,
+      });
+      return { transport, kind: 'sse', dispose: async () => {} };
+    }
+    case 'docker': {
+      const mod = await import('./docker/transport.js');
+      const docker = (await deps.docker?.()) as any;
+      const transport = mod.createDockerTransport({
+        serverName: name,
+        config,
+        env: config.env ?? {},
+        docker,
+        logger: deps.logger,
+        runId: deps.runId,
+        stderr: deps.onStderrLine,
+      });
+      return { transport, kind: 'docker', dispose: async () => {} };
+    }
+  }
+}
+
+function createStdio(name: string, config: Extract<UpstreamConfig, { type: 'stdio' }>, deps: TransportDeps): UpstreamTransport {
+  const env = buildChildEnv(deps.env, config.env);
+  const cwd = config.cwd ?? deps.cwd;
+  const resolved = resolveCommand(config.command, env, cwd);
+  if ('missing' in resolved) {
+    throw new AppError('UPSTREAM_FAILED', `command not found: ${config.command}`, {
+      details: [`searched PATH: ${resolved.searched.join(process.platform === 'win32' ? ';' : ':') || '(empty)'}`],
+      hint: `install it, give an absolute path in mcpServers.${name}.command, or set PATH in mcpServers.${name}.env`,
+    });
+  }
+  const transport = new StdioClientTransport({
+    command: config.command,
+    args: config.args ?? [],
+    env,
+    cwd,
+    stderr: 'pipe',
+  });
+  const stderr = transport.stderr;
+  if (stderr && deps.onStderrLine) {
+    let pending = '';
+    const sink = deps.onStderrLine;
+    (stderr as PassThrough).on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      let nl = pending.indexOf('\n');
+      while (nl >= 0) {
+        const line = pending.slice(0, nl).replace(/\r$/, '');
+        if (line) sink(line);
+        pending = pending.slice(nl + 1);
+        nl = pending.indexOf('\n');
+      }
+    });
+  }
+  // Children of the child (npx -> sh -> node server) are remembered while it runs, so closing
+  // takes the whole tree down even after the direct child has exited.
+  let tree: number[] = [];
+  const snapshot = () => {
+    const pid = transport.pid;
+    if (pid) tree = [pid, ...descendants(pid)];
+  };
+  const origClose = transport.close.bind(transport);
+  transport.close = async () => {
+    snapshot();
+    await origClose();
+  };
+  return {
+    transport,
+    kind: 'stdio',
+    async dispose() {
+      if (tree.length === 0) snapshot();
+      const alive = tree.filter(isAlive);
+      if (alive.length === 0) return;
+      signalAll(alive, 'SIGTERM');
+      for (let i = 0; i < 20 && alive.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
+      signalAll(alive.filter(isAlive), 'SIGKILL');
+    },
+  };
+}
