@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../types.js';
+import { credentialsCommand } from './credentials.js';
 import { versionCommand } from './version.js';
 
 /** Every command, in help order. Each file keeps its heavy imports inside its handler. */
-export const COMMANDS: CommandSpec[] = [versionCommand];
+export const COMMANDS: CommandSpec[] = [credentialsCommand, versionCommand];

@@ -1,0 +1,246 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} references in configs are what these tests are about
+/**
+ * `mcp-proxy credentials set|check|list` through the BUILT bundle (dist/mcp-proxy.mjs), as users run it.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir, writeFile } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bundle = path.join(root, 'dist', 'mcp-proxy.mjs');
+
+beforeAll(() => {
+  if (!fs.existsSync(bundle)) {
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+  }
+});
+
+let tmp: { dir: string; cleanup: () => void };
+let home: string;
+let cwd: string;
+let secrets: string;
+let credFile: string;
+
+beforeEach(() => {
+  tmp = tempDir('mcp-cred-cli-');
+  home = path.join(tmp.dir, 'home');
+  cwd = path.join(tmp.dir, 'project');
+  secrets = path.join(tmp.dir, 'secrets');
+  credFile = path.join(home, '.config', 'mcp-proxy', 'credentials.json');
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(cwd, { recursive: true });
+});
+afterEach(() => tmp.cleanup());
+
+interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [bundle, ...args], {
+    cwd,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      MCP_PROXY_DEPLOYMENT: 'node',
+      MCP_PROXY_SECRETS_DIR: secrets,
+      ...opts.env,
+    },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function writeConfig(env: Record<string, string>): string {
+  return writeFile(
+    path.join(cwd, 'mcp-proxy.json'),
+    JSON.stringify({ mcpServers: { gh: { command: 'node', args: ['server.js'], env } } }, null, 2),
+    0o644,
+  );
+}
+
+describe('credentials set', () => {
+  it('stores a piped value in a 0600 file inside a 0700 directory, never echoing it', () => {
+    const secret = 'ghp_piped_secret_value_1234';
+    const r = run(['credentials', 'set', 'GITHUB_TOKEN'], { input: `${secret}\n` });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`stored GITHUB_TOKEN in ${credFile} (mode 0600)\n`);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+    expect(fs.statSync(credFile).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(credFile)).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(fs.readFileSync(credFile, 'utf8'))).toEqual({ GITHUB_TOKEN: secret });
+    // No temp files left behind by the atomic write.
+    expect(fs.readdirSync(path.dirname(credFile))).toEqual(['credentials.json']);
+  });
+
+  it('merges with what is there, replaces a name, and repairs a too-open mode', () => {
+    writeFile(credFile, '{"KEEP": "kept-value", "API_KEY": "old-value"}', 0o644);
+    const r = run(['credentials', 'set', 'API_KEY'], { input: 'new-value-5678' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('updated API_KEY');
+    expect(r.stderr).toContain('was readable by other users; it is now 0600');
+    expect(JSON.parse(fs.readFileSync(credFile, 'utf8'))).toEqual({ KEEP: 'kept-value', API_KEY: 'new-value-5678' });
+    expect(fs.statSync(credFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes to --credentials FILE (relative to cwd), creating its directory', () => {
+    const r = run(['credentials', 'set', 'DB_URL', '--credentials', 'private/creds.json'], { input: 'postgres://x' });
+    expect(r.status).toBe(0);
+    const file = path.join(cwd, 'private', 'creds.json');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ DB_URL: 'postgres://x' });
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(credFile)).toBe(false);
+  });
+
+  it('refuses an empty stdin, a bad name, and a broken existing file (without clobbering it)', () => {
+    const empty = run(['credentials', 'set', 'A_TOKEN'], { input: '' });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('no value for A_TOKEN: stdin was empty');
+
+    const bad = run(['credentials', 'set', '1BAD-NAME'], { input: 'x' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('"1BAD-NAME" is not a valid variable name');
+
+    writeFile(credFile, '{"A": "x",,}');
+    const broken = run(['credentials', 'set', 'B'], { input: 'value' });
+    expect(broken.status).toBe(3);
+    expect(broken.stderr).toContain(`${credFile}:1:11 is not valid JSON`);
+    expect(fs.readFileSync(credFile, 'utf8')).toBe('{"A": "x",,}');
+  });
+});
+
+describe('credentials check', () => {
+  it('exits 3 naming each missing variable, every place searched, and how to set it', () => {
+    writeConfig({ GITHUB_TOKEN: '${GITHUB_TOKEN}', LEVEL: '${LOG_LEVEL:-info}' });
+    const r = run(['credentials', 'check']);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toContain('MISSING  GITHUB_TOKEN  used at mcpServers.gh.env.GITHUB_TOKEN');
+    expect(r.stdout).toMatch(/default +LOG_LEVEL/);
+    expect(r.stderr).toContain('error: 1 required variable is not set: GITHUB_TOKEN');
+    for (const place of [
+      `credentials file ${credFile} (does not exist)`,
+      'environment variable GITHUB_TOKEN (not set)',
+      `.env file ${path.join(cwd, '.env')} (does not exist)`,
+      `Docker secret ${secrets}/GITHUB_TOKEN or ${secrets}/github_token`,
+      'variable GITHUB_TOKEN_FILE naming a file',
+      'mcp-proxy credentials set GITHUB_TOKEN',
+      'export GITHUB_TOKEN=...',
+    ]) {
+      expect(r.stderr).toContain(place);
+    }
+  });
+
+  it('exits 0 listing where each value came from, masked; the raw values never appear', () => {
+    const fileSecret = 'ghp_file_secret_abcdef';
+    const envSecret = 'env-secret-value-0987';
+    const dotenvSecret = 'dotenv-secret-value-5555';
+    const dockerSecret = 'docker-secret-value-4242';
+    writeFile(credFile, JSON.stringify({ GITHUB_TOKEN: fileSecret }));
+    writeFile(path.join(cwd, '.env'), `DB_PASSWORD=${dotenvSecret}\n`);
+    writeFile(path.join(secrets, 'slack_token'), `${dockerSecret}\n`);
+    writeConfig({
+      GITHUB_TOKEN: '${GITHUB_TOKEN}',
+      API_KEY: '${API_KEY}',
+      DB_PASSWORD: '${DB_PASSWORD}',
+      SLACK_TOKEN: '${SLACK_TOKEN}',
+      LEVEL: '${LOG_LEVEL:-info}',
+    });
+    const r = run(['credentials', 'check', '--config', 'mcp-proxy.json', '--log-level', 'debug'], {
+      env: { API_KEY: envSecret },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`ok +GITHUB_TOKEN +gh\\*\\*\\*\\*ef +from file ${credFile}`));
+    expect(r.stdout).toMatch(/ok +API_KEY +en\*\*\*\*87 +from env environment/);
+    expect(r.stdout).toContain(`from .env ${path.join(cwd, '.env')}`);
+    expect(r.stdout).toContain(`from docker-secret ${path.join(secrets, 'slack_token')}`);
+    expect(r.stdout).toMatch(/default +LOG_LEVEL/);
+    for (const s of [fileSecret, envSecret, dotenvSecret, dockerSecret]) {
+      expect(r.stdout).not.toContain(s);
+      expect(r.stderr).not.toContain(s);
+    }
+  });
+
+  it('in a docker deployment a Docker secret beats the credentials file; --json reports it', () => {
+    writeFile(credFile, JSON.stringify({ GITHUB_TOKEN: 'value-in-file-1111' }));
+    writeFile(path.join(secrets, 'github_token'), 'value-in-secret-2222\n');
+    writeConfig({ GITHUB_TOKEN: '${GITHUB_TOKEN}' });
+    const r = run(['credentials', 'check', '--json'], { env: { MCP_PROXY_DEPLOYMENT: 'docker' } });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.deployment).toEqual({ kind: 'docker', evidence: 'MCP_PROXY_DEPLOYMENT=docker' });
+    expect(out.variables).toEqual([
+      {
+        name: 'GITHUB_TOKEN',
+        status: 'found',
+        source: 'docker-secret',
+        origin: path.join(secrets, 'github_token'),
+        value: 'va****22',
+      },
+    ]);
+    expect(r.stdout).not.toContain('value-in-secret-2222');
+  });
+
+  it('a credentials file readable by others is refused with the chmod fix (exit 3)', () => {
+    writeFile(credFile, '{"GITHUB_TOKEN": "world-readable-secret"}', 0o644);
+    writeConfig({ GITHUB_TOKEN: '${GITHUB_TOKEN}' });
+    const r = run(['credentials', 'check']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`hint: chmod 600 ${credFile}`);
+    expect(r.stderr).not.toContain('world-readable-secret');
+  });
+
+  it('--env-file reads another .env file; a missing one is an error', () => {
+    writeFile(path.join(cwd, 'conf', 'prod.env'), 'API_KEY=prod-key-value-77\n');
+    writeConfig({ API_KEY: '${API_KEY}' });
+    const ok = run(['credentials', 'check', '--env-file', 'conf/prod.env']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`from .env ${path.join(cwd, 'conf', 'prod.env')}`);
+    // Node itself (nodejs/node#54232) also checks a script's `--env-file F` and stops with exit 9
+    // "node: F: not found" before our code runs; either way the run fails and names the file.
+    const missing = run(['credentials', 'check', '--env-file', 'nope.env']);
+    expect([3, 9]).toContain(missing.status);
+    expect(missing.stderr).toContain('nope.env');
+    expect(missing.stderr).toMatch(/does not exist|not found/);
+  });
+});
+
+describe('credentials list', () => {
+  it('lists stored names with their source, masked, and marks shadowed ones', () => {
+    writeFile(credFile, JSON.stringify({ GITHUB_TOKEN: 'file-token-abcdef' }));
+    writeFile(path.join(secrets, 'github_token'), 'secret-token-123456');
+    writeFile(path.join(cwd, '.env'), 'OTHER=dotenv-other-value\n');
+    const r = run(['credentials', 'list', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.credentials).toEqual([
+      { name: 'GITHUB_TOKEN', source: 'file', origin: credFile, value: 'fi****ef', effective: true },
+      { name: 'OTHER', source: '.env', origin: path.join(cwd, '.env'), value: 'do****ue', effective: true },
+      {
+        name: 'GITHUB_TOKEN',
+        source: 'docker-secret',
+        origin: path.join(secrets, 'github_token'),
+        value: 'se****56',
+        effective: false,
+      },
+    ]);
+    const human = run(['credentials', 'list']);
+    expect(human.stdout).toContain('(shadowed by an earlier source)');
+    expect(human.stdout).not.toContain('file-token-abcdef');
+  });
+});
+
+describe('version', () => {
+  it('reports the deployment and its evidence', () => {
+    const r = run(['version'], { env: { MCP_PROXY_DEPLOYMENT: 'docker' } });
+    expect(r.stdout).toContain('installed as: docker (MCP_PROXY_DEPLOYMENT=docker)');
+  });
+});
