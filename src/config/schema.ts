@@ -9,6 +9,9 @@ import { z } from 'zod';
 
 const stringMap = z.record(z.string(), z.string());
 
+/** An absolute http:// or https:// URL (`localhost:3000/mcp` would otherwise parse as scheme "localhost"). */
+const httpUrl = z.url({ protocol: /^https?$/, message: 'url must be an absolute http:// or https:// URL' });
+
 /** Which protocol era to speak to an upstream: probe (`auto`), or pin one. */
 export const UpstreamProtocol = z
   .enum(['auto', '2025-11-25', '2026-07-28'])
@@ -52,7 +55,7 @@ export const StdioServer = z
 export const HttpServer = z
   .object({
     type: z.literal('http'),
-    url: z.url({ message: 'url must be an absolute http(s) URL' }),
+    url: httpUrl,
     headers: stringMap.optional(),
     ...common,
   })
@@ -61,7 +64,7 @@ export const HttpServer = z
 export const SseServer = z
   .object({
     type: z.literal('sse'),
-    url: z.url({ message: 'url must be an absolute http(s) URL' }),
+    url: httpUrl,
     headers: stringMap.optional(),
     ...common,
   })
@@ -90,7 +93,7 @@ export const TRANSPORT_ALIASES: Record<string, 'stdio' | 'http' | 'sse' | 'docke
   http: 'http',
   'streamable-http': 'http',
   streamableHttp: 'http',
-  'streamable_http': 'http',
+  streamable_http: 'http',
   sse: 'sse',
   docker: 'docker',
 };
@@ -110,9 +113,12 @@ export function normalizeServerEntry(raw: unknown): unknown {
   if (typeof entry.type === 'string' && TRANSPORT_ALIASES[entry.type]) {
     entry.type = TRANSPORT_ALIASES[entry.type];
   } else if (entry.type === undefined) {
-    if (typeof entry.command === 'string') entry.type = 'stdio';
-    else if (typeof entry.image === 'string') entry.type = 'docker';
-    else if (typeof entry.url === 'string') entry.type = /\/sse\/?$/.test(entry.url) ? 'sse' : 'http';
+    // Present with the wrong type still decides the kind, so the schema can say "command: expected string".
+    if (entry.command !== undefined) entry.type = 'stdio';
+    else if (entry.image !== undefined) entry.type = 'docker';
+    else if (entry.url !== undefined) {
+      entry.type = typeof entry.url === 'string' && /\/sse\/?(\?.*)?$/.test(entry.url) ? 'sse' : 'http';
+    }
   }
   return entry;
 }
@@ -148,7 +154,12 @@ export const ProxySettings = z
       .object({
         initialDelay: z.number().int().positive().optional(),
         maxDelay: z.number().int().positive().optional(),
-        maxAttempts: z.number().int().nonnegative().optional().describe('Connect attempts before failed (0 = forever).'),
+        maxAttempts: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe('Connect attempts before failed (0 = forever).'),
         maxRestarts: z.number().int().nonnegative().optional().describe('Restarts allowed per restartWindow.'),
         restartWindow: z.number().int().positive().optional().describe('ms.'),
       })

@@ -1,0 +1,114 @@
+/**
+ * Cross-field checks the schema cannot express. Run on a config that passed the schema.
+ * Errors make the config invalid; warnings are shown (by `validate` and at start-up) but accepted.
+ */
+import { type ConfigProblem, makeProblem, type SourcePosition } from './problems.js';
+import { type Config, DEFAULTS } from './schema.js';
+import { formatPath, type JsonPath } from './substitute.js';
+
+export interface RuleContext {
+  locate: (path: JsonPath, target?: 'key' | 'value') => SourcePosition | undefined;
+  /** Formatted paths whose values came from variables. */
+  fromEnv: Set<string>;
+}
+
+/** The prefix a server's public names get: its `prefix`, else its name; undefined when unprefixed. */
+export function effectivePrefix(name: string, prefix: string | false | undefined): string | undefined {
+  if (prefix === false || prefix === '') return undefined;
+  return prefix ?? name;
+}
+
+export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const add = (path: JsonPath, message: string, hint: string | undefined, severity: 'error' | 'warning' = 'warning') =>
+    out.push(makeProblem('rule', path, message, ctx.locate(path), { hint, severity }));
+
+  const entries = Object.entries(config.mcpServers);
+  const enabled = entries.filter(([, s]) => !s.disabled);
+  const sep = config.proxy?.separator ?? DEFAULTS.separator;
+
+  if (entries.length === 0) {
+    add(['mcpServers'], 'no servers are configured: the proxy will expose nothing', 'add an entry to "mcpServers"');
+  } else if (enabled.length === 0) {
+    add(
+      ['mcpServers'],
+      'every server is disabled: the proxy will expose nothing',
+      'remove "disabled": true from at least one server',
+    );
+  }
+
+  // Two servers publishing under the same prefix: any tool name both have collides at start-up.
+  const byPrefix = new Map<string, string>();
+  const unprefixed: string[] = [];
+  for (const [name, s] of enabled) {
+    const p = effectivePrefix(name, s.prefix);
+    const where = s.prefix !== undefined ? ['mcpServers', name, 'prefix'] : ['mcpServers', name];
+    if (p === undefined) {
+      if (unprefixed.length > 0) {
+        add(
+          where,
+          `servers "${unprefixed[0]}" and "${name}" both expose their names unprefixed (prefix: false); any tool, prompt or resource name they share collides at start-up`,
+          `give "${name}" a "prefix"`,
+        );
+      }
+      unprefixed.push(name);
+      continue;
+    }
+    const other = byPrefix.get(p);
+    if (other !== undefined) {
+      add(
+        where,
+        `servers "${other}" and "${name}" both publish under the prefix "${p}" (${p}${sep}<name>); a name they share collides at start-up`,
+        `give one of them a different "prefix"`,
+      );
+    } else {
+      byPrefix.set(p, name);
+    }
+  }
+
+  for (const [name, s] of entries) {
+    const base: JsonPath = ['mcpServers', name];
+    if (s.type === 'stdio') {
+      const fromEnv = ctx.fromEnv.has(formatPath([...base, 'command']));
+      const cmd = s.command;
+      const looksLikePath = /^([A-Za-z]:)?[\\/]/.test(cmd) || cmd.startsWith('.');
+      if (!fromEnv && /\s/.test(cmd.trim()) && !looksLikePath && (s.args?.length ?? 0) === 0) {
+        const [prog, ...rest] = cmd.trim().split(/\s+/);
+        add(
+          [...base, 'command'],
+          `"command" contains spaces: "${cmd}" would be run as one program name`,
+          `put the arguments in "args": "command": ${JSON.stringify(prog)}, "args": ${JSON.stringify(rest)}`,
+        );
+      }
+    }
+    for (const key of ['timeout', 'connectTimeout'] as const) {
+      const v = s[key];
+      if (v !== undefined && v < 100) {
+        add([...base, key], `"${key}" is in milliseconds: ${v} means ${v} ms`, `did you mean ${v * 1000} (${v} s)?`);
+      }
+    }
+  }
+
+  const timeouts = config.proxy?.timeouts;
+  for (const key of ['connect', 'request'] as const) {
+    const v = timeouts?.[key];
+    if (v !== undefined && v < 100) {
+      add(
+        ['proxy', 'timeouts', key],
+        `"${key}" is in milliseconds: ${v} means ${v} ms`,
+        `did you mean ${v * 1000} (${v} s)?`,
+      );
+    }
+  }
+
+  const retry = config.proxy?.retry;
+  if (retry?.initialDelay !== undefined && retry.maxDelay !== undefined && retry.initialDelay > retry.maxDelay) {
+    add(
+      ['proxy', 'retry', 'initialDelay'],
+      `retry.initialDelay (${retry.initialDelay}) is larger than retry.maxDelay (${retry.maxDelay})`,
+      'make initialDelay <= maxDelay',
+      'error',
+    );
+  }
+  return out;
+}
