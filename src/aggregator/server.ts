@@ -68,6 +68,7 @@ export class Aggregator extends EventEmitter {
   private readonly sessions = new Map<number, Session>();
   private nextSessionId = 1;
   private readonly current = new AsyncLocalStorage<Session>();
+  private inflightTotal = 0;
   /** Upstream subscription refcounts: public URI -> sessions. */
   private readonly subscribers = new Map<string, Set<number>>();
 
@@ -182,6 +183,11 @@ export class Aggregator extends EventEmitter {
   private dropSession(session: Session): void {
     this.sessions.delete(session.id);
     for (const uri of session.subscriptions) void this.unsubscribe(session, uri);
+  }
+
+  /** Upstream requests in flight (shutdown waits for them). */
+  get inflight(): number {
+    return this.inflightTotal;
   }
 
   get sessionCount(): number {
@@ -319,7 +325,7 @@ export class Aggregator extends EventEmitter {
           this.requestOptions(upstream, call),
         ),
       );
-      return cleanResult(result as Record<string, unknown>);
+      return result as Record<string, unknown>;
     } finally {
       if (session) {
         const n = (session.inflight.get(upstream) ?? 1) - 1;
@@ -345,15 +351,17 @@ export class Aggregator extends EventEmitter {
     const conn = this.pool.get(upstream);
     const started = performance.now();
     let outcome: Outcome = 'ok';
+    this.inflightTotal++;
     try {
       if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
       const result = await conn.call(fn);
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
-      return result;
+      return (result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result) as T;
     } catch (e) {
       outcome = classify(e);
       throw toProtocolError(e, upstream, conn);
     } finally {
+      this.inflightTotal--;
       this.metrics.observeRequest(method, upstream, outcome, (performance.now() - started) / 1000);
     }
   }

@@ -1,0 +1,51 @@
+import type { Argv } from 'yargs';
+import { credentialOptions, type CredentialArgs } from '../credentialOptions.js';
+import type { CommandSpec } from '../types.js';
+
+interface RunArgs extends CredentialArgs {
+  config?: string;
+  transport?: 'stdio' | 'http';
+  host?: string;
+  port?: number;
+  toolsMode?: 'all' | 'dynamic';
+  allowUnauthenticated?: boolean;
+  watch?: boolean;
+}
+
+export const runCommand: CommandSpec<RunArgs> = {
+  command: 'run',
+  describe: 'Start the proxy: connect every upstream and serve them as one MCP server',
+  builder: (y: Argv) =>
+    credentialOptions(
+      y
+        .option('config', {
+          alias: 'c',
+          type: 'string',
+          describe: 'Config file (default: $MCP_PROXY_CONFIG, ./mcp-proxy.json, ~/.config/mcp-proxy/config.json)',
+        })
+        .option('transport', {
+          alias: 't',
+          type: 'string',
+          choices: ['stdio', 'http'],
+          describe: 'How clients reach the proxy (default: stdio, or proxy.transport)',
+        })
+        .option('host', { type: 'string', describe: 'HTTP bind address (default 127.0.0.1)' })
+        .option('port', { alias: 'p', type: 'number', describe: 'HTTP port (default 8765)' })
+        .option('tools-mode', {
+          type: 'string',
+          choices: ['all', 'dynamic'],
+          describe: 'all: every upstream tool; dynamic: two meta-tools (get_dynamic_tools, call_dynamic_tool)',
+        })
+        .option('allow-unauthenticated', {
+          type: 'boolean',
+          describe: 'Allow binding HTTP to a non-loopback address without MCP_PROXY_TOKEN',
+        })
+        .option('watch', { type: 'boolean', describe: 'Reload when the config or credentials file changes (default on)' })
+        .example('$0 run --config proxy.json', 'serve over stdio (for Claude Desktop, Cursor)')
+        .example('$0 run --transport http --port 8765', 'serve Streamable HTTP at http://127.0.0.1:8765/mcp'),
+    ),
+  async handler(args, ctx) {
+    const { runProxy } = await import('../../runProxy.js');
+    return runProxy(args, ctx);
+  },
+};

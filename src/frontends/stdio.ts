@@ -1,0 +1,29 @@
+/**
+ * The stdio frontend: one downstream session over this process's stdin/stdout, serving both
+ * protocol eras (the SDK's serveStdio decides per connection). stdout carries nothing but JSON-RPC.
+ */
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { Aggregator } from '../aggregator/server.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface StdioFrontend {
+  /** Resolves when the client closes our stdin. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startStdioFrontend(agg: Aggregator, logger: Logger, stdin: NodeJS.ReadableStream = process.stdin): StdioFrontend {
+  const log = logger.child({ component: 'stdio' });
+  const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era }), {
+    onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
+  });
+  const closed = new Promise<void>((resolve) => {
+    const done = () => resolve();
+    stdin.once('end', done);
+    stdin.once('close', done);
+  });
+  return {
+    closed,
+    close: () => handle.close(),
+  };
+}

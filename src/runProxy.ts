@@ -1,0 +1,238 @@
+/**
+ * `mcp-proxy run`: the one place where everything is wired together. Loaded lazily by the CLI.
+ */
+import path from 'node:path';
+import type { CliContext } from './cli/context.js';
+import { commandLogger } from './cli/createCli.js';
+import { credentialChainFor, type CredentialArgs } from './cli/credentialOptions.js';
+import type { GlobalArgs } from './cli/types.js';
+import { Aggregator } from './aggregator/server.js';
+import { findAndLoadConfig, type LoadedConfig, loadConfig } from './config/load.js';
+import { type Config, DEFAULTS, type UpstreamConfig } from './config/schema.js';
+import { AppError, errorMessage } from './errors.js';
+import { Lifecycle } from './lifecycle.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { UpstreamPool } from './upstream/pool.js';
+
+export interface RunOptions extends CredentialArgs, GlobalArgs {
+  config?: string;
+  transport?: 'stdio' | 'http';
+  host?: string;
+  port?: number;
+  toolsMode?: 'all' | 'dynamic';
+  allowUnauthenticated?: boolean;
+  watch?: boolean;
+}
+
+/** The config `run` serves when none exists anywhere: the example server, run from our own executable. */
+export function embeddedDefaultConfig(ctx: Pick<CliContext, 'execPath' | 'entry'>, isSea: boolean): Config {
+  const args = isSea || !ctx.entry ? ['__example-server'] : [ctx.entry, '__example-server'];
+  return {
+    mcpServers: {
+      example: {
+        type: 'stdio',
+        command: ctx.execPath,
+        args,
+        description: 'The built-in example server (no config file was found)',
+      },
+    },
+  };
+}
+
+function isSeaRuntime(): boolean {
+  try {
+    const get = (process as unknown as { getBuiltinModule?: (id: string) => any }).getBuiltinModule;
+    return Boolean(get?.('node:sea')?.isSea?.());
+  } catch {
+    return false;
+  }
+}
+
+export async function runProxy(args: RunOptions, ctx: CliContext): Promise<number> {
+  const logger = commandLogger(args, ctx);
+  const log = logger.child({ component: 'run' });
+  const chain = credentialChainFor(args, ctx);
+  const loadOpts = {
+    path: args.config,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    homedir: ctx.homedir,
+    platform: ctx.platform,
+    lookup: (name: string) => chain.lookup(name),
+    describeMissing: (name: string) => chain.describeMissing(name),
+  };
+  let loaded: LoadedConfig | undefined = await findAndLoadConfig(loadOpts);
+  let config: Config;
+  if (loaded) {
+    config = loaded.config;
+    for (const w of loaded.warnings) log.warn(`${w.path ? `${w.path}: ` : ''}${w.message}`);
+    log.info({ config: loaded.path, servers: Object.keys(config.mcpServers).length }, 'config loaded');
+  } else {
+    config = embeddedDefaultConfig(ctx, isSeaRuntime());
+    log.warn(
+      'no config file found: serving the built-in example server. Put your servers in ./mcp-proxy.json or ~/.config/mcp-proxy/config.json (or pass --config FILE); see `mcp-proxy --help`.',
+    );
+  }
+
+  const proxy = config.proxy ?? {};
+  const transport = args.transport ?? proxy.transport ?? 'stdio';
+  const metrics = createMetrics();
+  const pool = new UpstreamPool({
+    configs: config.mcpServers,
+    proxy,
+    logger,
+    metrics,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    onStderrLine: (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`),
+    docker: dockerFactory(ctx, logger),
+  });
+  const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
+  const agg = new Aggregator({
+    pool,
+    logger,
+    metrics,
+    name: proxy.name,
+    separator: proxy.separator ?? DEFAULTS.separator,
+    toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
+  });
+
+  const lifecycle = new Lifecycle({
+    logger,
+    graceMs: proxy.timeouts?.shutdownGrace ?? DEFAULTS.shutdownGrace,
+    inflight: () => agg.inflight,
+    forceExit: (code) => process.exit(code),
+    onReload: () => void reload('SIGHUP'),
+  });
+  lifecycle.installSignalHandlers();
+
+  const started = performance.now();
+  await pool.start();
+  const statuses = pool.snapshot();
+  const ready = statuses.filter((s) => s.state === 'ready').length;
+  log.info(
+    { ready, failed: statuses.filter((s) => s.state === 'failed' || s.state === 'retrying').length, ms: Math.round(performance.now() - started) },
+    `${ready}/${statuses.filter((s) => s.state !== 'disabled').length} upstreams ready`,
+  );
+  const collisions = agg.collisions();
+  if (collisions.length) {
+    await pool.close();
+    throw new AppError('NAME_COLLISION', 'public names collide between upstream servers', {
+      details: collisions,
+      hint: 'give one of the servers a "prefix" in the config (or remove "prefix": false)',
+    });
+  }
+
+  // Frontends.
+  if (transport === 'http') {
+    const { startHttpFrontend } = await import('./frontends/http/start.js');
+    const tokens = httpTokens(chain, ctx);
+    for (const t of tokens) ctx.redactor.add(t);
+    const http = proxy.http ?? {};
+    const frontend = await startHttpFrontend({
+      host: args.host ?? proxy.host,
+      port: args.port ?? proxy.port,
+      allowUnauthenticated: args.allowUnauthenticated ?? http.allowUnauthenticated,
+      allowedHosts: http.allowedHosts,
+      allowedOrigins: http.allowedOrigins,
+      maxBodyBytes: http.maxBodyBytes,
+      maxSessions: http.maxSessions,
+      sessionIdleTimeoutMs: http.sessionIdleTimeout,
+      rateLimit: http.rateLimit ? { windowMs: http.rateLimit.windowMs ?? 10_000, max: http.rateLimit.max ?? 5_000 } : undefined,
+      auth: { tokens },
+      logger,
+      metrics,
+      serverFactory: (c: { era: 'legacy' | 'modern' }) => agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+      status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
+    } as any);
+    const notify = (frontend.app as { notifyListChanged?: (k: unknown) => void }).notifyListChanged;
+    if (notify) agg.on('list_changed', (k) => notify.call(frontend.app, k));
+    lifecycle.add('http', () => frontend.close());
+    log.info({ url: frontend.url, auth: tokens.length > 0 }, `serving Streamable HTTP at ${frontend.url}`);
+    ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${tokens.length ? ' (bearer token required)' : ''}\n`);
+  } else {
+    const { startStdioFrontend } = await import('./frontends/stdio.js');
+    const stdio = startStdioFrontend(agg, logger, ctx.stdin);
+    lifecycle.add('stdio', () => stdio.close());
+    void stdio.closed.then(() => {
+      log.info('stdin closed: shutting down');
+      void lifecycle.shutdown('stdin closed');
+    });
+  }
+  lifecycle.add('upstreams', () => pool.close());
+
+  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
+  let reloading: Promise<void> | undefined;
+  async function reload(reason: string): Promise<void> {
+    if (!loaded || lifecycle.isShuttingDown) return;
+    if (reloading) return reloading;
+    reloading = (async () => {
+      try {
+        const next = await loadConfig({ ...loadOpts, path: loaded!.path });
+        const result = await pool.apply(next.config.mcpServers as Record<string, UpstreamConfig>, next.config.proxy);
+        loaded = next;
+        log.info({ reason, ...result }, 'config reloaded');
+      } catch (e) {
+        const msg = e instanceof AppError ? e.format() : errorMessage(e);
+        log.error({ reason }, `config reload failed; still serving the previous config:\n${msg}`);
+      } finally {
+        reloading = undefined;
+      }
+    })();
+    return reloading;
+  }
+  if (loaded && (args.watch ?? proxy.watch ?? true)) {
+    const watcher = await watchFiles([loaded.path, chain.credentialsFile], () => void reload('file changed'), logger);
+    lifecycle.add('watcher', () => watcher.close());
+  }
+
+  await lifecycle.done;
+  return 0;
+}
+
+function httpTokens(chain: { lookup(n: string): string | undefined }, ctx: CliContext): string[] {
+  const raw = chain.lookup('MCP_PROXY_TOKEN') ?? ctx.env.MCP_PROXY_TOKEN ?? '';
+  return raw
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+function dockerFactory(ctx: CliContext, logger: Logger): () => Promise<unknown> {
+  let client: Promise<unknown> | undefined;
+  return () => {
+    client ??= (async () => {
+      const mod = await import('./upstream/docker/index.js');
+      const docker = await (mod as any).createDockerClient(ctx.env);
+      await (mod as any).removeStaleContainers?.(docker, logger).catch(() => {});
+      return docker;
+    })();
+    return client;
+  };
+}
+
+async function loadDynamicMode() {
+  const { createDynamicToolsMode } = await import('./aggregator/dynamicTools.js');
+  return createDynamicToolsMode();
+}
+
+async function watchFiles(files: string[], onChange: () => void, logger: Logger): Promise<{ close(): Promise<void> }> {
+  const { watch } = await import('chokidar');
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(
+    files.map((f) => path.resolve(f)),
+    { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } },
+  );
+  watcher.on('all', () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(onChange, 150);
+  });
+  watcher.on('error', (e) => logger.debug({ err: errorMessage(e) }, 'watch error'));
+  return {
+    close: async () => {
+      if (timer) clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}
