@@ -1,20 +1,29 @@
 #!/usr/bin/env node
 // Builds the one bundle every distribution runs: dist/mcp-proxy.mjs (ESM, Node >= 20, every runtime
 // dependency and template inlined). The build fails if anything but a Node built-in is left external.
-import { readFileSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+// Two steps (see src/launcher.ts for why): the full CLI is bundled as a CommonJS "core"
+// (dist/mcp-proxy-core.cjs, runnable on its own), then scripts/launcher.mjs embeds it, compressed, in the
+// small launcher that is dist/mcp-proxy.mjs (and dist/mcp-proxy-sea.cjs, the binaries' main script).
+
 import { execSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildLauncher, nativeAddonStubs } from './launcher.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const sdkPkg = JSON.parse(readFileSync(path.join(root, 'node_modules/@modelcontextprotocol/server/package.json'), 'utf8'));
+const sdkPkg = JSON.parse(
+  readFileSync(path.join(root, 'node_modules/@modelcontextprotocol/server/package.json'), 'utf8'),
+);
 
 let commit = 'unknown';
 try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  commit = execSync('git rev-parse --short HEAD', { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
 } catch {}
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
@@ -34,12 +43,22 @@ const onlyBuiltinsExternal = {
 const outdir = path.join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
 
+/** Build-time constants (src/version.ts), shared by the core and the launcher. */
+const buildConstants = {
+  __MCP_PROXY_VERSION__: JSON.stringify(pkg.version),
+  __MCP_PROXY_BUILD__: JSON.stringify(commit),
+  __MCP_SDK_VERSION__: JSON.stringify(sdkPkg.version),
+};
+
 const result = await esbuild.build({
   entryPoints: [path.join(root, 'src/main.ts')],
-  outfile: path.join(outdir, 'mcp-proxy.mjs'),
+  outfile: path.join(outdir, 'mcp-proxy-core.cjs'),
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS so the launcher can compile it on demand (vm.compileFunction) and a SEA can run it.
+  format: 'cjs',
+  // import() of a Node built-in becomes require(): the core is compiled by vm, without a module loader.
+  supported: { 'dynamic-import': false },
   target: 'node20',
   sourcemap: false,
   minify: false,
@@ -47,20 +66,11 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
   loader: { '.md': 'text', '.yaml': 'text', '.tmpl': 'text', '.hbs': 'text' },
-  // A bundled ESM file still needs require() for CommonJS dependencies that call it.
-  banner: {
-    js: [
-      '#!/usr/bin/env node',
-      "import { createRequire as __mcpCreateRequire } from 'node:module';",
-      'const require = __mcpCreateRequire(import.meta.url);',
-    ].join('\n'),
-  },
-  define: {
-    __MCP_PROXY_VERSION__: JSON.stringify(pkg.version),
-    __MCP_PROXY_BUILD__: JSON.stringify(commit),
-    __MCP_SDK_VERSION__: JSON.stringify(sdkPkg.version),
-  },
-  plugins: [onlyBuiltinsExternal],
+  // ESM dependencies (yargs 18) read import.meta.url; in the CommonJS core it is the file's own URL
+  // (the launcher passes its own path as __filename, the binary its executable).
+  banner: { js: "var __mcpImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__mcpImportMetaUrl', ...buildConstants },
+  plugins: [nativeAddonStubs, onlyBuiltinsExternal],
 });
 
 const externals = new Set();
@@ -72,7 +82,10 @@ if (bad.length) {
   console.error(`build: these imports were left external but are not Node built-ins: ${bad.join(', ')}`);
   process.exit(1);
 }
+const launcher = await buildLauncher({ root, outdir, coreMetafile: result.metafile, define: buildConstants });
 chmodSync(path.join(outdir, 'mcp-proxy.mjs'), 0o755);
-writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-const size = result.metafile.outputs['dist/mcp-proxy.mjs']?.bytes ?? 0;
-console.error(`build: dist/mcp-proxy.mjs ${(size / 1024).toFixed(0)} KiB`);
+writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(launcher.metafile));
+const size = result.metafile.outputs['dist/mcp-proxy-core.cjs']?.bytes ?? 0;
+console.error(
+  `build: dist/mcp-proxy.mjs ${(launcher.bytes / 1024).toFixed(0)} KiB (core ${(size / 1024).toFixed(0)} KiB, embedded compressed)`,
+);

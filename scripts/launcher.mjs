@@ -1,0 +1,122 @@
+// The second build step (scripts/build.mjs runs it): embeds the CommonJS core bundle, brotli-compressed,
+// into the small launcher (src/launcher.ts) and pre-renders the top-level --help with the real CLI.
+// Outputs: dist/mcp-proxy.mjs (ESM, the npm bin) and dist/mcp-proxy-sea.cjs (CommonJS, the main script
+// of the standalone binaries; SEA main scripts must be CommonJS).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** The message a user sees when DOCKER_HOST is ssh:// (dockerode would need the ssh2 native addon). */
+export const SSH_UNSUPPORTED =
+  'ssh:// DOCKER_HOST is not supported in this build of mcp-proxy (the ssh2 module and its native addons cannot be ' +
+  'bundled); use a unix socket or tcp:// DOCKER_HOST, or forward the remote socket: ' +
+  'ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock user@host, then DOCKER_HOST=unix:///tmp/docker.sock';
+
+/**
+ * dockerode -> docker-modem requires `ssh2` at load time (lib/ssh.js: `require('ssh2').Client`) and uses it
+ * only for ssh:// hosts; ssh2 in turn loads native addons (sshcrypto.node, cpu-features) that a
+ * single-file bundle cannot carry. Both resolve to small stubs: loading works, connecting over ssh
+ * throws a clear error (docker-modem calls `new Client()` inside dial, so the Docker call rejects with it).
+ */
+export const nativeAddonStubs = {
+  name: 'native-addon-stubs',
+  setup(build) {
+    build.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({ path: args.path, namespace: 'native-stub' }));
+    // `debug` (used by docker-modem) tries `require('supports-color')` in a try/catch and does without it; it is
+    // not installed, so it resolves to a module that throws as a missing module would.
+    build.onResolve({ filter: /^supports-color$/ }, (args) => ({ path: args.path, namespace: 'absent-optional' }));
+    build.onLoad({ filter: /.*/, namespace: 'absent-optional' }, (args) => ({
+      contents: `const e = new Error(${JSON.stringify(`Cannot find module '${args.path}' (optional, not bundled)`)}); e.code = 'MODULE_NOT_FOUND'; throw e;`,
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'native-stub' }, (args) => {
+      const fail = `function unsupported() { const e = new Error(${JSON.stringify(SSH_UNSUPPORTED)}); e.code = 'MCP_PROXY_DOCKER_SSH_UNSUPPORTED'; throw e; }`;
+      const contents =
+        args.path === 'ssh2'
+          ? `${fail}\nclass Client { constructor() { unsupported(); } }\nmodule.exports = { Client, unsupported: true };`
+          : `${fail}\nmodule.exports = unsupported;`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Widths yargs can wrap the top-level help at (createCli: min(110, columns ?? 100)); others run the core. */
+const HELP_WIDTHS = [80, 100, 110];
+
+function renderHelp(coreFile, width) {
+  const script = [
+    `Object.defineProperty(process.stdout, 'columns', { value: ${width} });`,
+    `process.argv = [process.argv[0], ${JSON.stringify(coreFile)}, '--help'];`,
+    `require(${JSON.stringify(coreFile)});`,
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, MCP_PROXY_NO_FAST_PATH: '1', NO_COLOR: '1' },
+  });
+  if (!out.includes('mcp-proxy')) throw new Error(`build: --help at width ${width} printed no usage:\n${out}`);
+  return out;
+}
+
+function checkExternals(metafile, what) {
+  const bad = new Set();
+  for (const out of Object.values(metafile.outputs)) {
+    for (const imp of out.imports ?? []) if (imp.external && !builtins.has(imp.path)) bad.add(imp.path);
+  }
+  if (bad.size) throw new Error(`build: ${what} left non-builtin imports external: ${[...bad].join(', ')}`);
+}
+
+/**
+ * Builds dist/mcp-proxy.mjs and dist/mcp-proxy-sea.cjs around dist/mcp-proxy-core.cjs.
+ * Returns the merged metafile (core + launchers) and the launcher's size in bytes.
+ */
+export async function buildLauncher({ root, outdir, coreMetafile, define }) {
+  const coreFile = path.join(outdir, 'mcp-proxy-core.cjs');
+  const core = readFileSync(coreFile);
+  const help = Object.fromEntries(HELP_WIDTHS.map((w) => [String(w), renderHelp(coreFile, w)]));
+  const compressed = zlib.brotliCompressSync(core, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: core.length,
+    },
+  });
+  const common = {
+    entryPoints: [path.join(root, 'src/launcher.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  };
+  const constants = {
+    ...define,
+    __MCP_PROXY_CORE__: JSON.stringify(compressed.toString('base64')),
+    __MCP_PROXY_HELP__: JSON.stringify(help),
+  };
+  const esm = await esbuild.build({
+    ...common,
+    outfile: path.join(outdir, 'mcp-proxy.mjs'),
+    format: 'esm',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { ...constants, __MCP_PROXY_SEA__: 'false' },
+  });
+  const sea = await esbuild.build({
+    ...common,
+    outfile: path.join(outdir, 'mcp-proxy-sea.cjs'),
+    format: 'cjs',
+    // Not read in the binary (selfPath() returns process.execPath there); defined so CJS output is clean.
+    define: { ...constants, __MCP_PROXY_SEA__: 'true', 'import.meta.url': '"file:///mcp-proxy-sea.cjs"' },
+  });
+  checkExternals(esm.metafile, 'the launcher');
+  checkExternals(sea.metafile, 'the SEA launcher');
+  const metafile = {
+    inputs: { ...coreMetafile.inputs, ...esm.metafile.inputs },
+    outputs: { ...coreMetafile.outputs, ...esm.metafile.outputs, ...sea.metafile.outputs },
+  };
+  return { metafile, bytes: esm.metafile.outputs['dist/mcp-proxy.mjs']?.bytes ?? 0 };
+}

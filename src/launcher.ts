@@ -1,0 +1,79 @@
+/**
+ * The published entry point: dist/mcp-proxy.mjs (npm, npx, Docker) and the standalone binaries' main
+ * script. It is deliberately tiny: the real CLI (src/main.ts with every dependency, ~5 MB of JS) is
+ * carried inside this file as a brotli-compressed CommonJS "core" and compiled only when a command needs
+ * it. Why: V8 parses every byte of a script it loads, lazily-imported or not, and a 5 MB bundle costs
+ * ~150 ms of parsing before the first line runs; the compressed core costs a few milliseconds to read.
+ *
+ * Fast paths (answered here, without the core, yargs or pino):
+ *   - `version` and `version --json`: the same handler as the full CLI (src/cli/commands/version.ts);
+ *   - `--help` / `-h`: the top-level help text, rendered by the real CLI at build time for the widths
+ *     yargs would use (80, 100 for pipes, 110); other terminal widths fall through to the core.
+ * Everything else (and everything when MCP_PROXY_NO_FAST_PATH=1) runs the core, which is src/main.ts
+ * unchanged: it reads process.argv and owns process.exit.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { brotliDecompressSync } from 'node:zlib';
+import { versionCommand } from './cli/commands/version.js';
+import { realContext } from './cli/context.js';
+
+/** Base64 of the brotli-compressed CommonJS core (scripts/build.mjs). */
+declare const __MCP_PROXY_CORE__: string;
+/** Top-level `--help` output keyed by wrap width (scripts/build.mjs). */
+declare const __MCP_PROXY_HELP__: Record<string, string>;
+/** True in the standalone binary's main script (CommonJS, run by Node's SEA loader). */
+declare const __MCP_PROXY_SEA__: boolean;
+
+/** The file name the core reports in stack traces and sees as `__filename` / `import.meta.url`. */
+function selfPath(): string {
+  if (__MCP_PROXY_SEA__) return process.execPath;
+  return fileURLToPath(import.meta.url);
+}
+
+/** Decompresses and runs the full CLI. Its own main() takes over from here (argv, exit code). */
+export function runCore(): void {
+  const source = brotliDecompressSync(Buffer.from(__MCP_PROXY_CORE__, 'base64')).toString('utf8');
+  const filename = selfPath();
+  const coreModule = { exports: {} as unknown };
+  const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {
+    filename: `${filename}#core`,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  // The core requires only Node built-ins (scripts/build.mjs fails the build otherwise).
+  const req = createRequire(filename);
+  fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
+}
+
+/** Width yargs wraps help at (src/cli/createCli.ts: min(110, columns ?? 100)). */
+function helpWidth(): number {
+  return Math.min(110, process.stdout.columns ?? 100);
+}
+
+/** Resolves with an exit code when the request was answered here, undefined to run the core. */
+export async function fastPath(argv: string[]): Promise<number | undefined> {
+  if (process.env.MCP_PROXY_NO_FAST_PATH) return undefined;
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    const text = __MCP_PROXY_HELP__[String(helpWidth())];
+    if (text === undefined) return undefined;
+    process.stdout.write(text);
+    return 0;
+  }
+  if (argv[0] === 'version' && (argv.length === 1 || (argv.length === 2 && argv[1] === '--json'))) {
+    return (await versionCommand.handler({ json: argv.length === 2 }, realContext())) ?? 0;
+  }
+  return undefined;
+}
+
+fastPath(process.argv.slice(2)).then(
+  (code) => {
+    if (code === undefined) runCore();
+    else process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`internal error: ${String((e as Error)?.stack ?? e)}\n`);
+    process.exitCode = 1;
+  },
+);
