@@ -230,7 +230,7 @@ function missingHint(
   platform: NodeJS.Platform | undefined,
   describeMissing?: (name: string) => string,
 ): string {
-  if (describeMissing) return names.map((n) => `${n}: ${describeMissing(n)}`).join('\n      ');
+  if (describeMissing) return names.map((n) => describeMissing(n)).join('\n');
   const example =
     platform === 'win32'
       ? names.map((n) => `$env:${n} = "..."`).join('; ')

@@ -3,7 +3,8 @@
  * or YAML (`.yaml` / `.yml`). Syntax errors carry line and column and a fix; afterwards
  * `locate(path)` maps a JSON path back to its line:column so schema problems can point into the file.
  */
-import { findNodeAtLocation, type Node as JsonNode, parseTree } from 'jsonc-parser';
+// The ESM build of jsonc-parser: its UMD main hides its requires from esbuild, which then cannot bundle them.
+import { findNodeAtLocation, type Node as JsonNode, parseTree } from 'jsonc-parser/lib/esm/main.js';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { type ConfigProblem, makeProblem, type SourcePosition } from './problems.js';
 import type { JsonPath } from './substitute.js';

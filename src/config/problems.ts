@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { formatPath, type JsonPath } from './substitute.js';
 
-export type ProblemKind = 'syntax' | 'variable' | 'schema' | 'rule';
+/** file: not found or unreadable; syntax: not JSON/YAML; variable: `${VAR}`; schema: shape; rule: cross-field. */
+export type ProblemKind = 'file' | 'syntax' | 'variable' | 'schema' | 'rule';
 
 export interface ConfigProblem {
   severity: 'error' | 'warning';

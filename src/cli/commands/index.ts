@@ -2,7 +2,14 @@ import type { CommandSpec } from '../types.js';
 import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
 import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 /** Every command, in help order. Each file keeps its heavy imports inside its handler. */
-export const COMMANDS: CommandSpec[] = [runCommand, credentialsCommand, versionCommand, exampleServerCommand];
+export const COMMANDS: CommandSpec[] = [
+  runCommand,
+  validateCommand,
+  credentialsCommand,
+  versionCommand,
+  exampleServerCommand,
+];
