@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../types.js';
 import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
+import { healthcheckCommand } from './healthcheck.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
@@ -11,5 +12,6 @@ export const COMMANDS: CommandSpec[] = [
   validateCommand,
   credentialsCommand,
   versionCommand,
+  healthcheckCommand,
   exampleServerCommand,
 ];

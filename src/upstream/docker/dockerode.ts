@@ -206,7 +206,7 @@ class DockerodeClient implements DockerClient {
         Labels: spec.labels,
         Tty: false,
         OpenStdin: true,
-        StdinOnce: false,
+        StdinOnce: true,
         AttachStdin: true,
         AttachStdout: true,
         AttachStderr: true,

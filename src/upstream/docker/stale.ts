@@ -51,7 +51,9 @@ export async function removeStaleContainers(
     if (options.runId && labels[LABELS.run] === options.runId) continue;
     const pid = Number(labels[LABELS.pid]);
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    const stale = pid === ownPid ? labels[LABELS.run] !== options.runId : !isAlive(pid);
+    // Our own pid in another run: the earlier holder of this pid (a proxy that was PID 1 in its own
+    // container, restarted) is gone. Without a runId we cannot tell, so such containers are kept.
+    const stale = pid === ownPid ? options.runId !== undefined && labels[LABELS.run] !== options.runId : !isAlive(pid);
     if (!stale) continue;
     try {
       await docker.removeContainer(c.id);
