@@ -2,12 +2,13 @@
  * The work behind `mcp-proxy credentials check|set|list` (imported lazily by the command).
  * Values are only ever printed masked; every value found is registered with ctx.redactor.
  */
-import fs from 'node:fs';
+
 import { describeSearch, locateConfig } from '../config/locate.js';
-import { formatPath, substitute } from '../config/substitute.js';
+import type { ParsedSource } from '../config/parse.js';
+import { formatPath, type JsonPath, substitute } from '../config/substitute.js';
 import type { CredentialChain } from '../credentials/chain.js';
 import { assertVariableName, writeCredential } from '../credentials/store.js';
-import { AppError, errorMessage } from '../errors.js';
+import { AppError } from '../errors.js';
 import { mask } from '../observability/redact.js';
 import type { CliContext } from './context.js';
 import { type CredentialArgs, credentialChainFor } from './credentialOptions.js';
@@ -47,9 +48,12 @@ export async function checkCredentials(args: Args, ctx: CliContext): Promise<num
       hint: 'pass --config <file>',
     });
   }
-  const raw = await readRawConfig(located.path);
+  const parsed = await readRawConfig(located.path);
   const chain = credentialChainFor(args, ctx);
-  const reports = checkVariables(raw, chain);
+  const reports = checkVariables(parsed.value, chain, (p) => {
+    const pos = parsed.locate(p, 'value');
+    return pos ? `${formatPath(p)} (${located.path}:${pos.line}:${pos.column})` : formatPath(p);
+  });
   const missing = reports.filter((r) => r.status === 'missing');
 
   if (args.json) {
@@ -90,13 +94,17 @@ export async function checkCredentials(args: Args, ctx: CliContext): Promise<num
 }
 
 /** Resolves every `${VAR}` the raw config references through the chain. */
-export function checkVariables(raw: unknown, chain: CredentialChain): VariableReport[] {
+export function checkVariables(
+  raw: unknown,
+  chain: CredentialChain,
+  where: (path: JsonPath) => string = formatPath,
+): VariableReport[] {
   const result = substitute(raw, (name) => chain.lookup(name));
   const usedAt = new Map<string, string[]>();
   for (const m of result.missing) {
     const list = usedAt.get(m.name) ?? [];
-    const where = formatPath(m.path);
-    if (!list.includes(where)) list.push(where);
+    const at = where(m.path);
+    if (!list.includes(at)) list.push(at);
     usedAt.set(m.name, list);
   }
   return result.referenced.map((name): VariableReport => {
@@ -117,25 +125,22 @@ export function checkVariables(raw: unknown, chain: CredentialChain): VariableRe
   });
 }
 
-/** Reads and parses the config without substituting or validating it (JSON, or YAML for .yaml/.yml). */
-export async function readRawConfig(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new AppError('CONFIG_UNREADABLE', `cannot read config file ${file}: ${errorMessage(e)}`);
-  }
-  try {
-    if (/\.ya?ml$/i.test(file)) {
-      const { parse } = await import('yaml');
-      return parse(text);
-    }
-    return JSON.parse(text);
-  } catch (e) {
-    throw new AppError('CONFIG_PARSE', `cannot parse config file ${file}: ${errorMessage(e)}`, {
-      hint: 'run `mcp-proxy validate` for the exact position',
+/** Reads and parses the config (JSON, or YAML for .yaml/.yml) without substituting or validating it. */
+export async function readRawConfig(file: string): Promise<ParsedSource> {
+  // Lazy: the config parser is only needed by `check`.
+  const [{ readConfigFile }, { parseSource }] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/parse.js'),
+  ]);
+  const parsed = parseSource(await readConfigFile(file), file);
+  const syntax = parsed.problems.find((p) => p.severity === 'error');
+  if (syntax || parsed.value === undefined) {
+    const at = syntax?.line ? `:${syntax.line}:${syntax.column ?? 1}` : '';
+    throw new AppError('CONFIG_PARSE', `config file ${file}${at}: ${syntax?.message ?? 'cannot be parsed'}`, {
+      hint: syntax?.hint ?? 'run `mcp-proxy validate` for details',
     });
   }
+  return parsed;
 }
 
 // ------------------------------------------------------------------------------------------------ set
