@@ -34,6 +34,13 @@ export interface AggregatorOptions {
 export interface ToolsMode {
   list(agg: Aggregator): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
   call(agg: Aggregator, name: string, args: Record<string, unknown> | undefined, call: CallContext): Promise<Record<string, unknown>>;
+  /**
+   * A key that changes whenever list() would (dynamic mode: group enum and descriptions); a change
+   * sends tools/list_changed even when no upstream tool changed.
+   */
+  fingerprint?(agg: Aggregator): string;
+  /** Whether public tool-name collisions matter (false: the mode does not expose upstream tools by public name). */
+  usesPublicToolNames?: boolean;
 }
 
 /** What a downstream request handler knows about its call, for forwarding. */
@@ -64,6 +71,7 @@ export class Aggregator extends EventEmitter {
   private readonly name: string;
   private readonly separator: string;
   private toolsMode?: ToolsMode;
+  private toolsModeKey?: string;
   private _catalog: Catalog;
   private readonly sessions = new Map<number, Session>();
   private nextSessionId = 1;
@@ -82,6 +90,7 @@ export class Aggregator extends EventEmitter {
     this.separator = opts.separator;
     this.toolsMode = opts.toolsMode;
     this._catalog = buildCatalog(this.pool.list(), this.separator);
+    this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     this.pool.setBridge(this.bridge());
     this.pool.on('catalog', () => this.rebuild());
   }
@@ -97,7 +106,12 @@ export class Aggregator extends EventEmitter {
 
   /** Collisions among the currently ready upstreams (start-up treats these as errors). */
   collisions(): string[] {
-    return this._catalog.collisions.map(describeCollision);
+    return this.relevantCollisions(this._catalog).map(describeCollision);
+  }
+
+  private relevantCollisions(cat: Catalog) {
+    const toolsHidden = this.toolsMode && this.toolsMode.usesPublicToolNames === false;
+    return toolsHidden ? cat.collisions.filter((c) => c.kind !== 'tool') : cat.collisions;
   }
 
   /** Rebuilds the index and tells every session what changed. */
@@ -105,13 +119,16 @@ export class Aggregator extends EventEmitter {
     const before = this._catalog;
     const after = buildCatalog(this.pool.list(), this.separator);
     this._catalog = after;
-    for (const c of after.collisions) {
+    for (const c of this.relevantCollisions(after)) {
       if (!before.collisions.some((b) => describeCollision(b) === describeCollision(c))) {
         this.log.error(`name collision: ${describeCollision(c)}; the first one is served (set "prefix" to tell them apart)`);
       }
     }
+    const modeKey = this.toolsMode?.fingerprint?.(this);
+    const modeChanged = modeKey !== this.toolsModeKey;
+    this.toolsModeKey = modeKey;
     const changed = {
-      tools: forceTools || !sameKeys(before.tools, after.tools) || !sameItems(before.tools, after.tools),
+      tools: forceTools || modeChanged || !sameKeys(before.tools, after.tools) || !sameItems(before.tools, after.tools),
       prompts: !sameKeys(before.prompts, after.prompts) || !sameItems(before.prompts, after.prompts),
       resources:
         !sameKeys(before.resources, after.resources) ||
