@@ -78,20 +78,16 @@ export function createCredentialChain(opts: CredentialChainOptions): CredentialC
   const secrets = dockerSecretsSource({ dir: secretsDir, env: opts.env });
   const sources = opts.deployment.kind === 'docker' ? [secrets, file, env, dotenv] : [file, env, dotenv, secrets];
 
-  const cache = new Map<string, FoundCredential | undefined>();
+  // No cache here: sources re-read their files only when they change, so a config reload sees new values.
   const find = (name: string): FoundCredential | undefined => {
-    if (cache.has(name)) return cache.get(name);
-    let found: FoundCredential | undefined;
     for (const source of sources) {
       const hit = source.get(name);
       if (hit) {
-        found = { value: hit.value, source: source.name, origin: hit.origin };
         opts.redactor?.add(hit.value);
-        break;
+        return { value: hit.value, source: source.name, origin: hit.origin };
       }
     }
-    cache.set(name, found);
-    return found;
+    return undefined;
   };
 
   return {

@@ -7,7 +7,7 @@
  * - environment, and a `.env` file parsed with dotenv into a copy (never written into process.env).
  * - Docker secrets: files in `/run/secrets` (`github_token` answers `GITHUB_TOKEN`), and `NAME_FILE`.
  *
- * Files are read lazily, once, on the first lookup.
+ * Files are read lazily on the first lookup and again whenever they change (see `whenChanged`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -147,15 +147,7 @@ export function parseCredentialsJson(text: string, file: string): Record<string,
 }
 
 export function credentialsFileSource(opts: CredentialsFileOptions): CredentialSource {
-  let data: Record<string, string> | undefined;
-  let loaded = false;
-  const load = () => {
-    if (!loaded) {
-      data = readCredentialsFile(opts);
-      loaded = true;
-    }
-    return data;
-  };
+  const load = whenChanged(opts.path, () => readCredentialsFile(opts));
   return {
     name: 'file',
     describe: () => `file ${opts.path}`,
@@ -215,15 +207,7 @@ export function readDotenvFile(opts: DotenvOptions): Record<string, string> | un
 }
 
 export function dotenvSource(opts: DotenvOptions): CredentialSource {
-  let data: Record<string, string> | undefined;
-  let loaded = false;
-  const load = () => {
-    if (!loaded) {
-      data = readDotenvFile(opts);
-      loaded = true;
-    }
-    return data;
-  };
+  const load = whenChanged(opts.path, () => readDotenvFile(opts));
   return {
     name: '.env',
     describe: () => `.env file ${opts.path}`,
@@ -255,7 +239,7 @@ export interface SecretsOptions {
  * One trailing newline is trimmed, as `echo token > file` writes one.
  */
 export function dockerSecretsSource(opts: SecretsOptions): CredentialSource {
-  const dirExists = once(() => isDirectory(opts.dir));
+  const dirExists = () => isDirectory(opts.dir);
   const candidates = (key: string) => [...new Set([key, key.toLowerCase()])].map((n) => path.join(opts.dir, n));
   return {
     name: 'docker-secret',
@@ -308,15 +292,27 @@ function readSecretFile(file: string, via?: string): string {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function once<T>(fn: () => T): () => T {
-  let done = false;
-  let v: T;
+/**
+ * Caches `read()` until the file changes (inode, size, mtime or mode), so a long-running proxy that
+ * reloads its config sees an edited credentials or .env file, while lookups between edits cost a stat.
+ * A read that throws is not cached: the next lookup tries again.
+ */
+function whenChanged<T>(file: string, read: () => T): () => T {
+  let signature: string | undefined;
+  let value: T;
   return () => {
-    if (!done) {
-      v = fn();
-      done = true;
+    let sig: string;
+    try {
+      const st = fs.statSync(file);
+      sig = `${st.ino}:${st.size}:${st.mtimeMs}:${st.mode}`;
+    } catch (e) {
+      sig = `error:${(e as NodeJS.ErrnoException).code}`;
     }
-    return v;
+    if (sig !== signature) {
+      value = read();
+      signature = sig;
+    }
+    return value;
   };
 }
 

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} references in configs are what these tests are about
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { substitute } from '../../src/config/substitute.js';
@@ -198,5 +199,36 @@ describe('describeMissing', () => {
     }).describeMissing('API_KEY');
     expect(text).toContain('$env:API_KEY = "..."');
     expect(text).toContain('C:\\Users\\me\\AppData\\Roaming\\mcp-proxy\\credentials.json');
+  });
+});
+
+describe('changes while running (config reload)', () => {
+  it('sees a credentials file replaced atomically, a .env edited in place, and a new secret', () => {
+    writeFile(credFile, JSON.stringify({ A: 'first-a-value' }));
+    writeFile(path.join(cwd, '.env'), 'B=first-b\n');
+    const c = chain('node');
+    expect(c.lookup('A')).toBe('first-a-value');
+    expect(c.lookup('B')).toBe('first-b');
+    expect(c.lookup('C')).toBeUndefined();
+
+    // `credentials set` replaces the file by rename (new inode).
+    const tmpFile = `${credFile}.tmp`;
+    writeFile(tmpFile, JSON.stringify({ A: 'second-a-value' }));
+    fs.renameSync(tmpFile, credFile);
+    // An editor rewriting .env in place (same inode, new size).
+    fs.writeFileSync(path.join(cwd, '.env'), 'B=second-b-longer\n');
+    writeFile(path.join(secrets, 'c'), 'new-secret');
+
+    expect(c.lookup('A')).toBe('second-a-value');
+    expect(c.lookup('B')).toBe('second-b-longer');
+    expect(c.lookup('C')).toBe('new-secret');
+  });
+
+  it('a file made world-readable later is refused on the next lookup', () => {
+    writeFile(credFile, JSON.stringify({ A: 'value-a' }));
+    const c = chain('node');
+    expect(c.lookup('A')).toBe('value-a');
+    fs.chmodSync(credFile, 0o644);
+    expect(() => c.lookup('A')).toThrow(/chmod|accessible by other users/);
   });
 });
