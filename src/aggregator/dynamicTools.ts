@@ -1,7 +1,353 @@
-/** Dynamic tools mode (two meta-tools instead of every schema): see issue 9. Placeholder until it lands. */
-import { AppError } from '../errors.js';
-import type { ToolsMode } from './server.js';
+/**
+ * Dynamic tools mode (issue 9): instead of every upstream tool schema, the downstream sees two
+ * meta-tools, named as the dynamic-mcp proxy names them so users can switch over:
+ *
+ *   get_dynamic_tools {group}                    the tools (name, description, input schema) of one upstream
+ *   call_dynamic_tool {group, name, arguments}   runs one of them, through the same path as a direct call
+ *
+ * A group is a ready upstream server with at least one tool left after its include/exclude filters.
+ * Both tool descriptions and the group enum are computed from the live catalog at list time; the
+ * fingerprint lets the aggregator send tools/list_changed when they change. Arguments are validated
+ * against the upstream tool's input schema before the call, and a mismatch comes back as an isError
+ * result that lists each problem and shows the schema, so a model can fix its call in one turn.
+ */
+import { createHash } from 'node:crypto';
+import type { Tool } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { addFormats } from '@modelcontextprotocol/server/validators/ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { UpstreamConnection } from '../upstream/connection.js';
+import { toolFilter } from './catalog.js';
+import type { Aggregator, CallContext, ToolsMode } from './server.js';
 
-export function createDynamicToolsMode(): ToolsMode {
-  throw new AppError('USAGE', 'dynamic tools mode is not implemented yet');
+/** The meta-tool names (dynamic-mcp's, unchanged). */
+export const GET_DYNAMIC_TOOLS = 'get_dynamic_tools';
+export const CALL_DYNAMIC_TOOL = 'call_dynamic_tool';
+
+/** Fallback group descriptions taken from server instructions are cut to about this many characters. */
+const INSTRUCTIONS_SUMMARY_CHARS = 200;
+/** Compiled validators kept before the cache starts over. */
+const VALIDATOR_CACHE_LIMIT = 2_000;
+
+export interface DynamicGroup {
+  name: string;
+  description: string;
+  /** Tools after the config's include/exclude filters, under their upstream names. */
+  tools: Tool[];
+}
+
+export interface ArgumentProblem {
+  /** Where in `arguments` (JSON Pointer-like, "" = the arguments object itself). */
+  path: string;
+  message: string;
+}
+
+type Result = Record<string, unknown>;
+type Validator = (value: unknown) => ArgumentProblem[] | undefined;
+
+/** The groups as the downstream sees them now: ready upstreams with at least one exposed tool. */
+export function dynamicGroups(agg: Pick<Aggregator, 'readyUpstreams'>): DynamicGroup[] {
+  const groups: DynamicGroup[] = [];
+  for (const conn of agg.readyUpstreams()) {
+    const allowed = toolFilter(conn.config.tools);
+    const tools = conn.catalog.tools.filter((t) => allowed(t.name));
+    if (tools.length) groups.push({ name: conn.name, description: describeGroup(conn), tools });
+  }
+  return groups;
+}
+
+/** The config's description, else (a summary of) the server's instructions, else its name. */
+export function describeGroup(conn: Pick<UpstreamConnection, 'name' | 'config' | 'instructions'>): string {
+  const configured = conn.config.description?.trim();
+  if (configured) return oneLine(configured);
+  const fromInstructions = summarize(conn.instructions);
+  return fromInstructions || conn.name;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Instructions are often long markdown: drop headings, join lines, cut at a word boundary. */
+function summarize(instructions: string | undefined): string {
+  if (!instructions) return '';
+  const body = instructions
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join(' ');
+  const text = oneLine(body.replace(/[*_`]+/g, ''));
+  if (text.length <= INSTRUCTIONS_SUMMARY_CHARS) return text;
+  const cut = text.slice(0, INSTRUCTIONS_SUMMARY_CHARS);
+  const sentence = cut.search(/[.!?]\s[^.!?]*$/);
+  if (sentence > INSTRUCTIONS_SUMMARY_CHARS / 2) return cut.slice(0, sentence + 1);
+  const space = cut.lastIndexOf(' ');
+  return `${cut.slice(0, space > 0 ? space : cut.length)}…`;
+}
+
+/** The two meta-tools for the current groups. */
+export function metaTools(groups: DynamicGroup[]): Result[] {
+  const names = groups.map((g) => g.name);
+  const groupProperty = (what: string) => ({
+    type: 'string',
+    description: names.length ? what : `${what} (no group is available right now)`,
+    ...(names.length ? { enum: names } : {}),
+  });
+  const listing = names.length
+    ? groups.map((g) => `- ${g.name}: ${g.description}`).join('\n')
+    : '(none yet: no server behind this proxy is ready; the list updates when one is)';
+  return [
+    {
+      name: GET_DYNAMIC_TOOLS,
+      description:
+        "This proxy groups the tools of several MCP servers and loads a group's tool definitions only on demand. " +
+        'Call this with a group to get the names, descriptions and input schemas of its tools, then run one with ' +
+        `${CALL_DYNAMIC_TOOL}.\n\nGroups:\n${listing}`,
+      inputSchema: {
+        type: 'object',
+        properties: { group: groupProperty('The group (server) whose tools to list') },
+        required: ['group'],
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    {
+      name: CALL_DYNAMIC_TOOL,
+      description:
+        `Runs a tool of a group. Look up its name and input schema with ${GET_DYNAMIC_TOOLS} first, and pass ` +
+        'the tool\'s input as "arguments". The arguments are checked against the tool\'s schema before the call; ' +
+        'if they do not match, the result lists each problem together with the schema.\n' +
+        `Example: {"group": "filesystem", "name": "read_text_file", "arguments": {"path": "/tmp/notes.txt"}}`,
+      inputSchema: {
+        type: 'object',
+        properties: {
+          group: groupProperty('The group (server) that has the tool'),
+          name: { type: 'string', description: `The tool's name, as ${GET_DYNAMIC_TOOLS} lists it` },
+          arguments: {
+            type: 'object',
+            description: "The tool's input, matching its input schema",
+            additionalProperties: true,
+          },
+        },
+        required: ['group', 'name'],
+      },
+    },
+  ];
+}
+
+/** What get_dynamic_tools returns per tool: enough to call it, nothing the model does not need. */
+export function describeTool(tool: Tool): Result {
+  const out: Result = { name: tool.name };
+  if (tool.title) out.title = tool.title;
+  if (tool.description) out.description = tool.description;
+  out.inputSchema = stripDialect(tool.inputSchema as Result);
+  if (tool.annotations && Object.keys(tool.annotations).length) out.annotations = tool.annotations;
+  return out;
+}
+
+function stripDialect(schema: Result): Result {
+  if (!schema || typeof schema !== 'object' || !('$schema' in schema)) return schema;
+  const { $schema: _drop, ...rest } = schema;
+  return rest;
+}
+
+function textResult(text: string, structured?: Result, isError = false): Result {
+  return {
+    content: [{ type: 'text', text }],
+    ...(structured ? { structuredContent: structured } : {}),
+    ...(isError ? { isError: true } : {}),
+  };
+}
+
+function listNames(names: string[]): string {
+  if (!names.length) return '(none)';
+  const shown = names.slice(0, 100).join(', ');
+  return names.length > 100 ? `${shown}, ... (${names.length} in all)` : shown;
+}
+
+/** JSON Schema validation of tool arguments, one compiled validator per (server, tool, schema). */
+export class ArgumentValidator {
+  private readonly engines = new Map<string, Ajv>();
+  private readonly cache = new Map<string, Validator | null>();
+  /** Schema object -> content hash (catalog objects are stable until the upstream's catalog changes). */
+  private readonly hashes = new WeakMap<object, string>();
+
+  /** The problems with `value` under `schema`, or undefined when it is valid (or cannot be checked). */
+  validate(upstream: string, tool: string, schema: Result | undefined, value: unknown): ArgumentProblem[] | undefined {
+    if (!schema || typeof schema !== 'object') return undefined;
+    let hash = this.hashes.get(schema);
+    if (!hash) {
+      hash = createHash('sha256').update(JSON.stringify(schema)).digest('base64url').slice(0, 22);
+      this.hashes.set(schema, hash);
+    }
+    const key = `${upstream}\u0000${tool}\u0000${hash}`;
+    let validator = this.cache.get(key);
+    if (validator === undefined) {
+      validator = this.compile(schema);
+      if (this.cache.size >= VALIDATOR_CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, validator);
+    }
+    return validator ? validator(value) : undefined;
+  }
+
+  /** Number of cached validators (for tests). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** null: the schema cannot be compiled here; the upstream will judge the arguments itself. */
+  private compile(schema: Result): Validator | null {
+    const { $schema, $id: _id, ...body } = schema;
+    try {
+      const engine = this.engine(typeof $schema === 'string' ? $schema : undefined);
+      const fn: ValidateFunction = engine.compile(body);
+      return (value) => (fn(value) ? undefined : (fn.errors ?? []).map(problemOf));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Ajv engine for a declared dialect: none or 2020-12 -> 2020-12; 2019-09; draft-07/06 (and older) -> draft-07. */
+  private engine(dialect: string | undefined): Ajv {
+    const d = (dialect ?? '').replace(/#$/, '');
+    const kind =
+      !d || d.includes('2020-12') ? '2020' : d.includes('2019-09') ? '2019' : d.includes('draft') ? '07' : '2020';
+    let engine = this.engines.get(kind);
+    if (!engine) {
+      const Engine = kind === '2020' ? Ajv2020 : kind === '2019' ? Ajv2019 : Ajv;
+      engine = new Engine({
+        strict: false,
+        allErrors: true,
+        validateSchema: false,
+        validateFormats: true,
+        logger: false,
+      });
+      addFormats(engine as never);
+      this.engines.set(kind, engine);
+    }
+    return engine;
+  }
+}
+
+function problemOf(e: ErrorObject): ArgumentProblem {
+  const params = e.params as Record<string, unknown>;
+  const at = e.instancePath;
+  if (e.keyword === 'required') return { path: `${at}/${params.missingProperty}`, message: 'is required but missing' };
+  if (e.keyword === 'additionalProperties') {
+    return { path: `${at}/${params.additionalProperty}`, message: 'is not allowed here (unknown property)' };
+  }
+  if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return { path: at, message: `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  return { path: at, message: e.message ?? `fails "${e.keyword}"` };
+}
+
+function formatPath(path: string): string {
+  return path ? `arguments${path}` : 'arguments';
+}
+
+export interface DynamicToolsOptions {
+  /** Reuse a validator (tests); one per mode otherwise. */
+  validator?: ArgumentValidator;
+}
+
+export function createDynamicToolsMode(opts: DynamicToolsOptions = {}): ToolsMode {
+  const validator = opts.validator ?? new ArgumentValidator();
+
+  function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[]): Result {
+    const available = listNames(groups.map((g) => g.name));
+    if (typeof group !== 'string' || !group) {
+      return textResult(`"group" is required: one of ${available}.`, undefined, true);
+    }
+    const conn = agg.pool.get(group);
+    let why = `Unknown group "${group}".`;
+    if (conn && conn.state !== 'ready') {
+      why = `Group "${group}" is not available right now (server state: ${conn.state}${conn.lastError ? `; ${conn.lastError}` : ''}).`;
+    } else if (conn) {
+      why = `Group "${group}" exposes no tools.`;
+    }
+    return textResult(`${why} Available groups: ${available}.`, undefined, true);
+  }
+
+  function getTools(agg: Aggregator, args: Result): Result {
+    const groups = dynamicGroups(agg);
+    const group = groups.find((g) => g.name === args.group);
+    if (!group) return unknownGroup(agg, args.group, groups);
+    const tools = group.tools.map(describeTool);
+    return textResult(JSON.stringify(tools), { group: group.name, tools });
+  }
+
+  async function callTool(agg: Aggregator, args: Result, call: CallContext): Promise<Result> {
+    const groups = dynamicGroups(agg);
+    const group = groups.find((g) => g.name === args.group);
+    if (!group) return unknownGroup(agg, args.group, groups);
+    const name = args.name;
+    const tool = typeof name === 'string' ? group.tools.find((t) => t.name === name) : undefined;
+    if (!tool) {
+      const elsewhere = typeof name === 'string' ? groups.filter((g) => g.tools.some((t) => t.name === name)) : [];
+      const hint = elsewhere.length
+        ? ` A tool of that name is in group ${listNames(elsewhere.map((g) => `"${g.name}"`))}.`
+        : '';
+      const what =
+        typeof name === 'string' && name ? `Unknown tool "${name}" in group "${group.name}".` : '"name" is required.';
+      return textResult(
+        `${what}${hint} Tools in "${group.name}": ${listNames(group.tools.map((t) => t.name))}. ` +
+          `Use ${GET_DYNAMIC_TOOLS} to see their input schemas.`,
+        undefined,
+        true,
+      );
+    }
+
+    // dynamic-mcp calls it "args"; both are accepted. A JSON string holding an object is unwrapped.
+    let toolArgs: unknown = args.arguments !== undefined ? args.arguments : args.args;
+    if (toolArgs === undefined || toolArgs === null) toolArgs = {};
+    if (typeof toolArgs === 'string') {
+      try {
+        const parsed = JSON.parse(toolArgs);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) toolArgs = parsed;
+      } catch {
+        // reported below as a type problem
+      }
+    }
+    const schema = tool.inputSchema as Result | undefined;
+    const problems: ArgumentProblem[] | undefined =
+      typeof toolArgs !== 'object' || Array.isArray(toolArgs)
+        ? [{ path: '', message: `must be an object, not ${Array.isArray(toolArgs) ? 'an array' : typeof toolArgs}` }]
+        : validator.validate(group.name, tool.name, schema, toolArgs);
+    if (problems?.length) {
+      const shownSchema = stripDialect(schema ?? {});
+      const text =
+        `Invalid arguments for tool "${tool.name}" in group "${group.name}":\n` +
+        problems.map((p) => `- ${formatPath(p.path)}: ${p.message}`).join('\n') +
+        `\n\nInput schema of "${tool.name}":\n${JSON.stringify(shownSchema, null, 2)}\n\n` +
+        `Call ${CALL_DYNAMIC_TOOL} again with arguments that match this schema.`;
+      return textResult(
+        text,
+        {
+          error: 'invalid_arguments',
+          group: group.name,
+          tool: tool.name,
+          problems: problems.map((p) => ({ path: formatPath(p.path), message: p.message })),
+          inputSchema: shownSchema,
+        },
+        true,
+      );
+    }
+    return agg.callUpstreamTool(group.name, tool.name, toolArgs as Result, call);
+  }
+
+  return {
+    usesPublicToolNames: false,
+    list: (agg) => metaTools(dynamicGroups(agg)),
+    fingerprint: (agg) => JSON.stringify(metaTools(dynamicGroups(agg))),
+    async call(agg, name, args, call) {
+      const a = args ?? {};
+      if (name === GET_DYNAMIC_TOOLS) return getTools(agg, a);
+      if (name === CALL_DYNAMIC_TOOL) return callTool(agg, a, call);
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown tool: "${name}". Available: ${GET_DYNAMIC_TOOLS}, ${CALL_DYNAMIC_TOOL} (dynamic tools mode)`,
+      );
+    },
+  };
 }
