@@ -136,6 +136,40 @@ describe('credentials reach upstreams through `run`', () => {
   }
 
   it.skipIf(!runSupportsCredentials)(
+    '`credentials set` while running: the reload gives the upstream the new value',
+    async () => {
+      const { config, credentials, envFile, env } = setup();
+      session = await connectProxy('v2-2025', config, {
+        args: ['--credentials', credentials, '--env-file', envFile],
+        env: { ...env, MCP_PROXY_DEPLOYMENT: 'node' },
+        cwd: dir,
+      });
+      expect(await getEnv(session, 'FROM_FILE')).toBe(SECRETS.file);
+      const rotated = 'rotated-file-secret-IIII9999';
+      const set = spawnSync(
+        process.execPath,
+        [BUNDLE, 'credentials', 'set', 'FROM_FILE', '--credentials', credentials],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          input: `${rotated}\n`,
+          env: { PATH: process.env.PATH ?? '', ...env },
+        },
+      );
+      expect(set.status).toBe(0);
+      const s = session;
+      await waitFor(
+        async () => (await getEnv(s, 'FROM_FILE').catch(() => '')) === rotated,
+        'the rotated value upstream',
+        20_000,
+      );
+      expect(await getEnv(s, 'FROM_ENV')).toBe(SECRETS.env);
+      expect(s.stderr()).toContain('config reloaded');
+      expect(s.stderr()).not.toContain(rotated);
+    },
+  );
+
+  it.skipIf(!runSupportsCredentials)(
     'a missing variable stops `run`, naming every place searched and how to set it',
     () => {
       const { config, credentials, envFile, env } = setup();
