@@ -3,6 +3,7 @@ import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
 import { healthcheckCommand } from './healthcheck.js';
 import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
@@ -10,6 +11,7 @@ import { versionCommand } from './version.js';
 export const COMMANDS: CommandSpec[] = [
   runCommand,
   validateCommand,
+  statusCommand,
   credentialsCommand,
   versionCommand,
   healthcheckCommand,

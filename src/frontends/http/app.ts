@@ -99,6 +99,11 @@ export interface HttpApp {
   close(): Promise<void>;
   /** Open 2025-era sessions (Streamable HTTP + legacy SSE). */
   sessionCount(): number;
+  /**
+   * Tells 2026-07-28 clients with an open `subscriptions/listen` stream that lists changed. (2025-era
+   * sessions are told by their own Server, which the aggregator notifies.)
+   */
+  notifyListChanged(changed: { tools?: boolean; prompts?: boolean; resources?: boolean }): void;
 }
 
 export const HTTP_DEFAULTS = {
@@ -449,6 +454,12 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       publishSessions();
     },
     sessionCount,
+    notifyListChanged(changed) {
+      if (closed) return;
+      if (changed.tools) modern.notify.toolsChanged();
+      if (changed.prompts) modern.notify.promptsChanged();
+      if (changed.resources) modern.notify.resourcesChanged();
+    },
   };
 }
 

@@ -1,0 +1,235 @@
+/**
+ * The work behind `mcp-proxy status` (loaded lazily): fetch a running proxy's /ready, or connect to the
+ * configured upstreams directly; print a table or JSON; decide the exit code.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { AppError, errorMessage } from '../../errors.js';
+import { mask } from '../../observability/redact.js';
+import type { CliContext } from '../context.js';
+import { commandLogger } from '../createCli.js';
+import { credentialChainFor } from '../credentialOptions.js';
+import type { GlobalArgs } from '../types.js';
+import type { StatusArgs } from './status.js';
+
+export interface UpstreamRow {
+  name: string;
+  type: string;
+  state: string;
+  tools: number;
+  prompts: number;
+  resources: number;
+  latencyMs?: number;
+  lastError?: string;
+  restarts?: number;
+  breaker?: string;
+}
+
+export interface StatusReport {
+  source: 'proxy' | 'config';
+  /** The /ready URL asked, or the config file read. */
+  target: string;
+  ready: boolean;
+  deployment: string;
+  upstreams: UpstreamRow[];
+}
+
+/** States that count as healthy: connected, or switched off on purpose. */
+const OK_STATES = new Set(['ready', 'disabled']);
+
+export async function runStatus(args: StatusArgs & GlobalArgs, ctx: CliContext): Promise<number> {
+  const report = args.url ? await fromProxy(args, ctx) : await fromConfig(args, ctx);
+  if (args.json) ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else ctx.stdout.write(renderReport(report));
+  return exitCodeFor(report);
+}
+
+export function exitCodeFor(report: StatusReport): number {
+  if (!report.ready) return 4;
+  return report.upstreams.every((u) => OK_STATES.has(u.state)) ? 0 : 4;
+}
+
+/** `http://h:p`, `http://h:p/mcp`, `http://h:p/ready` -> `http://h:p/ready` (keeping any path prefix). */
+export function readyUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    throw new AppError('USAGE', `--url ${raw} is not a valid URL`, { hint: 'e.g. --url http://127.0.0.1:8765' });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new AppError('USAGE', `--url must be http(s), not ${u.protocol}`, {
+      hint: 'e.g. --url http://127.0.0.1:8765',
+    });
+  }
+  u.pathname = `${u.pathname.replace(/\/(mcp|sse|messages|ready|health|metrics)?\/?$/, '')}/ready`;
+  u.search = '';
+  u.hash = '';
+  return u.href;
+}
+
+async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusReport> {
+  const url = readyUrl(args.url!);
+  const token =
+    args.token ?? firstToken(credentialChainFor(args, ctx).lookup('MCP_PROXY_TOKEN') ?? ctx.env.MCP_PROXY_TOKEN);
+  if (token) ctx.redactor.add(token);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await getJson(url, headers, args.timeout ?? 10_000);
+  if (r.error !== undefined) {
+    throw new AppError('UPSTREAM_UNAVAILABLE', `cannot reach the proxy at ${url}: ${r.error}`, {
+      hint: 'is `mcp-proxy run --transport http` running there? check --url (default port 8765)',
+    });
+  }
+  if (r.status === 401) {
+    throw new AppError(
+      'CREDENTIALS_INVALID',
+      token ? `the proxy at ${url} refused the token (${mask(token)})` : `the proxy at ${url} requires a token`,
+      { hint: 'pass --token or set the MCP_PROXY_TOKEN credential to a token the proxy accepts' },
+    );
+  }
+  const body = r.body as Partial<{ ready: boolean; upstreams: UpstreamRow[] }> | undefined;
+  if ((r.status !== 200 && r.status !== 503) || !body || !Array.isArray(body.upstreams)) {
+    throw new AppError('UPSTREAM_FAILED', `${url} answered ${r.status} without a readiness report`, {
+      hint: 'is this URL an mcp-proxy? its /ready answers JSON with an "upstreams" list',
+    });
+  }
+  return {
+    source: 'proxy',
+    target: url,
+    ready: r.status === 200 && body.ready !== false,
+    deployment: ctx.deployment.kind,
+    upstreams: body.upstreams.map(toRow),
+  };
+}
+
+async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promise<StatusReport> {
+  const [{ findAndLoadConfig }, { UpstreamPool }] = await Promise.all([
+    import('../../config/load.js'),
+    import('../../upstream/pool.js'),
+  ]);
+  const logger = commandLogger(args, ctx, 'silent');
+  const chain = credentialChainFor(args, ctx);
+  const loaded = await findAndLoadConfig({
+    path: args.config,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    homedir: ctx.homedir,
+    platform: ctx.platform,
+    lookup: (name: string) => chain.lookup(name),
+    describeMissing: (name: string) => chain.describeMissing(name),
+  });
+  if (!loaded) {
+    throw new AppError('CONFIG_NOT_FOUND', 'no config file found to take the upstreams from', {
+      hint: 'pass --config FILE, or --url URL to ask a running proxy',
+    });
+  }
+  const proxy = loaded.config.proxy ?? {};
+  const pool = new UpstreamPool({
+    configs: loaded.config.mcpServers,
+    // One connect attempt per upstream: status reports what it finds, it does not wait out retries.
+    proxy: { ...proxy, retry: { ...proxy.retry, maxAttempts: 1 } },
+    logger,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
+  });
+  let upstreams: UpstreamRow[];
+  try {
+    await withDeadline(pool.start(), args.timeout ?? 10_000);
+    upstreams = pool.snapshot().map(toRow);
+  } finally {
+    await pool.close().catch(() => {});
+  }
+  return { source: 'config', target: loaded.path, ready: true, deployment: ctx.deployment.kind, upstreams };
+}
+
+async function withDeadline(p: Promise<void>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))]);
+  clearTimeout(t);
+}
+
+function toRow(u: Partial<UpstreamRow> & { name?: string }): UpstreamRow {
+  return {
+    name: String(u.name ?? '?'),
+    type: String(u.type ?? '?'),
+    state: String(u.state ?? 'unknown'),
+    tools: Number(u.tools ?? 0),
+    prompts: Number(u.prompts ?? 0),
+    resources: Number(u.resources ?? 0),
+    ...(u.latencyMs !== undefined && { latencyMs: Number(u.latencyMs) }),
+    ...(u.lastError && { lastError: String(u.lastError) }),
+    ...(u.restarts !== undefined && { restarts: Number(u.restarts) }),
+    ...(u.breaker && { breaker: String(u.breaker) }),
+  };
+}
+
+function firstToken(raw: string | undefined): string | undefined {
+  return raw?.split(/[\s,]+/).find(Boolean);
+}
+
+export function renderReport(r: StatusReport): string {
+  const head = ['SERVER', 'TRANSPORT', 'STATE', 'TOOLS', 'PROMPTS', 'RESOURCES', 'LATENCY', 'ERROR'];
+  const rows = r.upstreams.map((u) => [
+    u.name,
+    u.type,
+    u.state,
+    String(u.tools),
+    String(u.prompts),
+    String(u.resources),
+    u.latencyMs === undefined ? '-' : `${Math.round(u.latencyMs)} ms`,
+    oneLine(u.lastError ?? ''),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const ok = r.upstreams.filter((u) => OK_STATES.has(u.state)).length;
+  const from = r.source === 'proxy' ? `proxy ${r.target}` : `config ${r.target}`;
+  const state = !r.ready ? 'starting (first connect round not done)' : `${ok}/${r.upstreams.length} upstreams ok`;
+  const out = [`${from}: ${state}  [deployment: ${r.deployment}]`, ''];
+  if (rows.length === 0) out.push('(no upstream servers configured)');
+  else out.push(line(head), ...rows.map(line));
+  return `${out.join('\n')}\n`;
+}
+
+function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+}
+
+interface JsonResult {
+  status?: number;
+  body?: unknown;
+  error?: string;
+}
+
+/** GET with a deadline over node:http (fetch refuses some ports a user may pick); never rejects. */
+function getJson(url: string, headers: Record<string, string>, timeoutMs: number): Promise<JsonResult> {
+  return new Promise((resolve) => {
+    const target = new URL(url);
+    const lib = target.protocol === 'https:' ? https : http;
+    const req = lib.get(target, { headers, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (text.length < 4 * 1024 * 1024) text += c;
+      });
+      res.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode, body });
+      });
+      res.on('error', (e) => resolve({ error: errorMessage(e) }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ? `${e.code}` : e.message }));
+  });
+}
