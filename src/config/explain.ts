@@ -99,7 +99,8 @@ export function knownKeysAt(path: JsonPath, data: unknown): string[] {
 }
 
 function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`;
+  // Said as letters: "an http server", "an sse server".
+  return /^([aeiou]|http|sse)/i.test(word) ? `an ${word}` : `a ${word}`;
 }
 
 function describeExpected(expected: string): string {

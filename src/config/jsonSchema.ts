@@ -30,6 +30,23 @@ function widenServerVariant(variant: Json): void {
   variant.required = (variant.required ?? []).filter((r: string) => r !== 'type');
 }
 
+/** `format: uri` would flag `${BASE_URL}/mcp` in editors; a pattern says the same and allows variables. */
+function relaxUrls(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) relaxUrls(n);
+    return;
+  }
+  const o = node as Json;
+  if (o.type === 'string' && o.format === 'uri') {
+    delete o.format;
+    o.pattern = '^(https?://|\\$\\{)';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a template
+    o.description ??= 'An absolute http:// or https:// URL (may start with a ${VAR}).';
+  }
+  for (const v of Object.values(o)) relaxUrls(v);
+}
+
 /** The JSON Schema (draft 2020-12) for config files. */
 export function configJsonSchema(version?: string): Json {
   const generated = z.toJSONSchema(ConfigSchema, {
@@ -43,6 +60,7 @@ export function configJsonSchema(version?: string): Json {
   const variants: Json[] | undefined = entry?.oneOf ?? entry?.anyOf;
   if (!variants) throw new Error('config schema: server entries are not a union; update jsonSchema.ts');
   for (const v of variants) widenServerVariant(v);
+  relaxUrls(generated);
   // With "type" optional, a bare {"url": ...} fits both http and sse: anyOf, not oneOf.
   delete entry.oneOf;
   entry.anyOf = variants;

@@ -311,9 +311,12 @@ export function parseConfigText(
 }
 
 /** Reads a config file; file-system failures become CONFIG_NOT_FOUND / CONFIG_UNREADABLE naming the path. */
-export async function readConfigFile(file: string): Promise<string> {
+export async function readConfigFile(
+  file: string,
+  read: (file: string) => Promise<string> = (f) => fs.readFile(f, 'utf8'),
+): Promise<string> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return await read(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {

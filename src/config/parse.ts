@@ -131,7 +131,10 @@ function describeJsonError(text: string, code: ParseErrorCode, offset: number, r
       };
     }
   }
-  if (root && offset >= root.offset + root.length && code === ParseErrorCode.InvalidSymbol) {
+  if (
+    code === ParseErrorCode.EndOfFileExpected ||
+    (root && offset >= root.offset + root.length && code === ParseErrorCode.InvalidSymbol)
+  ) {
     return {
       offset,
       message: 'unexpected text after the end of the JSON object',
@@ -208,8 +211,22 @@ function describeJsonError(text: string, code: ParseErrorCode, offset: number, r
         message: at ? `unexpected "${at}"` : 'expected a value',
         hint: 'a value is a "string", number, true, false, null, {...} or [...]',
       };
+    case ParseErrorCode.UnexpectedEndOfComment:
+      return {
+        offset,
+        message: 'comment is not closed (and comments are not allowed in JSON)',
+        hint: 'remove the comment',
+      };
+    case ParseErrorCode.UnexpectedEndOfNumber:
+      return { offset, message: 'incomplete number', hint: 'numbers are written like 30000 or 1.5' };
+    case ParseErrorCode.InvalidUnicode:
+      return {
+        offset,
+        message: 'invalid \\u escape in a string',
+        hint: 'a \\u escape takes four hex digits, e.g. \\u00e9',
+      };
     default:
-      return { offset, message: 'invalid JSON', hint: undefined };
+      return { offset, message: at ? `unexpected "${at}"` : 'unexpected end of file', hint: undefined };
   }
 }
 
@@ -330,14 +347,18 @@ const YAML_HINTS: Record<string, string> = {
   BAD_DQ_ESCAPE: 'inside double quotes write a backslash as \\\\, or use single quotes for Windows paths',
 };
 
-function yamlProblem(err: YAMLError): ConfigProblem {
+function yamlProblem(err: YAMLError, text: string, pos: (offset: number) => SourcePosition): ConfigProblem {
   const first = err.message
     .split('\n')[0]
     .replace(/ at line \d+, column \d+:?$/, '')
     .replace(/; please use YAML\.parseAllDocuments\(\)/, '');
   const lp = err.linePos?.[0];
+  let where: SourcePosition | undefined = lp ? { line: lp.line, column: lp.col } : undefined;
+  // An error found at the end of the file (unclosed quote or bracket) is shown at the last line with content.
+  const end = text.trimEnd().length;
+  if (err.pos?.[0] !== undefined && err.pos[0] >= end && end > 0) where = pos(end);
   const close = /end with an? ([\]}])/.exec(first);
-  return makeProblem('syntax', '', `invalid YAML: ${first}`, lp ? { line: lp.line, column: lp.col } : undefined, {
+  return makeProblem('syntax', '', `invalid YAML: ${first}`, where, {
     hint: close ? `add the missing "${close[1]}"` : YAML_HINTS[err.code],
   });
 }
@@ -378,7 +399,7 @@ function parseYaml(text: string): ParsedSource {
   };
 
   if (doc.errors.length > 0) {
-    return { format: 'yaml', value: undefined, problems: doc.errors.map(yamlProblem), locate };
+    return { format: 'yaml', value: undefined, problems: doc.errors.map((e) => yamlProblem(e, text, pos)), locate };
   }
   let value: unknown;
   try {
