@@ -117,6 +117,54 @@ describe('credentials set', () => {
   });
 });
 
+/** Runs the bundle on a real pseudo-terminal (python3's pty), typing `typed` once the prompt shows. */
+const PTY_DRIVER = `
+import os, pty, select, sys
+typed = sys.argv[1].encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+out, sent = b"", False
+while True:
+    r, _, _ = select.select([fd], [], [], 60)
+    if not r:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"(input hidden): " in out:
+        os.write(fd, typed + b"\\r")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+`;
+const hasPython = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
+
+describe('credentials set on a terminal', () => {
+  it.skipIf(!hasPython || process.platform === 'win32')('prompts without echoing what is typed', () => {
+    const secret = 'typed-on-a-tty-secret-31337';
+    const r = spawnSync(
+      'python3',
+      ['-c', PTY_DRIVER, secret, process.execPath, bundle, 'credentials', 'set', 'TTY_TOKEN'],
+      {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: home, MCP_PROXY_DEPLOYMENT: 'node', TERM: 'dumb' },
+      },
+    );
+    expect(r.stdout).toContain('TTY_TOKEN (input hidden): ');
+    expect(r.stdout).toContain(`stored TTY_TOKEN in ${credFile}`);
+    expect(r.stdout).not.toContain(secret);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(credFile, 'utf8'))).toEqual({ TTY_TOKEN: secret });
+  });
+});
+
 describe('credentials check', () => {
   it('exits 3 naming each missing variable, every place searched, and how to set it', () => {
     writeConfig({ GITHUB_TOKEN: '${GITHUB_TOKEN}', LEVEL: '${LOG_LEVEL:-info}' });
