@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// `npm run bench`: the proxy's numbers, measured side by side in one run.
+//  1. stdio: an MCP client calling a tool directly on a stdio server vs through the proxy (stdio in,
+//     stdio out): p50/p99 latency, sequential and concurrent calls/s, and the ratios.
+//  2. the other benches, when present: HTTP frontend, start-up time, tools/list token sizes.
+// Loops are bounded by count. Targets are printed next to the numbers; nothing here is a test.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = path.join(root, 'dist/mcp-proxy.mjs');
+const echo = path.join(root, 'test/fixtures/echo-server.mjs');
+const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 3000);
+const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT_CALLS ?? 6000);
+const CONCURRENCY = 8;
+const WARMUP = 300;
+
+export async function connect(command, args, env = {}) {
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stderr: 'ignore',
+  });
+  await client.connect(transport);
+  return client;
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function measure(client, tool) {
+  const call = () => client.callTool({ name: tool, arguments: { text: 'hello' } });
+  for (let i = 0; i < WARMUP; i++) await call();
+  const lat = [];
+  const t0 = performance.now();
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const s = performance.now();
+    await call();
+    lat.push(performance.now() - s);
+  }
+  const seqSecs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  let next = 0;
+  const t1 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < CONCURRENT_TOTAL) {
+        next++;
+        await call();
+      }
+    }),
+  );
+  const conSecs = (performance.now() - t1) / 1000;
+  return {
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    seqPerSec: SEQUENTIAL / seqSecs,
+    conPerSec: CONCURRENT_TOTAL / conSecs,
+  };
+}
+
+async function stdioBench() {
+  const direct = await connect(process.execPath, [echo]);
+  const d = await measure(direct, 'echo');
+  await direct.close();
+
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-'));
+  const cfg = path.join(dir, 'bench.json');
+  writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo] } } }));
+  const proxied = await connect(process.execPath, [bundle, 'run', '--config', cfg, '--log-level', 'warn', '--no-watch']);
+  const p = await measure(proxied, 'echo__echo');
+  await proxied.close();
+  return { d, p };
+}
+
+function row(cells, widths) {
+  return cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+}
+
+async function optional(file, fn) {
+  const full = path.join(root, 'scripts', file);
+  if (!existsSync(full)) return undefined;
+  const mod = await import(pathToFileURL(full).href);
+  return typeof mod[fn] === 'function' ? mod[fn]() : undefined;
+}
+
+async function main() {
+  if (!existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
+  console.log(`\n## stdio: client -> server directly vs client -> proxy -> server (${SEQUENTIAL} sequential, ${CONCURRENT_TOTAL} with ${CONCURRENCY} in flight)\n`);
+  const { d, p } = await stdioBench();
+  const w = [22, 12, 12, 16, 16];
+  console.log(row(['', 'p50 (ms)', 'p99 (ms)', 'sequential/s', `concurrent/s`], w));
+  console.log(row(['direct', d.p50.toFixed(3), d.p99.toFixed(3), d.seqPerSec.toFixed(0), d.conPerSec.toFixed(0)], w));
+  console.log(row(['through proxy', p.p50.toFixed(3), p.p99.toFixed(3), p.seqPerSec.toFixed(0), p.conPerSec.toFixed(0)], w));
+  console.log(
+    row(
+      ['ratio proxy/direct', (p.p50 / d.p50).toFixed(2), (p.p99 / d.p99).toFixed(2), (p.seqPerSec / d.seqPerSec).toFixed(2), (p.conPerSec / d.conPerSec).toFixed(2)],
+      w,
+    ),
+  );
+  const okP50 = p.p50 <= 2 * d.p50;
+  const okSeq = p.seqPerSec >= 1200;
+  console.log(`\ntargets: p50 through proxy <= 2x direct: ${okP50 ? 'met' : 'NOT met'} (${(p.p50 / d.p50).toFixed(2)}x); >= 1,200 sequential calls/s: ${okSeq ? 'met' : 'NOT met'} (${p.seqPerSec.toFixed(0)})`);
+
+  for (const [title, file, fn] of [
+    ['HTTP frontend', 'bench-http.mjs', 'runHttpBench'],
+    ['start-up', 'bench-startup.mjs', 'runStartupBench'],
+    ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
+  ]) {
+    try {
+      const rows = await optional(file, fn);
+      if (!rows) continue;
+      console.log(`\n## ${title}\n`);
+      console.table(rows);
+    } catch (e) {
+      console.log(`\n## ${title}: failed: ${e?.message ?? e}`);
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
