@@ -14,11 +14,11 @@ import type {
 import { Client } from '@modelcontextprotocol/client';
 import {
   BrokenCircuitError,
+  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   handleWhen,
-  type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
@@ -101,22 +101,95 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
   roots: { listChanged: true },
 };
 
-/** Errors that mean the upstream is unhealthy (not an answer it chose to give). */
+/** Errors that mean the upstream is unhealthy (not an answer it chose to give, not a caller's cancel). */
 export function isUpstreamFailure(e: unknown): boolean {
   if (isAppError(e)) return e.code === 'UPSTREAM_UNAVAILABLE';
+  const err = e as { code?: unknown; data?: { timeout?: unknown }; status?: unknown } | undefined;
+  const code = err?.code;
   const msg = errorMessage(e).toLowerCase();
-  const code = (e as { code?: unknown })?.code;
+  if (code === 'REQUEST_TIMEOUT') {
+    // The SDK also reports a caller's abort under this code; only a real timeout is the upstream's fault.
+    return err?.data?.timeout !== undefined || msg.includes('timed out') || msg.includes('maximum total timeout');
+  }
+  const status = httpStatus(e);
+  if (status !== undefined) return status >= 500 || status === 404 || status === 429;
   return (
-    code === -32001 || // SDK request timeout
-    code === 'REQUEST_TIMEOUT' ||
+    code === -32001 || // SDK request timeout (v1 wire code)
     code === 'CONNECTION_CLOSED' ||
+    code === 'NOT_CONNECTED' ||
+    isNetworkError(e) ||
     msg.includes('timed out') ||
-    msg.includes('timeout') ||
     msg.includes('connection closed') ||
-    msg.includes('not connected') ||
-    msg.includes('econnrefused') ||
-    msg.includes('socket hang up')
+    msg.includes('not connected')
   );
+}
+
+/** The HTTP status an SDK HTTP error carries, if any. */
+function httpStatus(e: unknown): number | undefined {
+  const err = e as { status?: unknown; data?: { status?: unknown } } | undefined;
+  const s = err?.status ?? err?.data?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** fetch failures: refused, reset, DNS, a socket dropped mid-response. */
+function isNetworkError(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const c = cur as { code?: unknown; message?: unknown; cause?: unknown };
+    if (
+      typeof c.code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT)$/.test(
+        c.code,
+      )
+    )
+      return true;
+    const m = typeof c.message === 'string' ? c.message.toLowerCase() : '';
+    if (m === 'fetch failed' || m.includes('socket hang up') || m.includes('other side closed') || m === 'terminated')
+      return true;
+    cur = c.cause;
+  }
+  return false;
+}
+
+/** Connection refused / host unreachable: the server is not there (as opposed to one bad answer). */
+function isServerGone(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const c = cur as { code?: unknown; cause?: unknown };
+    if (typeof c.code === 'string' && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND)$/.test(c.code)) return true;
+    cur = c.cause;
+  }
+  return false;
+}
+
+/** Methods that do not change anything upstream: safe to send again after a re-initialize. */
+const READ_ONLY_METHODS = new Set([
+  'tools/list',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+  'ping',
+]);
+const READ_ONLY_CLIENT_CALLS: Record<string, string> = {
+  listTools: 'tools/list',
+  listPrompts: 'prompts/list',
+  getPrompt: 'prompts/get',
+  listResources: 'resources/list',
+  listResourceTemplates: 'resources/templates/list',
+  readResource: 'resources/read',
+  complete: 'completion/complete',
+  ping: 'ping',
+  callTool: 'tools/call',
+  subscribeResource: 'resources/subscribe',
+  unsubscribeResource: 'resources/unsubscribe',
+};
+
+export interface CallOptions {
+  /** The MCP method this call sends (decides whether it may be retried after a re-initialize). */
+  method?: string;
 }
 
 export class UpstreamConnection extends EventEmitter {
@@ -130,7 +203,8 @@ export class UpstreamConnection extends EventEmitter {
   private _lastError?: string;
   private _latencyMs?: number;
   private _restarts = 0;
-  private restartTimes: number[] = [];
+  /** When the process of this upstream ended (or failed to come up), within restartWindow. */
+  private exitTimes: number[] = [];
   private attempts = 0;
   private retryTimer?: NodeJS.Timeout;
   private nextRetryAt?: number;
@@ -139,8 +213,11 @@ export class UpstreamConnection extends EventEmitter {
   private readonly breaker: CircuitBreakerPolicy;
   private firstAttempt?: Promise<void>;
   private resolveFirst?: () => void;
+  /** The connect in progress (shared by everyone waiting for it). */
+  private connecting?: Promise<boolean>;
   /** Bumped per connect, so events of an old client are ignored. */
   private generation = 0;
+  private warnedGarbage = false;
   instructions?: string;
   capabilities?: ServerCapabilities;
   serverInfo?: { name: string; version: string };
@@ -156,10 +233,18 @@ export class UpstreamConnection extends EventEmitter {
       halfOpenAfter: opts.breaker.halfOpenAfter,
       breaker: new ConsecutiveBreaker(opts.breaker.failureThreshold),
     });
+    this.opts.metrics.setBreakerState(this.name, 'closed');
     this.breaker.onStateChange((s) => {
       const state = breakerName(s);
       this.opts.metrics.setBreakerState(this.name, state);
-      this.log.warn({ breaker: state }, `circuit breaker ${state}`);
+      if (state === 'open') {
+        this.log.warn(
+          { breaker: state, probeInMs: opts.breaker.halfOpenAfter },
+          `circuit breaker open after ${opts.breaker.failureThreshold} consecutive failures: calls fail fast until a probe succeeds`,
+        );
+      } else {
+        this.log.info({ breaker: state }, `circuit breaker ${state}`);
+      }
       this.emit('status');
     });
   }
@@ -172,6 +257,10 @@ export class UpstreamConnection extends EventEmitter {
   }
   get lastError(): string | undefined {
     return this._lastError;
+  }
+  /** True for upstreams that are a process we run (a crash loop ends in 'failed'). */
+  private get isProcess(): boolean {
+    return this.config.type === 'stdio' || this.config.type === 'docker';
   }
 
   status(): UpstreamStatus {
@@ -187,7 +276,10 @@ export class UpstreamConnection extends EventEmitter {
       restarts: this._restarts,
       breaker: breakerName(this.breaker.state),
       protocolVersion: this.client?.getNegotiatedProtocolVersion(),
-      nextRetryAt: this.nextRetryAt ? new Date(this.nextRetryAt).toISOString() : undefined,
+      nextRetryAt:
+        this.nextRetryAt && (this._state === 'retrying' || this._state === 'restarting')
+          ? new Date(this.nextRetryAt).toISOString()
+          : undefined,
     };
   }
 
@@ -205,13 +297,25 @@ export class UpstreamConnection extends EventEmitter {
 
   private setState(state: UpstreamState, error?: string): void {
     this._state = state;
-    if (error !== undefined) this._lastError = error;
+    if (error !== undefined) this._lastError = error || undefined;
     this.opts.metrics.setUpstreamUp(this.name, state === 'ready');
     this.emit('status');
   }
 
-  private async connect(): Promise<void> {
-    if (this.closing) return;
+  /** One connect attempt (shared while in progress); on failure it schedules the next. */
+  private connect(): Promise<boolean> {
+    if (!this.connecting) {
+      this.connecting = this.attempt().finally(() => {
+        this.connecting = undefined;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async attempt(): Promise<boolean> {
+    if (this.closing) return false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const generation = ++this.generation;
     this.attempts++;
     const started = performance.now();
@@ -235,12 +339,17 @@ export class UpstreamConnection extends EventEmitter {
         onStderrLine: (line) => this.opts.transportDeps.onStderrLine?.(`[${this.name}] ${line}`),
       });
       const timeout = this.config.connectTimeout ?? this.opts.connectTimeout;
-      await client.connect(transport.transport, { timeout });
-      const catalog = await this.listAll(client, timeout);
+      const deadline = timeout * 2 + 1000;
+      // The SDK times each request; this bounds the whole handshake (spawn, probe, initialize, listings).
+      const catalog = await withDeadline(
+        client.connect(transport.transport, { timeout }).then(() => this.listAll(client, timeout)),
+        deadline,
+        `no complete handshake within ${deadline} ms`,
+      );
       if (generation !== this.generation || this.closing) {
         await client.close().catch(() => {});
-        await transport.dispose();
-        return;
+        await transport.dispose().catch(() => {});
+        return false;
       }
       this.client = client;
       this.transport = transport;
@@ -250,12 +359,12 @@ export class UpstreamConnection extends EventEmitter {
       this._latencyMs = Math.round(performance.now() - started);
       this.attempts = 0;
       this.nextRetryAt = undefined;
+      this.warnedGarbage = false;
       client.onclose = () => this.onClosed(generation);
-      client.onerror = (e) => this.log.debug({ err: errorMessage(e) }, 'transport error');
+      client.onerror = (e) => this.onTransportError(e);
       const changed = !sameCatalog(this._catalog, catalog);
       this._catalog = catalog;
       this.setState('ready', '');
-      this._lastError = undefined;
       this.log.info(
         {
           tools: catalog.tools.length,
@@ -267,66 +376,153 @@ export class UpstreamConnection extends EventEmitter {
         'connected',
       );
       if (changed) this.emit('catalog');
+      return true;
     } catch (e) {
       await client.close().catch(() => {});
       await transport?.dispose().catch(() => {});
-      const message = describeConnectError(e);
-      const permanent = isAppError(e) && e.code === 'UPSTREAM_FAILED';
-      const max = this.opts.retry.maxAttempts;
-      if (this.closing) return;
-      if (permanent || (max > 0 && this.attempts >= max)) {
-        this.setState('failed', message);
-        this.log.error({ err: message }, 'failed to connect');
-      } else {
-        const delay = this.backoff(this.attempts);
-        this.nextRetryAt = Date.now() + delay;
-        this.setState('retrying', message);
-        this.log.warn({ err: message, retryInMs: delay, attempt: this.attempts }, 'connect failed; will retry');
-        this.retryTimer = setTimeout(() => void this.connect(), delay);
-        this.retryTimer.unref();
-      }
-      if (this._catalog.tools.length || this._catalog.prompts.length || this._catalog.resources.length) {
-        this._catalog = EMPTY_CATALOG;
-        this.emit('catalog');
-      }
+      if (this.closing || generation !== this.generation) return false;
+      const exit = transport?.describeExit?.();
+      const message = exit ? `the server ${exit}` : describeConnectError(e);
+      this.connectFailed(message, isAppError(e) && e.code === 'UPSTREAM_FAILED');
+      return false;
     } finally {
       this.resolveFirst?.();
       this.resolveFirst = undefined;
     }
   }
 
-  /** Exponential backoff with full jitter, capped. */
+  /** After a failed attempt: give up (permanent error, attempts or restart limit) or retry with backoff. */
+  private connectFailed(message: string, permanent: boolean): void {
+    const max = this.opts.retry.maxAttempts;
+    const now = Date.now();
+    let giveUp: string | undefined;
+    if (permanent) giveUp = message;
+    else if (max > 0 && this.attempts >= max) giveUp = `${message} (gave up after ${this.attempts} attempts)`;
+    else if (this.isProcess) {
+      this.exitTimes = this.exitTimes.filter((t) => now - t < this.opts.retry.restartWindow);
+      this.exitTimes.push(now);
+      if (this.exitTimes.length > this.opts.retry.maxRestarts) giveUp = this.crashLoopMessage(message);
+    }
+    if (giveUp) {
+      this.nextRetryAt = undefined;
+      this.setState('failed', giveUp);
+      this.log.error({ err: giveUp }, 'failed to connect; not retrying');
+    } else {
+      const delay = this.backoff(this.attempts);
+      this.nextRetryAt = now + delay;
+      this.setState('retrying', message);
+      this.log.warn({ err: message, retryInMs: delay, attempt: this.attempts }, 'connect failed; will retry');
+      this.schedule(delay);
+    }
+    this.clearCatalog();
+  }
+
+  private crashLoopMessage(last: string): string {
+    const n = this.exitTimes.length;
+    const secs = Math.round(this.opts.retry.restartWindow / 1000);
+    return `stopped after ${n} failures within ${secs}s (proxy.retry.maxRestarts is ${this.opts.retry.maxRestarts}); last: ${last}. Fix the server, then save the config (it is reloaded) or restart the proxy`;
+  }
+
+  private schedule(delay: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref();
+  }
+
+  private clearCatalog(): void {
+    if (
+      this._catalog.tools.length ||
+      this._catalog.prompts.length ||
+      this._catalog.resources.length ||
+      this._catalog.resourceTemplates.length
+    ) {
+      this._catalog = EMPTY_CATALOG;
+      this.emit('status');
+      this.emit('catalog');
+    }
+  }
+
+  /** Exponential backoff with jitter (between half and all of the capped exponential delay). */
   private backoff(attempt: number): number {
     const { initialDelay, maxDelay } = this.opts.retry;
     const ceiling = Math.min(maxDelay, initialDelay * 2 ** Math.max(0, attempt - 1));
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
+  private onTransportError(e: Error): void {
+    const msg = errorMessage(e);
+    if (!this.warnedGarbage && /json|unexpected token|parse/i.test(msg)) {
+      this.warnedGarbage = true;
+      this.log.warn(
+        { err: msg },
+        'the server wrote something that is not JSON-RPC to stdout (ignored; servers must log to stderr)',
+      );
+      return;
+    }
+    this.log.debug({ err: msg }, 'transport error');
+  }
+
+  /** The client's connection ended without us closing it: the process died or the stream dropped. */
   private onClosed(generation: number): void {
     if (generation !== this.generation || this.closing) return;
     const transport = this.transport;
     this.client = undefined;
     this.transport = undefined;
-    void transport?.dispose();
+    const exit = transport?.describeExit?.();
+    void transport?.dispose().catch(() => {});
+    this.lost(exit ? `the server ${exit}` : 'the connection closed unexpectedly');
+  }
+
+  /**
+   * The upstream went away while ready: restart (processes, limited per window) or reconnect
+   * (HTTP/SSE, with backoff). In-flight calls have already failed with "connection closed".
+   */
+  private lost(reason: string): void {
     const now = Date.now();
-    this.restartTimes = this.restartTimes.filter((t) => now - t < this.opts.retry.restartWindow);
-    if (this.restartTimes.length >= this.opts.retry.maxRestarts) {
-      const message = `exited ${this.restartTimes.length + 1} times within ${Math.round(this.opts.retry.restartWindow / 1000)}s; not restarting (fix it, then reload the config or restart the proxy)`;
-      this.setState('failed', message);
-      this.log.error(message);
-      this._catalog = EMPTY_CATALOG;
-      this.emit('catalog');
-      return;
-    }
-    this.restartTimes.push(now);
     this._restarts++;
     this.opts.metrics.incUpstreamRestarts(this.name);
-    const delay = this.backoff(this.restartTimes.length);
+    if (this.isProcess) {
+      this.exitTimes = this.exitTimes.filter((t) => now - t < this.opts.retry.restartWindow);
+      this.exitTimes.push(now);
+      if (this.exitTimes.length > this.opts.retry.maxRestarts) {
+        const message = this.crashLoopMessage(reason);
+        this.nextRetryAt = undefined;
+        this.setState('failed', message);
+        this.log.error(message);
+        this.clearCatalog();
+        return;
+      }
+    }
+    // The first restart is quick; a crash loop backs off.
+    const n = this.isProcess ? this.exitTimes.length : 1;
+    const delay = n <= 1 ? Math.min(100, this.opts.retry.initialDelay) : this.backoff(n - 1);
+    this.attempts = 0;
     this.nextRetryAt = now + delay;
-    this.setState('restarting', 'connection closed unexpectedly');
-    this.log.warn({ restartInMs: delay }, 'connection closed; restarting');
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
-    this.retryTimer.unref();
+    const state = this.isProcess ? 'restarting' : 'retrying';
+    this.setState(state, reason);
+    this.log.warn(
+      { err: reason, inMs: delay },
+      this.isProcess ? 'server exited; restarting' : 'connection lost; reconnecting',
+    );
+    this.schedule(delay);
+  }
+
+  /** Drops the current client and connects again now (an expired session, a dead HTTP server). */
+  private async reconnect(reason: string): Promise<boolean> {
+    if (this.connecting) return this.connecting;
+    if (this.closing) return false;
+    const client = this.client;
+    const transport = this.transport;
+    this.client = undefined;
+    this.transport = undefined;
+    this.generation++;
+    this.log.info({ reason }, 'reconnecting');
+    this.setState('connecting', reason);
+    const done = this.connect();
+    // Closing the old client fails its in-flight requests (they belonged to the dead session).
+    void client?.close().catch(() => {});
+    void transport?.dispose().catch(() => {});
+    return done;
   }
 
   private installHandlers(client: Client): void {
@@ -385,35 +581,99 @@ export class UpstreamConnection extends EventEmitter {
 
   /**
    * Runs one request against the upstream, failing fast when it is down or its breaker is open.
+   * An expired upstream session (HTTP 404) is re-initialized; a read-only request is then sent
+   * once more, anything else fails with an error that says so. A refused connection starts a
+   * reconnect with backoff.
    */
-  async call<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  async call<T>(fn: (client: Client) => Promise<T>, opts: CallOptions = {}): Promise<T> {
     const client = this.client;
     if (!client || this._state !== 'ready') {
       throw new AppError('UPSTREAM_UNAVAILABLE', this.unavailableMessage());
     }
+    const seen: { method?: string } = { method: opts.method };
     try {
-      return await this.breaker.execute(() => fn(client));
+      return await this.guarded(() => fn(recordMethod(client, seen)));
     } catch (e) {
-      if (e instanceof BrokenCircuitError) {
-        throw new AppError(
-          'UPSTREAM_UNAVAILABLE',
-          `upstream "${this.name}" is failing (circuit breaker open after repeated failures); try again shortly`,
-        );
+      if (this.closing || client !== this.client) throw e;
+      if (this.isSessionExpired(e)) {
+        const ok = await this.reconnect('the upstream session expired (HTTP 404): re-initializing');
+        const method = seen.method ?? 'unknown';
+        if (!ok || !this.client) {
+          throw new AppError(
+            'UPSTREAM_UNAVAILABLE',
+            `upstream "${this.name}" lost its session and could not re-initialize: ${this._lastError ?? 'unknown error'}`,
+          );
+        }
+        if (!READ_ONLY_METHODS.has(method)) {
+          throw new AppError(
+            'UPSTREAM_UNAVAILABLE',
+            `upstream "${this.name}" had expired the session; it is re-initialized now, but ${method} was not sent again because it may have side effects: call it again`,
+          );
+        }
+        this.log.info({ method }, 'retrying a read-only request after re-initializing');
+        const fresh = this.client;
+        return this.guarded(() => fn(fresh));
+      }
+      if (isServerGone(e) && (this.config.type === 'http' || this.config.type === 'sse')) {
+        const generation = this.generation;
+        const old = this.client;
+        const transport = this.transport;
+        this.client = undefined;
+        this.transport = undefined;
+        this.generation++;
+        void old?.close().catch(() => {});
+        void transport?.dispose().catch(() => {});
+        if (generation + 1 === this.generation) this.lost(`cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`);
       }
       throw e;
     }
   }
 
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.breaker.execute(fn);
+    } catch (e) {
+      if (e instanceof BrokenCircuitError) {
+        const s = this.breaker.state;
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          s === CircuitState.HalfOpen
+            ? `upstream "${this.name}" is being probed after repeated failures (circuit breaker half-open); try again shortly`
+            : `upstream "${this.name}" is failing: circuit breaker open after ${this.opts.breaker.failureThreshold} consecutive failures or timeouts (last: ${this._lastCallError ?? 'unknown'}); calls fail fast, the next probe is within ${Math.round(this.opts.breaker.halfOpenAfter / 1000)}s`,
+        );
+      }
+      if (isUpstreamFailure(e)) this._lastCallError = errorMessage(e);
+      throw e;
+    }
+  }
+  private _lastCallError?: string;
+
+  /** HTTP 404 on a connection that holds a 2025-era session id: the server forgot the session. */
+  private isSessionExpired(e: unknown): boolean {
+    if (this.config.type !== 'http') return false;
+    const sessionId = (this.transport?.transport as { sessionId?: string } | undefined)?.sessionId;
+    if (!sessionId) return false;
+    if (httpStatus(e) === 404) return true;
+    const msg = errorMessage(e).toLowerCase();
+    return msg.includes('session not found') || msg.includes('unknown session');
+  }
+
   private unavailableMessage(): string {
     const why = this._lastError ? `: ${this._lastError}` : '';
+    const next = this.nextRetryAt
+      ? ` (next attempt in ${Math.max(0, Math.ceil((this.nextRetryAt - Date.now()) / 1000))}s)`
+      : '';
     switch (this._state) {
       case 'disabled':
         return `upstream "${this.name}" is disabled in the config`;
       case 'connecting':
         return `upstream "${this.name}" is still connecting`;
       case 'retrying':
+        return `upstream "${this.name}" is unreachable and being retried${next}${why}`;
       case 'restarting':
-        return `upstream "${this.name}" is ${this._state}${why}`;
+        return `upstream "${this.name}" is restarting${next}${why}`;
+      case 'failed':
+        return `upstream "${this.name}" has failed${why}`;
       default:
         return `upstream "${this.name}" is ${this._state}${why}`;
     }
@@ -432,10 +692,54 @@ export class UpstreamConnection extends EventEmitter {
     const transport = this.transport;
     this.client = undefined;
     this.transport = undefined;
+    this.nextRetryAt = undefined;
     if (this._state !== 'disabled') this.setState('closed');
     await client?.close().catch(() => {});
     await transport?.dispose().catch(() => {});
+    // A connect in progress disposes its own transport when it sees `closing`.
+    await this.connecting?.catch(() => {});
   }
+}
+
+/** Wraps a client so the first request method it is asked for is recorded (read-only detection). */
+function recordMethod(client: Client, seen: { method?: string }): Client {
+  if (seen.method) return client;
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof prop === 'string' && typeof value === 'function') {
+        const m = READ_ONLY_CLIENT_CALLS[prop];
+        if (m || prop === 'request') {
+          return (...args: unknown[]) => {
+            seen.method ??= m ?? (args[0] as { method?: string } | undefined)?.method;
+            return value.apply(target, args);
+          };
+        }
+        return value.bind(target);
+      }
+      return value;
+    },
+  });
+}
+
+function safeUrl(config: UpstreamConfig): string {
+  if (!('url' in config)) return config.type;
+  try {
+    const u = new URL(config.url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'the server';
+  }
+}
+
+/** Rejects with an UPSTREAM_UNAVAILABLE timeout if `p` does not settle within `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${message}`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 function protocolMode(p: UpstreamConfig['protocol']): 'auto' | 'legacy' | { pin: string } {

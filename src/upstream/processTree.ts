@@ -52,7 +52,16 @@ function readParentMap(): Map<number, number> {
   return map;
 }
 
+/** True while the process exists and is not a zombie (a zombie is dead, only not yet reaped). */
 export function isAlive(pid: number): boolean {
+  if (process.platform === 'linux') {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -69,5 +78,18 @@ export function signalAll(pids: number[], signal: NodeJS.Signals): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/** Windows: ends a process and all its descendants (no process groups there). */
+export function killTree(pid: number): void {
+  if (process.platform !== 'win32') {
+    signalAll([pid, ...descendants(pid)], 'SIGKILL');
+    return;
+  }
+  try {
+    execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+  } catch {
+    // already gone
   }
 }

@@ -2,15 +2,13 @@
  * Config -> SDK client Transport, for every upstream kind. The one place the proxy touches the
  * SDK's client transports (plus the Docker transport behind our own port).
  */
-import { PassThrough } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/client';
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { UpstreamConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { buildChildEnv } from './childEnv.js';
-import { descendants, isAlive, signalAll } from './processTree.js';
+import { ProcessStdioTransport } from './stdioTransport.js';
 import { resolveCommand } from './which.js';
 
 export interface TransportDeps {
@@ -30,11 +28,16 @@ export interface UpstreamTransport {
   transport: Transport;
   /** Frees what close() of the SDK transport leaves behind (the child's process tree). */
   dispose(): Promise<void>;
-  /** True when the SDK's own stdio transport is used (era probing spawns a sibling). */
   kind: UpstreamConfig['type'];
+  /** For process upstreams, once the process has ended: how, with its last stderr lines. */
+  describeExit?: () => string | undefined;
 }
 
-export async function createTransport(name: string, config: UpstreamConfig, deps: TransportDeps): Promise<UpstreamTransport> {
+export async function createTransport(
+  name: string,
+  config: UpstreamConfig,
+  deps: TransportDeps,
+): Promise<UpstreamTransport> {
   switch (config.type) {
     case 'stdio':
       return createStdio(name, config, deps);
@@ -48,7 +51,10 @@ export async function createTransport(name: string, config: UpstreamConfig, deps
       const transport = new SSEClientTransport(new URL(config.url), {
         requestInit: config.headers ? { headers: config.headers } : undefined,
         eventSourceInit: config.headers
-          ? ({ fetch: (url: string | URL, init?: RequestInit) => fetch(url, { ...init, headers: { ...(init?.headers as any), ...config.headers } }) } as any)
+          ? ({
+              fetch: (url: string | URL, init?: RequestInit) =>
+                fetch(url, { ...init, headers: { ...(init?.headers as any), ...config.headers } }),
+            } as any)
           : undefined,
       });
       return { transport, kind: 'sse', dispose: async () => {} };
@@ -70,7 +76,11 @@ export async function createTransport(name: string, config: UpstreamConfig, deps
   }
 }
 
-function createStdio(name: string, config: Extract<UpstreamConfig, { type: 'stdio' }>, deps: TransportDeps): UpstreamTransport {
+function createStdio(
+  name: string,
+  config: Extract<UpstreamConfig, { type: 'stdio' }>,
+  deps: TransportDeps,
+): UpstreamTransport {
   const env = buildChildEnv(deps.env, config.env);
   const cwd = config.cwd ?? deps.cwd;
   const resolved = resolveCommand(config.command, env, cwd);
@@ -80,7 +90,7 @@ function createStdio(name: string, config: Extract<UpstreamConfig, { type: 'stdi
       hint: `install it, give an absolute path in mcpServers.${name}.command, or set PATH in mcpServers.${name}.env`,
     });
   }
-  const transport = new StdioClientTransport({
+  const transport = new ProcessStdioTransport({
     command: config.command,
     args: config.args ?? [],
     env,
@@ -91,7 +101,7 @@ function createStdio(name: string, config: Extract<UpstreamConfig, { type: 'stdi
   if (stderr && deps.onStderrLine) {
     let pending = '';
     const sink = deps.onStderrLine;
-    (stderr as PassThrough).on('data', (chunk: Buffer) => {
+    stderr.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
       let nl = pending.indexOf('\n');
       while (nl >= 0) {
@@ -102,28 +112,20 @@ function createStdio(name: string, config: Extract<UpstreamConfig, { type: 'stdi
       }
     });
   }
-  // Children of the child (npx -> sh -> node server) are remembered while it runs, so closing
-  // takes the whole tree down even after the direct child has exited.
-  let tree: number[] = [];
-  const snapshot = () => {
-    const pid = transport.pid;
-    if (pid) tree = [pid, ...descendants(pid)];
-  };
-  const origClose = transport.close.bind(transport);
-  transport.close = async () => {
-    snapshot();
-    await origClose();
-  };
   return {
     transport,
     kind: 'stdio',
-    async dispose() {
-      if (tree.length === 0) snapshot();
-      const alive = tree.filter(isAlive);
-      if (alive.length === 0) return;
-      signalAll(alive, 'SIGTERM');
-      for (let i = 0; i < 20 && alive.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
-      signalAll(alive.filter(isAlive), 'SIGKILL');
-    },
+    // close() stops the whole process group (and descendants seen earlier); dispose makes sure.
+    dispose: () => transport.close(),
+    describeExit: () => describeExit(transport),
   };
+}
+
+/** "exited with code 1: <last stderr lines>" once a stdio child has ended, else undefined. */
+function describeExit(t: ProcessStdioTransport): string | undefined {
+  const exit = t.exit;
+  if (!exit) return undefined;
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const tail = t.stderrTail.slice(-3).join(' | ');
+  return tail ? `${how}; its last stderr: ${tail}` : how;
 }

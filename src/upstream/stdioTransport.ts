@@ -1,0 +1,272 @@
+/**
+ * The stdio upstream transport: like the SDK's StdioClientTransport (same framing, same constructor
+ * parameters), but the child runs in its own process group on POSIX, so stopping it takes the whole
+ * tree down (`npx` -> `sh` -> `node server`), also after the direct child has died. On Windows the
+ * tree is ended with `taskkill /T`.
+ *
+ * It keeps the last stderr lines and the exit status, so a server that dies at start-up can be
+ * reported with its own words ("exited with code 1: Error: API_KEY is not set").
+ *
+ * The SDK's version negotiation probes stdio servers on a disposable sibling built from
+ * `transport.constructor` and `_serverParams`, and reaps it with `_dispose()`; this class provides
+ * both, so siblings get the same process-group treatment.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/client';
+import spawn from 'cross-spawn';
+import { descendants, isAlive, killTree, signalAll } from './processTree.js';
+
+export interface StdioParams {
+  command: string;
+  args?: string[];
+  /** The complete environment of the child (nothing else is inherited). */
+  env?: Record<string, string>;
+  cwd?: string;
+  stderr?: 'pipe' | 'ignore' | 'inherit';
+  /** How long close() waits after closing stdin before signalling, ms (default 1000). */
+  exitGraceMs?: number;
+  /** Between SIGTERM and SIGKILL, ms (default 1000). */
+  killGraceMs?: number;
+}
+
+const STDERR_TAIL_LINES = 20;
+
+export class ProcessStdioTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private _process?: ChildProcess;
+  private readonly _serverParams: StdioParams;
+  private readonly readBuffer = new ReadBuffer();
+  private readonly stderrStream: PassThrough | null;
+  private readonly tail: string[] = [];
+  private pendingStderr = '';
+  private _pid?: number;
+  private exited = false;
+  private closed = false;
+  private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
+  /** Descendants seen while the child ran (for grandchildren that left the process group). */
+  private knownTree: number[] = [];
+
+  constructor(params: StdioParams) {
+    this._serverParams = params;
+    this.stderrStream = params.stderr === 'ignore' || params.stderr === 'inherit' ? null : new PassThrough();
+  }
+
+  /** The direct child's pid (also after it exited: the process group keeps this id). */
+  get pid(): number | null {
+    return this._pid ?? null;
+  }
+
+  /** The child's stderr, line-split by the caller. */
+  get stderr(): PassThrough | null {
+    return this.stderrStream;
+  }
+
+  /** The last stderr lines of the child (for error messages). */
+  get stderrTail(): string[] {
+    return [...this.tail, ...(this.pendingStderr ? [this.pendingStderr] : [])];
+  }
+
+  /** How the child ended, once it has. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    return this.exitInfo;
+  }
+
+  start(): Promise<void> {
+    if (this._process) throw new Error('ProcessStdioTransport already started');
+    const p = this._serverParams;
+    return new Promise((resolve, reject) => {
+      const child = spawn(p.command, p.args ?? [], {
+        env: p.env,
+        cwd: p.cwd,
+        stdio: ['pipe', 'pipe', p.stderr === 'ignore' ? 'ignore' : p.stderr === 'inherit' ? 'inherit' : 'pipe'],
+        shell: false,
+        windowsHide: true,
+        // Its own process group (POSIX): the whole tree can be signalled at once.
+        detached: process.platform !== 'win32',
+      });
+      this._process = child;
+      child.on('error', (error) => {
+        if (!this._pid) reject(error);
+        this.onerror?.(error);
+      });
+      child.on('spawn', () => {
+        this._pid = child.pid;
+        resolve();
+      });
+      // 'exit', not 'close': a grandchild holding our pipes open must not hide the server's death.
+      child.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        this.exited = true;
+        // The server is gone: whatever it left behind in its group goes too.
+        void this.killRemaining().finally(() => {
+          this.finish();
+          // Let buffered output drain, then free the pipes (nothing may keep the proxy alive).
+          setTimeout(() => this.destroyStreams(), 200).unref();
+        });
+      });
+      child.stdin?.on('error', (error) => this.onerror?.(error));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        try {
+          this.readBuffer.append(chunk);
+        } catch (error) {
+          // Over the buffer limit: the stream is unusable.
+          this.onerror?.(error as Error);
+          void this.close();
+          return;
+        }
+        this.processReadBuffer();
+      });
+      child.stdout?.on('error', (error) => this.onerror?.(error));
+      child.stderr?.on('data', (chunk: Buffer) => {
+        this.recordStderr(chunk.toString('utf8'));
+        this.stderrStream?.write(chunk);
+      });
+      child.stderr?.on('end', () => this.stderrStream?.end());
+    });
+  }
+
+  private recordStderr(text: string): void {
+    this.pendingStderr += text;
+    let nl = this.pendingStderr.indexOf('\n');
+    while (nl >= 0) {
+      const line = this.pendingStderr.slice(0, nl).replace(/\r$/, '');
+      if (line.trim()) {
+        this.tail.push(line.length > 500 ? `${line.slice(0, 500)}...` : line);
+        if (this.tail.length > STDERR_TAIL_LINES) this.tail.shift();
+      }
+      this.pendingStderr = this.pendingStderr.slice(nl + 1);
+      nl = this.pendingStderr.indexOf('\n');
+    }
+    if (this.pendingStderr.length > 2000) this.pendingStderr = this.pendingStderr.slice(-2000);
+  }
+
+  private processReadBuffer(): void {
+    while (true) {
+      try {
+        const message = this.readBuffer.readMessage();
+        if (message === null) break;
+        this.onmessage?.(message);
+      } catch (error) {
+        // A line that is not JSON-RPC (a server printing to stdout): report it, keep reading.
+        this.onerror?.(error as Error);
+      }
+    }
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stdin = this._process?.stdin;
+      if (!stdin || this.exited || stdin.destroyed) {
+        reject(new Error('Not connected'));
+        return;
+      }
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  /** Remembers the current descendants (grandchildren that leave the group are still found). */
+  snapshotTree(): void {
+    if (!this._pid || this.exited) return;
+    const now = descendants(this._pid);
+    this.knownTree = [...new Set([...this.knownTree, ...now])];
+  }
+
+  /**
+   * Stops the server: stdin EOF first (the polite way for stdio servers), then SIGTERM to the whole
+   * group, then SIGKILL. Resolves when the direct child and its group are gone.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const child = this._process;
+    if (child && !this.exited) {
+      this.snapshotTree();
+      const done = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        child.stdin?.end();
+      } catch {
+        // already closed
+      }
+      const grace = this._serverParams.exitGraceMs ?? 1000;
+      await Promise.race([done, sleep(grace)]);
+      if (!this.exited) {
+        this.signalGroup('SIGTERM');
+        await Promise.race([done, sleep(this._serverParams.killGraceMs ?? 1000)]);
+      }
+      if (!this.exited) {
+        this.signalGroup('SIGKILL');
+        await Promise.race([done, sleep(1000)]);
+      }
+    }
+    await this.killRemaining();
+    this.destroyStreams();
+    this.finish();
+  }
+
+  /** The SDK's name for "reap this transport" (used on the era-probe sibling). */
+  async _dispose(): Promise<void> {
+    await this.close();
+  }
+
+  private finish(): void {
+    if (!this.exited && !this.closed) return;
+    const cb = this.onclose;
+    this.onclose = undefined;
+    this.readBuffer.clear();
+    cb?.();
+  }
+
+  private destroyStreams(): void {
+    const child = this._process;
+    child?.stdin?.destroy();
+    child?.stdout?.destroy();
+    child?.stderr?.destroy();
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this._pid;
+    if (!pid) return;
+    if (process.platform === 'win32') {
+      killTree(pid);
+      return;
+    }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is empty
+    }
+  }
+
+  /** Ends whatever is left of the child's group and of the descendants seen earlier. */
+  private async killRemaining(): Promise<void> {
+    const pid = this._pid;
+    if (!pid) return;
+    const stragglers = () => this.knownTree.filter(isAlive);
+    const groupAlive = () => process.platform !== 'win32' && groupExists(pid);
+    if (!groupAlive() && stragglers().length === 0) return;
+    this.signalGroup('SIGTERM');
+    signalAll(stragglers(), 'SIGTERM');
+    for (let i = 0; i < 20 && (groupAlive() || stragglers().length); i++) await sleep(50);
+    this.signalGroup('SIGKILL');
+    signalAll(stragglers(), 'SIGKILL');
+  }
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
