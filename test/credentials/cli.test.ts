@@ -91,6 +91,15 @@ describe('credentials set', () => {
     expect(fs.statSync(credFile).mode & 0o777).toBe(0o600);
   });
 
+  it('refuses a value given on the command line, without echoing it or writing anything', () => {
+    const r = run(['credentials', 'set', 'GITHUB_TOKEN', 'ghp_value_typed_in_argv_999']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('credentials take no value on the command line');
+    expect(r.stderr).toContain('printf %s "$VALUE" | mcp-proxy credentials set GITHUB_TOKEN');
+    expect(`${r.stdout}${r.stderr}`).not.toContain('ghp_value_typed_in_argv_999');
+    expect(fs.existsSync(credFile)).toBe(false);
+  });
+
   it('writes to --credentials FILE (relative to cwd), creating its directory', () => {
     const r = run(['credentials', 'set', 'DB_URL', '--credentials', 'private/creds.json'], { input: 'postgres://x' });
     expect(r.status).toBe(0);
