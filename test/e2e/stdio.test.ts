@@ -176,6 +176,23 @@ describe.each(CLIENT_KINDS)('stdio proxy with a %s client', (kind) => {
   });
 });
 
+describe('2026-07-28 clients', () => {
+  it('get tools/list_changed on their subscription stream when an upstream adds a tool', async () => {
+    let changed = 0;
+    const s = await connectProxy('v2-2026', config, {
+      clientOptions: { listChanged: { tools: { autoRefresh: false, onChanged: () => changed++ } } },
+    });
+    try {
+      await s.client.callTool({ name: 'echo__add_tool', arguments: { tool: 'modern_tool' } });
+      await waitFor(() => changed > 0, 'tools/list_changed on the listen stream');
+      const { tools } = await s.client.listTools();
+      expect(tools.map((t: any) => t.name)).toContain('echo__modern_tool');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('stdio hygiene and lifecycle', () => {
   it('exits when stdin closes, and its upstream processes are gone', async () => {
     const s = await connectProxy('v2-2025', config);

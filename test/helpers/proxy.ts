@@ -45,6 +45,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   cwd?: string;
   capabilities?: Record<string, unknown>;
+  /** Extra v2 ClientOptions (e.g. listChanged). */
+  clientOptions?: Record<string, unknown>;
   /** Called with the client before connect, to register handlers (sampling, elicitation, roots). */
   setup?: (client: any) => void;
 }
@@ -66,6 +68,7 @@ export async function connectProxy(kind: ClientKind, configFile: string | undefi
       {
         capabilities: (opts.capabilities ?? {}) as any,
         versionNegotiation: kind === 'v2-2026' ? { mode: { pin: '2026-07-28' } } : { mode: 'legacy' },
+        ...(opts.clientOptions ?? {}),
       },
     );
   }
