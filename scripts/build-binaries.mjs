@@ -93,7 +93,10 @@ export function nodeFor(target) {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync('tar', ['-xzf', tgz, '-C', dir, `package/${t.bin}`, 'package/LICENSE'], { stdio: 'inherit' });
+  const listing = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n');
+  const wanted = [`package/${t.bin}`, 'package/LICENSE'].filter((f) => listing.includes(f));
+  execFileSync('tar', ['-xzf', tgz, '-C', dir, ...wanted], { stdio: 'inherit' });
+  if (!fs.existsSync(exe)) throw new Error(`${t.pkg}@${NODE_VERSION}: ${t.bin} is not in the package`);
   return exe;
 }
 
@@ -186,10 +189,15 @@ export async function buildBinaries({ targets = Object.keys(TARGETS), skipBuild 
       sentinelFuse: SEA_FUSE,
       machoSegmentName: target.startsWith('darwin-') ? 'NODE_SEA' : undefined,
     });
+    // postject flips the fuse when it injects; a binary without it would start as plain node.
+    if (!fs.readFileSync(out).includes(`${SEA_FUSE}:1`)) throw new Error(`${out}: the SEA fuse was not flipped`);
     const bytes = fs.statSync(out).size;
     results.push({ target, file: out, bytes, ms: Date.now() - t0 });
     log(`${path.relative(root, out)} ${(bytes / 1024 / 1024).toFixed(1)} MiB (${Date.now() - t0} ms)`);
   }
+  // Node's license (MIT plus its bundled components) travels with binaries built from it.
+  const nodeLicense = path.join(path.dirname(path.dirname(nodeFor(hostTarget()))), 'LICENSE');
+  if (fs.existsSync(nodeLicense)) fs.copyFileSync(nodeLicense, path.join(outDir, 'LICENSE.node.txt'));
   // SHA256SUMS lists every binary present (earlier runs may have built other targets), sha256sum format.
   const lines = fs
     .readdirSync(outDir)
