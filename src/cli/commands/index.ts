@@ -1,6 +1,9 @@
 import type { CommandSpec } from '../types.js';
 import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
+import { generateCommand } from './generate.js';
+import { importCommand } from './import.js';
+import { initCommand } from './init.js';
 import { healthcheckCommand } from './healthcheck.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
@@ -13,6 +16,9 @@ export const COMMANDS: CommandSpec[] = [
   validateCommand,
   statusCommand,
   credentialsCommand,
+  initCommand,
+  importCommand,
+  generateCommand,
   versionCommand,
   healthcheckCommand,
   exampleServerCommand,

@@ -1,0 +1,68 @@
+/**
+ * `mcp-proxy generate client-config|compose`.
+ *
+ *  client-config  the entry that starts (binary, npx, docker, node) or reaches (remote) the proxy, in the
+ *                 dialect of Claude Desktop, Cursor, VS Code or Claude Code; `--write` merges it into the
+ *                 client's own config file (atomic, backup kept, a second run changes nothing).
+ *  compose        compose.yaml + secrets/ (0600, a generated proxy token) for the current config.
+ */
+import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
+import type { CommandSpec } from '../types.js';
+
+export interface GenerateArgs extends CredentialArgs {
+  what: 'client-config' | 'compose';
+  client?: 'claude-desktop' | 'cursor' | 'vscode' | 'claude-code';
+  deployment?: 'binary' | 'npx' | 'docker' | 'node' | 'remote';
+  config?: string;
+  url?: string;
+  write?: boolean;
+  project?: boolean;
+  image?: string;
+  output?: string;
+  port?: number;
+}
+
+export const generateCommand: CommandSpec<GenerateArgs> = {
+  command: 'generate <what>',
+  describe: 'Generate a client config entry for the proxy (client-config) or a Docker compose setup (compose)',
+  builder: (y) =>
+    credentialOptions(
+      y
+        .positional('what', { choices: ['client-config', 'compose'] as const, describe: 'What to generate' })
+        .option('client', {
+          type: 'string',
+          choices: ['claude-desktop', 'cursor', 'vscode', 'claude-code'],
+          describe: 'client-config: which client',
+        })
+        .option('deployment', {
+          type: 'string',
+          choices: ['binary', 'npx', 'docker', 'node', 'remote'],
+          describe: 'client-config: how the client starts or reaches the proxy (default: how this copy runs)',
+        })
+        .option('config', { alias: 'c', type: 'string', describe: 'The proxy config (default: the one `run` finds)' })
+        .option('url', { type: 'string', describe: 'client-config --deployment remote: the proxy URL' })
+        .option('write', {
+          type: 'boolean',
+          describe: "client-config: merge the entry into the client's config file (backup kept)",
+        })
+        .option('project', {
+          type: 'boolean',
+          describe: 'client-config: the project file (.cursor/mcp.json, .vscode/mcp.json, .mcp.json)',
+        })
+        .option('image', {
+          type: 'string',
+          describe: 'docker / compose: the proxy image (default mcp-proxy-server:latest)',
+        })
+        .option('output', { alias: 'o', type: 'string', describe: 'compose: output directory (default: .)' })
+        .option('port', { type: 'number', describe: 'compose: host port on 127.0.0.1 (default 8765)' })
+        .example('$0 generate client-config --client claude-desktop', 'print the entry for Claude Desktop')
+        .example('$0 generate client-config --client cursor --write', 'add it to ~/.cursor/mcp.json')
+        .example('$0 generate client-config --client vscode --deployment remote --url http://host:8765/mcp', '')
+        .example('$0 generate compose --output deploy', 'compose.yaml and secrets/ in ./deploy'),
+    ),
+  async handler(args, ctx) {
+    const impl = await import('../onboardingActions.js');
+    if (args.what === 'compose') return impl.generateCompose(args, ctx);
+    return impl.generateClientConfig(args, ctx);
+  },
+};

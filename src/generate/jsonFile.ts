@@ -1,0 +1,238 @@
+/**
+ * Reading and editing other programs' JSON files (client configs, the proxy config) without losing
+ * anything: parse with positions (JSONC: VS Code's files may hold comments and trailing commas), edit
+ * only the members we own with jsonc-parser's `modify` so every other entry, setting, comment and the
+ * indentation stay as they were, write atomically (temp file in the same directory, fsync, rename),
+ * and keep a backup of the original. An edit that changes nothing writes nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  applyEdits,
+  type FormattingOptions,
+  type JSONPath,
+  modify,
+  type ParseError,
+  parse,
+  printParseErrorCode,
+} from 'jsonc-parser/lib/esm/main.js';
+import { AppError, errorMessage } from '../errors.js';
+
+export interface JsonFile {
+  file: string;
+  /** The text as read ('' when the file does not exist). */
+  text: string;
+  /** The parsed value ({} when the file does not exist or is empty). */
+  value: Record<string, unknown>;
+  exists: boolean;
+  /** The file's permission bits (undefined when it does not exist). */
+  mode?: number;
+}
+
+/** Offset -> 1-based line:column. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const nl = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, column: offset - nl };
+}
+
+const PARSE_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected "," (a comma is missing between entries)',
+  CloseBraceExpected: 'expected "}" (an object is not closed)',
+  CloseBracketExpected: 'expected "]" (an array is not closed)',
+  EndOfFileExpected: 'unexpected text after the end of the JSON value',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'a comment is not closed',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'a number is cut off',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape in a string',
+  InvalidCharacter: 'invalid character in a string',
+};
+
+/**
+ * Parses JSON (comments and trailing commas tolerated, as VS Code and Cursor do); throws an AppError
+ * naming `file:line:column` for the first syntax error, or when the top level is not an object.
+ */
+export function parseJsonObject(text: string, file: string, what: string): Record<string, unknown> {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') return {};
+  const errors: ParseError[] = [];
+  const value = parse(body, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length) {
+    const first = errors[0];
+    const { line, column } = lineColumn(body, first.offset);
+    const reason = PARSE_MESSAGES[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error);
+    throw new AppError('CONFIG_PARSE', `${what} ${file}:${line}:${column} is not valid JSON: ${reason}`, {
+      hint: `fix the file (nothing was written), e.g. check line ${line} and the line before it`,
+    });
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AppError('CONFIG_INVALID', `${what} ${file} must hold a JSON object ({...}) at the top level`, {
+      hint: 'nothing was written; fix or move the file and try again',
+    });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Reads and parses a JSON file; `mustExist` decides whether a missing file is an error or `{}`. */
+export function readJsonFile(file: string, what: string, mustExist: boolean): JsonFile {
+  let text: string;
+  let mode: number | undefined;
+  try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) {
+      throw new AppError('CONFIG_UNREADABLE', `${what} ${file} is a directory, not a file`, {
+        hint: 'point at the JSON file itself',
+      });
+    }
+    mode = st.mode & 0o777;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      if (mustExist) {
+        throw new AppError('CONFIG_NOT_FOUND', `${what} not found: ${file}`, {
+          hint: 'check the path, or name the file directly (e.g. --from ./path/to/config.json)',
+        });
+      }
+      return { file, text: '', value: {}, exists: false };
+    }
+    throw new AppError('CONFIG_UNREADABLE', `cannot read ${what} ${file}: ${errorMessage(e)}`);
+  }
+  return { file, text, value: parseJsonObject(text, file, what), exists: true, mode };
+}
+
+/** Indentation and line endings as the file already uses them (2 spaces and \n for new files). */
+export function formattingFor(text: string): FormattingOptions {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const indent = /^([ \t]+)\S/m.exec(text)?.[1] ?? '  ';
+  if (indent.startsWith('\t')) return { insertSpaces: false, tabSize: 1, eol };
+  return { insertSpaces: true, tabSize: indent.length, eol };
+}
+
+/** Deep equality of JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
+}
+
+function getPath(value: unknown, p: JSONPath): unknown {
+  let cur = value;
+  for (const seg of p) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg as string | number];
+  }
+  return cur;
+}
+
+/**
+ * Sets (or with `undefined` removes) the value at `p` in JSON text, touching nothing else. Returns the
+ * text unchanged when the value there is already equal, so a second run is a no-op.
+ */
+export function setJsonValue(text: string, p: JSONPath, value: unknown): string {
+  const base = text.trim() === '' ? '{}\n' : text;
+  const current = getPath(parse(base, [], { allowTrailingComma: true }), p);
+  if (value === undefined ? current === undefined : jsonEqual(current, value)) return text;
+  const edits = modify(base, p, value, { formattingOptions: formattingFor(text) });
+  let out = applyEdits(base, edits);
+  if (!out.endsWith('\n')) out += formattingFor(text).eol;
+  return out;
+}
+
+/** `<file>.bak-YYYYMMDDTHHMMSSZ` (a numeric suffix when that name is taken). */
+export function backupName(file: string, now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  let name = `${file}.bak-${stamp}`;
+  for (let i = 2; fs.existsSync(name); i++) name = `${file}.bak-${stamp}-${i}`;
+  return name;
+}
+
+export interface WriteResult {
+  file: string;
+  changed: boolean;
+  created: boolean;
+  /** Where the original was copied (when there was one and it changed). */
+  backup?: string;
+}
+
+/**
+ * Writes `text` to `file` atomically. Nothing happens when the content is unchanged. An existing file is
+ * first copied to a backup with the same permissions; the new file keeps the old mode (or `mode` for a
+ * new file, default 0644; `forceMode` always wins).
+ */
+export function writeFileAtomic(
+  file: string,
+  text: string,
+  opts: { backup?: boolean; mode?: number; forceMode?: number; now?: Date; platform?: NodeJS.Platform } = {},
+): WriteResult {
+  let old: string | undefined;
+  let oldMode: number | undefined;
+  try {
+    old = fs.readFileSync(file, 'utf8');
+    oldMode = fs.statSync(file).mode & 0o777;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new AppError('CONFIG_UNREADABLE', `cannot read ${file}: ${errorMessage(e)}`);
+    }
+  }
+  const mode = opts.forceMode ?? oldMode ?? opts.mode ?? 0o644;
+  if (old === text && (oldMode === undefined || oldMode === mode)) return { file, changed: false, created: false };
+  const dir = path.dirname(file);
+  const posix = (opts.platform ?? process.platform) !== 'win32';
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new AppError('CONFIG_UNREADABLE', `cannot create directory ${dir}: ${errorMessage(e)}`);
+  }
+  let backup: string | undefined;
+  if (old !== undefined && opts.backup !== false && old !== text) {
+    backup = backupName(file, opts.now ?? new Date());
+    writeRaw(backup, old, oldMode ?? 0o600, posix);
+  }
+  writeRaw(file, text, mode, posix);
+  return { file, changed: true, created: old === undefined, backup };
+}
+
+function writeRaw(file: string, text: string, mode: number, posix: boolean): void {
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  try {
+    const fd = fs.openSync(tmp, 'wx', mode);
+    try {
+      if (posix) fs.fchmodSync(fd, mode); // the open mode is filtered by umask
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new AppError('CONFIG_UNREADABLE', `cannot write ${file}: ${errorMessage(e)}`, {
+      hint: 'nothing was changed; check the directory permissions',
+    });
+  }
+}
