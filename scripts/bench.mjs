@@ -75,7 +75,15 @@ async function stdioBench() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-'));
   const cfg = path.join(dir, 'bench.json');
   writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo] } } }));
-  const proxied = await connect(process.execPath, [bundle, 'run', '--config', cfg, '--log-level', 'warn', '--no-watch']);
+  const proxied = await connect(process.execPath, [
+    bundle,
+    'run',
+    '--config',
+    cfg,
+    '--log-level',
+    'warn',
+    '--no-watch',
+  ]);
   const p = await measure(proxied, 'echo__echo');
   await proxied.close();
   return { d, p };
@@ -94,21 +102,33 @@ async function optional(file, fn) {
 
 async function main() {
   if (!existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
-  console.log(`\n## stdio: client -> server directly vs client -> proxy -> server (${SEQUENTIAL} sequential, ${CONCURRENT_TOTAL} with ${CONCURRENCY} in flight)\n`);
+  console.log(
+    `\n## stdio: client -> server directly vs client -> proxy -> server (${SEQUENTIAL} sequential, ${CONCURRENT_TOTAL} with ${CONCURRENCY} in flight)\n`,
+  );
   const { d, p } = await stdioBench();
   const w = [22, 12, 12, 16, 16];
   console.log(row(['', 'p50 (ms)', 'p99 (ms)', 'sequential/s', `concurrent/s`], w));
   console.log(row(['direct', d.p50.toFixed(3), d.p99.toFixed(3), d.seqPerSec.toFixed(0), d.conPerSec.toFixed(0)], w));
-  console.log(row(['through proxy', p.p50.toFixed(3), p.p99.toFixed(3), p.seqPerSec.toFixed(0), p.conPerSec.toFixed(0)], w));
+  console.log(
+    row(['through proxy', p.p50.toFixed(3), p.p99.toFixed(3), p.seqPerSec.toFixed(0), p.conPerSec.toFixed(0)], w),
+  );
   console.log(
     row(
-      ['ratio proxy/direct', (p.p50 / d.p50).toFixed(2), (p.p99 / d.p99).toFixed(2), (p.seqPerSec / d.seqPerSec).toFixed(2), (p.conPerSec / d.conPerSec).toFixed(2)],
+      [
+        'ratio proxy/direct',
+        (p.p50 / d.p50).toFixed(2),
+        (p.p99 / d.p99).toFixed(2),
+        (p.seqPerSec / d.seqPerSec).toFixed(2),
+        (p.conPerSec / d.conPerSec).toFixed(2),
+      ],
       w,
     ),
   );
   const okP50 = p.p50 <= 2 * d.p50;
   const okSeq = p.seqPerSec >= 1200;
-  console.log(`\ntargets: p50 through proxy <= 2x direct: ${okP50 ? 'met' : 'NOT met'} (${(p.p50 / d.p50).toFixed(2)}x); >= 1,200 sequential calls/s: ${okSeq ? 'met' : 'NOT met'} (${p.seqPerSec.toFixed(0)})`);
+  console.log(
+    `\ntargets: p50 through proxy <= 2x direct: ${okP50 ? 'met' : 'NOT met'} (${(p.p50 / d.p50).toFixed(2)}x); >= 1,200 sequential calls/s: ${okSeq ? 'met' : 'NOT met'} (${p.seqPerSec.toFixed(0)})`,
+  );
 
   for (const [title, file, fn] of [
     ['HTTP frontend', 'bench-http.mjs', 'runHttpBench'],

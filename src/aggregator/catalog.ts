@@ -67,7 +67,15 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
       add(cat.tools, 'tool', publicName(rules, tool.name), conn.name, tool.name, (n) => ({ ...tool, name: n }), cat);
     }
     for (const prompt of conn.catalog.prompts) {
-      add(cat.prompts, 'prompt', publicName(rules, prompt.name), conn.name, prompt.name, (n) => ({ ...prompt, name: n }), cat);
+      add(
+        cat.prompts,
+        'prompt',
+        publicName(rules, prompt.name),
+        conn.name,
+        prompt.name,
+        (n) => ({ ...prompt, name: n }),
+        cat,
+      );
     }
     for (const res of conn.catalog.resources) {
       add(cat.resources, 'resource', publicUri(prefix, res.uri), conn.name, res.uri, (u) => ({ ...res, uri: u }), cat);

@@ -33,7 +33,12 @@ export interface AggregatorOptions {
 /** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
 export interface ToolsMode {
   list(agg: Aggregator): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
-  call(agg: Aggregator, name: string, args: Record<string, unknown> | undefined, call: CallContext): Promise<Record<string, unknown>>;
+  call(
+    agg: Aggregator,
+    name: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>>;
   /**
    * A key that changes whenever list() would (dynamic mode: group enum and descriptions); a change
    * sends tools/list_changed even when no upstream tool changed.
@@ -121,7 +126,9 @@ export class Aggregator extends EventEmitter {
     this._catalog = after;
     for (const c of this.relevantCollisions(after)) {
       if (!before.collisions.some((b) => describeCollision(b) === describeCollision(c))) {
-        this.log.error(`name collision: ${describeCollision(c)}; the first one is served (set "prefix" to tell them apart)`);
+        this.log.error(
+          `name collision: ${describeCollision(c)}; the first one is served (set "prefix" to tell them apart)`,
+        );
       }
     }
     const modeKey = this.toolsMode?.fingerprint?.(this);
@@ -148,12 +155,15 @@ export class Aggregator extends EventEmitter {
   capabilities(): ServerCapabilities {
     const conns = this.pool.list().filter((c) => c.state !== 'disabled');
     const unknown = conns.some((c) => c.state !== 'ready' && c.state !== 'failed');
-    const has = (k: keyof ServerCapabilities) => unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
+    const has = (k: keyof ServerCapabilities) =>
+      unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
     const caps: ServerCapabilities = {};
     if (has('tools') || this.toolsMode) caps.tools = { listChanged: true };
     if (has('prompts')) caps.prompts = { listChanged: true };
     if (has('resources')) {
-      const subscribe = conns.some((c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe);
+      const subscribe = conns.some(
+        (c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe,
+      );
       caps.resources = { listChanged: true, ...(subscribe ? { subscribe: true } : {}) };
     }
     if (has('completions')) caps.completions = {};
@@ -175,7 +185,10 @@ export class Aggregator extends EventEmitter {
    */
   createServer(opts: { era: Era; transient?: boolean }): Server {
     const capabilities = this.capabilities();
-    const server = new Server({ name: this.name, version: VERSION }, { capabilities, instructions: this.instructions() });
+    const server = new Server(
+      { name: this.name, version: VERSION },
+      { capabilities, instructions: this.instructions() },
+    );
     const session: Session = {
       id: this.nextSessionId++,
       server,
@@ -186,7 +199,9 @@ export class Aggregator extends EventEmitter {
       transient: opts.transient ?? false,
     };
     if (!session.transient) {
-      this.sessions.set(session.id, session);
+      // Registered on first use, not at construction: serving entries may build an instance only to
+      // probe the era and discard it.
+      server.oninitialized = () => this.registerSession(session);
       const prevClose = server.onclose;
       server.onclose = () => {
         prevClose?.();
@@ -195,6 +210,10 @@ export class Aggregator extends EventEmitter {
     }
     this.installHandlers(server, session, capabilities);
     return server;
+  }
+
+  private registerSession(session: Session): void {
+    if (!session.transient && !this.sessions.has(session.id)) this.sessions.set(session.id, session);
   }
 
   private dropSession(session: Session): void {
@@ -213,9 +232,11 @@ export class Aggregator extends EventEmitter {
 
   private installHandlers(server: Server, session: Session, caps: ServerCapabilities): void {
     const wrap =
-      <P>(method: string, fn: (params: P, ctx: any) => Promise<any>) =>
-      (request: any, ctx: any) =>
-        this.current.run(session, () => fn(request.params ?? {}, ctx));
+      <P>(_method: string, fn: (params: P, ctx: any) => Promise<any>) =>
+      (request: any, ctx: any) => {
+        this.registerSession(session);
+        return this.current.run(session, () => fn(request.params ?? {}, ctx));
+      };
 
     if (caps.tools) {
       server.setRequestHandler(
@@ -241,7 +262,10 @@ export class Aggregator extends EventEmitter {
           const entry = this._catalog.prompts.get(params.name);
           if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
           return this.forward('prompts/get', entry.upstream, (client) =>
-            client.getPrompt({ ...params, name: entry.original }, this.requestOptions(entry.upstream, callContext(ctx, params))),
+            client.getPrompt(
+              { ...params, name: entry.original },
+              this.requestOptions(entry.upstream, callContext(ctx, params)),
+            ),
           );
         }),
       );
@@ -253,7 +277,9 @@ export class Aggregator extends EventEmitter {
       );
       server.setRequestHandler(
         'resources/templates/list',
-        wrap('resources/templates/list', async () => ({ resourceTemplates: this._catalog.templates.map((e) => e.item) })),
+        wrap('resources/templates/list', async () => ({
+          resourceTemplates: this._catalog.templates.map((e) => e.item),
+        })),
       );
       server.setRequestHandler(
         'resources/read',
@@ -297,13 +323,19 @@ export class Aggregator extends EventEmitter {
             const entry = this._catalog.prompts.get(ref.name);
             if (!entry) throw unknownName('prompt', ref.name, [...this._catalog.prompts.keys()]);
             return this.forward('completion/complete', entry.upstream, (client) =>
-              client.complete({ ...params, ref: { ...ref, name: entry.original } }, this.requestOptions(entry.upstream, callContext(ctx, params))),
+              client.complete(
+                { ...params, ref: { ...ref, name: entry.original } },
+                this.requestOptions(entry.upstream, callContext(ctx, params)),
+              ),
             );
           }
           const tmpl = this._catalog.templates.find((t) => t.item.uriTemplate === ref.uri);
           const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : this.routeUri(ref.uri);
           return this.forward('completion/complete', target.upstream, (client) =>
-            client.complete({ ...params, ref: { ...ref, uri: target.uri } }, this.requestOptions(target.upstream, callContext(ctx, params))),
+            client.complete(
+              { ...params, ref: { ...ref, uri: target.uri } },
+              this.requestOptions(target.upstream, callContext(ctx, params)),
+            ),
           );
         }),
       );
@@ -316,7 +348,11 @@ export class Aggregator extends EventEmitter {
     return [...this._catalog.tools.values()].map((e) => e.item as unknown as Record<string, unknown>);
   }
 
-  async callTool(name: string, args: Record<string, unknown> | undefined, call: CallContext): Promise<Record<string, unknown>> {
+  async callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
     const entry = this._catalog.tools.get(name);
     if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
@@ -415,7 +451,8 @@ export class Aggregator extends EventEmitter {
     const first = subs.size === 0;
     subs.add(session.id);
     session.subscriptions.add(uri);
-    if (first) await this.forward('resources/subscribe', target.upstream, (c) => c.subscribeResource({ uri: target.uri }));
+    if (first)
+      await this.forward('resources/subscribe', target.upstream, (c) => c.subscribeResource({ uri: target.uri }));
   }
 
   private async unsubscribe(session: Session, uri: string): Promise<void> {
@@ -449,14 +486,20 @@ export class Aggregator extends EventEmitter {
     return {
       request: async (upstream, method, params, signal) => {
         const session = this.sessionFor(upstream);
-        if (!session) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: no downstream client is connected`);
+        if (!session)
+          throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: no downstream client is connected`);
         const caps = session.server.getClientCapabilities() ?? {};
-        const need = method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
+        const need =
+          method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
         if (!(caps as Record<string, unknown>)[need]) {
-          throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: the downstream client does not support ${need}`);
+          throw new ProtocolError(
+            ProtocolErrorCode.MethodNotFound,
+            `${method}: the downstream client does not support ${need}`,
+          );
         }
         const options = { signal };
-        if (method === 'sampling/createMessage') return (await session.server.createMessage(params as any, options)) as any;
+        if (method === 'sampling/createMessage')
+          return (await session.server.createMessage(params as any, options)) as any;
         if (method === 'elicitation/create') return (await session.server.elicitInput(params as any, options)) as any;
         return (await session.server.listRoots(params as any, options)) as any;
       },
@@ -475,7 +518,10 @@ export class Aggregator extends EventEmitter {
           const prefix = [...this._catalog.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
           const pub = prefix ? `${prefix}+${uri}` : uri;
           for (const id of this.subscribers.get(pub) ?? []) {
-            void this.sessions.get(id)?.server.sendResourceUpdated({ uri: pub }).catch(() => {});
+            void this.sessions
+              .get(id)
+              ?.server.sendResourceUpdated({ uri: pub })
+              .catch(() => {});
           }
         }
       },
@@ -524,7 +570,9 @@ function cleanResult(result: Record<string, unknown>): Record<string, unknown> {
 }
 
 function unknownName(kind: string, name: string, known: string[]): ProtocolError {
-  const list = known.length ? known.slice(0, 50).join(', ') + (known.length > 50 ? `, ... (${known.length} in all)` : '') : '(none)';
+  const list = known.length
+    ? known.slice(0, 50).join(', ') + (known.length > 50 ? `, ... (${known.length} in all)` : '')
+    : '(none)';
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind}: "${name}". Available: ${list}`);
 }
 
@@ -554,7 +602,12 @@ function toProtocolError(e: unknown, upstream: string, conn: UpstreamConnection 
 }
 
 function templateMatches(template: string, uri: string): boolean {
-  const re = new RegExp(`^${template.split(/\{[^}]+\}/).map(escapeRe).join('.+')}$`);
+  const re = new RegExp(
+    `^${template
+      .split(/\{[^}]+\}/)
+      .map(escapeRe)
+      .join('.+')}$`,
+  );
   return re.test(uri);
 }
 

@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { AppError } from '../errors.js';
-import { createLogger, type LogLevel, type Logger } from '../observability/logger.js';
+import { createLogger, type Logger, type LogLevel } from '../observability/logger.js';
 import type { CliContext } from './context.js';
 import type { CommandSpec, GlobalArgs } from './types.js';
 

@@ -34,21 +34,17 @@ export function buildExampleServer(): McpServer {
     { description: 'The current time as an ISO 8601 string (UTC)', inputSchema: z.object({}) },
     async () => ({ content: [{ type: 'text', text: new Date().toISOString() }] }),
   );
-  server.registerPrompt(
-    'getting_started',
-    { description: 'How to put your own MCP servers behind mcp-proxy' },
-    () => ({
-      messages: [
-        {
-          role: 'user',
-          content: {
-            type: 'text',
-            text: 'Explain how to configure mcp-proxy: create mcp-proxy.json with {"mcpServers": {...}} as in Claude Desktop, then run `mcp-proxy validate` and `mcp-proxy run`.',
-          },
+  server.registerPrompt('getting_started', { description: 'How to put your own MCP servers behind mcp-proxy' }, () => ({
+    messages: [
+      {
+        role: 'user',
+        content: {
+          type: 'text',
+          text: 'Explain how to configure mcp-proxy: create mcp-proxy.json with {"mcpServers": {...}} as in Claude Desktop, then run `mcp-proxy validate` and `mcp-proxy run`.',
         },
-      ],
-    }),
-  );
+      },
+    ],
+  }));
   server.registerResource(
     'welcome',
     'example://welcome',

@@ -12,7 +12,11 @@ export interface StdioFrontend {
   close(): Promise<void>;
 }
 
-export function startStdioFrontend(agg: Aggregator, logger: Logger, stdin: NodeJS.ReadableStream = process.stdin): StdioFrontend {
+export function startStdioFrontend(
+  agg: Aggregator,
+  logger: Logger,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
   const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era }), {
     onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),

@@ -14,7 +14,14 @@ export interface LoggerOptions {
   redactor?: Redactor;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const RESERVED = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'component', 'v']);
 
 /**

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_NAME_LENGTH, prefixFor, publicName, publicUri, shorten, splitPublicUri } from '../../src/aggregator/naming.js';
+import {
+  MAX_NAME_LENGTH,
+  prefixFor,
+  publicName,
+  publicUri,
+  shorten,
+  splitPublicUri,
+} from '../../src/aggregator/naming.js';
 
 describe('public names', () => {
   it('prefixes with the server name and the separator by default', () => {
-    expect(publicName({ prefix: prefixFor('github', undefined), separator: '__' }, 'create_issue')).toBe('github__create_issue');
+    expect(publicName({ prefix: prefixFor('github', undefined), separator: '__' }, 'create_issue')).toBe(
+      'github__create_issue',
+    );
   });
 
   it('uses a configured prefix, or none when prefix is false', () => {

@@ -98,7 +98,9 @@ describe.each(CLIENT_KINDS)('stdio proxy with a %s client', (kind) => {
   });
 
   it('answers an unknown tool with a JSON-RPC error that lists the names that exist', async () => {
-    await expect(s.client.callTool({ name: 'nope__nothing', arguments: {} })).rejects.toThrow(/Unknown tool.*echo__echo/s);
+    await expect(s.client.callTool({ name: 'nope__nothing', arguments: {} })).rejects.toThrow(
+      /Unknown tool.*echo__echo/s,
+    );
   });
 
   it('serves prompts and resources under public names, mapped back to the upstream', async () => {
@@ -128,7 +130,11 @@ describe.each(CLIENT_KINDS)('stdio proxy with a %s client', (kind) => {
 
   it('relays progress with the caller’s own token', async () => {
     const seen: any[] = [];
-    const r = await callWith(s, { name: 'echo__slow', arguments: { ms: 150, steps: 3 } }, { onprogress: (p: any) => seen.push(p) });
+    const r = await callWith(
+      s,
+      { name: 'echo__slow', arguments: { ms: 150, steps: 3 } },
+      { onprogress: (p: any) => seen.push(p) },
+    );
     expect(text(r)).toBe('slept 150');
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen[0]).toMatchObject({ progress: 1, total: 3 });
@@ -153,12 +159,9 @@ describe.each(CLIENT_KINDS)('stdio proxy with a %s client', (kind) => {
 
   it.skipIf(kind === 'v2-2026')('relays tools/list_changed after an upstream adds a tool', async () => {
     let changed = 0;
-    s.client.setNotificationHandler(
-      kind === 'v1' ? toolsChangedSchemaV1() : 'notifications/tools/list_changed',
-      () => {
-        changed++;
-      },
-    );
+    s.client.setNotificationHandler(kind === 'v1' ? toolsChangedSchemaV1() : 'notifications/tools/list_changed', () => {
+      changed++;
+    });
     await s.client.callTool({ name: 'echo__add_tool', arguments: { tool: `new_${kind.replace(/-/g, '_')}` } });
     await waitFor(() => changed > 0, 'tools/list_changed');
     const { tools } = await s.client.listTools();

@@ -51,9 +51,25 @@ export interface StartOptions {
   setup?: (client: any) => void;
 }
 
-export async function connectProxy(kind: ClientKind, configFile: string | undefined, opts: StartOptions = {}): Promise<ProxySession> {
-  const args = [BUNDLE, 'run', ...(configFile ? ['--config', configFile] : []), '--log-level', 'debug', ...(opts.args ?? [])];
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_PROXY_DEPLOYMENT: 'node', ...(opts.env ?? {}) };
+export async function connectProxy(
+  kind: ClientKind,
+  configFile: string | undefined,
+  opts: StartOptions = {},
+): Promise<ProxySession> {
+  const args = [
+    BUNDLE,
+    'run',
+    ...(configFile ? ['--config', configFile] : []),
+    '--log-level',
+    'debug',
+    ...(opts.args ?? []),
+  ];
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    MCP_PROXY_DEPLOYMENT: 'node',
+    ...(opts.env ?? {}),
+  };
   const params = { command: process.execPath, args, env, cwd: opts.cwd ?? ROOT, stderr: 'pipe' as const };
   let stderr = '';
   let client: any;
@@ -102,10 +118,11 @@ export function descendantsOf(root: number): number[] {
   const stack = [root];
   while (stack.length) {
     const p = stack.pop()!;
-    for (const [pid, pp] of parent) if (pp === p) {
-      out.push(pid);
-      stack.push(pid);
-    }
+    for (const [pid, pp] of parent)
+      if (pp === p) {
+        out.push(pid);
+        stack.push(pid);
+      }
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { credentialOptions, type CredentialArgs } from '../credentialOptions.js';
+import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
 interface RunArgs extends CredentialArgs {
@@ -40,7 +40,10 @@ export const runCommand: CommandSpec<RunArgs> = {
           type: 'boolean',
           describe: 'Allow binding HTTP to a non-loopback address without MCP_PROXY_TOKEN',
         })
-        .option('watch', { type: 'boolean', describe: 'Reload when the config or credentials file changes (default on)' })
+        .option('watch', {
+          type: 'boolean',
+          describe: 'Reload when the config or credentials file changes (default on)',
+        })
         .example('$0 run --config proxy.json', 'serve over stdio (for Claude Desktop, Cursor)')
         .example('$0 run --transport http --port 8765', 'serve Streamable HTTP at http://127.0.0.1:8765/mcp'),
     ),
