@@ -33,6 +33,28 @@ export interface StdioParams {
 
 const STDERR_TAIL_LINES = 20;
 
+/**
+ * Process groups of running upstreams. If the proxy exits without closing them (an error path, a
+ * forced exit on a second signal), the 'exit' hook still signals every group: nothing is orphaned.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pgid of liveGroups) {
+      try {
+        if (process.platform === 'win32') killTree(pgid);
+        else process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+}
+
 export class ProcessStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -96,6 +118,7 @@ export class ProcessStdioTransport implements Transport {
       });
       child.on('spawn', () => {
         this._pid = child.pid;
+        if (child.pid) trackGroup(child.pid);
         resolve();
       });
       // 'exit', not 'close': a grandchild holding our pipes open must not hide the server's death.
@@ -249,12 +272,16 @@ export class ProcessStdioTransport implements Transport {
     if (!pid) return;
     const stragglers = () => this.knownTree.filter(isAlive);
     const groupAlive = () => process.platform !== 'win32' && groupExists(pid);
-    if (!groupAlive() && stragglers().length === 0) return;
+    if (!groupAlive() && stragglers().length === 0) {
+      liveGroups.delete(pid);
+      return;
+    }
     this.signalGroup('SIGTERM');
     signalAll(stragglers(), 'SIGTERM');
     for (let i = 0; i < 20 && (groupAlive() || stragglers().length); i++) await sleep(50);
     this.signalGroup('SIGKILL');
     signalAll(stragglers(), 'SIGKILL');
+    liveGroups.delete(pid);
   }
 }
 

@@ -115,7 +115,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   };
   writeConfig(opts.config);
   const transport = opts.transport ?? 'stdio';
-  const args = [BUNDLE, 'run', '--config', configPath, '--credentials', path.join(dir, 'credentials.json')];
+  const args = [BUNDLE, 'run', '--config', configPath];
   if (transport === 'http') args.push('--transport', 'http', '--port', '0');
   args.push(...(opts.args ?? []));
   const child = spawn(NODE, args, {

@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FAST_PROXY, fixture, outcome, type RunningProxy, startProxy, stopAll, until } from './harness.js';
+import { type HttpUpstream, startHttpUpstream } from './httpUpstream.js';
+
+let web: HttpUpstream | undefined;
+afterEach(async () => {
+  await stopAll();
+  await web?.close().catch(() => {});
+  web = undefined;
+});
+
+async function ready(proxy: RunningProxy): Promise<{ upstreams: Record<string, any>[] }> {
+  const r = await fetch(new URL('/ready', proxy.url));
+  return (await r.json()) as { upstreams: Record<string, any>[] };
+}
+async function upstream(proxy: RunningProxy, name: string): Promise<Record<string, any>> {
+  return (await ready(proxy)).upstreams.find((u) => u.name === name)!;
+}
+
+async function start(): Promise<RunningProxy> {
+  web = await startHttpUpstream('web');
+  return startProxy({
+    transport: 'http',
+    config: { mcpServers: { web: { url: web.url }, b: fixture('flaky-server.mjs') }, proxy: FAST_PROXY },
+  });
+}
+
+const call = (proxy: RunningProxy, name: string, text = 'x') =>
+  outcome(proxy.client.callTool({ name, arguments: { text } }));
+
+describe('an HTTP upstream that fails', () => {
+  it('answers 500: errors, then the breaker opens (shown in /ready and /metrics), then a probe closes it', async () => {
+    const proxy = await start();
+    expect((await call(proxy, 'web__echo', 'hi')).text).toBe('hi');
+    web!.mode = '500';
+    const failures = [];
+    for (let i = 0; i < 3; i++) failures.push(await call(proxy, 'web__echo'));
+    for (const f of failures) {
+      expect(f.ok).toBe(false);
+      expect(f.text).toMatch(/upstream "web"/);
+    }
+    const before = web!.calls;
+    const fast = await call(proxy, 'web__echo');
+    expect(fast.ok).toBe(false);
+    expect(fast.text).toMatch(/circuit breaker open/);
+    expect(web!.calls).toBe(before);
+    expect((await upstream(proxy, 'web')).breaker).toBe('open');
+    const metrics = await (await fetch(new URL('/metrics', proxy.url))).text();
+    expect(metrics).toMatch(/upstream_breaker_state\{upstream="web"\} 2/);
+    // The other upstream is untouched.
+    expect((await call(proxy, 'b__echo', 'fine')).text).toBe('fine');
+    expect((await upstream(proxy, 'b')).breaker).toBe('closed');
+
+    web!.mode = 'ok';
+    expect(await until(async () => (await call(proxy, 'web__echo', 'again')).text === 'again')).toBe(true);
+    expect((await upstream(proxy, 'web')).breaker).toBe('closed');
+    const { leftovers } = await proxy.stop('SIGTERM');
+    expect(leftovers).toEqual([]);
+  });
+
+  it('drops the socket: the call fails with an error, the next works', async () => {
+    const proxy = await start();
+    web!.mode = 'drop';
+    const r = await call(proxy, 'web__echo');
+    expect(r.ok).toBe(false);
+    expect(r.text).toMatch(/upstream "web"/);
+    expect((await call(proxy, 'b__echo', 'fine')).text).toBe('fine');
+    web!.mode = 'ok';
+    expect(await until(async () => (await call(proxy, 'web__echo', 'ok')).text === 'ok')).toBe(true);
+    expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
+  });
+
+  it('forgets the session (404): re-initializes; read-only requests are retried, tools/call is not', async () => {
+    const proxy = await start();
+    expect(web!.initializes).toBe(1);
+    web!.forgetSessions();
+    const prompt = await proxy.client.getPrompt({ name: 'web__greet' });
+    expect(JSON.stringify(prompt.messages)).toContain('hello from web');
+    expect(web!.initializes).toBe(2);
+
+    web!.forgetSessions();
+    const calls = web!.calls;
+    const r = await call(proxy, 'web__echo');
+    expect(r.ok).toBe(false);
+    expect(r.text).toMatch(/re-initialized.*not sent again/);
+    expect(web!.calls).toBe(calls);
+    expect(web!.initializes).toBe(3);
+    expect((await call(proxy, 'web__echo', 'next')).text).toBe('next');
+    expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
+  });
+
+  it('goes away and comes back: retrying in /ready, list_changed both ways, then calls work', async () => {
+    const proxy = await start();
+    let changes = 0;
+    proxy.client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changes++;
+    });
+    await web!.stop();
+    const r = await call(proxy, 'web__echo');
+    expect(r.ok).toBe(false);
+    expect(await until(async () => (await upstream(proxy, 'web')).state === 'retrying')).toBe(true);
+    const st = await upstream(proxy, 'web');
+    expect(st.lastError).toMatch(/cannot reach|fetch failed|ECONNREFUSED/i);
+    expect(typeof st.nextRetryAt).toBe('string');
+    // While it is down, calls fail at once and say why.
+    const down = await call(proxy, 'web__echo');
+    expect(down.text).toMatch(/upstream "web" is (unreachable|not available|restarting|still connecting)|Unknown tool/);
+    expect(await until(() => changes >= 1)).toBe(true);
+    expect((await proxy.client.listTools()).tools.map((t) => t.name)).not.toContain('web__echo');
+
+    await web!.restart();
+    expect(await until(async () => (await upstream(proxy, 'web')).state === 'ready')).toBe(true);
+    expect(await until(() => changes >= 2)).toBe(true);
+    expect((await proxy.client.listTools()).tools.map((t) => t.name)).toContain('web__echo');
+    expect((await call(proxy, 'web__echo', 'back')).text).toBe('back');
+    expect((await upstream(proxy, 'b')).restarts).toBe(0);
+    expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
+  });
+});
