@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
-import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics, type Outcome } from '../observability/metrics.js';
@@ -51,6 +51,11 @@ export interface ToolsMode {
 /** What a downstream request handler knows about its call, for forwarding. */
 export interface CallContext {
   signal: AbortSignal;
+  /**
+   * 2026-07-28 multi-round-trip input passed through from a modern downstream caller: the responses
+   * to an earlier `input_required` result and its opaque state, forwarded verbatim to the upstream.
+   */
+  mrtr?: { inputResponses?: Record<string, unknown>; requestState?: string };
   /** Forwards upstream progress to the downstream caller (undefined when it asked for none). */
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   meta?: Record<string, unknown>;
@@ -374,11 +379,17 @@ export class Aggregator extends EventEmitter {
     try {
       const result = await this.forward('tools/call', upstream, (client) =>
         client.callTool(
-          { name: tool, arguments: args ?? {}, ...(call.meta ? { _meta: call.meta } : {}) },
-          this.requestOptions(upstream, call),
+          {
+            name: tool,
+            arguments: args ?? {},
+            ...(call.meta ? { _meta: call.meta } : {}),
+            ...(call.mrtr?.inputResponses ? { inputResponses: call.mrtr.inputResponses } : {}),
+            ...(call.mrtr?.requestState !== undefined ? { requestState: call.mrtr.requestState } : {}),
+          },
+          { ...this.requestOptions(upstream, call), ...(call.mrtr ? { allowInputRequired: true } : {}) },
         ),
       );
-      return result as Record<string, unknown>;
+      return passInputRequired(result as Record<string, unknown>);
     } finally {
       if (session) {
         const n = (session.inflight.get(upstream) ?? 1) - 1;
@@ -534,13 +545,34 @@ export class Aggregator extends EventEmitter {
   }
 }
 
+/**
+ * An upstream's `input_required` answer for a modern (2026-07-28) caller goes back as it came: the
+ * caller fulfils the requests and retries with the same opaque state, which the proxy forwards.
+ */
+function passInputRequired(result: Record<string, unknown>): Record<string, unknown> {
+  if ((result as { resultType?: string }).resultType !== 'input_required') return result;
+  const { inputRequests, requestState } = result as { inputRequests?: any; requestState?: string };
+  return inputRequired({
+    ...(inputRequests ? { inputRequests } : {}),
+    ...(requestState !== undefined ? { requestState } : {}),
+  }) as unknown as Record<string, unknown>;
+}
+
 function callContext(ctx: any, params: any): CallContext {
   const token = params?._meta?.progressToken ?? ctx?.mcpReq?._meta?.progressToken;
   const meta = params?._meta ? stripReserved(params._meta) : undefined;
   if (meta) delete meta.progressToken;
+  const modern = ctx?.mcpReq?.envelope !== undefined;
+  const requestState = modern ? ctx.mcpReq.requestState?.() : undefined;
   return {
     signal: ctx.mcpReq.signal,
     meta: meta && Object.keys(meta).length ? meta : undefined,
+    mrtr: modern
+      ? {
+          inputResponses: ctx.mcpReq.inputResponses,
+          requestState: typeof requestState === 'string' ? requestState : undefined,
+        }
+      : undefined,
     onprogress:
       token === undefined
         ? undefined
@@ -561,6 +593,7 @@ function stripReserved(meta: Record<string, unknown>): Record<string, unknown> {
 
 /** Removes the upstream hop's protocol-level fields; the downstream hop adds its own. */
 function cleanResult(result: Record<string, unknown>): Record<string, unknown> {
+  if (result.resultType === 'input_required') return result;
   const { ttlMs: _t, cacheScope: _c, resultType: _r, _meta, ...rest } = result;
   if (_meta && typeof _meta === 'object') {
     const meta = stripReserved(_meta as Record<string, unknown>);

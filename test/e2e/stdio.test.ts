@@ -194,6 +194,29 @@ describe('2026-07-28 clients', () => {
       await s.close();
     }
   });
+
+  it('relay sampling and elicitation as input_required rounds, fulfilled by the caller', async () => {
+    const asked: string[] = [];
+    const s = await connectProxy('v2-2026', config, {
+      capabilities: { sampling: {}, elicitation: { form: {} } },
+      setup: (client) => {
+        client.setRequestHandler('sampling/createMessage', async (req: any) => {
+          asked.push(req.params.messages[0].content.text);
+          return { role: 'assistant', model: 'm', content: { type: 'text', text: 'modern answer' } };
+        });
+        client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Grace' } }));
+      },
+    });
+    try {
+      const r = await s.client.callTool({ name: 'echo__ask_sampling', arguments: { prompt: 'from 2026' } });
+      expect(text(r)).toBe('sampled: modern answer');
+      expect(asked).toEqual(['from 2026']);
+      const e = await s.client.callTool({ name: 'echo__ask_elicit', arguments: {} });
+      expect(text(e)).toBe('elicited: accept {"name":"Grace"}');
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe('stdio hygiene and lifecycle', () => {
