@@ -187,11 +187,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 /** Reads one line from a TTY without echoing it. */
 function promptHidden(prompt: string, ctx: CliContext): Promise<string> {
   const input = ctx.stdin as NodeJS.ReadStream;
-  ctx.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
     const wasRaw = input.isRaw;
+    // Echo off BEFORE the prompt shows, so nothing typed (or pasted) right after it is echoed.
     input.setRawMode?.(true);
+    ctx.stderr.write(prompt);
     input.setEncoding('utf8');
     const done = (err?: Error) => {
       input.setRawMode?.(wasRaw ?? false);
