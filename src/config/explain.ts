@@ -146,6 +146,9 @@ const FIELD_HINTS: Record<string, string> = {
   exclude: 'a list of glob patterns, e.g. ["delete_*"]',
   volumes: 'a list like ["/host/dir:/data:ro"]',
   prefix: 'a string like "gh", or false for no prefix',
+  tools: 'an object like "tools": { "include": ["read_*"], "exclude": ["delete_*"] }',
+  mcpServers:
+    'an object with one entry per server, e.g. "mcpServers": { "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] } }',
 };
 
 function typeHint(path: JsonPath, expected: string, value: unknown): string | undefined {
@@ -336,6 +339,26 @@ function explainOne(issue: Issue, ctx: ExplainContext): ConfigProblem[] {
         ];
       }
       const key = path[path.length - 1];
+      if (value === undefined && path.length === 3 && path[0] === 'mcpServers' && KIND_KEYS.includes(String(key))) {
+        // An explicit type that does not match the entry: {"type": "http", "command": "..."}.
+        const entry = (getAt(ctx.data, path.slice(0, 2)) ?? {}) as Record<string, unknown>;
+        const typeKey = entry.type !== undefined ? 'type' : 'transport';
+        const written = JSON.stringify(entry[typeKey]);
+        const has = KIND_KEYS.find((k) => k !== key && entry[k] !== undefined);
+        return [
+          makeProblem(
+            'schema',
+            path,
+            `"${typeKey}": ${written} needs "${String(key)}"`,
+            ctx.locate([...path.slice(0, 2), typeKey]),
+            {
+              hint: has
+                ? `this entry has "${has}": remove "${typeKey}" to have the kind inferred from it, or add "${String(key)}"`
+                : `add "${String(key)}"`,
+            },
+          ),
+        ];
+      }
       if (value === undefined) {
         const hint =
           key === 'mcpServers'
@@ -359,9 +382,15 @@ function explainOne(issue: Issue, ctx: ExplainContext): ConfigProblem[] {
       const values = issue.values.map((v) => String(v));
       const near = typeof value === 'string' ? nearest(value, values) : undefined;
       const list = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      const last = path[path.length - 1];
+      const fieldHint = typeof last === 'string' ? FIELD_HINTS[last] : undefined;
       return [
         makeProblem('schema', path, `${describeValue(value, secret)} is not allowed here`, ctx.locate(path), {
-          hint: near ? `did you mean "${near}"? accepted: ${list}` : `accepted: ${list}`,
+          hint: near
+            ? `did you mean "${near}"? accepted: ${list}`
+            : fieldHint && issue.values.length === 1
+              ? `write ${fieldHint}`
+              : `accepted: ${list}`,
         }),
       ];
     }

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import { AppError } from '../errors.js';
+import { type CommandCheckOptions, checkCommands } from './commands.js';
 import { explainIssues, getAt } from './explain.js';
 import { describeSearch, type LocatedConfig, type LocateOptions, locateConfig } from './locate.js';
 import { type ConfigFormat, parseSource } from './parse.js';
@@ -27,10 +28,12 @@ export interface LoadConfigOptions {
   lookup?: Lookup;
   /** Deployment-specific advice for a missing variable (from the credentials chain). */
   describeMissing?: (name: string) => string;
-  /** Report missing variables as warnings and expand them to "" (for `validate --allow-missing`). */
+  /** validateConfigFile only: report missing variables as warnings (`validate --allow-missing`). */
   allowMissingVariables?: boolean;
   /** Overridable file-system probe for locate (tests). */
   exists?: (p: string) => boolean;
+  /** validateConfigFile: warn about stdio commands not found on PATH (default true there). */
+  checkCommands?: boolean;
 }
 
 export interface LoadedConfig {
@@ -70,6 +73,8 @@ export interface ConfigAnalysis {
 
 export interface AnalyzeOptions {
   allowMissingVariables?: boolean;
+  /** Warn about stdio commands not found on PATH (validate does; run reports them per upstream). */
+  checkCommands?: CommandCheckOptions;
   /** Advice for one missing variable (per-problem hint). */
   describeMissing?: (name: string) => string;
 }
@@ -178,6 +183,8 @@ export function analyzeConfigText(
   } else {
     // 3. Rules across fields.
     problems.push(...checkRules(result.data, { locate: parsed.locate, fromEnv }));
+    if (opts.checkCommands)
+      problems.push(...checkCommands(result.data, { ...opts.checkCommands, locate: parsed.locate }));
   }
 
   const hasErrors = problems.some((p) => p.severity === 'error');
@@ -297,9 +304,9 @@ export function parseConfigText(
   text: string,
   fileName: string,
   lookup: Lookup,
-  opts: AnalyzeOptions & { cwd?: string; platform?: NodeJS.Platform; describeMissing?: (name: string) => string } = {},
+  opts: Omit<AnalyzeOptions, 'allowMissingVariables'> & { cwd?: string; platform?: NodeJS.Platform } = {},
 ): { config: Config; format: ConfigFormat; warnings: ConfigProblem[]; variables: string[] } {
-  const analysis = analyzeConfigText(text, fileName, lookup, opts);
+  const analysis = analyzeConfigText(text, fileName, lookup, { ...opts, allowMissingVariables: false });
   const err = configErrorFor(analysis, fileName, opts);
   if (err || !analysis.config) throw err ?? new AppError('INTERNAL', 'config analysis produced no config');
   return {
@@ -360,7 +367,6 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
 async function loadLocated(located: LocatedConfig, opts: LoadConfigOptions): Promise<LoadedConfig> {
   const text = await readConfigFile(located.path);
   const parsed = parseConfigText(text, located.path, opts.lookup ?? envLookup(opts.env), {
-    allowMissingVariables: opts.allowMissingVariables,
     cwd: opts.cwd,
     platform: opts.platform,
     describeMissing: opts.describeMissing,
@@ -391,6 +397,7 @@ export async function validateConfigFile(opts: LoadConfigOptions): Promise<Valid
   const analysis = analyzeConfigText(text, located.path, opts.lookup ?? envLookup(opts.env), {
     allowMissingVariables: opts.allowMissingVariables,
     describeMissing: opts.describeMissing,
+    checkCommands: opts.checkCommands === false ? undefined : { env: opts.env, platform: opts.platform, cwd: opts.cwd },
   });
   const error = configErrorFor(analysis, located.path, opts);
   return {

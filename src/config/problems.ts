@@ -71,7 +71,10 @@ export function formatProblem(p: ConfigProblem, file: string): string[] {
   const where = p.line !== undefined ? `${file}:${p.line}:${p.column ?? 1}` : file;
   const label = p.severity === 'warning' ? 'warning: ' : '';
   const lines = [`${where}${p.path ? ` ${p.path}` : ''}: ${label}${p.message}`];
-  if (p.hint) lines.push(`  -> ${p.hint}`);
+  if (p.hint) {
+    const [first, ...rest] = p.hint.split('\n');
+    lines.push(`  -> ${first}`, ...rest.map((l) => `     ${l}`));
+  }
   return lines;
 }
 

@@ -550,7 +550,7 @@ describe('validateConfigFile', () => {
       'v/ok.json',
       '{"mcpServers": {"a": {"command": "npx", "args": ["-y", "x"]}, "b": {"url": "https://u:p@x.example/sse?key=1", "disabled": true}}}',
     );
-    const r = await validateConfigFile({ ...base(), path: file });
+    const r = await validateConfigFile({ ...base(), path: file, checkCommands: false });
     expect(r).toMatchObject({ valid: true, path: file, source: 'flag', format: 'json', problems: [] });
     expect(r.servers).toEqual([
       { name: 'a', type: 'stdio', disabled: false, target: 'npx -y x' },
@@ -573,5 +573,46 @@ describe('validateConfigFile', () => {
       }),
       expect.objectContaining({ path: 'mcpServers.b.url', line: 5, column: 10, kind: 'variable', variable: 'NOPE' }),
     ]);
+  });
+});
+
+describe('stdio commands on PATH (validate)', () => {
+  it('warns about a command that is not on PATH, naming what was searched; finds one that is', async () => {
+    const bin = path.join(dir, 'bin');
+    write('bin/my-mcp-server', '#!/bin/sh\n');
+    const file = write(
+      'cmds/c.json',
+      JSON.stringify({
+        mcpServers: {
+          here: { command: 'my-mcp-server' },
+          gone: { command: 'no-such-mcp-server' },
+          off: { command: 'also-missing', disabled: true },
+          local: { command: './run.sh', cwd: bin },
+        },
+      }),
+    );
+    write('bin/run.sh', '#!/bin/sh\n');
+    const r = await validateConfigFile({ ...base(), env: { PATH: `${bin}:/nonexistent` }, path: file });
+    expect(r.valid).toBe(true);
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'mcpServers.gone.command',
+        message: `command not found: no-such-mcp-server (searched ${bin}:/nonexistent)`,
+      }),
+    ]);
+  });
+
+  it('uses PATHEXT on Windows', async () => {
+    const { resolveCommand } = await import('../../src/config/commands.js');
+    const files = new Set(['C:\\tools\\uvx.EXE']);
+    const opts = {
+      env: { Path: 'C:\\bin;C:\\tools', PATHEXT: '.COM;.EXE' },
+      platform: 'win32' as const,
+      cwd: 'C:\\',
+      isFile: (p: string) => files.has(p),
+    };
+    expect(resolveCommand('uvx', opts).found).toBe('C:\\tools\\uvx.EXE');
+    expect(resolveCommand('npx', opts)).toEqual({ found: undefined, searched: ['C:\\bin', 'C:\\tools'] });
   });
 });

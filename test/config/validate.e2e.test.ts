@@ -20,8 +20,10 @@ let home: string;
 
 beforeAll(() => {
   // `npm test` builds first; when run alone, build what is missing.
-  if (!fs.existsSync(bundle)) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
-  if (!fs.existsSync(schemaFile)) execFileSync(process.execPath, [path.join(root, 'scripts/gen-schema.mjs')], { stdio: 'ignore' });
+  if (!fs.existsSync(bundle))
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
+  if (!fs.existsSync(schemaFile))
+    execFileSync(process.execPath, [path.join(root, 'scripts/gen-schema.mjs')], { stdio: 'ignore' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-validate-'));
   home = path.join(dir, 'home');
   fs.mkdirSync(home);
@@ -77,7 +79,9 @@ describe('mcp-proxy validate (built bundle)', () => {
     const r = await run(['--config', file], { env: { TOKEN: 't0k3n-value' } });
     expect(r.code).toBe(0);
     noStack(r);
-    expect(r.stdout).toMatch(/ok\.json: valid JSON config \(found via --config\), 3 servers \(1 stdio, 1 http, 1 sse\), 1 disabled/);
+    expect(r.stdout).toMatch(
+      /ok\.json: valid JSON config \(found via --config\), 3 servers \(1 stdio, 1 http, 1 sse\), 1 disabled/,
+    );
     expect(r.stdout).toMatch(/memory\s+stdio\s+npx -y @modelcontextprotocol\/server-memory/);
     expect(r.stdout).toMatch(/legacy\s+sse\s+http:\/\/localhost:3001\/sse\s+\(disabled\)/);
     expect(r.stdout).not.toContain('t0k3n-value');
@@ -114,17 +118,19 @@ describe('mcp-proxy validate (built bundle)', () => {
   });
 
   it('--json on an invalid config: valid false, every problem with path, line and column', async () => {
-    const file = write('bad.yaml', 'mcpServers:\n  a:\n    command: x\n    arg: []\n  b:\n    type: websocket\n    url: ws://x\n');
+    const file = write(
+      'bad.yaml',
+      'mcpServers:\n  a:\n    command: x\n    arg: []\n  b:\n    type: websocket\n    url: ws://x\n',
+    );
     const r = await run(['-c', file, '--json']);
     expect(r.code).toBe(2);
     noStack(r);
     const report = JSON.parse(r.stdout);
     expect(report.valid).toBe(false);
     expect(report.format).toBe('yaml');
-    expect(report.problems.map((p: { path: string; line: number; column: number }) => `${p.line}:${p.column} ${p.path}`)).toEqual([
-      '4:5 mcpServers.a.arg',
-      '6:5 mcpServers.b.type',
-    ]);
+    expect(
+      report.problems.map((p: { path: string; line: number; column: number }) => `${p.line}:${p.column} ${p.path}`),
+    ).toEqual(['4:5 mcpServers.a.arg', '6:5 mcpServers.b.type']);
     expect(report.problems[1].hint).toMatch(/use one of: stdio, http, sse, docker/);
   });
 
@@ -138,7 +144,10 @@ describe('mcp-proxy validate (built bundle)', () => {
   });
 
   it('lists every missing variable with where it is used and how to set it; --allow-missing downgrades them', async () => {
-    const file = write('vars.json', '{"mcpServers": {"a": {"url": "${BASE}/mcp"}, "b": {"command": "x", "env": {"K": "${API_KEY}"}}}}');
+    const file = write(
+      'vars.json',
+      '{"mcpServers": {"a": {"url": "${BASE}/mcp"}, "b": {"command": "x", "env": {"K": "${API_KEY}"}}}}',
+    );
     const r = await run(['--config', file]);
     expect(r.code).toBe(2);
     noStack(r);
@@ -172,7 +181,10 @@ describe('mcp-proxy validate (built bundle)', () => {
     expect(r.stderr).toContain(path.join(home, '.config/mcp-proxy/config.json'));
     const json = await run(['--json'], { cwd });
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, problems: [{ kind: 'file', message: 'no config file found' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      problems: [{ kind: 'file', message: 'no config file found' }],
+    });
   });
 
   it('a missing --config file, a $MCP_PROXY_CONFIG that does not exist, and a directory all exit 2 with the path', async () => {

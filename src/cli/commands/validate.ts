@@ -107,7 +107,13 @@ export const validateCommand: CommandSpec<ValidateArgs> = {
     const warnings = report.problems.filter((p) => p.severity === 'warning');
     if (warnings.length) {
       lines.push(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
-      for (const w of warnings) lines.push(...formatProblem(w, shown).map((l) => `  ${l}`));
+      const explained = new Set<string>();
+      for (const w of warnings) {
+        // How to set a variable is said once, at its first use.
+        const repeat = w.variable !== undefined && explained.has(w.variable);
+        if (w.variable) explained.add(w.variable);
+        lines.push(...formatProblem(repeat ? { ...w, hint: undefined } : w, shown).map((l) => `  ${l}`));
+      }
     }
     out(lines.join('\n'));
     return 0;
