@@ -48,7 +48,7 @@ beforeAll(async () => {
     'the listening line',
     60_000,
   );
-  url = new URL(listening[1]);
+  url = new URL((listening as RegExpExecArray)[1]);
 }, 120_000);
 
 afterAll(async () => {
