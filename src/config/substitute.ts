@@ -166,7 +166,15 @@ export function substitute<T = unknown>(value: T, lookup: Lookup): SubstituteRes
     if (Array.isArray(v)) return v.map((item, i) => walk(item, [...path, i]));
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = walk(item, [...path, k]);
+      for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+        // A "__proto__" key from JSON.parse stays a plain (and, to the schema, unknown) key.
+        Object.defineProperty(out, k, {
+          value: walk(item, [...path, k]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
       return out;
     }
     return v;

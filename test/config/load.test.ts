@@ -441,6 +441,18 @@ describe('variables', () => {
     expect(out).not.toMatch(/absolute http/);
   });
 
+  it('treats a "__proto__" key as an unknown key, not as a prototype', () => {
+    const a = analyzeConfigText(
+      '{"mcpServers": {"a": {"command": "x", "__proto__": {"polluted": 1}}}}',
+      'p.json',
+      () => undefined,
+    );
+    expect(a.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'mcpServers.a.__proto__: unknown key "__proto__"',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('never echoes a value that came from a variable', () => {
     const a = analyzeConfigText(
       '{"mcpServers": {"a": {"command": "x", "timeout": "${SECRET}"}}}',
