@@ -32,6 +32,7 @@ import {
 import { generateToken, renderCompose } from '../generate/compose.js';
 import { analyzeImport, buildImport, type SourceServers, workspaceFolderOf } from '../generate/importer.js';
 import {
+  appendJsonArray,
   parseJsonObject,
   readJsonFile,
   setJsonValue,
@@ -111,7 +112,7 @@ function mergeProxyEntry(
     const value = parseJsonObject(next, 'VS Code config', 'VS Code config');
     const inputs = Array.isArray(value.inputs) ? value.inputs : [];
     if (!inputs.some((i) => i && typeof i === 'object' && (i as { id?: unknown }).id === VSCODE_TOKEN_INPUT)) {
-      next = setJsonValue(next, ['inputs'], [...inputs, vscodeTokenInput()]);
+      next = appendJsonArray(next, ['inputs'], vscodeTokenInput());
     }
   }
   return next;

@@ -157,6 +157,18 @@ export function setJsonValue(text: string, p: JSONPath, value: unknown): string 
   return out;
 }
 
+/** Appends `value` to the array at `p` (created when absent), touching nothing else. */
+export function appendJsonArray(text: string, p: JSONPath, value: unknown): string {
+  const base = text.trim() === '' ? '{}\n' : text;
+  const current = getPath(parse(base, [], { allowTrailingComma: true }), p);
+  if (!Array.isArray(current)) return setJsonValue(text, p, [...(current === undefined ? [] : [current]), value]);
+  const edits = modify(base, [...p, current.length], value, {
+    formattingOptions: formattingFor(text),
+    isArrayInsertion: true,
+  });
+  return applyEdits(base, edits);
+}
+
 /** `<file>.bak-YYYYMMDDTHHMMSSZ` (a numeric suffix when that name is taken). */
 export function backupName(file: string, now: Date): string {
   const stamp = now
