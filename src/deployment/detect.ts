@@ -12,8 +12,9 @@
  *  4. docker (Linux only), from container evidence:
  *     - strong: `/proc/self/cgroup` or `/proc/1/cgroup` shows a docker / containerd / kubepods / libpod path;
  *     - strong: `/proc/self/mountinfo` shows the root as an overlay whose layers live under
- *       docker/containerd storage, or `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf` bind-mounted from a
- *       container runtime's directory (`/var/lib/docker/containers/<id>/hostname`, ...);
+ *       docker/containerd storage, or a root bound from such a directory (vfs: `/var/lib/docker/vfs/dir/<id>`),
+ *       or `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf` bind-mounted from a container runtime's
+ *       directory (`/var/lib/docker/containers/<id>/hostname`, ...);
  *     - weak: `/.dockerenv` exists. Some microVMs (e.g. Firecracker sandboxes) ship an empty
  *       `/.dockerenv` on an ext4 root, so it counts only together with another hint: either a strong one
  *       above or an overlay root filesystem.
@@ -109,13 +110,16 @@ export function containerEvidence(
   const overlayRoot = root !== undefined && root.fsType === 'overlay';
   if (overlayRoot && root && RUNTIME_HINT.test(`${root.source} ${root.superOptions}`)) {
     strong.push(`root filesystem is an overlay from ${runtimeName(`${root.source} ${root.superOptions}`)} storage`);
+  } else if (root && RUNTIME_HINT.test(root.root)) {
+    // Storage drivers that bind a directory as the root (vfs, btrfs, zfs): `/var/lib/docker/vfs/dir/<id>`.
+    strong.push(`root filesystem is ${root.root}`);
   }
   const bind = mounts.find((m) => RUNTIME_FILES.has(m.mountPoint) && RUNTIME_HINT.test(m.root));
   if (bind) strong.push(`${bind.mountPoint} is mounted from ${bind.root}`);
   const dockerenv = exists('/.dockerenv');
 
   if (strong.length) {
-    return { docker: true, evidence: [...(dockerenv ? ['/.dockerenv'] : []), ...strong].join(', ') };
+    return { docker: true, evidence: shortenIds([...(dockerenv ? ['/.dockerenv'] : []), ...strong].join(', ')) };
   }
   if (dockerenv && overlayRoot) {
     return { docker: true, evidence: '/.dockerenv and an overlay root filesystem' };
@@ -169,6 +173,11 @@ export function parseMountinfo(text: string | undefined): MountEntry[] {
 
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
+}
+
+/** 64-hex container and layer ids, shortened as `docker ps` shows them. */
+function shortenIds(text: string): string {
+  return text.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
 }
 
 function runtimeName(text: string): string {

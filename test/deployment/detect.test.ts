@@ -132,6 +132,18 @@ describe('detectDeployment', () => {
     expect(d.evidence).toContain('/etc/hostname is mounted from /var/lib/docker/containers/abc123def/hostname');
   });
 
+  it('a root bound from container storage (vfs driver) means docker; long ids are shortened', () => {
+    const id = 'd35d41aeb4edb47a0bd027a99de777e0afe5de31b998d45a0bf5097033ecdb70';
+    const d = detectDeployment(
+      machine({
+        '/proc/self/cgroup': CGROUP_V2_PRIVATE,
+        '/proc/self/mountinfo': `67 44 254:0 /var/lib/docker/vfs/dir/${id} / rw,relatime master:1 - ext4 /dev/vda rw`,
+      }),
+    );
+    expect(d.kind).toBe('docker');
+    expect(d.evidence).toBe('root filesystem is /var/lib/docker/vfs/dir/d35d41aeb4ed…');
+  });
+
   it('/.dockerenv together with an overlay root is docker', () => {
     const d = detectDeployment(
       machine({
