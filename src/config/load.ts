@@ -182,7 +182,7 @@ export function analyzeConfigText(
     problems.push(...explained.filter((p) => !underMissing(p.path)));
   } else {
     // 3. Rules across fields.
-    problems.push(...checkRules(result.data, { locate: parsed.locate, fromEnv }));
+    problems.push(...checkRules(result.data, { locate: parsed.locate, fromEnv, lookup }));
     if (opts.checkCommands)
       problems.push(...checkCommands(result.data, { ...opts.checkCommands, locate: parsed.locate }));
   }

@@ -10,6 +10,15 @@ export interface RuleContext {
   locate: (path: JsonPath, target?: 'key' | 'value') => SourcePosition | undefined;
   /** Formatted paths whose values came from variables. */
   fromEnv: Set<string>;
+  /** Resolves credentials (to see whether MCP_PROXY_TOKEN is set). */
+  lookup?: (name: string) => string | undefined;
+}
+
+/** 127.0.0.0/8, ::1, localhost (the HTTP frontend applies the same rule when it binds). */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  return /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
 }
 
 /** The prefix a server's public names get: its `prefix`, else its name; undefined when unprefixed. */
@@ -99,6 +108,34 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
         `did you mean ${v * 1000} (${v} s)?`,
       );
     }
+  }
+
+  const proxy = config.proxy;
+  if (proxy?.transport === 'stdio') {
+    for (const key of ['host', 'port', 'http'] as const) {
+      if (proxy[key] !== undefined) {
+        add(
+          ['proxy', key],
+          `proxy.${key} is only used when serving HTTP, and proxy.transport is "stdio"`,
+          'set "transport": "http" (or run with --transport http), or remove it',
+        );
+      }
+    }
+  }
+  if (
+    proxy?.transport === 'http' &&
+    proxy.host !== undefined &&
+    !isLoopback(proxy.host) &&
+    !proxy.http?.allowUnauthenticated &&
+    ctx.lookup &&
+    !ctx.lookup('MCP_PROXY_TOKEN')
+  ) {
+    add(
+      ['proxy', 'host'],
+      `proxy.host ${JSON.stringify(proxy.host)} is reachable from other machines, and MCP_PROXY_TOKEN is not set: run will refuse to start`,
+      'set the MCP_PROXY_TOKEN credential (`mcp-proxy credentials set MCP_PROXY_TOKEN`), bind 127.0.0.1, ' +
+        'or set proxy.http.allowUnauthenticated: true if something in front of the proxy authenticates',
+    );
   }
 
   const retry = config.proxy?.retry;

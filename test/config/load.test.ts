@@ -512,6 +512,24 @@ describe('cross-field rules', () => {
     );
   });
 
+  it('warns about HTTP settings under a stdio transport, and an open bind without a token', () => {
+    const stdio = analyzeConfigText(
+      '{"mcpServers": {"a": {"command": "x"}}, "proxy": {"transport": "stdio", "port": 9000}}',
+      'a.json',
+      () => undefined,
+    );
+    expect(stdio.problems.map((p) => `${p.severity} ${p.path}: ${p.message}`)).toEqual([
+      'warning proxy.port: proxy.port is only used when serving HTTP, and proxy.transport is "stdio"',
+    ]);
+    const open = '{"mcpServers": {"a": {"command": "x"}}, "proxy": {"transport": "http", "host": "0.0.0.0"}}';
+    const noToken = analyzeConfigText(open, 'a.json', () => undefined);
+    expect(noToken.problems[0]).toMatchObject({ severity: 'warning', path: 'proxy.host', line: 1, column: 72 });
+    expect(noToken.problems[0].message).toMatch(/reachable from other machines, and MCP_PROXY_TOKEN is not set/);
+    expect(analyzeConfigText(open, 'a.json', (n) => (n === 'MCP_PROXY_TOKEN' ? 't' : undefined)).problems).toEqual([]);
+    const loopback = open.replace('0.0.0.0', '127.0.0.1');
+    expect(analyzeConfigText(loopback, 'a.json', () => undefined).problems).toEqual([]);
+  });
+
   it('warns when every server is disabled or there are none', () => {
     expect(analyzeConfigText('{"mcpServers": {}}', 'a.json', () => undefined).problems[0].message).toMatch(
       /no servers/,
