@@ -451,12 +451,15 @@ export class UpstreamConnection extends EventEmitter {
 
   private onTransportError(e: Error): void {
     const msg = errorMessage(e);
-    if (!this.warnedGarbage && /json|unexpected token|parse/i.test(msg)) {
-      this.warnedGarbage = true;
-      this.log.warn(
-        { err: msg },
-        'the server wrote something that is not JSON-RPC to stdout (ignored; servers must log to stderr)',
-      );
+    if (e.name === 'StdoutGarbageError') {
+      // Once per connection at warn level (a chatty server would flood the log), then debug.
+      if (!this.warnedGarbage) {
+        this.warnedGarbage = true;
+        this.log.warn(
+          { err: msg },
+          'the server wrote something that is not JSON-RPC to stdout (skipped; servers must log to stderr)',
+        );
+      } else this.log.debug({ err: msg }, 'skipped non-JSON-RPC stdout line');
       return;
     }
     this.log.debug({ err: msg }, 'transport error');

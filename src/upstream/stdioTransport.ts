@@ -14,7 +14,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/client';
+import { deserializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import spawn from 'cross-spawn';
 import { descendants, isAlive, killTree, signalAll } from './processTree.js';
 
@@ -62,7 +62,7 @@ export class ProcessStdioTransport implements Transport {
 
   private _process?: ChildProcess;
   private readonly _serverParams: StdioParams;
-  private readonly readBuffer = new ReadBuffer();
+  private readBuffer?: Buffer;
   private readonly stderrStream: PassThrough | null;
   private readonly tail: string[] = [];
   private pendingStderr = '';
@@ -70,6 +70,7 @@ export class ProcessStdioTransport implements Transport {
   private exited = false;
   private closed = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
+  private exitedOnItsOwn = false;
   /** Descendants seen while the child ran (for grandchildren that left the process group). */
   private knownTree: number[] = [];
 
@@ -93,9 +94,9 @@ export class ProcessStdioTransport implements Transport {
     return [...this.tail, ...(this.pendingStderr ? [this.pendingStderr] : [])];
   }
 
-  /** How the child ended, once it has. */
+  /** How the child ended, once it has ended by itself (not because we closed it). */
   get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
-    return this.exitInfo;
+    return this.exitedOnItsOwn ? this.exitInfo : undefined;
   }
 
   start(): Promise<void> {
@@ -124,6 +125,7 @@ export class ProcessStdioTransport implements Transport {
       // 'exit', not 'close': a grandchild holding our pipes open must not hide the server's death.
       child.on('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        this.exitedOnItsOwn = !this.closed;
         this.exited = true;
         // The server is gone: whatever it left behind in its group goes too.
         void this.killRemaining().finally(() => {
@@ -133,17 +135,7 @@ export class ProcessStdioTransport implements Transport {
         });
       });
       child.stdin?.on('error', (error) => this.onerror?.(error));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        try {
-          this.readBuffer.append(chunk);
-        } catch (error) {
-          // Over the buffer limit: the stream is unusable.
-          this.onerror?.(error as Error);
-          void this.close();
-          return;
-        }
-        this.processReadBuffer();
-      });
+      child.stdout?.on('data', (chunk: Buffer) => this.onStdout(chunk));
       child.stdout?.on('error', (error) => this.onerror?.(error));
       child.stderr?.on('data', (chunk: Buffer) => {
         this.recordStderr(chunk.toString('utf8'));
@@ -168,16 +160,32 @@ export class ProcessStdioTransport implements Transport {
     if (this.pendingStderr.length > 2000) this.pendingStderr = this.pendingStderr.slice(-2000);
   }
 
-  private processReadBuffer(): void {
-    while (true) {
+  /** Newline-delimited JSON-RPC; a line that is not JSON is reported (once per line) and skipped. */
+  private onStdout(chunk: Buffer): void {
+    if ((this.readBuffer?.length ?? 0) + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+      this.readBuffer = undefined;
+      this.onerror?.(new Error(`the server wrote more than ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes without a newline`));
+      void this.close();
+      return;
+    }
+    this.readBuffer = this.readBuffer ? Buffer.concat([this.readBuffer, chunk]) : chunk;
+    while (this.readBuffer) {
+      const nl: number = this.readBuffer.indexOf(10);
+      if (nl === -1) break;
+      const line = this.readBuffer.toString('utf8', 0, nl).replace(/\r$/, '');
+      this.readBuffer = nl + 1 < this.readBuffer.length ? this.readBuffer.subarray(nl + 1) : undefined;
+      if (!line.trim()) continue;
+      let message: JSONRPCMessage;
       try {
-        const message = this.readBuffer.readMessage();
-        if (message === null) break;
-        this.onmessage?.(message);
+        message = deserializeMessage(line);
       } catch (error) {
-        // A line that is not JSON-RPC (a server printing to stdout): report it, keep reading.
-        this.onerror?.(error as Error);
+        const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
+        this.onerror?.(
+          new StdoutGarbageError(`not JSON-RPC on stdout: ${shown} (${(error as Error).message.split('\n')[0]})`),
+        );
+        continue;
       }
+      this.onmessage?.(message);
     }
   }
 
@@ -241,7 +249,7 @@ export class ProcessStdioTransport implements Transport {
     if (!this.exited && !this.closed) return;
     const cb = this.onclose;
     this.onclose = undefined;
-    this.readBuffer.clear();
+    this.readBuffer = undefined;
     cb?.();
   }
 
@@ -283,6 +291,11 @@ export class ProcessStdioTransport implements Transport {
     signalAll(stragglers(), 'SIGKILL');
     liveGroups.delete(pid);
   }
+}
+
+/** A line on the server's stdout that is not JSON-RPC (servers must log to stderr). */
+export class StdoutGarbageError extends Error {
+  override name = 'StdoutGarbageError';
 }
 
 function groupExists(pgid: number): boolean {

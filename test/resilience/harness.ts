@@ -80,6 +80,13 @@ export interface RunningProxy {
   stderr(): string;
   /** The v2 or v1 client connected to it. */
   client: Client;
+  sdk: 'v1' | 'v2';
+  /** tools/call through whichever client (v1 takes options third). */
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    timeout?: number,
+  ): Promise<{ ok: boolean; text: string; isError?: boolean }>;
   url?: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Waits (bounded) until stderr matches. */
@@ -165,6 +172,15 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     configPath,
     stderr: () => err,
     client: undefined as unknown as Client,
+    sdk: opts.sdk ?? 'v2',
+    callTool(name, args = {}, timeout = 20_000) {
+      const c = proxy.client as unknown as { callTool: (...a: unknown[]) => Promise<unknown> };
+      return outcome(
+        proxy.sdk === 'v1'
+          ? c.callTool({ name, arguments: args }, undefined, { timeout })
+          : c.callTool({ name, arguments: args }, { timeout }),
+      );
+    },
     url,
     exited,
     waitForStderr,

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FAST_PROXY, fixture, type RunningProxy, startProxy, stopAll, until } from './harness.js';
+
+afterEach(stopAll);
+
+const call = (proxy: RunningProxy, name: string, args: Record<string, unknown> = {}) => proxy.callTool(name, args);
+
+describe('a stdio upstream that misbehaves', () => {
+  it('hangs on tools/call: each call times out with a clear error, the breaker opens, then a good call closes it', async () => {
+    const proxy = await startProxy({
+      config: {
+        mcpServers: { h: fixture('flaky-server.mjs', {}, { timeout: 400 }), b: fixture('flaky-server.mjs') },
+        proxy: FAST_PROXY,
+      },
+    });
+    const hung = await Promise.all([call(proxy, 'h__hang'), call(proxy, 'h__hang'), call(proxy, 'h__hang')]);
+    for (const r of hung) {
+      expect(r.ok).toBe(false);
+      expect(r.text).toMatch(/upstream "h" did not answer within 400 ms/);
+    }
+    const fast = await call(proxy, 'h__hang');
+    expect(fast.ok).toBe(false);
+    expect(fast.text).toMatch(/circuit breaker open after 3 consecutive failures/);
+    // Others are untouched, and the breaker stays per upstream.
+    expect((await call(proxy, 'b__echo', { text: 'fine' })).text).toBe('fine');
+    // After halfOpenAfter a probe goes through; a good answer closes the breaker.
+    expect(await until(async () => (await call(proxy, 'h__echo', { text: 'ok' })).text === 'ok')).toBe(true);
+    expect((await call(proxy, 'h__echo', { text: 'again' })).text).toBe('again');
+    await proxy.waitForStderr(/circuit breaker closed/);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+
+  it('answers initialize, then goes silent: the connect times out, it is retried, calls fail at once', async () => {
+    const proxy = await startProxy({
+      config: {
+        mcpServers: {
+          s: fixture('flaky-server.mjs', { FLAKY_MODE: 'silent-after-init' }, { connectTimeout: 300 }),
+          b: fixture('flaky-server.mjs'),
+        },
+        proxy: FAST_PROXY,
+      },
+    });
+    const tools = (await proxy.client.listTools()).tools.map((t) => t.name);
+    expect(tools).toContain('b__echo');
+    expect(tools.some((t) => t.startsWith('s__'))).toBe(false);
+    await proxy.waitForStderr(/"component":"upstream:s".*(connect failed; will retry|failed to connect)/);
+    await proxy.waitForStderr(/timed out/);
+    expect((await call(proxy, 'b__echo', { text: 'fine' })).text).toBe('fine');
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+
+  it('writes garbage to stdout mid-session: the garbage is skipped with a warning, the session goes on', async () => {
+    const proxy = await startProxy({
+      config: { mcpServers: { g: fixture('flaky-server.mjs') }, proxy: FAST_PROXY },
+      sdk: 'v1',
+    });
+    const r = await call(proxy, 'g__garbage');
+    expect(r.text).toBe('after garbage');
+    expect((await call(proxy, 'g__echo', { text: 'still here' })).text).toBe('still here');
+    await proxy.waitForStderr(/not JSON-RPC to stdout/);
+    expect(proxy.stderr()).not.toMatch(/server (exited|was killed)/);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+
+  it('exits at once on every start: retried a few times, then failed, and the error says why', async () => {
+    const proxy = await startProxy({
+      config: {
+        mcpServers: { x: fixture('flaky-server.mjs', { FLAKY_MODE: 'exit-at-start' }), b: fixture('flaky-server.mjs') },
+        proxy: FAST_PROXY,
+      },
+    });
+    await proxy.waitForStderr(/"component":"upstream:x".*failed to connect; not retrying/);
+    const line = proxy
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('not retrying'))!;
+    expect(line).toMatch(/stopped after 4 failures within 30s/);
+    expect(line).toMatch(/exited with code 1/);
+    expect(line).toMatch(/FATAL: missing API_KEY/);
+    // The proxy keeps serving the others.
+    expect((await call(proxy, 'b__echo', { text: 'fine' })).text).toBe('fine');
+    const unknown = await call(proxy, 'x__echo');
+    expect(unknown.ok).toBe(false);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+
+  it('crashes again and again after starting: restarts up to the limit, then stays failed', async () => {
+    const proxy = await startProxy({
+      config: { mcpServers: { c: fixture('flaky-server.mjs'), b: fixture('flaky-server.mjs') }, proxy: FAST_PROXY },
+    });
+    for (let i = 0; i < 4; i++) {
+      // Each crash fails its call; the server is restarted while the limit (3 per window) allows.
+      expect(await until(async () => (await call(proxy, 'c__echo', { text: 'up' })).text === 'up')).toBe(true);
+      const r = await call(proxy, 'c__crash');
+      expect(r.ok).toBe(false);
+    }
+    await proxy.waitForStderr(/stopped after 4 failures within 30s/);
+    const r = await call(proxy, 'c__echo', { text: 'up' });
+    expect(r.ok).toBe(false);
+    expect((await call(proxy, 'b__echo', { text: 'fine' })).text).toBe('fine');
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+});
