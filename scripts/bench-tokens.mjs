@@ -72,7 +72,7 @@ function ensureBuilt() {
 }
 
 /**
- * Measures tools/list in both modes. Rows: {mode, tools, upstreamTools, bytes, tokens}; with
+ * Measures tools/list in both modes. Rows: {mode, tools, upstreamTools, bytes, tokens, vsAll}; with
  * `groups: true`, one more row per group: what get_dynamic_tools(group) returns as text
  * (mode "get_dynamic_tools(<group>)"), i.e. what loading that group costs when the model needs it.
  */
@@ -120,6 +120,9 @@ export async function runTokenBench({ fixtureTools = 0, groups = false } = {}) {
     } finally {
       await dynamic.close();
     }
+    // Printed as is by scripts/bench.mjs (console.table): say how far each row is from "all".
+    const base = rows[0].tokens;
+    for (const r of rows) r.vsAll = r.mode === 'all' ? '' : `${Math.round((r.tokens / base - 1) * 1000) / 10}% tokens`;
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -134,7 +137,7 @@ export function reduction(rows, key = 'tokens') {
 }
 
 function table(rows) {
-  const cols = ['mode', 'tools', 'bytes', 'tokens'];
+  const cols = ['mode', 'tools', 'bytes', 'tokens', 'vsAll'];
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (vals) =>
     vals.map((v, i) => (i === 0 ? String(v).padEnd(width[i]) : String(v).padStart(width[i]))).join('  ');
