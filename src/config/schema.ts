@@ -194,7 +194,12 @@ export const ProxySettings = z
 
 export const ConfigSchema = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z
+      .string()
+      .optional()
+      .describe(
+        'The JSON Schema for editor completion, e.g. "./node_modules/mcp-proxy-server/dist/config.schema.json".',
+      ),
     mcpServers: z
       .record(
         z.string().regex(SERVER_NAME, 'server names use 1-48 of letters, digits, "_" and "-"'),
