@@ -61,10 +61,20 @@ export class UpstreamPool extends EventEmitter {
   }
 
   private add(name: string, config: UpstreamConfig): UpstreamConnection {
-    const conn = new UpstreamConnection(this.connectionOptions(name, config));
-    conn.on('catalog', () => this.emit('catalog', name));
-    conn.on('status', () => this.emit('status', name));
+    const conn = this.create(name, config);
     this.connections.set(name, conn);
+    return conn;
+  }
+
+  private create(name: string, config: UpstreamConfig): UpstreamConnection {
+    const conn = new UpstreamConnection(this.connectionOptions(name, config));
+    // Events of a connection that was replaced or removed no longer concern anyone.
+    conn.on('catalog', () => {
+      if (this.connections.get(name) === conn) this.emit('catalog', name);
+    });
+    conn.on('status', () => {
+      if (this.connections.get(name) === conn) this.emit('status', name);
+    });
     return conn;
   }
 
@@ -121,53 +131,75 @@ export class UpstreamPool extends EventEmitter {
   }
 
   /**
-   * Applies a new set of upstream configs: only what changed is touched. Resolves when the new and
-   * restarted servers have had their first attempt.
+   * Applies a new set of upstream configs: only what changed is touched. Added servers connect,
+   * removed ones close, changed ones restart; untouched ones keep their connection, their breaker
+   * and their in-flight calls. Proxy settings that shape connections (timeouts, retry, breaker)
+   * restart every server when they change. Resolves when the new and restarted servers have had
+   * their first attempt.
    */
-  async apply(configs: Record<string, UpstreamConfig>, proxy?: ProxyConfig): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
-    const proxyChanged = JSON.stringify(proxy ?? {}) !== JSON.stringify(this.opts.proxy ?? {});
+  async apply(
+    configs: Record<string, UpstreamConfig>,
+    proxy?: ProxyConfig,
+  ): Promise<{ added: string[]; removed: string[]; changed: string[]; unchanged: string[] }> {
+    const settingsChanged =
+      JSON.stringify(connectionSettings(proxy)) !== JSON.stringify(connectionSettings(this.opts.proxy));
     this.opts = { ...this.opts, configs, proxy };
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
+    const unchanged: string[] = [];
+    const retired: UpstreamConnection[] = [];
     for (const [name, conn] of this.connections) {
       if (!(name in configs)) {
         removed.push(name);
-        this.connections.delete(name);
-        await conn.close();
+        retired.push(conn);
       }
     }
-    const starts: Promise<void>[] = [];
-    // Rebuild the map in config order so listings keep a stable order.
+    // The new map, in config order (listings keep a stable order).
     const next = new Map<string, UpstreamConnection>();
+    const fresh: UpstreamConnection[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
-      if (existing && !proxyChanged && JSON.stringify(existing.config) === JSON.stringify(config)) {
+      if (existing && !settingsChanged && JSON.stringify(existing.config) === JSON.stringify(config)) {
         next.set(name, existing);
+        unchanged.push(name);
         continue;
       }
       if (existing) {
         changed.push(name);
-        await existing.close();
+        retired.push(existing);
       } else {
         added.push(name);
       }
-      this.connections.delete(name);
-      const conn = this.add(name, config);
-      this.connections.delete(name);
+      const conn = this.create(name, config);
       next.set(name, conn);
-      starts.push(conn.start());
+      fresh.push(conn);
     }
     this.connections.clear();
     for (const [k, v] of next) this.connections.set(k, v);
-    await Promise.all(starts);
-    if (added.length || removed.length || changed.length) this.emit('catalog', '*');
-    return { added, removed, changed };
+    // Retired servers leave the catalog now; their processes are stopped in parallel.
+    if (removed.length || changed.length) this.emit('catalog', '*');
+    await Promise.all([...retired.map((c) => c.close()), ...fresh.map((c) => c.start())]);
+    if (added.length || removed.length || changed.length) {
+      this.emit('catalog', '*');
+      this.emit('status');
+    }
+    return { added, removed, changed, unchanged };
   }
 
   async close(): Promise<void> {
     await Promise.all(this.list().map((c) => c.close()));
   }
+}
+
+/** The proxy settings a connection is built with (a change restarts the connections). */
+function connectionSettings(proxy: ProxyConfig | undefined): unknown {
+  return {
+    connect: proxy?.timeouts?.connect,
+    request: proxy?.timeouts?.request,
+    retry: proxy?.retry ?? {},
+    breaker: proxy?.breaker ?? {},
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { childrenMatching, FAST_PROXY, fixture, startProxy, stopAll, until } from './harness.js';
+
+afterEach(stopAll);
+
+const servers = {
+  a: fixture('echo-server.mjs', { FIXTURE_NAME: 'a' }),
+  b: fixture('flaky-server.mjs', { FLAKY_NAME: 'b' }),
+};
+
+describe('live reload', () => {
+  for (const sdk of ['v2', 'v1'] as const) {
+    it(`keeps serving through an invalid config, then applies only what changed (${sdk} client)`, async () => {
+      const proxy = await startProxy({ config: { mcpServers: servers, proxy: FAST_PROXY }, sdk });
+      let changes = 0;
+      proxy.client.setNotificationHandler(
+        // v1 takes a schema, v2 a method name; both deliver tools/list_changed.
+        (sdk === 'v1'
+          ? (await import('@modelcontextprotocol/sdk/types.js')).ToolListChangedNotificationSchema
+          : 'notifications/tools/list_changed') as never,
+        () => {
+          changes++;
+        },
+      );
+      const aPid = childrenMatching(proxy.pid, 'echo-server.mjs');
+      expect(aPid).toHaveLength(1);
+
+      // 1. Invalid JSON, then a schema error: the proxy logs why and keeps serving the old config.
+      proxy.writeConfig('{ "mcpServers": { "a": ');
+      await proxy.waitForStderr(/config reload failed; still serving the previous config/);
+      proxy.writeConfig({ mcpServers: { a: { command: 42 } } });
+      await until(() => proxy.stderr().split('config reload failed').length > 2);
+      expect(proxy.stderr().split('config reload failed').length).toBeGreaterThan(2);
+      expect((await proxy.callTool('a__echo', { text: 'still' })).text).toBe('still');
+      expect((await proxy.callTool('b__echo', { text: 'still' })).text).toBe('still');
+      expect(changes).toBe(0);
+
+      // 2. A valid config: b removed, c added, a untouched, while a call on a is in flight.
+      const inflight = proxy.callTool('a__slow', { ms: 1500 });
+      proxy.writeConfig({
+        mcpServers: { a: servers.a, c: fixture('flaky-server.mjs', { FLAKY_NAME: 'c' }) },
+        proxy: FAST_PROXY,
+      });
+      await proxy.waitForStderr(/config reloaded/);
+      expect(await until(() => changes >= 1)).toBe(true);
+      const tools = (await proxy.client.listTools()).tools.map((t) => t.name);
+      expect(tools).toContain('c__echo');
+      expect(tools).toContain('a__echo');
+      expect(tools.some((t) => t.startsWith('b__'))).toBe(false);
+      expect((await inflight).text).toBe('slept 1500');
+      expect(childrenMatching(proxy.pid, 'echo-server.mjs')).toEqual(aPid);
+      expect((await proxy.callTool('c__echo', { text: 'new' })).text).toBe('new');
+      const gone = await proxy.callTool('b__echo', { text: 'x' });
+      expect(gone.ok && !gone.isError).toBe(false);
+
+      // 3. SIGHUP reloads too (a changed entry restarts just that server).
+      proxy.writeConfig({
+        mcpServers: { a: servers.a, c: fixture('flaky-server.mjs', { FLAKY_NAME: 'c2' }) },
+        proxy: { ...FAST_PROXY },
+      });
+      process.kill(proxy.pid, 'SIGHUP');
+      await until(() => (proxy.stderr().match(/config reloaded/g) ?? []).length >= 2);
+      expect(await until(async () => (await proxy.callTool('c__echo', { text: 'c2' })).text === 'c2')).toBe(true);
+      expect(childrenMatching(proxy.pid, 'echo-server.mjs')).toEqual(aPid);
+
+      const { code, leftovers } = await proxy.stop();
+      expect(code).toBe(0);
+      expect(leftovers).toEqual([]);
+    });
+  }
+});
