@@ -2,12 +2,13 @@
  * `mcp-proxy run`: the one place where everything is wired together. Loaded lazily by the CLI.
  */
 import path from 'node:path';
+import { Aggregator } from './aggregator/server.js';
 import type { CliContext } from './cli/context.js';
 import { commandLogger } from './cli/createCli.js';
-import { credentialChainFor, type CredentialArgs } from './cli/credentialOptions.js';
+import { type CredentialArgs, credentialChainFor } from './cli/credentialOptions.js';
 import type { GlobalArgs } from './cli/types.js';
-import { Aggregator } from './aggregator/server.js';
 import { findAndLoadConfig, type LoadedConfig, loadConfig } from './config/load.js';
+import { displayFile, formatProblem } from './config/problems.js';
 import { type Config, DEFAULTS, type UpstreamConfig } from './config/schema.js';
 import { AppError, errorMessage } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
@@ -66,7 +67,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   let config: Config;
   if (loaded) {
     config = loaded.config;
-    for (const w of loaded.warnings) log.warn(`${w.path ? `${w.path}: ` : ''}${w.message}`);
+    for (const w of loaded.warnings) log.warn(formatProblem(w, displayFile(loaded.path, ctx.cwd)).join(' '));
     log.info({ config: loaded.path, servers: Object.keys(config.mcpServers).length }, 'config loaded');
   } else {
     config = embeddedDefaultConfig(ctx, isSeaRuntime());
@@ -112,7 +113,11 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const statuses = pool.snapshot();
   const ready = statuses.filter((s) => s.state === 'ready').length;
   log.info(
-    { ready, failed: statuses.filter((s) => s.state === 'failed' || s.state === 'retrying').length, ms: Math.round(performance.now() - started) },
+    {
+      ready,
+      failed: statuses.filter((s) => s.state === 'failed' || s.state === 'retrying').length,
+      ms: Math.round(performance.now() - started),
+    },
     `${ready}/${statuses.filter((s) => s.state !== 'disabled').length} upstreams ready`,
   );
   const collisions = agg.collisions();
@@ -139,11 +144,14 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
       maxBodyBytes: http.maxBodyBytes,
       maxSessions: http.maxSessions,
       sessionIdleTimeoutMs: http.sessionIdleTimeout,
-      rateLimit: http.rateLimit ? { windowMs: http.rateLimit.windowMs ?? 10_000, max: http.rateLimit.max ?? 5_000 } : undefined,
+      rateLimit: http.rateLimit
+        ? { windowMs: http.rateLimit.windowMs ?? 10_000, max: http.rateLimit.max ?? 5_000 }
+        : undefined,
       auth: { tokens },
       logger,
       metrics,
-      serverFactory: (c: { era: 'legacy' | 'modern' }) => agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+      serverFactory: (c: { era: 'legacy' | 'modern' }) =>
+        agg.createServer({ era: c.era, transient: c.era === 'modern' }),
       status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
     } as any);
     const notify = (frontend.app as { notifyListChanged?: (k: unknown) => void }).notifyListChanged;
