@@ -21,7 +21,10 @@ interface Args extends CredentialArgs {
 
 export interface VariableReport {
   name: string;
-  status: 'found' | 'default' | 'missing';
+  /** `optional`: a name the proxy itself reads (MCP_PROXY_TOKEN) that is not set. */
+  status: 'found' | 'default' | 'missing' | 'optional';
+  /** 'config' for `${VAR}` references; 'proxy' for names the proxy reads itself. */
+  usedBy?: 'config' | 'proxy';
   source?: string;
   origin?: string;
   /** Masked. */
@@ -54,6 +57,7 @@ export async function checkCredentials(args: Args, ctx: CliContext): Promise<num
     const pos = parsed.locate(p, 'value');
     return pos ? `${formatPath(p)} (${located.path}:${pos.line}:${pos.column})` : formatPath(p);
   });
+  if (!reports.some((r) => r.name === PROXY_TOKEN)) reports.push(proxyTokenReport(chain));
   const missing = reports.filter((r) => r.status === 'missing');
 
   if (args.json) {
@@ -78,8 +82,10 @@ export async function checkCredentials(args: Args, ctx: CliContext): Promise<num
   const width = Math.max(8, ...reports.map((r) => r.name.length));
   for (const r of reports) {
     const name = r.name.padEnd(width);
-    if (r.status === 'found') lines.push(`  ok       ${name}  ${r.value}  from ${r.source} ${r.origin}`);
+    const note = r.usedBy === 'proxy' && r.status === 'found' ? `  (${PROXY_TOKEN_NOTE})` : '';
+    if (r.status === 'found') lines.push(`  ok       ${name}  ${r.value}  from ${r.source} ${r.origin}${note}`);
     else if (r.status === 'default') lines.push(`  default  ${name}  not set; the config's default applies`);
+    else if (r.status === 'optional') lines.push(`  -        ${name}  not set (${PROXY_TOKEN_NOTE})`);
     else lines.push(`  MISSING  ${name}  used at ${r.usedAt?.join(', ')}`);
   }
   ctx.stdout.write(`${ctx.redactor.redact(lines.join('\n'))}\n`);
@@ -91,6 +97,23 @@ export async function checkCredentials(args: Args, ctx: CliContext): Promise<num
     );
   }
   return 0;
+}
+
+const PROXY_TOKEN = 'MCP_PROXY_TOKEN';
+const PROXY_TOKEN_NOTE = 'read by the proxy: HTTP bearer tokens; required to bind HTTP beyond loopback';
+
+/** MCP_PROXY_TOKEN is looked up through the same chain by `run` and `status`; show where it comes from. */
+function proxyTokenReport(chain: CredentialChain): VariableReport {
+  const found = chain.find(PROXY_TOKEN);
+  if (!found) return { name: PROXY_TOKEN, status: 'optional', usedBy: 'proxy' };
+  return {
+    name: PROXY_TOKEN,
+    status: 'found',
+    usedBy: 'proxy',
+    source: found.source,
+    origin: found.origin,
+    value: found.value === '' ? '(empty)' : mask(found.value),
+  };
 }
 
 /** Resolves every `${VAR}` the raw config references through the chain. */
@@ -113,15 +136,22 @@ export function checkVariables(
       return {
         name,
         status: 'found',
+        usedBy: 'config',
         source: found.source,
         origin: found.origin,
         value: found.value === '' ? '(empty)' : mask(found.value),
       };
     }
     if (usedAt.has(name)) {
-      return { name, status: 'missing', usedAt: usedAt.get(name), help: chain.describeMissing(name) };
+      return {
+        name,
+        status: 'missing',
+        usedBy: 'config',
+        usedAt: usedAt.get(name),
+        help: chain.describeMissing(name),
+      };
     }
-    return { name, status: 'default' };
+    return { name, status: 'default', usedBy: 'config' };
   });
 }
 

@@ -179,7 +179,12 @@ describe('credentials check', () => {
     writeConfig({ GITHUB_TOKEN: '${GITHUB_TOKEN}', LEVEL: '${LOG_LEVEL:-info}' });
     const r = run(['credentials', 'check']);
     expect(r.status).toBe(3);
-    expect(r.stdout).toContain('MISSING  GITHUB_TOKEN  used at mcpServers.gh.env.GITHUB_TOKEN');
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `MISSING +GITHUB_TOKEN +used at mcpServers\\.gh\\.env\\.GITHUB_TOKEN \\(${path.join(cwd, 'mcp-proxy.json')}:\\d+:\\d+\\)`,
+      ),
+    );
+    expect(r.stdout).toMatch(/- +MCP_PROXY_TOKEN +not set \(read by the proxy/);
     expect(r.stdout).toMatch(/default +LOG_LEVEL/);
     expect(r.stderr).toContain('error: 1 required variable is not set: GITHUB_TOKEN');
     for (const place of [
@@ -238,12 +243,27 @@ describe('credentials check', () => {
       {
         name: 'GITHUB_TOKEN',
         status: 'found',
+        usedBy: 'config',
         source: 'docker-secret',
         origin: path.join(secrets, 'github_token'),
         value: 'va****22',
       },
+      { name: 'MCP_PROXY_TOKEN', status: 'optional', usedBy: 'proxy' },
     ]);
     expect(r.stdout).not.toContain('value-in-secret-2222');
+  });
+
+  it("reports where the proxy's own MCP_PROXY_TOKEN comes from, masked", () => {
+    writeFile(path.join(secrets, 'mcp_proxy_token'), 'proxy-bearer-token-0001\n');
+    writeConfig({});
+    const r = run(['credentials', 'check'], { env: { MCP_PROXY_DEPLOYMENT: 'docker' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `ok +MCP_PROXY_TOKEN +pr\\*\\*\\*\\*01 +from docker-secret ${path.join(secrets, 'mcp_proxy_token')} +\\(read by the proxy`,
+      ),
+    );
+    expect(r.stdout).not.toContain('proxy-bearer-token-0001');
   });
 
   it('a credentials file readable by others is refused with the chmod fix (exit 3)', () => {

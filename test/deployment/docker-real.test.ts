@@ -70,10 +70,12 @@ describe.skipIf(!engine.ok)('inside a real container', () => {
       {
         name: 'GITHUB_TOKEN',
         status: 'found',
+        usedBy: 'config',
         source: 'docker-secret',
         origin: '/run/secrets/github_token',
         value: 're****77',
       },
+      { name: 'MCP_PROXY_TOKEN', status: 'optional', usedBy: 'proxy' },
     ]);
     expect(stdout).not.toContain(secretValue);
   }, 120_000);
