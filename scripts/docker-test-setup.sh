@@ -50,6 +50,15 @@ if ! engine_up; then
 fi
 say "engine up: $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)"
 
+# A TLS-intercepting egress (or corporate proxy) named by NODE_EXTRA_CA_CERTS must be trusted by `npm ci` in
+# the image build: hand it in the documented way, as a PEM file in docker/ca-certificates/ (ignored by git).
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ] && [ -d "$ROOT_DIR/docker/ca-certificates" ] &&
+  ! cmp -s "$NODE_EXTRA_CA_CERTS" "$ROOT_DIR/docker/ca-certificates/host-extra-ca.crt"; then
+  cp "$NODE_EXTRA_CA_CERTS" "$ROOT_DIR/docker/ca-certificates/host-extra-ca.crt"
+  say "copied NODE_EXTRA_CA_CERTS ($NODE_EXTRA_CA_CERTS) to docker/ca-certificates/host-extra-ca.crt for image builds"
+fi
+
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   say "base image $BASE_IMAGE present"
   exit 0

