@@ -3,12 +3,15 @@
  * server-everything, server-memory, server-filesystem and the echo fixture, used by v1 and v2 clients
  * (2025 and 2026-07-28 eras) only through get_dynamic_tools / call_dynamic_tool.
  */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BUNDLE,
   CLIENT_KINDS,
   connectProxy,
   ECHO,
+  FIXTURES,
   type ProxySession,
   text,
   tmpDir,
@@ -16,6 +19,8 @@ import {
   writeConfig,
 } from '../helpers/proxy.js';
 import { callDynamic, ensureBuilt, GROUPS, getTools, groupEnum, threeRealUpstreams } from './helpers.js';
+
+const ENV_ECHO = path.join(FIXTURES, 'env-echo-server.mjs');
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -278,3 +283,33 @@ function callWith(s: ProxySession, params: unknown, options: Record<string, unkn
 }
 
 const sdkV1Types: any = await import('@modelcontextprotocol/sdk/types.js');
+
+describe('tool-name collisions in dynamic mode', () => {
+  // Two servers with the same tool name and no prefix: fatal in "all" mode, fine in dynamic mode,
+  // where tools are addressed by group and upstream name.
+  const dir = tmpDir('mcp-proxy-dynamic-collide-');
+  const envEcho = (who: string) => ({ command: 'node', args: [ENV_ECHO], env: { WHO: who }, prefix: false });
+  const configFile = writeConfig(dir, { mcpServers: { e1: envEcho('first'), e2: envEcho('second') } });
+
+  it('serves both servers as groups, and each call reaches its own server', async () => {
+    const s = await connectProxy('v2-2025', configFile, { args: ['--tools-mode', 'dynamic'] });
+    try {
+      expect(groupEnum((await s.client.listTools()).tools)).toEqual(['e1', 'e2']);
+      expect(text(await callDynamic(s.client, 'e1', 'get_env', { name: 'WHO' }))).toBe('first');
+      expect(text(await callDynamic(s.client, 'e2', 'get_env', { name: 'WHO' }))).toBe('second');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('still refuses to start in "all" mode', async () => {
+    const r = spawnSync(process.execPath, [BUNDLE, 'run', '--config', configFile, '--tools-mode', 'all'], {
+      input: '',
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_PROXY_DEPLOYMENT: 'node' },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('tool "get_env" is offered by both "e1" and "e2"');
+  });
+});
