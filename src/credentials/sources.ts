@@ -172,8 +172,9 @@ export function environmentSource(env: Record<string, string | undefined>): Cred
     name: 'env',
     describe: () => 'environment',
     get(key) {
-      const v = env[key];
-      return v === undefined ? undefined : { value: v, origin: 'environment' };
+      // Own string properties only: `${__proto__}` must not find Object.prototype.
+      const v = Object.hasOwn(env, key) ? env[key] : undefined;
+      return typeof v === 'string' ? { value: v, origin: 'environment' } : undefined;
     },
     places: (key) => [`environment variable ${key} (not set)`],
     // The whole environment is not a credential store; list shows only what the config references.

@@ -133,6 +133,9 @@ describe('environment and .env sources', () => {
     expect(src.get('A')).toEqual({ value: 'from-env', origin: 'environment' });
     expect(src.get('B')).toBeUndefined();
     expect(src.places('B')).toEqual(['environment variable B (not set)']);
+    expect(src.get('__proto__')).toBeUndefined();
+    expect(src.get('toString')).toBeUndefined();
+    expect(environmentSource(process.env).get('__proto__')).toBeUndefined();
   });
 
   it('.env is parsed with dotenv into a copy and never reaches process.env', () => {
