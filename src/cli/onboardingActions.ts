@@ -368,7 +368,7 @@ function importSource(args: ImportArgs, ctx: CliContext): { source: SourceServer
 }
 
 async function confirm(question: string, ctx: CliContext): Promise<boolean> {
-  const rl = readline.createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: true });
+  const rl = readline.createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
   try {
     const answer: string = await new Promise((resolve) => rl.question(question, resolve));
     return /^(y|yes|)$/i.test(answer.trim());

@@ -194,10 +194,15 @@ export interface WriteResult {
  * new file, default 0644; `forceMode` always wins).
  */
 export function writeFileAtomic(
-  file: string,
+  target: string,
   text: string,
   opts: { backup?: boolean; mode?: number; forceMode?: number; now?: Date; platform?: NodeJS.Platform } = {},
 ): WriteResult {
+  // A symlinked config (dotfiles managers) is updated where it points, and stays a symlink.
+  let file = target;
+  try {
+    file = fs.realpathSync(target);
+  } catch {}
   let old: string | undefined;
   let oldMode: number | undefined;
   try {
@@ -209,7 +214,9 @@ export function writeFileAtomic(
     }
   }
   const mode = opts.forceMode ?? oldMode ?? opts.mode ?? 0o644;
-  if (old === text && (oldMode === undefined || oldMode === mode)) return { file, changed: false, created: false };
+  if (old === text && (oldMode === undefined || oldMode === mode)) {
+    return { file: target, changed: false, created: false };
+  }
   const dir = path.dirname(file);
   const posix = (opts.platform ?? process.platform) !== 'win32';
   try {
@@ -223,7 +230,7 @@ export function writeFileAtomic(
     writeRaw(backup, old, oldMode ?? 0o600, posix);
   }
   writeRaw(file, text, mode, posix);
-  return { file, changed: true, created: old === undefined, backup };
+  return { file: target, changed: true, created: old === undefined, backup };
 }
 
 function writeRaw(file: string, text: string, mode: number, posix: boolean): void {

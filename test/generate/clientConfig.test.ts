@@ -325,3 +325,20 @@ describe('--write', () => {
     expect(fs.readFileSync(desktopFile(), 'utf8')).toBe('[1, 2]');
   });
 });
+
+describe('writeFileAtomic', () => {
+  it('updates a symlinked file where it points and keeps the link', async () => {
+    const { writeFileAtomic } = await import('../../src/generate/jsonFile.js');
+    const real = path.join(tmp.dir, 'dotfiles', 'mcp.json');
+    fs.mkdirSync(path.dirname(real), { recursive: true });
+    fs.writeFileSync(real, '{}\n');
+    const link = path.join(home, '.cursor', 'mcp.json');
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(real, link);
+    const r = writeFileAtomic(link, '{"a": 1}\n');
+    expect(r).toMatchObject({ file: link, changed: true, created: false });
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(real, 'utf8')).toBe('{"a": 1}\n');
+    expect(r.backup && path.dirname(r.backup)).toBe(path.dirname(real));
+  });
+});
