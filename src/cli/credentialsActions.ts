@@ -7,6 +7,7 @@ import { describeSearch, locateConfig } from '../config/locate.js';
 import type { ParsedSource } from '../config/parse.js';
 import { formatPath, type JsonPath, substitute } from '../config/substitute.js';
 import type { CredentialChain } from '../credentials/chain.js';
+import { registerSecret } from '../credentials/redact.js';
 import { assertVariableName, writeCredential } from '../credentials/store.js';
 import { AppError } from '../errors.js';
 import { mask } from '../observability/redact.js';
@@ -191,7 +192,7 @@ export async function setCredential(args: Args, ctx: CliContext): Promise<number
       hint: `pipe the value in, e.g. \`printf %s "$VALUE" | mcp-proxy credentials set ${name}\`, or run it in a terminal to be prompted`,
     });
   }
-  ctx.redactor.add(value);
+  registerSecret(ctx.redactor, value);
   const result = writeCredential({ file, name, value, platform: ctx.platform });
   const verb = result.replaced ? 'updated' : 'stored';
   ctx.stdout.write(`${verb} ${name} in ${file}${ctx.platform === 'win32' ? '' : ' (mode 0600)'}\n`);
@@ -254,7 +255,7 @@ export async function listCredentials(args: Args, ctx: CliContext): Promise<numb
     for (const name of source.keys()) {
       const hit = source.get(name);
       if (!hit) continue;
-      ctx.redactor.add(hit.value);
+      registerSecret(ctx.redactor, hit.value);
       const winner = chain.find(name);
       rows.push({
         name,

@@ -9,11 +9,13 @@
  * | binary, npx, node | credentials file| environment      | .env file   | Docker secrets (if present) | default |
  *
  * `NAME_FILE` is part of the Docker secrets source, so it works in every deployment.
- * Every value found is registered with the redactor, so it is masked in all output from then on.
+ * Every value found is registered with the redactor (also JSON- and URL-encoded), so it is masked in all
+ * output from then on.
  */
 import path from 'node:path';
 import type { Deployment } from '../deployment/detect.js';
 import type { Redactor } from '../observability/redact.js';
+import { registerSecret } from './redact.js';
 import {
   type CredentialSource,
   credentialsFileSource,
@@ -83,7 +85,7 @@ export function createCredentialChain(opts: CredentialChainOptions): CredentialC
     for (const source of sources) {
       const hit = source.get(name);
       if (hit) {
-        opts.redactor?.add(hit.value);
+        registerSecret(opts.redactor, hit.value);
         return { value: hit.value, source: source.name, origin: hit.origin };
       }
     }
