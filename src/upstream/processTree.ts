@@ -93,3 +93,38 @@ export function killTree(pid: number): void {
     // already gone
   }
 }
+
+/**
+ * Whether any live (non-zombie) process is in process group `pgid`. Linux reads /proc (a zombie
+ * member would keep `kill(-pgid, 0)` succeeding where init does not reap promptly); elsewhere
+ * `kill(-pgid, 0)`.
+ */
+export function groupAlive(pgid: number): boolean {
+  if (process.platform === 'win32') return false;
+  if (process.platform === 'linux') {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync('/proc');
+    } catch {
+      entries = [];
+    }
+    for (const entry of entries) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // rest: state ppid pgrp ...
+        if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
+      } catch {
+        // went away
+      }
+    }
+    return false;
+  }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { deserializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import spawn from 'cross-spawn';
-import { descendants, isAlive, killTree, signalAll } from './processTree.js';
+import { descendants, groupAlive, isAlive, killTree, signalAll } from './processTree.js';
 
 export interface StdioParams {
   command: string;
@@ -225,14 +225,14 @@ export class ProcessStdioTransport implements Transport {
         // already closed
       }
       const grace = this._serverParams.exitGraceMs ?? 1000;
-      await Promise.race([done, sleep(grace)]);
+      await within(done, grace);
       if (!this.exited) {
         this.signalGroup('SIGTERM');
-        await Promise.race([done, sleep(this._serverParams.killGraceMs ?? 1000)]);
+        await within(done, this._serverParams.killGraceMs ?? 1000);
       }
       if (!this.exited) {
         this.signalGroup('SIGKILL');
-        await Promise.race([done, sleep(1000)]);
+        await within(done, 1000);
       }
     }
     await this.killRemaining();
@@ -279,14 +279,14 @@ export class ProcessStdioTransport implements Transport {
     const pid = this._pid;
     if (!pid) return;
     const stragglers = () => this.knownTree.filter(isAlive);
-    const groupAlive = () => process.platform !== 'win32' && groupExists(pid);
-    if (!groupAlive() && stragglers().length === 0) {
+    const inGroup = () => groupAlive(pid);
+    if (!inGroup() && stragglers().length === 0) {
       liveGroups.delete(pid);
       return;
     }
     this.signalGroup('SIGTERM');
     signalAll(stragglers(), 'SIGTERM');
-    for (let i = 0; i < 20 && (groupAlive() || stragglers().length); i++) await sleep(50);
+    for (let i = 0; i < 20 && (inGroup() || stragglers().length); i++) await sleep(50);
     this.signalGroup('SIGKILL');
     signalAll(stragglers(), 'SIGKILL');
     liveGroups.delete(pid);
@@ -298,15 +298,14 @@ export class StdoutGarbageError extends Error {
   override name = 'StdoutGarbageError';
 }
 
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** A ref'd timer: while an upstream is being stopped, the proxy must not exit under it. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+/** Waits for `p` at most `ms` (the timer is cleared as soon as `p` settles). */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

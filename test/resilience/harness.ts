@@ -189,9 +189,11 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     async stop(how = 'stdin') {
       const before = descendants(pid);
       if (child.exitCode === null && child.signalCode === null) {
-        await proxy.client?.close().catch(() => {});
-        if (how === 'stdin') child.stdin!.end();
-        else child.kill(how);
+        // A signal leaves the client connected (in-flight calls may still be answered).
+        if (how === 'stdin') {
+          await proxy.client?.close().catch(() => {});
+          child.stdin!.end();
+        } else child.kill(how);
       }
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       const { code } = await exited;
