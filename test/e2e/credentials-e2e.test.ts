@@ -7,13 +7,19 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mask } from '../../src/observability/redact.js';
-import { BUNDLE, connectProxy, FIXTURES, type ProxySession, text, tmpDir, waitFor } from '../helpers/proxy.js';
+import { BUNDLE, connectProxy, FIXTURES, type ProxySession, ROOT, text, tmpDir, waitFor } from '../helpers/proxy.js';
 
 const ENV_ECHO = path.join(FIXTURES, 'env-echo-server.mjs');
-/** `run` resolves ${VAR} through the credential chain (src/runProxy.ts uses credentialChainFor). */
-const runSupportsCredentials = fs.existsSync(BUNDLE);
+
+beforeAll(() => {
+  // `npm test` builds first; build here too when running this file alone on a fresh checkout.
+  if (!fs.existsSync(BUNDLE)) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+  }
+});
 
 let dir: string;
 let session: ProxySession | undefined;
@@ -98,107 +104,94 @@ async function getEnv(s: ProxySession, name: string): Promise<string> {
 
 describe('credentials reach upstreams through `run`', () => {
   for (const deployment of ['docker', 'node'] as const) {
-    it.skipIf(!runSupportsCredentials)(
-      `${deployment}: one variable from each source, with ${deployment} precedence`,
-      async () => {
-        const { config, credentials, envFile, env } = setup();
-        session = await connectProxy('v2-2025', config, {
-          args: ['--credentials', credentials, '--env-file', envFile],
-          env: { ...env, MCP_PROXY_DEPLOYMENT: deployment },
-          cwd: dir,
-        });
-        expect(await getEnv(session, 'FROM_FILE')).toBe(SECRETS.file);
-        expect(await getEnv(session, 'FROM_ENV')).toBe(SECRETS.env);
-        expect(await getEnv(session, 'FROM_DOTENV')).toBe(SECRETS.dotenv);
-        expect(await getEnv(session, 'FROM_SECRET')).toBe(SECRETS.docker);
-        expect(await getEnv(session, 'FROM_POINTER')).toBe(SECRETS.pointer);
-        expect(await getEnv(session, 'WITH_DEFAULT')).toBe('the-default');
-        // Docker secrets count as files in a container and come first; elsewhere the credentials file does.
-        expect(await getEnv(session, 'SHADOWED')).toBe(
-          deployment === 'docker' ? SECRETS.shadowSecret : SECRETS.shadowFile,
-        );
-        // .env is read into a copy: a name the config does not reference never reaches an upstream.
-        expect(await getEnv(session, 'DOTENV_ONLY')).toBe('(unset)');
-
-        // The upstream printed every value to its stderr, which the proxy relays: masked, never in full.
-        const stderr = await waitFor(() => {
-          const s = session?.stderr() ?? '';
-          return s.includes('env-echo: SHADOWED=') ? s : undefined;
-        }, 'the upstream stderr lines');
-        expect(stderr).toContain(`env-echo: FROM_FILE=${mask(SECRETS.file)}`);
-        expect(stderr).toContain(`env-echo: FROM_ENV=${mask(SECRETS.env)}`);
-        expect(stderr).toContain(`env-echo: FROM_DOTENV=${mask(SECRETS.dotenv)}`);
-        expect(stderr).toContain(`env-echo: FROM_SECRET=${mask(SECRETS.docker)}`);
-        expect(stderr).toContain(`env-echo: FROM_POINTER=${mask(SECRETS.pointer)}`);
-        for (const value of Object.values(SECRETS)) expect(stderr).not.toContain(value);
-      },
-    );
-  }
-
-  it.skipIf(!runSupportsCredentials)(
-    '`credentials set` while running: the reload gives the upstream the new value',
-    async () => {
+    it(`${deployment}: one variable from each source, with ${deployment} precedence`, async () => {
       const { config, credentials, envFile, env } = setup();
       session = await connectProxy('v2-2025', config, {
         args: ['--credentials', credentials, '--env-file', envFile],
-        env: { ...env, MCP_PROXY_DEPLOYMENT: 'node' },
+        env: { ...env, MCP_PROXY_DEPLOYMENT: deployment },
         cwd: dir,
       });
       expect(await getEnv(session, 'FROM_FILE')).toBe(SECRETS.file);
-      const rotated = 'rotated-file-secret-IIII9999';
-      const set = spawnSync(
-        process.execPath,
-        [BUNDLE, 'credentials', 'set', 'FROM_FILE', '--credentials', credentials],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          input: `${rotated}\n`,
-          env: { PATH: process.env.PATH ?? '', ...env },
-        },
+      expect(await getEnv(session, 'FROM_ENV')).toBe(SECRETS.env);
+      expect(await getEnv(session, 'FROM_DOTENV')).toBe(SECRETS.dotenv);
+      expect(await getEnv(session, 'FROM_SECRET')).toBe(SECRETS.docker);
+      expect(await getEnv(session, 'FROM_POINTER')).toBe(SECRETS.pointer);
+      expect(await getEnv(session, 'WITH_DEFAULT')).toBe('the-default');
+      // Docker secrets count as files in a container and come first; elsewhere the credentials file does.
+      expect(await getEnv(session, 'SHADOWED')).toBe(
+        deployment === 'docker' ? SECRETS.shadowSecret : SECRETS.shadowFile,
       );
-      expect(set.status).toBe(0);
-      const s = session;
-      await waitFor(
-        async () => (await getEnv(s, 'FROM_FILE').catch(() => '')) === rotated,
-        'the rotated value upstream',
-        20_000,
-      );
-      expect(await getEnv(s, 'FROM_ENV')).toBe(SECRETS.env);
-      expect(s.stderr()).toContain('config reloaded');
-      expect(s.stderr()).not.toContain(rotated);
-    },
-  );
+      // .env is read into a copy: a name the config does not reference never reaches an upstream.
+      expect(await getEnv(session, 'DOTENV_ONLY')).toBe('(unset)');
 
-  it.skipIf(!runSupportsCredentials)(
-    'a missing variable stops `run`, naming every place searched and how to set it',
-    () => {
-      const { config, credentials, envFile, env } = setup();
-      fs.writeFileSync(
-        config,
-        JSON.stringify({
-          mcpServers: { envy: { command: process.execPath, args: [ENV_ECHO], env: { T: '${GITHUB_TOKEN}' } } },
-        }),
-      );
-      const r = spawnSync(
-        process.execPath,
-        [BUNDLE, 'run', '--config', config, '--credentials', credentials, '--env-file', envFile],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          input: '',
-          env: { PATH: process.env.PATH ?? '', ...env, MCP_PROXY_DEPLOYMENT: 'docker' },
-        },
-      );
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain('GITHUB_TOKEN');
-      expect(r.stderr).toContain(
-        `Docker secret ${path.join(dir, 'secrets')}/GITHUB_TOKEN or ${path.join(dir, 'secrets')}/github_token`,
-      );
-      expect(r.stderr).toContain(`credentials file ${credentials} (no key GITHUB_TOKEN)`);
-      expect(r.stderr).toContain('environment variable GITHUB_TOKEN (not set)');
-      expect(r.stderr).toContain(`.env file ${envFile} (no GITHUB_TOKEN=)`);
-      expect(r.stderr).toContain('add a Docker secret github_token');
-      for (const value of Object.values(SECRETS)) expect(r.stderr).not.toContain(value);
-    },
-  );
+      // The upstream printed every value to its stderr, which the proxy relays: masked, never in full.
+      const stderr = await waitFor(() => {
+        const s = session?.stderr() ?? '';
+        return s.includes('env-echo: SHADOWED=') ? s : undefined;
+      }, 'the upstream stderr lines');
+      expect(stderr).toContain(`env-echo: FROM_FILE=${mask(SECRETS.file)}`);
+      expect(stderr).toContain(`env-echo: FROM_ENV=${mask(SECRETS.env)}`);
+      expect(stderr).toContain(`env-echo: FROM_DOTENV=${mask(SECRETS.dotenv)}`);
+      expect(stderr).toContain(`env-echo: FROM_SECRET=${mask(SECRETS.docker)}`);
+      expect(stderr).toContain(`env-echo: FROM_POINTER=${mask(SECRETS.pointer)}`);
+      for (const value of Object.values(SECRETS)) expect(stderr).not.toContain(value);
+    });
+  }
+
+  it('`credentials set` while running: the reload gives the upstream the new value', async () => {
+    const { config, credentials, envFile, env } = setup();
+    session = await connectProxy('v2-2025', config, {
+      args: ['--credentials', credentials, '--env-file', envFile],
+      env: { ...env, MCP_PROXY_DEPLOYMENT: 'node' },
+      cwd: dir,
+    });
+    expect(await getEnv(session, 'FROM_FILE')).toBe(SECRETS.file);
+    const rotated = 'rotated-file-secret-IIII9999';
+    const set = spawnSync(process.execPath, [BUNDLE, 'credentials', 'set', 'FROM_FILE', '--credentials', credentials], {
+      cwd: dir,
+      encoding: 'utf8',
+      input: `${rotated}\n`,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    expect(set.status).toBe(0);
+    const s = session;
+    await waitFor(
+      async () => (await getEnv(s, 'FROM_FILE').catch(() => '')) === rotated,
+      'the rotated value upstream',
+      20_000,
+    );
+    expect(await getEnv(s, 'FROM_ENV')).toBe(SECRETS.env);
+    expect(s.stderr()).toContain('config reloaded');
+    expect(s.stderr()).not.toContain(rotated);
+  });
+
+  it('a missing variable stops `run`, naming every place searched and how to set it', () => {
+    const { config, credentials, envFile, env } = setup();
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        mcpServers: { envy: { command: process.execPath, args: [ENV_ECHO], env: { T: '${GITHUB_TOKEN}' } } },
+      }),
+    );
+    const r = spawnSync(
+      process.execPath,
+      [BUNDLE, 'run', '--config', config, '--credentials', credentials, '--env-file', envFile],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        input: '',
+        env: { PATH: process.env.PATH ?? '', ...env, MCP_PROXY_DEPLOYMENT: 'docker' },
+      },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('GITHUB_TOKEN');
+    expect(r.stderr).toContain(
+      `Docker secret ${path.join(dir, 'secrets')}/GITHUB_TOKEN or ${path.join(dir, 'secrets')}/github_token`,
+    );
+    expect(r.stderr).toContain(`credentials file ${credentials} (no key GITHUB_TOKEN)`);
+    expect(r.stderr).toContain('environment variable GITHUB_TOKEN (not set)');
+    expect(r.stderr).toContain(`.env file ${envFile} (no GITHUB_TOKEN=)`);
+    expect(r.stderr).toContain('add a Docker secret github_token');
+    for (const value of Object.values(SECRETS)) expect(r.stderr).not.toContain(value);
+  });
 });
