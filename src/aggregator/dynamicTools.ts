@@ -5,7 +5,7 @@
  *   get_dynamic_tools {group}                    the tools (name, description, input schema) of one upstream
  *   call_dynamic_tool {group, name, arguments}   runs one of them, through the same path as a direct call
  *
- * A group is a ready upstream server with at least one tool left after its include/exclude filters.
+ * A group is an upstream server with at least one tool left after its include/exclude filters.
  * Both tool descriptions and the group enum are computed from the live catalog at list time; the
  * fingerprint lets the aggregator send tools/list_changed when they change. Arguments are validated
  * against the upstream tool's input schema before the call, and a mismatch comes back as an isError
@@ -47,10 +47,16 @@ export interface ArgumentProblem {
 type Result = Record<string, unknown>;
 type Validator = (value: unknown) => ArgumentProblem[] | undefined;
 
-/** The groups as the downstream sees them now: ready upstreams with at least one exposed tool. */
-export function dynamicGroups(agg: Pick<Aggregator, 'readyUpstreams'>): DynamicGroup[] {
+/**
+ * The groups as the downstream sees them now: upstreams with at least one exposed tool. Membership
+ * follows the upstream catalogs (not the momentary state), as `all` mode does: a server that is
+ * restarting keeps its catalog, and one that fails for good has it cleared, which emits the catalog
+ * event that rebuilds and notifies. So the list and the list_changed notifications always agree.
+ */
+export function dynamicGroups(agg: { pool: { list(): UpstreamConnection[] } }): DynamicGroup[] {
   const groups: DynamicGroup[] = [];
-  for (const conn of agg.readyUpstreams()) {
+  for (const conn of agg.pool.list()) {
+    if (conn.state === 'disabled' || conn.state === 'closed') continue;
     const allowed = toolFilter(conn.config.tools);
     const tools = conn.catalog.tools.filter((t) => allowed(t.name));
     if (tools.length) groups.push({ name: conn.name, description: describeGroup(conn), tools });

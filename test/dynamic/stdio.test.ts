@@ -313,3 +313,41 @@ describe('tool-name collisions in dynamic mode', () => {
     expect(r.stderr).toContain('tool "get_env" is offered by both "e1" and "e2"');
   });
 });
+
+describe('an upstream that goes away', () => {
+  const dir = tmpDir('mcp-proxy-dynamic-crash-');
+  const configFile = writeConfig(dir, {
+    mcpServers: {
+      keep: { command: 'node', args: [ENV_ECHO], description: 'Stays up' },
+      crashy: { command: 'node', args: [ECHO], env: { FIXTURE_NAME: 'crashy' }, description: 'Exits when asked' },
+    },
+    proxy: { retry: { maxRestarts: 0 } },
+  });
+
+  it('leaves the group enum, with tools/list_changed, and calls to it say why', async () => {
+    let changed = 0;
+    const s = await connectProxy('v2-2025', configFile, {
+      args: ['--tools-mode', 'dynamic'],
+      setup: (client) =>
+        client.setNotificationHandler('notifications/tools/list_changed', () => {
+          changed++;
+        }),
+    });
+    try {
+      expect(groupEnum((await s.client.listTools()).tools)).toEqual(['keep', 'crashy']);
+      // The call fails (the server exits mid-call); no restarts are allowed, so the server is failed.
+      await expect(callDynamic(s.client, 'crashy', 'crash', {})).rejects.toThrow(/crashy/);
+      await waitFor(() => changed > 0, 'tools/list_changed');
+      const { tools } = await s.client.listTools();
+      expect(groupEnum(tools)).toEqual(['keep']);
+      expect(tools.find((t: any) => t.name === 'get_dynamic_tools').description).not.toContain('crashy');
+      const r = await s.client.callTool({ name: 'get_dynamic_tools', arguments: { group: 'crashy' } });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(
+        /Group "crashy" is not available right now \(server state: failed; .+\)\. Available groups: keep\./,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+});

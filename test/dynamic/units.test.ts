@@ -129,27 +129,45 @@ describe('group descriptions', () => {
 
 describe('groups and meta-tools', () => {
   const tool = (name: string) => ({ name, description: `does ${name}`, inputSchema: { type: 'object' } });
-  const upstream = (name: string, tools: string[], config: Record<string, unknown> = {}) => ({
+  const upstream = (name: string, tools: string[], config: Record<string, unknown> = {}, state = 'ready') => ({
     name,
     config,
+    state,
     instructions: undefined,
     catalog: { tools: tools.map(tool) },
   });
 
-  it('lists ready upstreams with at least one tool left after include/exclude', () => {
+  it('lists upstreams with at least one tool left after include/exclude, in config order', () => {
     const agg = {
-      readyUpstreams: () =>
-        [
-          upstream('a', ['read', 'write', 'delete'], { tools: { exclude: ['delete'] } }),
-          upstream('b', ['secret'], { tools: { include: ['public_*'] } }),
-          upstream('c', []),
-          upstream('d', ['x'], { description: 'The D server' }),
-        ] as any,
+      pool: {
+        list: () =>
+          [
+            upstream('a', ['read', 'write', 'delete'], { tools: { exclude: ['delete'] } }),
+            upstream('b', ['secret'], { tools: { include: ['public_*'] } }),
+            upstream('c', []),
+            upstream('d', ['x'], { description: 'The D server' }),
+          ] as any,
+      },
     };
     const groups = dynamicGroups(agg);
     expect(groups.map((g) => g.name)).toEqual(['a', 'd']);
     expect(groups[0].tools.map((t) => t.name)).toEqual(['read', 'write']);
     expect(groups[1].description).toBe('The D server');
+  });
+
+  it('keeps a restarting server (its catalog is kept), drops closed ones and those without a catalog', () => {
+    const agg = {
+      pool: {
+        list: () =>
+          [
+            upstream('restarting', ['t'], {}, 'restarting'),
+            upstream('failed', [], {}, 'failed'),
+            upstream('connecting', [], {}, 'connecting'),
+            upstream('closed', ['t'], {}, 'closed'),
+          ] as any,
+      },
+    };
+    expect(dynamicGroups(agg).map((g) => g.name)).toEqual(['restarting']);
   });
 
   it('builds the two meta-tools with the group enum and a listing of the groups', () => {
