@@ -597,7 +597,17 @@ export class UpstreamConnection extends EventEmitter {
     try {
       return await this.guarded(() => fn(recordMethod(client, seen)));
     } catch (e) {
-      if (this.closing || client !== this.client) throw e;
+      if (this.closing) throw e;
+      if (/not connected|connection closed/i.test(errorMessage(e))) {
+        // The connection went away while this call was on it (a crash, a restart, a reload).
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          client === this.client
+            ? `upstream "${this.name}" closed the connection during the call`
+            : `${this.unavailableMessage()} (the connection closed during the call)`,
+        );
+      }
+      if (client !== this.client) throw e;
       if (this.isSessionExpired(e)) {
         const ok = await this.reconnect('the upstream session expired (HTTP 404): re-initializing');
         const method = seen.method ?? 'unknown';

@@ -127,9 +127,10 @@ export class ProcessStdioTransport implements Transport {
         this.exitInfo = { code, signal };
         this.exitedOnItsOwn = !this.closed;
         this.exited = true;
-        // The server is gone: whatever it left behind in its group goes too.
+        // Tell the client at once (calls fail fast and the restart begins); whatever the server
+        // left behind in its group is stopped meanwhile.
+        this.finish();
         void this.killRemaining().finally(() => {
-          this.finish();
           // Let buffered output drain, then free the pipes (nothing may keep the proxy alive).
           setTimeout(() => this.destroyStreams(), 200).unref();
         });
@@ -193,7 +194,7 @@ export class ProcessStdioTransport implements Transport {
     return new Promise((resolve, reject) => {
       const stdin = this._process?.stdin;
       if (!stdin || this.exited || stdin.destroyed) {
-        reject(new Error('Not connected'));
+        reject(new Error(this.exited || stdin?.destroyed ? 'Connection closed: the server process has exited' : 'Not connected'));
         return;
       }
       if (stdin.write(serializeMessage(message))) resolve();
