@@ -1,6 +1,12 @@
 /**
- * Ordered shutdown: frontends, sessions, pool (process trees), containers. SIGINT/SIGTERM start it;
- * a second signal forces exit; SIGHUP asks for a reload. No orphan processes, ever.
+ * Ordered shutdown. SIGINT, SIGTERM (and, in stdio mode, stdin closing) start it:
+ *   1. stop accepting (the HTTP listener closes; nothing new comes in),
+ *   2. wait for in-flight calls, at most the grace period,
+ *   3. run the closers in order: frontends and their sessions, the upstream pool (whole process
+ *      groups, containers), the file watcher.
+ * A second signal forces the exit at once (exit code 130); the stdio transport's exit hook still
+ * signals every upstream process group, so even a forced exit leaves no process behind. A watchdog
+ * forces the exit if the closers hang. SIGHUP asks for a config reload.
  */
 import type { Logger } from './observability/logger.js';
 
@@ -8,15 +14,18 @@ export interface LifecycleOptions {
   logger: Logger;
   /** How long in-flight calls may take to finish once shutdown starts. */
   graceMs: number;
+  /** How long the closers may take after the grace period before the exit is forced (default 10 s). */
+  closeTimeoutMs?: number;
   /** Calls in flight now (shutdown waits for 0 within the grace period). */
   inflight?: () => number;
-  /** Called on a second signal. */
+  /** Called on a second signal, or when the closers hang. */
   forceExit: (code: number) => void;
   onReload?: () => void;
   signals?: NodeJS.EventEmitter;
 }
 
 export class Lifecycle {
+  private readonly stopAccepting: { name: string; stop: () => unknown }[] = [];
   private readonly steps: { name: string; close: () => Promise<unknown> }[] = [];
   private shuttingDown?: Promise<void>;
   private resolveDone!: () => void;
@@ -24,6 +33,7 @@ export class Lifecycle {
   private readonly opts: LifecycleOptions;
   private readonly log: Logger;
   private readonly listeners: [string, (...a: any[]) => void][] = [];
+  private watchdog?: NodeJS.Timeout;
 
   constructor(opts: LifecycleOptions) {
     this.opts = opts;
@@ -33,9 +43,14 @@ export class Lifecycle {
     });
   }
 
-  /** Registers a closer; closers run in registration order. */
+  /** Registers a closer; closers run in registration order, after in-flight calls are done. */
   add(name: string, close: () => Promise<unknown>): void {
     this.steps.push({ name, close });
+  }
+
+  /** Registers what stops new work from arriving (runs first, before the grace period). */
+  addStopAccepting(name: string, stop: () => unknown): void {
+    this.stopAccepting.push({ name, stop });
   }
 
   installSignalHandlers(): void {
@@ -46,7 +61,7 @@ export class Lifecycle {
         this.opts.forceExit(130);
         return;
       }
-      this.log.info(`${signal}: shutting down`);
+      this.log.info(`${signal}: shutting down (send it again to force)`);
       void this.shutdown(signal);
     };
     for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -55,7 +70,11 @@ export class Lifecycle {
       this.listeners.push([sig, fn]);
     }
     if (this.opts.onReload && process.platform !== 'win32') {
-      const fn = () => this.opts.onReload?.();
+      const fn = () => {
+        if (this.shuttingDown) return;
+        this.log.info('SIGHUP: reloading the config');
+        this.opts.onReload?.();
+      };
       proc.on('SIGHUP', fn);
       this.listeners.push(['SIGHUP', fn]);
     }
@@ -72,11 +91,26 @@ export class Lifecycle {
 
   private async run(reason: string): Promise<void> {
     this.log.debug({ reason }, 'shutdown started');
+    const limit = this.opts.graceMs + (this.opts.closeTimeoutMs ?? 10_000);
+    this.watchdog = setTimeout(() => {
+      this.log.error({ afterMs: limit }, 'shutdown is taking too long: forcing exit');
+      this.opts.forceExit(1);
+    }, limit);
+    this.watchdog.unref();
+    for (const s of this.stopAccepting) {
+      try {
+        s.stop();
+      } catch (e) {
+        this.log.debug({ step: s.name, err: (e as Error).message }, 'error while stopping intake');
+      }
+    }
     const inflight = this.opts.inflight;
     if (inflight && inflight() > 0) {
       const deadline = Date.now() + this.opts.graceMs;
       this.log.info({ inflight: inflight(), graceMs: this.opts.graceMs }, 'waiting for in-flight calls');
       while (inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      if (inflight() > 0)
+        this.log.warn({ inflight: inflight() }, 'grace period over: cancelling the calls still in flight');
     }
     for (const step of this.steps) {
       try {
@@ -86,7 +120,11 @@ export class Lifecycle {
       }
     }
     const proc = this.opts.signals ?? process;
-    for (const [sig, fn] of this.listeners) proc.off(sig, fn);
+    for (const [sig, fn] of this.listeners) {
+      // A late second signal must still force the exit rather than kill us without cleanup.
+      if (sig !== 'SIGINT' && sig !== 'SIGTERM') proc.off(sig, fn);
+    }
+    clearTimeout(this.watchdog);
     this.log.debug('shutdown complete');
     this.resolveDone();
   }

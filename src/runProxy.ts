@@ -129,55 +129,73 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     });
   }
 
-  // Frontends.
-  if (transport === 'http') {
-    const { startHttpFrontend } = await import('./frontends/http/start.js');
-    const tokens = httpTokens(chain, ctx);
-    for (const t of tokens) ctx.redactor.add(t);
-    const http = proxy.http ?? {};
-    const frontend = await startHttpFrontend({
-      host: args.host ?? proxy.host,
-      port: args.port ?? proxy.port,
-      allowUnauthenticated: args.allowUnauthenticated ?? http.allowUnauthenticated,
-      allowedHosts: http.allowedHosts,
-      allowedOrigins: http.allowedOrigins,
-      maxBodyBytes: http.maxBodyBytes,
-      maxSessions: http.maxSessions,
-      sessionIdleTimeoutMs: http.sessionIdleTimeout,
-      rateLimit: http.rateLimit
-        ? { windowMs: http.rateLimit.windowMs ?? 10_000, max: http.rateLimit.max ?? 5_000 }
-        : undefined,
-      auth: { tokens },
-      logger,
-      metrics,
-      serverFactory: (c: { era: 'legacy' | 'modern' }) =>
-        agg.createServer({ era: c.era, transient: c.era === 'modern' }),
-      status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
-    } as any);
-    const notify = (frontend.app as { notifyListChanged?: (k: unknown) => void }).notifyListChanged;
-    if (notify) agg.on('list_changed', (k) => notify.call(frontend.app, k));
-    lifecycle.add('http', () => frontend.close());
-    log.info({ url: frontend.url, auth: tokens.length > 0 }, `serving Streamable HTTP at ${frontend.url}`);
-    ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${tokens.length ? ' (bearer token required)' : ''}\n`);
-  } else {
-    const { startStdioFrontend } = await import('./frontends/stdio.js');
-    const stdio = startStdioFrontend(agg, logger, ctx.stdin);
-    lifecycle.add('stdio', () => stdio.close());
-    void stdio.closed.then(() => {
-      log.info('stdin closed: shutting down');
-      void lifecycle.shutdown('stdin closed');
-    });
+  // Frontends. If one cannot start (a port in use), the upstreams are stopped before the error is shown.
+  try {
+    if (transport === 'http') {
+      const { startHttpFrontend } = await import('./frontends/http/start.js');
+      const tokens = httpTokens(chain, ctx);
+      for (const t of tokens) ctx.redactor.add(t);
+      const http = proxy.http ?? {};
+      const frontend = await startHttpFrontend({
+        host: args.host ?? proxy.host,
+        port: args.port ?? proxy.port,
+        allowUnauthenticated: args.allowUnauthenticated ?? http.allowUnauthenticated,
+        allowedHosts: http.allowedHosts,
+        allowedOrigins: http.allowedOrigins,
+        maxBodyBytes: http.maxBodyBytes,
+        maxSessions: http.maxSessions,
+        sessionIdleTimeoutMs: http.sessionIdleTimeout,
+        rateLimit: http.rateLimit
+          ? { windowMs: http.rateLimit.windowMs ?? 10_000, max: http.rateLimit.max ?? 5_000 }
+          : undefined,
+        auth: { tokens },
+        logger,
+        metrics,
+        serverFactory: (c: { era: 'legacy' | 'modern' }) =>
+          agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+        status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
+      } as any);
+      const notify = (frontend.app as { notifyListChanged?: (k: unknown) => void }).notifyListChanged;
+      if (notify) agg.on('list_changed', (k) => notify.call(frontend.app, k));
+      lifecycle.addStopAccepting('http', () => {
+        frontend.server.close();
+        frontend.server.closeIdleConnections?.();
+      });
+      lifecycle.add('http', () => frontend.close());
+      log.info({ url: frontend.url, auth: tokens.length > 0 }, `serving Streamable HTTP at ${frontend.url}`);
+      ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${tokens.length ? ' (bearer token required)' : ''}\n`);
+    } else {
+      const { startStdioFrontend } = await import('./frontends/stdio.js');
+      const stdio = startStdioFrontend(agg, logger, ctx.stdin);
+      lifecycle.add('stdio', () => stdio.close());
+      void stdio.closed.then(() => {
+        log.info('stdin closed: shutting down');
+        void lifecycle.shutdown('stdin closed');
+      });
+    }
+  } catch (e) {
+    await pool.close();
+    throw e;
   }
   lifecycle.add('upstreams', () => pool.close());
 
   // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
+  // Reloads never overlap; a change that arrives during one is applied right after it.
   let reloading: Promise<void> | undefined;
+  let reloadAgain: string | undefined;
   async function reload(reason: string): Promise<void> {
     if (!loaded || lifecycle.isShuttingDown) return;
-    if (reloading) return reloading;
+    if (reloading) {
+      reloadAgain = reason;
+      return reloading;
+    }
     reloading = (async () => {
       try {
         const next = await loadConfig({ ...loadOpts, path: loaded!.path });
+        for (const w of next.warnings) log.warn(`${w.path ? `${w.path}: ` : ''}${w.message}`);
+        for (const key of restartOnlySettings(loaded!.config.proxy, next.config.proxy)) {
+          log.warn(`proxy.${key} changed: restart the proxy to apply it (the rest of the config is applied now)`);
+        }
         const result = await pool.apply(next.config.mcpServers as Record<string, UpstreamConfig>, next.config.proxy);
         loaded = next;
         log.info({ reason, ...result }, 'config reloaded');
@@ -186,6 +204,11 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
         log.error({ reason }, `config reload failed; still serving the previous config:\n${msg}`);
       } finally {
         reloading = undefined;
+      }
+      if (reloadAgain && !lifecycle.isShuttingDown) {
+        const again = reloadAgain;
+        reloadAgain = undefined;
+        await reload(again);
       }
     })();
     return reloading;
@@ -197,6 +220,12 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   await lifecycle.done;
   return 0;
+}
+
+/** Proxy settings a reload cannot apply to a running proxy (the listener, the public names). */
+function restartOnlySettings(before: Config['proxy'], after: Config['proxy']): string[] {
+  const keys = ['transport', 'host', 'port', 'name', 'separator', 'tools', 'http'] as const;
+  return keys.filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k]));
 }
 
 function httpTokens(chain: { lookup(n: string): string | undefined }, ctx: CliContext): string[] {
