@@ -59,7 +59,8 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
         cat.collisions.push({ kind: 'resource', name: `prefix "${prefix}"`, owners: [other, conn.name] });
       } else cat.prefixes.set(prefix, conn.name);
     } else cat.unprefixed.push(conn.name);
-    if (conn.state !== 'ready') continue;
+    // A server that is restarting keeps its entries (calls fail fast until it is back); failed ones have none.
+    if (conn.state !== 'ready' && conn.state !== 'restarting') continue;
     const rules = { prefix, separator };
     const allowed = toolFilter(conn.config.tools);
     for (const tool of conn.catalog.tools) {

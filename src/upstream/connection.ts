@@ -362,7 +362,6 @@ export class UpstreamConnection extends EventEmitter {
       this.warnedGarbage = false;
       client.onclose = () => this.onClosed(generation);
       client.onerror = (e) => this.onTransportError(e);
-      const changed = !sameCatalog(this._catalog, catalog);
       this._catalog = catalog;
       this.setState('ready', '');
       this.log.info(
@@ -375,7 +374,8 @@ export class UpstreamConnection extends EventEmitter {
         },
         'connected',
       );
-      if (changed) this.emit('catalog');
+      // Always: a rebuild while this server was down may have dropped its entries.
+      this.emit('catalog');
       return true;
     } catch (e) {
       await client.close().catch(() => {});
