@@ -6,10 +6,16 @@ export class Redactor {
   private readonly secrets = new Set<string>();
   private pattern: RegExp | undefined;
 
+  /**
+   * Registers a secret in every spelling it may take in our output: as is, JSON-escaped (pino's JSON
+   * lines write `"` and `\` escaped) and URL-encoded (a token inside a logged URL).
+   */
   add(value: string | undefined): void {
     // Very short values would mask ordinary words; they are not plausible secrets.
     if (!value || value.length < 4 || this.secrets.has(value)) return;
-    this.secrets.add(value);
+    for (const spelling of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)])) {
+      this.secrets.add(spelling);
+    }
     this.pattern = undefined;
   }
 
