@@ -3,7 +3,7 @@
 // project promises (loopback-only port, read-only root, no capabilities, token secret, limits).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv2019 from 'ajv/dist/2019.js';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { ROOT } from './engine.js';
@@ -20,8 +20,7 @@ function composeSpecValidator() {
     k === 'id' && typeof v === 'string' ? undefined : v,
   );
   delete schema.$schema;
-  const Ajv = (Ajv2019 as unknown as { default: typeof Ajv2019 }).default ?? Ajv2019;
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  const ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false });
   // Compose's own formats: Go durations ("30s", "1m30s"); the others are checked by compose itself.
   ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
   for (const f of ['ports', 'expose', 'subnet_ip_address']) ajv.addFormat(f, true);

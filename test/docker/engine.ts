@@ -6,7 +6,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,32 +64,35 @@ export async function docker(args: string[], opts: { input?: string; env?: NodeJ
   return stdout.trim();
 }
 
+/** test/fixtures/docker-echo-server.mjs bundled with esbuild into one file (no node_modules needed). */
+export async function bundleEchoServer(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'test/fixtures/docker-echo-server.mjs')],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
 /**
- * Builds the docker-echo fixture image: test/fixtures/docker-echo-server.mjs bundled with esbuild
- * into one file (no node_modules in the image), FROM the local base image. Tagged by content hash,
- * so it is built once and reused across tests and runs.
+ * Builds the docker-echo fixture image FROM the local base image. Tagged by content hash, so it is
+ * built once and reused across tests and runs.
  */
 export async function buildEchoImage(): Promise<string> {
-  const esbuild = await import('esbuild');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-docker-echo-'));
   try {
-    await esbuild.build({
-      entryPoints: [path.join(ROOT, 'test/fixtures/docker-echo-server.mjs')],
-      outfile: path.join(dir, 'server.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'error',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
+    const server = await bundleEchoServer();
+    writeFileSync(path.join(dir, 'server.mjs'), server);
     const dockerfile = `FROM ${BASE_IMAGE}\nCOPY server.mjs /app/server.mjs\nUSER 1000:1000\nENTRYPOINT ["node", "/app/server.mjs"]\n`;
     writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
-    const hash = createHash('sha256')
-      .update(readFileSync(path.join(dir, 'server.mjs')))
-      .update(dockerfile)
-      .digest('hex')
-      .slice(0, 12);
+    const baseId = await docker(['image', 'inspect', '--format', '{{.Id}}', BASE_IMAGE]);
+    const hash = createHash('sha256').update(server).update(dockerfile).update(baseId).digest('hex').slice(0, 12);
     const tag = `${ECHO_IMAGE}:${hash}`;
     const exists = await docker(['image', 'inspect', tag]).then(
       () => true,
