@@ -152,23 +152,50 @@ export const ProxySettings = z
       .optional(),
     retry: z
       .object({
-        initialDelay: z.number().int().positive().optional(),
-        maxDelay: z.number().int().positive().optional(),
+        initialDelay: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('First retry delay, ms (default 500); doubles per attempt, with jitter.'),
+        maxDelay: z.number().int().positive().optional().describe('Cap on the retry delay, ms (default 30000).'),
         maxAttempts: z
           .number()
           .int()
           .nonnegative()
           .optional()
           .describe('Connect attempts before failed (0 = forever).'),
-        maxRestarts: z.number().int().nonnegative().optional().describe('Restarts allowed per restartWindow.'),
-        restartWindow: z.number().int().positive().optional().describe('ms.'),
+        maxRestarts: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe(
+            'Restarts of a crashing process upstream allowed per restartWindow before it is marked failed (default 5).',
+          ),
+        restartWindow: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('The window for maxRestarts, ms (default 60000).'),
       })
       .strict()
       .optional(),
     breaker: z
       .object({
-        failureThreshold: z.number().int().positive().optional(),
-        halfOpenAfter: z.number().int().positive().optional().describe('ms.'),
+        failureThreshold: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Consecutive failures or timeouts that open the circuit breaker (default 5).'),
+        halfOpenAfter: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('How long an open breaker fails calls fast before letting one probe through, ms (default 10000).'),
       })
       .strict()
       .optional(),
@@ -189,6 +216,14 @@ export const ProxySettings = z
       .optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).optional(),
     watch: z.boolean().optional().describe('Reload when the config or credentials file changes (default true).'),
+    healthCheckInterval: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe(
+        'Ping an idle HTTP/SSE upstream every N ms to notice early that it went away (default 30000; 0 = off).',
+      ),
   })
   .strict();
 

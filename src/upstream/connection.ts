@@ -82,6 +82,8 @@ export interface ConnectionOptions {
   requestTimeout: number;
   retry: RetryPolicy;
   breaker: { failureThreshold: number; halfOpenAfter: number };
+  /** Ping an idle HTTP/SSE upstream this often, ms (0 = never). */
+  healthCheckInterval?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -218,6 +220,9 @@ export class UpstreamConnection extends EventEmitter {
   /** Bumped per connect, so events of an old client are ignored. */
   private generation = 0;
   private warnedGarbage = false;
+  private healthTimer?: NodeJS.Timeout;
+  private lastActivity = Date.now();
+  private inflightCalls = 0;
   instructions?: string;
   capabilities?: ServerCapabilities;
   serverInfo?: { name: string; version: string };
@@ -376,6 +381,7 @@ export class UpstreamConnection extends EventEmitter {
       );
       // Always: a rebuild while this server was down may have dropped its entries.
       this.emit('catalog');
+      this.startHealthCheck();
       return true;
     } catch (e) {
       await client.close().catch(() => {});
@@ -594,6 +600,7 @@ export class UpstreamConnection extends EventEmitter {
       throw new AppError('UPSTREAM_UNAVAILABLE', this.unavailableMessage());
     }
     const seen: { method?: string } = { method: opts.method };
+    this.inflightCalls++;
     try {
       return await this.guarded(() => fn(recordMethod(client, seen)));
     } catch (e) {
@@ -639,7 +646,32 @@ export class UpstreamConnection extends EventEmitter {
         if (generation + 1 === this.generation) this.lost(`cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`);
       }
       throw e;
+    } finally {
+      this.inflightCalls--;
+      this.lastActivity = Date.now();
     }
+  }
+
+  /**
+   * HTTP and SSE upstreams give no sign when they go away between calls; an idle one is pinged so
+   * a dead server is noticed (and reconnected) before the next real call finds out.
+   */
+  private startHealthCheck(): void {
+    const every = this.opts.healthCheckInterval ?? 0;
+    if (this.healthTimer || every <= 0 || (this.config.type !== 'http' && this.config.type !== 'sse')) return;
+    this.healthTimer = setInterval(() => {
+      if (this._state !== 'ready' || this.inflightCalls > 0 || Date.now() - this.lastActivity < every) return;
+      const timeout = Math.min(this.requestTimeout, 10_000);
+      this.call((c) => c.ping({ timeout }), { method: 'ping' }).then(
+        () => this.log.trace('health check ok'),
+        (e) => {
+          // "Method not found" is an answer: the server is there.
+          if (!isUpstreamFailure(e)) return;
+          this.log.warn({ err: errorMessage(e) }, 'health check failed');
+        },
+      );
+    }, every);
+    this.healthTimer.unref();
   }
 
   private async guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -700,6 +732,7 @@ export class UpstreamConnection extends EventEmitter {
   async close(): Promise<void> {
     this.closing = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
     this.resolveFirst?.();
     const client = this.client;
     const transport = this.transport;

@@ -109,6 +109,7 @@ export class UpstreamPool extends EventEmitter {
         failureThreshold: proxy.breaker?.failureThreshold ?? 5,
         halfOpenAfter: proxy.breaker?.halfOpenAfter ?? 10_000,
       },
+      healthCheckInterval: proxy.healthCheckInterval ?? 30_000,
     };
   }
 
@@ -199,6 +200,7 @@ function connectionSettings(proxy: ProxyConfig | undefined): unknown {
     request: proxy?.timeouts?.request,
     retry: proxy?.retry ?? {},
     breaker: proxy?.breaker ?? {},
+    healthCheckInterval: proxy?.healthCheckInterval,
   };
 }
 

@@ -17,11 +17,14 @@ async function upstream(proxy: RunningProxy, name: string): Promise<Record<strin
   return (await ready(proxy)).upstreams.find((u) => u.name === name)!;
 }
 
-async function start(): Promise<RunningProxy> {
+async function start(proxy: Record<string, unknown> = {}): Promise<RunningProxy> {
   web = await startHttpUpstream('web');
   return startProxy({
     transport: 'http',
-    config: { mcpServers: { web: { url: web.url }, b: fixture('flaky-server.mjs') }, proxy: FAST_PROXY },
+    config: {
+      mcpServers: { web: { url: web.url }, b: fixture('flaky-server.mjs') },
+      proxy: { ...FAST_PROXY, ...proxy },
+    },
   });
 }
 
@@ -114,6 +117,17 @@ describe('an HTTP upstream that fails', () => {
     expect((await proxy.client.listTools()).tools.map((t) => t.name)).toContain('web__echo');
     expect((await call(proxy, 'web__echo', 'back')).text).toBe('back');
     expect((await upstream(proxy, 'b')).restarts).toBe(0);
+    expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
+  });
+
+  it('goes away while idle: the health check notices without any call, and it reconnects when back', async () => {
+    const proxy = await start({ healthCheckInterval: 200 });
+    await web!.stop();
+    expect(await until(async () => (await upstream(proxy, 'web')).state === 'retrying')).toBe(true);
+    await proxy.waitForStderr(/"component":"upstream:web".*health check failed/);
+    await web!.restart();
+    expect(await until(async () => (await upstream(proxy, 'web')).state === 'ready')).toBe(true);
+    expect((await call(proxy, 'web__echo', 'back')).text).toBe('back');
     expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
   });
 });
