@@ -13,6 +13,12 @@ BASE_IMAGE="${MCP_PROXY_BASE_IMAGE:-mcp-proxy-local/node-base:latest}"
 DOCKERD_LOG="${DOCKERD_LOG:-/tmp/mcp-proxy-dockerd.log}"
 say() { echo "docker-test-setup: $*" >&2; }
 
+# Test workers may run this at the same time: one at a time.
+if command -v flock >/dev/null 2>&1 && [ -z "${MCP_PROXY_SETUP_LOCKED:-}" ]; then
+  export MCP_PROXY_SETUP_LOCKED=1
+  exec flock "${TMPDIR:-/tmp}/mcp-proxy-docker-setup.lock" bash "$0" "$@"
+fi
+
 engine_up() { docker info >/dev/null 2>&1; }
 
 if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1 || ! command -v docker-compose >/dev/null 2>&1; then
