@@ -22,13 +22,14 @@ import {
   isJsonContentType,
   isLegacyRequest,
   type McpServer,
+  PROTOCOL_VERSION_META_KEY,
   type Server,
-  WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { isRenderable, type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { checkHost, checkOrigin, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
+import { NodeSessionTransport } from './session-transport.js';
 import { SseServerTransport } from './sse-transport.js';
 
 /** What the pool reports per upstream (a local, minimal view of the pool's snapshot). */
@@ -86,7 +87,7 @@ export interface HttpAppDeps {
   maxSessions?: number;
   /** Sessions with no request for this long are closed (default 30 minutes). */
   sessionIdleTimeoutMs?: number;
-  /** Per client address; `false` disables. Default 5000 requests per 10 s. */
+  /** Per client address; `false` disables. Default 50000 requests per 10 s (a flood guard, not a quota). */
   rateLimit?: RateLimitOptions | false;
   /** SSE keep-alive comment interval in ms (default 15000; 0 disables). */
   keepAliveMs?: number;
@@ -110,7 +111,7 @@ export const HTTP_DEFAULTS = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxSessions: 1000,
   sessionIdleTimeoutMs: 30 * 60_000,
-  rateLimit: { windowMs: 10_000, max: 5_000 },
+  rateLimit: { windowMs: 10_000, max: 50_000 },
   keepAliveMs: 15_000,
 } as const;
 
@@ -119,7 +120,7 @@ const MCP_HEADERS =
 
 interface LegacySession {
   id: string;
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: NodeSessionTransport;
   server: DownstreamServer;
   lastSeen: number;
   active: number;
@@ -175,20 +176,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     await s.server.close().catch(() => {});
   }
 
-  async function legacyFetch(request: Request, parsedBody: unknown): Promise<Response> {
-    const sid = request.headers.get('mcp-session-id');
-    if (sid) {
-      const s = legacySessions.get(sid);
-      if (!s) {
-        return rpcErrorResponse(404, -32001, 'Session not found: it expired or was closed; send initialize again');
-      }
-      s.lastSeen = now();
-      return s.transport.handleRequest(request, { parsedBody });
-    }
-    if (request.method !== 'POST' || !containsInitialize(parsedBody)) {
-      return rpcErrorResponse(400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
-    }
-    if (sessionCount() >= maxSessions) return tooManySessions(maxSessions);
+  /** A 2025 `initialize` without a session id: a new session with its own transport and Server. */
+  async function openLegacySession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (sessionCount() >= maxSessions) return sendResponse(res, tooManySessions(maxSessions));
     const id = randomUUID();
     const server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'streamable-http' });
     const session: LegacySession = {
@@ -197,11 +187,14 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       lastSeen: now(),
       active: 0,
       closing: false,
-      transport: new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => id,
-        maxRequestBodySize: maxBody,
+      transport: new NodeSessionTransport({
+        sessionId: id,
         keepAliveMs,
         onsessionclosed: () => void closeLegacySession(session, 'deleted'),
+        oninitialized: (ok) => {
+          if (ok) log?.debug({ session: id }, 'session opened');
+          else void closeLegacySession(session, 'initialize refused');
+        },
       }),
     };
     session.transport.onclose = () => void closeLegacySession(session, 'transport closed');
@@ -210,21 +203,38 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     publishSessions();
     try {
       await server.connect(session.transport);
-      const response = await session.transport.handleRequest(request, { parsedBody });
-      if (session.transport.sessionId === undefined) await closeLegacySession(session, 'initialize failed');
-      else log?.debug({ session: id }, 'session opened');
-      return response;
     } catch (e) {
-      await closeLegacySession(session, 'initialize failed');
+      await closeLegacySession(session, 'connect failed');
       throw e;
     }
+    trackActivity(session, res);
+    session.transport.handle(req, res, body);
+  }
+
+  function trackActivity(session: LegacySession, res: ServerResponse): void {
+    session.active++;
+    session.lastSeen = now();
+    res.once('close', () => {
+      session.active--;
+      session.lastSeen = now();
+    });
+  }
+
+  /** 2025-era traffic the fast paths did not take: only refusals are left. */
+  async function legacyFetch(request: Request): Promise<Response> {
+    if (request.headers.get('mcp-session-id')) {
+      return rpcErrorResponse(
+        400,
+        -32000,
+        'Bad Request: MCP-Protocol-Version names a 2026 revision but the request is a 2025-era (session) request',
+      );
+    }
+    return rpcErrorResponse(400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
   }
 
   async function mcpFetch(request: Request, options?: { parsedBody?: unknown }): Promise<Response> {
     const parsedBody = options?.parsedBody;
-    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: maxBody })) {
-      return legacyFetch(request, parsedBody);
-    }
+    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: maxBody })) return legacyFetch(request);
     return modern.fetch(request, parsedBody === undefined ? undefined : { parsedBody });
   }
 
@@ -245,15 +255,26 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
         return sendJson(res, 400, rpcError(-32700, 'Parse error: the request body is not valid JSON'));
       }
     }
+    // Fast paths for 2025-era sessions, on node objects directly. A 2026 request names its revision in
+    // MCP-Protocol-Version (and never carries a session id); anything else goes through the SDK's own
+    // classification (isLegacyRequest) to the modern handler or to a refusal.
+    const modernHeader = isModernRevision(header(req, 'mcp-protocol-version'));
     const sid = header(req, 'mcp-session-id');
-    const session = sid ? legacySessions.get(sid) : undefined;
-    if (session) {
-      session.active++;
-      session.lastSeen = now();
-      res.once('close', () => {
-        session.active--;
-        session.lastSeen = now();
-      });
+    if (sid && !modernHeader) {
+      const session = legacySessions.get(sid);
+      if (!session) {
+        return sendJson(
+          res,
+          404,
+          rpcError(-32001, 'Session not found: it expired or was closed; send initialize again'),
+        );
+      }
+      trackActivity(session, res);
+      session.transport.handle(req, res, parsed);
+      return;
+    }
+    if (!sid && !modernHeader && method === 'POST' && isLegacyInitialize(parsed)) {
+      return openLegacySession(req, res, parsed);
     }
     await mcpNode(req, res, parsed);
   }
@@ -496,9 +517,16 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TO
   });
 }
 
-function containsInitialize(body: unknown): boolean {
-  if (Array.isArray(body)) return body.some((m) => isInitializeRequest(m));
-  return isInitializeRequest(body);
+/** A 2025 `initialize` (no 2026 envelope claim in `_meta`); batches go the SDK's way. */
+function isLegacyInitialize(body: unknown): boolean {
+  if (!isInitializeRequest(body)) return false;
+  const meta = (body.params as { _meta?: Record<string, unknown> })._meta;
+  return meta?.[PROTOCOL_VERSION_META_KEY] === undefined;
+}
+
+/** Revisions after 2025-11-25 are the stateless (2026-07-28 and later) era. */
+function isModernRevision(v: string | undefined): boolean {
+  return v !== undefined && v > '2025-11-25';
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+// The HTTP frontend's numbers: a Streamable HTTP client -> the proxy (the built bundle, `run --transport
+// http`) -> a stdio upstream, against the same client straight to the stdio server. For each: p50/p99 of
+// sequential calls, calls/s with 8 sessions calling concurrently, and the proxy's RSS with 8 sessions open.
+// Called by scripts/bench.mjs (`runHttpBench()`), or run alone: `node scripts/bench-http.mjs`.
+// Loops are bounded by count. Targets: p50 <= 1.5 ms, >= 1,200 calls/s with 8 sessions, RSS <= 80 MB.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = path.join(root, 'dist/mcp-proxy.mjs');
+const echo = path.join(root, 'test/fixtures/echo-server.mjs');
+const SEQUENTIAL = Number(process.env.BENCH_HTTP_CALLS ?? 2000);
+const PER_SESSION = Number(process.env.BENCH_HTTP_SESSION_CALLS ?? 500);
+const SESSIONS = 8;
+const WARMUP = 200;
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const args = { name: 'echo', arguments: { text: 'hello' } };
+
+async function sequential(call) {
+  for (let i = 0; i < WARMUP; i++) await call();
+  const lat = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const s = performance.now();
+    await call();
+    lat.push(performance.now() - s);
+  }
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+/** Each caller does PER_SESSION calls back to back, all callers at once. */
+async function concurrent(callers) {
+  for (const c of callers) for (let i = 0; i < 20; i++) await c();
+  const t0 = performance.now();
+  await Promise.all(
+    callers.map(async (c) => {
+      for (let i = 0; i < PER_SESSION; i++) await c();
+    }),
+  );
+  return (callers.length * PER_SESSION) / ((performance.now() - t0) / 1000);
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; undefined elsewhere). */
+function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startProxy(configFile) {
+  const child = spawn(
+    process.execPath,
+    [
+      bundle,
+      'run',
+      '--transport',
+      'http',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--config',
+      configFile,
+      '--log-level',
+      'warn',
+      '--no-watch',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } },
+  );
+  let stderr = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start:\n${stderr}`)), 30_000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function v1Session(url) {
+  const client = new V1Client({ name: 'bench-v1', version: '1.0.0' });
+  const transport = new V1StreamableHTTPClientTransport(new URL(url));
+  await client.connect(transport);
+  return {
+    call: () => client.callTool({ ...args, name: 'echo__echo' }),
+    close: async () => {
+      await transport.terminateSession().catch(() => {});
+      await client.close();
+    },
+  };
+}
+
+async function v2ModernSession(url) {
+  const client = new Client(
+    { name: 'bench-v2', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return { call: () => client.callTool({ ...args, name: 'echo__echo' }), close: () => client.close() };
+}
+
+function row(name, lat, perSec, rss, cpuPerCall) {
+  const r3 = (x) => (x === undefined ? null : Math.round(x * 1000) / 1000);
+  return {
+    name,
+    p50Ms: r3(lat.p50),
+    p99Ms: r3(lat.p99),
+    callsPerSec: Math.round(perSec),
+    rssMb: rss === undefined ? null : Math.round(rss * 10) / 10,
+    proxyCpuMsPerCall: r3(cpuPerCall),
+  };
+}
+
+export async function runHttpBench() {
+  if (!existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
+  const rows = [];
+
+  // Baseline: the same v2 client straight to the stdio server (8 calls in flight on one connection).
+  {
+    const client = new Client({ name: 'bench-direct', version: '1.0.0' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [echo],
+      env: { PATH: process.env.PATH ?? '' },
+      stderr: 'ignore',
+    });
+    await client.connect(transport);
+    const call = () => client.callTool(args);
+    const lat = await sequential(call);
+    const perSec = await concurrent(Array.from({ length: SESSIONS }, () => call));
+    rows.push(row('direct: client -> stdio server', lat, perSec, transport.pid ? rssMb(transport.pid) : undefined));
+    await client.close();
+  }
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-http-'));
+  const cfg = path.join(dir, 'bench.json');
+  writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo] } } }));
+  const proxy = await startProxy(cfg);
+  rows.push({
+    name: 'proxy HTTP idle after start',
+    p50Ms: null,
+    p99Ms: null,
+    callsPerSec: null,
+    rssMb: Math.round(rssMb(proxy.pid) * 10) / 10,
+    proxyCpuMsPerCall: null,
+  });
+  try {
+    for (const [label, open] of [
+      ['proxy HTTP, 2025 sessions (v1 client)', v1Session],
+      ['proxy HTTP, 2026-07-28 (v2 client)', v2ModernSession],
+    ]) {
+      const one = await open(proxy.url);
+      const lat = await sequential(one.call);
+      const others = await Promise.all(Array.from({ length: SESSIONS - 1 }, () => open(proxy.url)));
+      const sessions = [one, ...others];
+      const cpu0 = cpuMs(proxy.pid);
+      const perSec = await concurrent(sessions.map((s) => s.call));
+      const cpu1 = cpuMs(proxy.pid);
+      const rss = rssMb(proxy.pid);
+      const cpuPerCall = cpu0 === undefined ? undefined : (cpu1 - cpu0) / (SESSIONS * (PER_SESSION + 20));
+      rows.push(row(`${label}, ${SESSIONS} sessions`, lat, perSec, rss, cpuPerCall));
+      await Promise.all(sessions.map((s) => s.close()));
+    }
+  } finally {
+    await proxy.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runHttpBench().then(
+    (rows) => {
+      console.table(rows);
+      const proxied = rows.filter((r) => r.name.startsWith('proxy') && r.callsPerSec !== null);
+      for (const r of proxied) {
+        console.log(
+          `${r.name}: p50 ${r.p50Ms} ms (target <= 1.5: ${r.p50Ms <= 1.5 ? 'met' : 'NOT met'}), ` +
+            `${r.callsPerSec} calls/s (target >= 1200: ${r.callsPerSec >= 1200 ? 'met' : 'NOT met'}), ` +
+            `RSS ${r.rssMb} MB (target <= 80: ${r.rssMb <= 80 ? 'met' : 'NOT met'})`,
+        );
+      }
+      process.exit(0);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
