@@ -19,10 +19,13 @@ describe('100 concurrent calls while an upstream restarts', () => {
     process.kill(victim, 'SIGKILL');
     // A second burst lands while a is down or restarting: each answers or fails at once, none hangs.
     await new Promise((r) => setTimeout(r, 20));
-    const during = await Promise.all(Array.from({ length: 100 }, (_, i) => proxy.callTool('a__echo', { text: `d${i}` }, 15_000)));
+    const during = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => proxy.callTool('a__echo', { text: `d${i}` }, 15_000)),
+    );
     for (const [i, r] of during.entries()) {
       if (r.ok && !r.isError) expect(r.text).toBe(`d${i}`);
-      else expect(r.text).toMatch(/upstream "a" (is restarting|is still connecting|closed the connection)|Unknown tool/);
+      else
+        expect(r.text).toMatch(/upstream "a" (is restarting|is still connecting|closed the connection)|Unknown tool/);
     }
     // Bounded: the harness gives each call 15 s; none may hang past it.
     const results = await Promise.all(calls);
