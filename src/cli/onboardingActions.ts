@@ -135,7 +135,12 @@ export async function generateClientConfig(args: GenerateArgs, ctx: CliContext):
   const entry = proxyEntry(
     client,
     deployment,
-    { configPath: config.file, credentials: args.credentials, url: args.url, image: args.image },
+    {
+      configPath: config.file,
+      credentials: args.credentials,
+      url: args.url,
+      image: args.image ?? ctx.env.MCP_PROXY_IMAGE,
+    },
     ctx,
   );
   const location = clientConfigLocation(client, ctx, args.project);
@@ -201,8 +206,15 @@ async function writeCompose(
   const variables = sub.referenced.filter((n) => chain.lookup(n) !== undefined || missingRequired.has(n));
 
   const outputDir = resolveUserPath(o.output ?? '.', ctx);
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 1000;
-  const gid = typeof process.getgid === 'function' ? process.getgid() : 1000;
+  // The container runs as the user owning the 0600 secret files: us, unless we are root (never run the
+  // proxy as root in the container: the image's node user, 1000, gets the files instead).
+  const ours = typeof process.getuid === 'function' ? process.getuid() : 1000;
+  const root = ours === 0;
+  const uid = root ? 1000 : ours;
+  const gid = root ? 1000 : typeof process.getgid === 'function' ? process.getgid() : 1000;
+  const own = (f: string) => {
+    if (root && ctx.platform !== 'win32') fs.chownSync(f, uid, gid);
+  };
   const isYaml = parsed.format === 'yaml';
   const configName = isYaml ? 'mcp-proxy.yaml' : 'mcp-proxy.json';
   const plan = renderCompose({
@@ -228,6 +240,7 @@ async function writeCompose(
       } else {
         fs.chmodSync(file, 0o600);
       }
+      own(file);
       continue;
     }
     const value = chain.lookup(s.variable);
@@ -236,9 +249,14 @@ async function writeCompose(
       continue;
     }
     written.push(writeFileAtomic(file, value, { forceMode: 0o600, backup: false, platform: ctx.platform }));
+    own(file);
   }
   fs.chmodSync(secretsDir, 0o700);
-  written.push(writeFileAtomic(path.join(outputDir, configName), text, { mode: 0o644, platform: ctx.platform }));
+  own(secretsDir);
+  written.push(
+    writeFileAtomic(path.join(outputDir, 'config', configName), text, { mode: 0o644, platform: ctx.platform }),
+  );
+  fs.chmodSync(path.join(outputDir, 'config'), 0o755);
   written.push(
     writeFileAtomic(path.join(outputDir, 'compose.yaml'), plan.text, { mode: 0o644, platform: ctx.platform }),
   );
@@ -248,7 +266,8 @@ async function writeCompose(
   for (const [name, s] of Object.entries(servers ?? {})) {
     const words = [s?.command, ...(Array.isArray(s?.args) ? s.args : [])].filter((w) => typeof w === 'string');
     const hostPath = words.find((w) => path.isAbsolute(w as string) && !(w as string).startsWith('/config/'));
-    if (hostPath) note(ctx, `warning: server "${name}" uses ${hostPath}, a host path the container cannot see`);
+    if (hostPath)
+      note(ctx, `note: server "${name}" uses the absolute path ${hostPath}: it must exist inside the container`);
   }
   return { outputDir, written, missing };
 }
@@ -289,7 +308,7 @@ export async function generateCompose(args: GenerateArgs, ctx: CliContext): Prom
     {
       configFile: config.file,
       output: args.output,
-      image: args.image,
+      image: args.image ?? ctx.env.MCP_PROXY_IMAGE,
       port: args.port,
       credentials: args.credentials,
       envFile: args.envFile,
@@ -316,7 +335,10 @@ export async function initConfig(args: InitArgs, ctx: CliContext): Promise<numbe
   const result = writeFileAtomic(file, renderStarterConfig({ schema }), { mode: 0o644, platform: ctx.platform });
   out(ctx, describeWrite(result));
   if (args.docker) {
-    const r = await writeCompose({ configFile: file, output: args.output, image: args.image, port: args.port }, ctx);
+    const r = await writeCompose(
+      { configFile: file, output: args.output, image: args.image ?? ctx.env.MCP_PROXY_IMAGE, port: args.port },
+      ctx,
+    );
     reportCompose(r, ctx);
   }
   note(ctx, 'Next:');
@@ -463,7 +485,7 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
           entry: proxyEntry(
             location.client,
             deployment,
-            { configPath: proxy.file, credentials: args.credentials, image: args.image },
+            { configPath: proxy.file, credentials: args.credentials, image: args.image ?? ctx.env.MCP_PROXY_IMAGE },
             ctx,
           ),
         }

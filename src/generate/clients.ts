@@ -22,7 +22,8 @@ export type EntryDeployment = (typeof DEPLOYMENTS)[number];
 /** The name of our entry in every client config. */
 export const PROXY_ENTRY_NAME = 'mcp-proxy';
 export const PACKAGE_NAME = 'mcp-proxy-server';
-export const DEFAULT_IMAGE = 'mcp-proxy-server:latest';
+/** What `docker compose -f docker/compose.yaml build` tags (docker/compose.yaml); `--image` or $MCP_PROXY_IMAGE override it. */
+export const DEFAULT_IMAGE = 'mcp-proxy-server:local';
 export const TOKEN_VARIABLE = 'MCP_PROXY_TOKEN';
 /** VS Code prompts for this input once and stores it in its secret storage. */
 export const VSCODE_TOKEN_INPUT = 'mcp-proxy-token';

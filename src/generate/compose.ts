@@ -28,7 +28,7 @@ export interface ComposeOptions {
   variables: string[];
   memLimit?: string;
   cpus?: number;
-  /** The config file's name beside compose.yaml (mcp-proxy.json, or .yaml for a YAML config). */
+  /** The config file's name in config/ (mcp-proxy.json, or .yaml for a YAML config). */
   configName?: string;
 }
 
@@ -79,11 +79,9 @@ export function renderCompose(o: ComposeOptions): ComposePlan {
     ],
     user,
     ports: `127.0.0.1:${port}:${DEFAULTS.port}`,
-    configSource: `./${configName}`,
-    configTarget: `/config/${configName}`,
     serviceSecrets: secrets.map((s) => s.name),
-    tmpfsTmp: `/tmp:uid=${uid},gid=${gid ?? uid},mode=0700`,
-    tmpfsHome: `/home/mcp:uid=${uid},gid=${gid ?? uid},mode=0700`,
+    tmpfsTmp: `/tmp:size=256m,uid=${uid},gid=${gid ?? uid},mode=0700`,
+    tmpfsHome: `/home/mcp:size=64m,uid=${uid},gid=${gid ?? uid},mode=0700`,
     memLimit: o.memLimit ?? '512m',
     cpus: o.cpus ?? 1,
     // The image's own CLI (docker/Dockerfile): no curl needed.

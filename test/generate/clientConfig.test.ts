@@ -52,7 +52,7 @@ describe('entries: every client x deployment', () => {
         'no-new-privileges',
         '-v',
         '<config>:/config/mcp-proxy.json:ro',
-        'mcp-proxy-server:latest',
+        'mcp-proxy-server:local',
         'run',
         '--transport',
         'stdio',

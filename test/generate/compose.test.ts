@@ -82,8 +82,9 @@ describe('generate compose', () => {
     const r = run(['generate', 'compose', '--config', config, '--output', out], { DATABASE_URL: DB });
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
-    expect(listFiles(out)).toEqual(['compose.yaml', 'mcp-proxy.json', 'secrets']);
-    expect(fs.readFileSync(path.join(out, 'mcp-proxy.json'), 'utf8')).toBe(fs.readFileSync(config, 'utf8'));
+    expect(listFiles(out)).toEqual(['compose.yaml', 'config', 'secrets']);
+    expect(listFiles(path.join(out, 'config'))).toEqual(['mcp-proxy.json']);
+    expect(fs.readFileSync(path.join(out, 'config', 'mcp-proxy.json'), 'utf8')).toBe(fs.readFileSync(config, 'utf8'));
     const secrets = path.join(out, 'secrets');
     expect(mode(secrets)).toBe(0o700);
     expect(listFiles(secrets)).toEqual(['database_url', 'github_token', 'mcp_proxy_token']);
@@ -101,7 +102,10 @@ describe('generate compose', () => {
     const svc = doc.services['mcp-proxy'];
     expect(svc.secrets).toEqual(['mcp_proxy_token', 'github_token', 'database_url', 'todo_key']);
     expect(svc.ports).toEqual(['127.0.0.1:8765:8765']);
-    expect(svc.user).toBe(`${process.getuid!()}:${process.getgid!()}`);
+    // Our uid:gid, so the 0600 files are readable in the container; never root (then the image's node user).
+    const uid = process.getuid!();
+    expect(svc.user).toBe(uid === 0 ? '1000:1000' : `${uid}:${process.getgid!()}`);
+    for (const f of listFiles(secrets)) expect(fs.statSync(path.join(secrets, f)).uid).toBe(uid === 0 ? 1000 : uid);
     expect(Object.keys(doc.secrets)).not.toContain('optional_header');
   });
 
@@ -175,7 +179,7 @@ describe('init', () => {
     const out = path.join(cwd, 'docker');
     const r = run(['init', '--config', file, '--docker', '--output', out]);
     expect(r.status).toBe(0);
-    expect(listFiles(out)).toEqual(['compose.yaml', 'mcp-proxy.json', 'secrets']);
+    expect(listFiles(out)).toEqual(['compose.yaml', 'config', 'secrets']);
     expect(listFiles(path.join(out, 'secrets'))).toEqual(['mcp_proxy_token']);
     if (composeBin) expect(composeConfig(out).status).toBe(0);
   });

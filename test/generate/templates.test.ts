@@ -62,7 +62,11 @@ describe('compose.yaml.tmpl', () => {
     expect(svc.security_opt).toEqual(['no-new-privileges:true']);
     expect(svc.restart).toBe('unless-stopped');
     expect(svc.user).toBe('1001:1002');
-    expect(svc.tmpfs).toEqual(['/tmp:uid=1001,gid=1002,mode=0700', '/home/mcp:uid=1001,gid=1002,mode=0700']);
+    expect(svc.tmpfs).toEqual([
+      '/tmp:size=256m,uid=1001,gid=1002,mode=0700',
+      '/home/mcp:size=64m,uid=1001,gid=1002,mode=0700',
+    ]);
+    expect(svc.environment).toMatchObject({ MCP_PROXY_DEPLOYMENT: 'docker', HOME: '/home/mcp' });
     expect(svc.mem_limit).toBe('512m');
     expect(svc.cpus).toBe(1);
     expect(svc.healthcheck.test).toEqual(['CMD', 'node', '/app/mcp-proxy.mjs', 'healthcheck', '--port', '8765']);
@@ -77,9 +81,7 @@ describe('compose.yaml.tmpl', () => {
       '--config',
       '/config/mcp-proxy.json',
     ]);
-    expect(svc.volumes).toEqual([
-      { type: 'bind', source: './mcp-proxy.json', target: '/config/mcp-proxy.json', read_only: true },
-    ]);
+    expect(svc.volumes).toEqual([{ type: 'bind', source: './config', target: '/config', read_only: true }]);
     expect(svc.secrets).toEqual(['mcp_proxy_token', 'github_token', 'database_url']);
     expect(doc.secrets).toEqual({
       mcp_proxy_token: { file: './secrets/mcp_proxy_token' },
@@ -97,7 +99,6 @@ describe('compose.yaml.tmpl', () => {
     const plan = renderCompose({ version: '0', image: 'img$x', variables: [], configName: 'mcp-proxy.yaml' });
     const svc = parseYaml(plan.text).services['mcp-proxy'];
     expect(svc.image).toBe('img$$x');
-    expect(svc.volumes[0].target).toBe('/config/mcp-proxy.yaml');
     expect(svc.command.at(-1)).toBe('/config/mcp-proxy.yaml');
     expect(svc.secrets).toEqual(['mcp_proxy_token']);
   });
