@@ -97,6 +97,10 @@ function proxyEntry(
     entry: ctx.entry,
     platform: ctx.platform,
     image: o.image,
+    user:
+      ctx.platform === 'linux' && typeof process.getuid === 'function'
+        ? `${process.getuid()}:${process.getgid?.() ?? process.getuid()}`
+        : undefined,
   });
   return stdioEntry(client, launch);
 }

@@ -124,6 +124,8 @@ export interface LaunchOptions {
   entry: string;
   platform: NodeJS.Platform;
   image?: string;
+  /** docker: run the container as this "uid:gid" (ours), so the 0600 credentials file stays readable. */
+  user?: string;
 }
 
 /** The command line that starts the proxy over stdio for one deployment. */
@@ -151,6 +153,8 @@ export function stdioLaunch(o: LaunchOptions): StdioLaunch {
         'ALL',
         '--security-opt',
         'no-new-privileges',
+        // As root, the image's own user is safer, unless it must read root's 0600 credentials file.
+        ...(o.user && (!o.user.startsWith('0:') || credentials) ? ['--user', o.user] : []),
         '-v',
         `${o.configPath}:/config/mcp-proxy.json:ro`,
         ...(credentials ? ['-v', `${credentials}:/config/credentials.json:ro`] : []),

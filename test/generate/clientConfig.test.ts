@@ -76,7 +76,10 @@ describe('entries: every client x deployment', () => {
         expect(Object.keys(s)).toEqual([key]);
         const entry = s[key]['mcp-proxy'];
         const want = expectedStdio[deployment];
-        const args = want.args.map((a) => a.replace('<config>', configFile));
+        const args: string[] = want.args.map((a) => a.replace('<config>', configFile));
+        // docker runs as our uid:gid (0600 credentials stay readable), except as root without credentials.
+        const uid = process.getuid!();
+        if (deployment === 'docker' && uid !== 0) args.splice(7, 0, '--user', `${uid}:${process.getgid!()}`);
         expect(entry.command).toBe(want.command);
         expect(entry.args).toEqual(args);
         if (client === 'vscode' || client === 'claude-code') expect(entry.type).toBe('stdio');
@@ -138,6 +141,7 @@ describe('entries: every client x deployment', () => {
     const d = snippet((await run(['--client', 'cursor', '--deployment', 'docker', '--image', 'me/proxy:1'])).stdout);
     const args: string[] = d.mcpServers['mcp-proxy'].args;
     expect(args).toContain(`${def}:/config/credentials.json:ro`);
+    expect(args[args.indexOf('--user') + 1]).toBe(`${process.getuid!()}:${process.getgid!()}`);
     expect(args).toContain('me/proxy:1');
     expect(args.slice(-2)).toEqual(['--credentials', '/config/credentials.json']);
   });

@@ -148,4 +148,44 @@ describe.skipIf(!engine.ok)('generated compose on a real engine', () => {
       source: 'docker-secret',
     });
   }, 120_000);
+
+  it('the docker client-config entry starts the proxy over stdio with the credentials file mounted', async () => {
+    const home = path.join(tmp.dir, 'home2');
+    const cred = path.join(home, '.config', 'mcp-proxy', 'credentials.json');
+    fs.mkdirSync(path.dirname(cred), { recursive: true });
+    fs.writeFileSync(cred, JSON.stringify({ GITHUB_TOKEN: GH }), { mode: 0o600 });
+    const dir = path.join(tmp.dir, 'stdio');
+    fs.mkdirSync(dir, { recursive: true });
+    const config = path.join(dir, 'mcp-proxy.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        mcpServers: { example: { command: 'node', args: ['/app/mcp-proxy.mjs', '__example-server'] } },
+        proxy: { name: '${GITHUB_TOKEN}' },
+      }),
+    );
+    const g = spawnSync(
+      process.execPath,
+      [BUNDLE, 'generate', 'client-config', '--client', 'cursor', '--deployment', 'docker', '--config', config],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: home, MCP_PROXY_DEPLOYMENT: 'node', MCP_PROXY_IMAGE: PROXY_IMAGE },
+      },
+    );
+    expect(g.status).toBe(0);
+    const entry = JSON.parse(g.stdout).mcpServers['mcp-proxy'];
+    expect(entry.args).toContain(PROXY_IMAGE);
+    expect(entry.args).toContain(`${cred}:/config/credentials.json:ro`);
+    const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+    const client = new Client({ name: 'docker-entry-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, stderr: 'pipe' }));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('example__echo');
+      // ${GITHUB_TOKEN} in the config resolved from the mounted credentials file: the server name.
+      expect(client.getServerVersion()?.name).toBe(GH);
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
 });
