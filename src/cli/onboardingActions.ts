@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import { locateConfig, resolveUserPath, userConfigDir } from '../config/locate.js';
 import { parseSource } from '../config/parse.js';
 import { substitute } from '../config/substitute.js';
-import { readCredentialsFile } from '../credentials/sources.js';
+import { readCredentialsFile, shellQuote } from '../credentials/sources.js';
 import { writeCredential } from '../credentials/store.js';
 import { AppError } from '../errors.js';
 import {
@@ -171,6 +171,10 @@ export async function generateClientConfig(args: GenerateArgs, ctx: CliContext):
       ctx,
       `Add this to ${location.file} (${CLIENT_LABELS[client]}), keeping your other entries, or run it again with --write.`,
     );
+    if (client === 'claude-code') {
+      const scope = args.project ? 'project' : 'user';
+      note(ctx, `Or: claude mcp add-json ${PROXY_ENTRY_NAME} ${shellQuote(JSON.stringify(entry))} --scope ${scope}`);
+    }
     return 0;
   }
   const current = readJsonFile(location.file, `${CLIENT_LABELS[client]} config`, false);
