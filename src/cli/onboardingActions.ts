@@ -462,7 +462,7 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
   if (a.secrets.length) {
     lines.push('', `Literal secrets found (${a.secrets.length}):`);
     for (const s of a.secrets) {
-      const where = s.field === 'args' ? `args[${s.key}]` : `${s.field}.${s.key}`;
+      const where = s.field === 'args' ? `args[${s.key}]` : s.field === 'url' ? 'url' : `${s.field}.${s.key}`;
       lines.push(`  ${s.server} ${where} = ${mask(s.secret)}  ->  \${${s.variable}}`);
     }
   }

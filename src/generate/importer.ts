@@ -208,10 +208,15 @@ function sameModuloReferences(existing: unknown, entry: Record<string, unknown>,
   const copy: Record<string, unknown> = structuredClone(entry);
   const ex = existing as Record<string, unknown>;
   for (const s of secrets) {
-    const target = s.field === 'args' ? (ex.args as unknown[] | undefined) : (ex[s.field] as Record<string, unknown>);
-    const theirs = target?.[s.key as never] as unknown;
+    let theirs: unknown;
+    if (s.field === 'url') theirs = ex.url;
+    else {
+      const target = s.field === 'args' ? (ex.args as unknown[] | undefined) : (ex[s.field] as Record<string, unknown>);
+      theirs = target?.[s.key as never];
+    }
     if (typeof theirs !== 'string' || !/\$\{[^}]+\}/.test(theirs)) return false;
-    if (s.field === 'args') (copy.args as unknown[])[s.key as number] = theirs;
+    if (s.field === 'url') copy.url = theirs;
+    else if (s.field === 'args') (copy.args as unknown[])[s.key as number] = theirs;
     else (copy[s.field] as Record<string, unknown>)[s.key as string] = theirs;
   }
   return jsonEqual(existing, copy);

@@ -12,8 +12,8 @@
 
 export interface SecretCandidate {
   server: string;
-  /** Where in the entry: env.NAME, headers.NAME or args[i]. */
-  field: 'env' | 'headers' | 'args';
+  /** Where in the entry: env.NAME, headers.NAME, args[i] or the url. */
+  field: 'env' | 'headers' | 'args' | 'url';
   key: string | number;
   /** The whole literal value as written. */
   original: string;
@@ -40,6 +40,8 @@ const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^/\s@]+)@/i;
 /** A long random-looking string: letters and digits mixed, no spaces, not a path or URL. */
 function looksRandom(v: string): boolean {
   if (v.length < 24 || v.length > 4096) return false;
+  // Identifiers (UUIDs, hex object ids) are not secrets.
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) return false;
   if (!/^[A-Za-z0-9_\-+/=.~]+$/.test(v) || v.startsWith('/') || v.startsWith('.') || v.includes('//')) return false;
   if (!/[0-9]/.test(v) || !/[A-Za-z]/.test(v)) return false;
   // Paths and package names have few distinct characters per length; tokens many.
@@ -85,7 +87,11 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
     for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
       if (typeof v !== 'string' || v === '' || isReference(v)) continue;
       const byName = isSecretName(k) && !plainValue(v);
-      if (byName || looksLikeSecretValue(v)) {
+      // A name that says "not a secret" (…_ID, …_PATH) only yields to an unmistakable token.
+      const byValue = NOT_SECRET_NAME.test(k)
+        ? TOKEN_PREFIX.test(v) || URL_WITH_PASSWORD.test(v)
+        : looksLikeSecretValue(v);
+      if (byName || byValue) {
         const baseName = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : envName(k);
         out.push({ server, field: 'env', key: k, original: v, secret: v, baseName, replace: (n) => `\${${n}}` });
       }
@@ -134,6 +140,11 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
         });
       }
     }
+  }
+
+  if (typeof entry.url === 'string' && !isReference(entry.url)) {
+    const u = urlSecret(entry.url, prefix);
+    if (u) out.push({ server, field: 'url', key: 'url', original: entry.url, ...u });
   }
 
   const args = entry.args;
@@ -198,6 +209,54 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
 }
 
 /**
+ * A credential inside a URL: a password (`https://user:pass@host`), a query parameter named like a
+ * secret (`?api_key=...`), or a path segment that is a token (`/mcp/sk-ak-.../sse`). One per URL.
+ */
+function urlSecret(raw: string, prefix: string): Pick<SecretCandidate, 'secret' | 'baseName' | 'replace'> | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.password) {
+    const m = /^([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^/\s@]+)(@.*)$/i.exec(raw);
+    if (m)
+      return {
+        secret: decodeURIComponent(m[2]),
+        baseName: `${prefix}_PASSWORD`,
+        replace: (n) => `${m[1]}\${${n}}${m[3]}`,
+      };
+  }
+  for (const [k, v] of url.searchParams) {
+    if (v && !plainValue(v) && (isSecretName(k) || looksLikeSecretValue(v))) {
+      const m = new RegExp(`([?&]${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=)([^&#]*)`).exec(raw);
+      if (m) {
+        const at = m.index + m[1].length;
+        return {
+          secret: v,
+          baseName: `${prefix}_${envName(k)}`,
+          replace: (n) => `${raw.slice(0, at)}\${${n}}${raw.slice(at + m[2].length)}`,
+        };
+      }
+    }
+  }
+  const segments = url.pathname.split('/');
+  const seg = segments.find((p) => p && (TOKEN_PREFIX.test(p) || looksRandom(p)));
+  if (seg) {
+    const at = raw.indexOf(`/${seg}`) + 1;
+    if (at > 0) {
+      return {
+        secret: seg,
+        baseName: `${prefix}_URL_TOKEN`,
+        replace: (n) => `${raw.slice(0, at)}\${${n}}${raw.slice(at + seg.length)}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Chooses a variable name for each secret: the preferred name, unless it is already taken by a different
  * value (in this import or in the credentials file), then `<SERVER>_<NAME>`, then a numeric suffix.
  * The same value under the same name is stored once.
@@ -232,7 +291,8 @@ export function nameSecrets(candidates: SecretCandidate[], existing: Record<stri
 export function applySecrets(entry: Record<string, unknown>, secrets: PlannedSecret[]): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(entry);
   for (const s of secrets) {
-    if (s.field === 'args') (out.args as string[])[s.key as number] = s.replacement;
+    if (s.field === 'url') out.url = s.replacement;
+    else if (s.field === 'args') (out.args as string[])[s.key as number] = s.replacement;
     else (out[s.field] as Record<string, string>)[s.key as string] = s.replacement;
   }
   return out;

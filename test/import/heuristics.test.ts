@@ -104,6 +104,35 @@ describe('secret heuristics', () => {
     expect(entry.env).toEqual({ DB_PASSWORD: '${DB_PASSWORD}' });
   });
 
+  it('finds credentials inside URLs: password, secret query parameter, token path segment', () => {
+    const cases: [string, string, string][] = [
+      ['https://user:p%40ss@host.example/mcp', 'p@ss', 'https://user:${S_PASSWORD}@host.example/mcp'],
+      [
+        'https://mcp.example.com/sse?api_key=abc123def456&x=1',
+        'abc123def456',
+        'https://mcp.example.com/sse?api_key=${S_API_KEY}&x=1',
+      ],
+      [
+        'https://actions.example.com/mcp/sk-ak-0123456789abcdefXYZ/sse',
+        'sk-ak-0123456789abcdefXYZ',
+        'https://actions.example.com/mcp/${S_URL_TOKEN}/sse',
+      ],
+    ];
+    for (const [url, secret, replaced] of cases) {
+      const found = findSecrets('s', { url });
+      expect(found.map((f) => f.secret)).toEqual([secret]);
+      expect(applySecrets({ url }, nameSecrets(found, {})).url).toBe(replaced);
+    }
+    expect(findSecrets('s', { url: 'https://api.githubcopilot.com/mcp/?readonly=true' })).toEqual([]);
+    expect(findSecrets('s', { url: 'https://${HOST}/mcp?token=${T}' })).toEqual([]);
+  });
+
+  it('identifiers are not secrets', () => {
+    expect(looksLikeSecretValue('123e4567-e89b-12d3-a456-426614174000')).toBe(false);
+    expect(findSecrets('s', { env: { PROJECT_ID: 'AbC123dEf456GhI789jKl012MnO' } })).toEqual([]);
+    expect(findSecrets('s', { env: { SOME_ID: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' } })).toHaveLength(1);
+  });
+
   it('names: same value shares a name; a taken name with another value gets the server prefix', () => {
     const a = findSecrets('a', { env: { API_KEY: 'value-one-123' } });
     const b = findSecrets('b', { env: { API_KEY: 'value-two-456' } });

@@ -208,6 +208,19 @@ describe('import options and bad input', () => {
     expect(Object.keys(read(desktopFile).mcpServers)).toHaveLength(5);
   });
 
+  it('when every server is understood, the client is left with exactly one entry: the proxy', () => {
+    const cfg = read(desktopFile);
+    delete cfg.mcpServers['vscode-only'];
+    fs.writeFileSync(desktopFile, JSON.stringify(cfg, null, 2));
+    expect(run(['import', '--from', 'claude-desktop', '--write', '--yes']).status).toBe(0);
+    const g = run(['generate', 'client-config', '--client', 'claude-desktop', '--write']);
+    expect(g.stdout).toMatch(/unchanged/);
+    const client = read(desktopFile);
+    expect(Object.keys(client.mcpServers)).toEqual(['mcp-proxy']);
+    expect(client.globalShortcut).toBe('Alt+Space');
+    expect(Object.keys(read(proxyConfig).mcpServers)).toEqual(['github', 'postgres', 'echo', 'memory']);
+  });
+
   it('reports a name clash and keeps the existing server; --config names the proxy config', () => {
     const cfg = path.join(cwd, 'proxy.json');
     fs.writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: 'something-else' } } }, null, 2));
