@@ -428,11 +428,6 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
     }
   }
   const proxy = proxyConfigPath(args.config, ctx);
-  if (/\.ya?ml$/i.test(proxy.file)) {
-    throw new AppError('USAGE', `import edits JSON configs; ${proxy.file} is YAML`, {
-      hint: 'pass --config <file>.json (a new file is created), or add the servers to the YAML by hand',
-    });
-  }
   const proxyFile = readJsonFile(proxy.file, 'proxy config', false);
   const proxyServers = proxyFile.value.mcpServers ?? {};
   if (!proxyServers || typeof proxyServers !== 'object' || Array.isArray(proxyServers)) {
@@ -504,6 +499,7 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
     moveSecrets,
     source,
     clientEntry,
+    proxyFormat: /\.ya?ml$/i.test(proxy.file) ? 'yaml' : 'json',
   });
   if (texts.clientText !== undefined && location) {
     // VS Code remote inputs are not needed for local entries; merge keeps everything else.

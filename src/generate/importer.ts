@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { normalizeServerEntry, UpstreamServer } from '../config/schema.js';
-import { jsonEqual, setJsonValue } from './jsonFile.js';
+import { jsonEqual, setJsonValue, setYamlValue } from './jsonFile.js';
 import { applySecrets, findSecrets, nameSecrets, type PlannedSecret, type SecretCandidate } from './secrets.js';
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,48}$/;
@@ -252,14 +252,19 @@ export function buildImport(
     moveSecrets: boolean;
     source?: SourceServers;
     clientEntry?: { name: string; entry: Record<string, unknown> };
+    /** The proxy config's format (YAML configs are edited as YAML, comments kept). */
+    proxyFormat?: 'json' | 'yaml';
   },
 ): ImportTexts {
-  let proxyText = opts.proxyText.trim() === '' ? emptyProxyConfig() : opts.proxyText;
+  const yaml = opts.proxyFormat === 'yaml';
+  let proxyText = opts.proxyText.trim() === '' ? (yaml ? 'mcpServers: {}\n' : emptyProxyConfig()) : opts.proxyText;
   const credentials: Record<string, string> = {};
   for (const s of a.imported) {
     const mine = a.secrets.filter((x) => x.server === s.name);
     const entry = opts.moveSecrets ? applySecrets(s.entry, mine) : s.entry;
-    proxyText = setJsonValue(proxyText, ['mcpServers', s.name], entry);
+    proxyText = yaml
+      ? setYamlValue(proxyText, ['mcpServers', s.name], entry)
+      : setJsonValue(proxyText, ['mcpServers', s.name], entry);
   }
   if (opts.moveSecrets) {
     for (const s of a.secrets) {

@@ -17,6 +17,7 @@ import {
   parse,
   printParseErrorCode,
 } from 'jsonc-parser/lib/esm/main.js';
+import { parseDocument } from 'yaml';
 import { AppError, errorMessage } from '../errors.js';
 
 export interface JsonFile {
@@ -81,7 +82,7 @@ export function parseJsonObject(text: string, file: string, what: string): Recor
   return value as Record<string, unknown>;
 }
 
-/** Reads and parses a JSON file; `mustExist` decides whether a missing file is an error or `{}`. */
+/** Reads and parses a JSON (or, by its extension, YAML) file; `mustExist` decides whether a missing file is an error or `{}`. */
 export function readJsonFile(file: string, what: string, mustExist: boolean): JsonFile {
   let text: string;
   let mode: number | undefined;
@@ -107,7 +108,44 @@ export function readJsonFile(file: string, what: string, mustExist: boolean): Js
     }
     throw new AppError('CONFIG_UNREADABLE', `cannot read ${what} ${file}: ${errorMessage(e)}`);
   }
-  return { file, text, value: parseJsonObject(text, file, what), exists: true, mode };
+  const value = /\.ya?ml$/i.test(file) ? parseYamlObject(text, file, what) : parseJsonObject(text, file, what);
+  return { file, text, value, exists: true, mode };
+}
+
+/** A YAML file's top-level mapping, with errors named `file:line:column`. */
+export function parseYamlObject(text: string, file: string, what: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  const doc = parseDocument(text);
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    const at = pos ? `:${pos.line}:${pos.col}` : '';
+    throw new AppError('CONFIG_PARSE', `${what} ${file}${at} is not valid YAML: ${err.message.split('\n')[0]}`, {
+      hint: 'fix the file (nothing was written)',
+    });
+  }
+  const value = doc.toJS();
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AppError('CONFIG_INVALID', `${what} ${file} must hold a mapping at the top level`, {
+      hint: 'nothing was written; fix or move the file and try again',
+    });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Sets the value at `p` in YAML text (comments and layout elsewhere kept); unchanged text when equal. */
+export function setYamlValue(text: string, p: (string | number)[], value: unknown): string {
+  const doc = parseDocument(text.trim() === '' ? '{}' : text);
+  const current = doc.getIn(p);
+  const plain =
+    current && typeof current === 'object' && 'toJSON' in current
+      ? (current as { toJSON(): unknown }).toJSON()
+      : current;
+  if (jsonEqual(plain, value)) return text;
+  if (value === undefined) doc.deleteIn(p);
+  else doc.setIn(p, doc.createNode(value));
+  if (doc.contents && 'flow' in doc.contents && text.trim() === '') (doc.contents as { flow: boolean }).flow = false;
+  return doc.toString();
 }
 
 /** Indentation and line endings as the file already uses them (2 spaces and \n for new files). */

@@ -235,6 +235,28 @@ describe('import options and bad input', () => {
     expect(Object.keys(read(desktopFile).mcpServers).sort()).toEqual(['echo', 'mcp-proxy', 'vscode-only']);
   });
 
+  it('adds to a YAML proxy config as YAML, keeping its comments', async () => {
+    const cfg = path.join(cwd, 'mcp-proxy.yaml');
+    fs.writeFileSync(
+      cfg,
+      '# my proxy\nmcpServers:\n  # the old one\n  old:\n    command: old-server\nproxy:\n  port: 9000\n',
+    );
+    const r = run(['import', '--from', 'claude-desktop', '--config', cfg, '--yes']);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.status).toBe(0);
+    const text = fs.readFileSync(cfg, 'utf8');
+    expect(text).toContain('# my proxy');
+    expect(text).toContain('# the old one');
+    const { parse } = await import('yaml');
+    const value = parse(text);
+    expect(Object.keys(value.mcpServers)).toEqual(['old', 'github', 'postgres', 'echo', 'memory']);
+    expect(value.mcpServers.github.env).toEqual({ GITHUB_PERSONAL_ACCESS_TOKEN: '${GITHUB_PERSONAL_ACCESS_TOKEN}' });
+    expect(value.proxy).toEqual({ port: 9000 });
+    const v = run(['validate', '--config', cfg]);
+    expect(v.stderr).not.toMatch(/^error/m);
+    expect(v.status).toBe(0);
+  });
+
   it('imports from a FILE with VS Code "servers" and ${env:...}', () => {
     const file = path.join(cwd, '.vscode', 'mcp.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
