@@ -20,7 +20,12 @@ export function schemaReference(o: {
 }): string {
   const exists = o.exists ?? fs.existsSync;
   if (o.deployment === 'node' && o.entry) {
-    const local = path.join(path.dirname(path.resolve(o.entry)), 'config.schema.json');
+    // A global install runs through a bin symlink (/usr/local/bin/mcp-proxy): look beside the real file.
+    let entry = path.resolve(o.entry);
+    try {
+      entry = fs.realpathSync(entry);
+    } catch {}
+    const local = path.join(path.dirname(entry), 'config.schema.json');
     if (exists(local)) {
       const rel = path.relative(path.dirname(o.configFile), local).split(path.sep).join('/');
       return rel.startsWith('.') ? rel : `./${rel}`;
