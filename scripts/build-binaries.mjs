@@ -180,7 +180,9 @@ export async function buildBinaries({ targets = Object.keys(TARGETS), skipBuild 
   const results = [];
   for (const target of targets) {
     const t0 = Date.now();
-    const out = path.join(outDir, binaryName(target));
+    const final = path.join(outDir, binaryName(target));
+    // Built under a temporary name and renamed when complete: a reader never sees a half-made binary.
+    const out = path.join(outDir, `.${binaryName(target)}.${process.pid}.partial`);
     fs.rmSync(out, { force: true });
     fs.copyFileSync(nodeFor(target), out);
     fs.chmodSync(out, 0o755);
@@ -191,9 +193,10 @@ export async function buildBinaries({ targets = Object.keys(TARGETS), skipBuild 
     });
     // postject flips the fuse when it injects; a binary without it would start as plain node.
     if (!fs.readFileSync(out).includes(`${SEA_FUSE}:1`)) throw new Error(`${out}: the SEA fuse was not flipped`);
-    const bytes = fs.statSync(out).size;
-    results.push({ target, file: out, bytes, ms: Date.now() - t0 });
-    log(`${path.relative(root, out)} ${(bytes / 1024 / 1024).toFixed(1)} MiB (${Date.now() - t0} ms)`);
+    fs.renameSync(out, final);
+    const bytes = fs.statSync(final).size;
+    results.push({ target, file: final, bytes, ms: Date.now() - t0 });
+    log(`${path.relative(root, final)} ${(bytes / 1024 / 1024).toFixed(1)} MiB (${Date.now() - t0} ms)`);
   }
   // Node's license (MIT plus its bundled components) travels with binaries built from it.
   const nodeLicense = path.join(path.dirname(path.dirname(nodeFor(hostTarget()))), 'LICENSE');
@@ -209,7 +212,9 @@ export async function buildBinaries({ targets = Object.keys(TARGETS), skipBuild 
           .update(fs.readFileSync(path.join(outDir, f)))
           .digest('hex')}  ${f}`,
     );
-  fs.writeFileSync(path.join(outDir, 'SHA256SUMS'), `${lines.join('\n')}\n`);
+  const sumsPartial = path.join(outDir, `.SHA256SUMS.${process.pid}.partial`);
+  fs.writeFileSync(sumsPartial, `${lines.join('\n')}\n`);
+  fs.renameSync(sumsPartial, path.join(outDir, 'SHA256SUMS'));
   log(`SHA256SUMS: ${lines.length} binaries; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { results, ms: Date.now() - started };
 }
