@@ -131,8 +131,8 @@ function makeBlob(main) {
   const node = nodeFor(host);
   const work = path.join(root, '.cache', 'sea');
   fs.mkdirSync(work, { recursive: true });
-  const blob = path.join(work, 'sea-prep.blob');
-  const config = path.join(work, 'sea-config.json');
+  const blob = path.join(work, `sea-prep.${process.pid}.blob`);
+  const config = path.join(work, `sea-config.${process.pid}.json`);
   fs.writeFileSync(
     config,
     JSON.stringify(
@@ -148,7 +148,10 @@ function makeBlob(main) {
     ),
   );
   execFileSync(node, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return fs.readFileSync(blob);
+  const data = fs.readFileSync(blob);
+  fs.rmSync(blob, { force: true });
+  fs.rmSync(config, { force: true });
+  return data;
 }
 
 function parseArgs(argv) {
