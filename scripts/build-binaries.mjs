@@ -204,6 +204,9 @@ export async function buildBinaries({ targets = Object.keys(TARGETS), skipBuild 
   // Node's license (MIT plus its bundled components) travels with binaries built from it.
   const nodeLicense = path.join(path.dirname(path.dirname(nodeFor(hostTarget()))), 'LICENSE');
   if (fs.existsSync(nodeLicense)) fs.copyFileSync(nodeLicense, path.join(outDir, 'LICENSE.node.txt'));
+  // ...and so do the licenses of the packages inside the bundle (scripts/build.mjs writes them).
+  const bundled = path.join(root, 'dist', 'THIRD_PARTY_LICENSES.txt');
+  if (fs.existsSync(bundled)) fs.copyFileSync(bundled, path.join(outDir, 'THIRD_PARTY_LICENSES.txt'));
   // SHA256SUMS lists every binary present (earlier runs may have built other targets), sha256sum format.
   const lines = fs
     .readdirSync(outDir)

@@ -11,7 +11,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { buildLauncher, nativeAddonStubs } from './launcher.mjs';
+import { buildLauncher, nativeAddonStubs, writeThirdPartyNotices } from './launcher.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -85,6 +85,7 @@ if (bad.length) {
 const launcher = await buildLauncher({ root, outdir, coreMetafile: result.metafile, define: buildConstants });
 chmodSync(path.join(outdir, 'mcp-proxy.mjs'), 0o755);
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(launcher.metafile));
+writeThirdPartyNotices({ root, metafile: result.metafile, outFile: path.join(outdir, 'THIRD_PARTY_LICENSES.txt') });
 const size = result.metafile.outputs['dist/mcp-proxy-core.cjs']?.bytes ?? 0;
 console.error(
   `build: dist/mcp-proxy.mjs ${(launcher.bytes / 1024).toFixed(0)} KiB (core ${(size / 1024).toFixed(0)} KiB, embedded compressed)`,

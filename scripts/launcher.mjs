@@ -3,7 +3,7 @@
 // Outputs: dist/mcp-proxy.mjs (ESM, the npm bin) and dist/mcp-proxy-sea.cjs (CommonJS, the main script
 // of the standalone binaries; SEA main scripts must be CommonJS).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -119,4 +119,37 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
     outputs: { ...coreMetafile.outputs, ...esm.metafile.outputs, ...sea.metafile.outputs },
   };
   return { metafile, bytes: esm.metafile.outputs['dist/mcp-proxy.mjs']?.bytes ?? 0 };
+}
+
+/**
+ * Writes the licenses of every package inside the bundle (their notices must travel with copies of their
+ * code; esbuild's `legalComments: 'none'` drops the inline ones). Returns how many packages it lists.
+ */
+export function writeThirdPartyNotices({ root, metafile, outFile }) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = input.match(/^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//);
+    if (m) dirs.add(m[1]);
+  }
+  const entries = [];
+  for (const dir of [...dirs].sort()) {
+    const abs = path.join(root, dir);
+    let manifest;
+    try {
+      manifest = JSON.parse(readFileSync(path.join(abs, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    const licenseFile = readdirSync(abs).find((f) => /^(licen[cs]e|copying|notice)(\.|$|-)/i.test(f));
+    const text = licenseFile
+      ? readFileSync(path.join(abs, licenseFile), 'utf8').trim()
+      : '(no license file in the package)';
+    const license = typeof manifest.license === 'string' ? manifest.license : (manifest.license?.type ?? 'unknown');
+    entries.push(`${manifest.name}@${manifest.version} (${license})\n\n${text}`);
+  }
+  const header =
+    'mcp-proxy bundles the following packages. Their licenses and notices follow.\n' +
+    'mcp-proxy itself is MIT licensed (see LICENSE).';
+  writeFileSync(outFile, `${header}\n\n${entries.map((e) => `${'-'.repeat(78)}\n${e}\n`).join('\n')}`);
+  return entries.length;
 }

@@ -63,6 +63,14 @@ describe('the bundle', () => {
     );
   });
 
+  it('lists the license of every bundled package in dist/THIRD_PARTY_LICENSES.txt', () => {
+    const notices = readFileSync(path.join(DIST, 'THIRD_PARTY_LICENSES.txt'), 'utf8');
+    for (const dep of ['yargs', 'zod', 'pino', 'dockerode', '@modelcontextprotocol/server']) {
+      expect(notices).toMatch(new RegExp(`^${dep.replace(/[/@]/g, '\\$&')}@\\d+\\.\\d+\\.\\d+ \\(`, 'm'));
+    }
+    expect(notices).toContain('Permission is hereby granted');
+  });
+
   it('keeps the published file small: the core is embedded compressed', () => {
     const launcher = statSync(BUNDLE).size;
     const core = statSync(path.join(DIST, 'mcp-proxy-core.cjs')).size;

@@ -67,9 +67,15 @@ function withTarball(): string {
 }
 
 describe('npm package', () => {
-  it('contains only the bundle, the JSON Schema, README, LICENSE and package.json', () => {
+  it('contains only the bundle, the JSON Schema, the licenses, README and package.json', () => {
     const files = packed.files.map((f) => f.path).sort();
-    const expected = ['LICENSE', 'dist/config.schema.json', 'dist/mcp-proxy.mjs', 'package.json'];
+    const expected = [
+      'LICENSE',
+      'dist/THIRD_PARTY_LICENSES.txt',
+      'dist/config.schema.json',
+      'dist/mcp-proxy.mjs',
+      'package.json',
+    ];
     if (existsSync(path.join(ROOT, 'README.md'))) expected.push('README.md');
     expect(files).toEqual(expected.sort());
   });
