@@ -39,6 +39,7 @@ describe('docker/compose.yaml', () => {
   });
 
   it('is secure by default', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose variable syntax
     expect(service.ports).toEqual(['127.0.0.1:${MCP_PROXY_PORT:-8765}:8765']);
     expect(service.read_only).toBe(true);
     expect(service.cap_drop).toEqual(['ALL']);

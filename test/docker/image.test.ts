@@ -101,6 +101,7 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
         path.join(dir, 'config/mcp-proxy.json'),
         JSON.stringify({
           mcpServers: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: config variable syntax
             envecho: { command: 'node', args: ['/fixtures/server.mjs'], env: { GITHUB_TOKEN: '${GITHUB_TOKEN}' } },
           },
         }),
