@@ -366,7 +366,7 @@ export class UpstreamConnection extends EventEmitter {
       this.nextRetryAt = undefined;
       this.warnedGarbage = false;
       client.onclose = () => this.onClosed(generation);
-      client.onerror = (e) => this.onTransportError(e);
+      client.onerror = (e) => this.onTransportError(e, client);
       this._catalog = catalog;
       this.setState('ready', '');
       this.log.info(
@@ -455,8 +455,14 @@ export class UpstreamConnection extends EventEmitter {
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
-  private onTransportError(e: Error): void {
+  private onTransportError(e: Error, client: Client): void {
     const msg = errorMessage(e);
+    if (this.config.type === 'sse' && /^SSE error/i.test(msg)) {
+      // A legacy SSE session lives on its stream: once the stream drops the session is gone (the
+      // transport's own EventSource retry would never re-initialize it), so reconnect from scratch.
+      this.drop(client, `the SSE stream dropped: ${msg.replace(/^SSE error:\s*/i, '')}`);
+      return;
+    }
     if (e.name === 'StdoutGarbageError') {
       // Once per connection at warn level (a chatty server would flood the log), then debug.
       if (!this.warnedGarbage) {
@@ -514,6 +520,18 @@ export class UpstreamConnection extends EventEmitter {
       this.isProcess ? 'server exited; restarting' : 'connection lost; reconnecting',
     );
     this.schedule(delay);
+  }
+
+  /** An HTTP/SSE connection is dead: drop `client` (if still current) and reconnect with backoff. */
+  private drop(client: Client, reason: string): void {
+    if (this.closing || client !== this.client) return;
+    const transport = this.transport;
+    this.client = undefined;
+    this.transport = undefined;
+    this.generation++;
+    void client.close().catch(() => {});
+    void transport?.dispose().catch(() => {});
+    this.lost(reason);
   }
 
   /** Drops the current client and connects again now (an expired session, a dead HTTP server). */
@@ -635,15 +653,7 @@ export class UpstreamConnection extends EventEmitter {
         return this.guarded(() => fn(fresh));
       }
       if (isServerGone(e) && (this.config.type === 'http' || this.config.type === 'sse')) {
-        const generation = this.generation;
-        const old = this.client;
-        const transport = this.transport;
-        this.client = undefined;
-        this.transport = undefined;
-        this.generation++;
-        void old?.close().catch(() => {});
-        void transport?.dispose().catch(() => {});
-        if (generation + 1 === this.generation) this.lost(`cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`);
+        this.drop(client, `cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`);
       }
       throw e;
     } finally {

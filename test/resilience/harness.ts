@@ -101,6 +101,8 @@ export interface RunningProxy {
 export interface StartOptions {
   config: unknown;
   transport?: 'stdio' | 'http';
+  /** HTTP port (default 0: any free port). */
+  port?: number;
   sdk?: 'v2' | 'v1';
   args?: string[];
   env?: Record<string, string>;
@@ -123,7 +125,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   writeConfig(opts.config);
   const transport = opts.transport ?? 'stdio';
   const args = [BUNDLE, 'run', '--config', configPath];
-  if (transport === 'http') args.push('--transport', 'http', '--port', '0');
+  if (transport === 'http') args.push('--transport', 'http', '--port', String(opts.port ?? 0));
   args.push(...(opts.args ?? []));
   const child = spawn(NODE, args, {
     cwd: dir,
