@@ -87,7 +87,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     env: ctx.env,
     cwd: ctx.cwd,
     onStderrLine: (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`),
-    docker: dockerFactory(ctx, logger),
+    docker: dockerFactory(ctx, logger, () => pool.runId),
   });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const agg = new Aggregator({
@@ -236,13 +236,13 @@ function httpTokens(chain: { lookup(n: string): string | undefined }, ctx: CliCo
     .filter(Boolean);
 }
 
-function dockerFactory(ctx: CliContext, logger: Logger): () => Promise<unknown> {
+function dockerFactory(ctx: CliContext, logger: Logger, runId: () => string): () => Promise<unknown> {
   let client: Promise<unknown> | undefined;
   return () => {
     client ??= (async () => {
       const mod = await import('./upstream/docker/index.js');
       const docker = await (mod as any).createDockerClient(ctx.env);
-      await (mod as any).removeStaleContainers?.(docker, logger).catch(() => {});
+      await (mod as any).removeStaleContainers?.(docker, logger, { runId: runId() }).catch(() => {});
       return docker;
     })();
     return client;

@@ -73,6 +73,7 @@ interface Session {
 }
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+const toolIndex = new WeakMap<object, Map<string, Record<string, unknown>>>();
 
 export class Aggregator extends EventEmitter {
   readonly pool: UpstreamPool;
@@ -376,6 +377,7 @@ export class Aggregator extends EventEmitter {
       session.inflight.set(upstream, (session.inflight.get(upstream) ?? 0) + 1);
       session.lastCallAt = Date.now();
     }
+    const definition = this.upstreamTool(upstream, tool);
     try {
       const result = await this.forward('tools/call', upstream, (client) =>
         client.callTool(
@@ -386,7 +388,12 @@ export class Aggregator extends EventEmitter {
             ...(call.mrtr?.inputResponses ? { inputResponses: call.mrtr.inputResponses } : {}),
             ...(call.mrtr?.requestState !== undefined ? { requestState: call.mrtr.requestState } : {}),
           },
-          { ...this.requestOptions(upstream, call), ...(call.mrtr ? { allowInputRequired: true } : {}) },
+          {
+            ...this.requestOptions(upstream, call),
+            // The definition we already hold: the client then skips its tools/list cache lookup.
+            ...(definition ? { toolDefinition: definition } : {}),
+            ...(call.mrtr ? { allowInputRequired: true } : {}),
+          },
         ),
       );
       return passInputRequired(result as Record<string, unknown>);
@@ -397,6 +404,18 @@ export class Aggregator extends EventEmitter {
         else session.inflight.set(upstream, n);
       }
     }
+  }
+
+  /** The upstream's own definition of a tool, from its current catalog (indexed once per catalog). */
+  private upstreamTool(upstream: string, tool: string): Record<string, unknown> | undefined {
+    const tools = this.pool.get(upstream)?.catalog.tools;
+    if (!tools) return undefined;
+    let index = toolIndex.get(tools);
+    if (!index) {
+      index = new Map(tools.map((t) => [t.name, t as unknown as Record<string, unknown>]));
+      toolIndex.set(tools, index);
+    }
+    return index.get(tool);
   }
 
   private requestOptions(upstream: string, call: CallContext) {

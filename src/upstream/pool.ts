@@ -33,7 +33,8 @@ export interface PoolOptions {
 export class UpstreamPool extends EventEmitter {
   private readonly connections = new Map<string, UpstreamConnection>();
   private opts: PoolOptions;
-  private readonly runId = randomUUID().slice(0, 8);
+  /** Identifies this proxy run (labels on Docker upstreams). */
+  readonly runId = randomUUID().slice(0, 8);
   private bridge?: DownstreamBridge;
   private _firstRoundDone = false;
 
