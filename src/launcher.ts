@@ -67,13 +67,12 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
-fastPath(process.argv.slice(2)).then(
-  (code) => {
+fastPath(process.argv.slice(2))
+  .then((code) => {
     if (code === undefined) runCore();
     else process.exitCode = code;
-  },
-  (e) => {
+  })
+  .catch((e) => {
     process.stderr.write(`internal error: ${String((e as Error)?.stack ?? e)}\n`);
     process.exitCode = 1;
-  },
-);
+  });
