@@ -142,7 +142,7 @@ export class UpstreamPool extends EventEmitter {
   async apply(
     configs: Record<string, UpstreamConfig>,
     proxy?: ProxyConfig,
-  ): Promise<{ added: string[]; removed: string[]; changed: string[]; unchanged: string[] }> {
+  ): Promise<{ added: string[]; removed: string[]; changed: string[]; retried: string[]; unchanged: string[] }> {
     const settingsChanged =
       JSON.stringify(connectionSettings(proxy)) !== JSON.stringify(connectionSettings(this.opts.proxy));
     this.opts = { ...this.opts, configs, proxy };
@@ -150,6 +150,7 @@ export class UpstreamPool extends EventEmitter {
     const removed: string[] = [];
     const changed: string[] = [];
     const unchanged: string[] = [];
+    const retried: string[] = [];
     const retired: UpstreamConnection[] = [];
     for (const [name, conn] of this.connections) {
       if (!(name in configs)) {
@@ -162,13 +163,15 @@ export class UpstreamPool extends EventEmitter {
     const fresh: UpstreamConnection[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
-      if (existing && !settingsChanged && JSON.stringify(existing.config) === JSON.stringify(config)) {
+      // A server that was given up on is tried again on every reload (the user may have fixed it).
+      const sameConfig = !settingsChanged && JSON.stringify(existing?.config) === JSON.stringify(config);
+      if (existing && sameConfig && existing.state !== 'failed') {
         next.set(name, existing);
         unchanged.push(name);
         continue;
       }
       if (existing) {
-        changed.push(name);
+        (sameConfig ? retried : changed).push(name);
         retired.push(existing);
       } else {
         added.push(name);
@@ -180,13 +183,13 @@ export class UpstreamPool extends EventEmitter {
     this.connections.clear();
     for (const [k, v] of next) this.connections.set(k, v);
     // Retired servers leave the catalog now; their processes are stopped in parallel.
-    if (removed.length || changed.length) this.emit('catalog', '*');
+    if (removed.length || changed.length || retried.length) this.emit('catalog', '*');
     await Promise.all([...retired.map((c) => c.close()), ...fresh.map((c) => c.start())]);
-    if (added.length || removed.length || changed.length) {
+    if (added.length || removed.length || changed.length || retried.length) {
       this.emit('catalog', '*');
       this.emit('status');
     }
-    return { added, removed, changed, unchanged };
+    return { added, removed, changed, retried, unchanged };
   }
 
   async close(): Promise<void> {

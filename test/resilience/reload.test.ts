@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childrenMatching, FAST_PROXY, fixture, startProxy, stopAll, until } from './harness.js';
 
@@ -68,4 +70,23 @@ describe('live reload', () => {
       expect(leftovers).toEqual([]);
     });
   }
+
+  it('retries a server that had failed when the config is reloaded (the user fixed it)', async () => {
+    const proxy = await startProxy({ config: { mcpServers: { b: servers.b }, proxy: FAST_PROXY } });
+    const marker = path.join(proxy.dir, 'fixed');
+    const config = {
+      mcpServers: { x: fixture('flaky-server.mjs', { FLAKY_REQUIRE_FILE: marker }), b: servers.b },
+      proxy: FAST_PROXY,
+    };
+    proxy.writeConfig(config);
+    await proxy.waitForStderr(/"component":"upstream:x".*failed to connect; not retrying/);
+    expect((await proxy.callTool('x__echo', { text: 'x' })).ok).toBe(false);
+    fs.writeFileSync(marker, 'ok');
+    process.kill(proxy.pid, 'SIGHUP');
+    const ok = await until(async () => (await proxy.callTool('x__echo', { text: 'fixed' })).text === 'fixed');
+    if (!ok) console.log(proxy.stderr());
+    expect(ok).toBe(true);
+    await proxy.waitForStderr(/"retried":\["x"\]/);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
 });
