@@ -106,6 +106,8 @@ export interface StartOptions {
   sdk?: 'v2' | 'v1';
   args?: string[];
   env?: Record<string, string>;
+  /** Files to write into the proxy's temp dir (relative path -> content) before it starts. */
+  files?: Record<string, string>;
   /** Skip connecting a client (the test does it). */
   noClient?: boolean;
 }
@@ -123,6 +125,10 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     fs.renameSync(tmp, configPath);
   };
   writeConfig(opts.config);
+  for (const [rel, content] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content, { mode: 0o600 });
+  }
   const transport = opts.transport ?? 'stdio';
   const args = [BUNDLE, 'run', '--config', configPath];
   if (transport === 'http') args.push('--transport', 'http', '--port', String(opts.port ?? 0));

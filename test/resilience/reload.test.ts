@@ -89,4 +89,26 @@ describe('live reload', () => {
     await proxy.waitForStderr(/"retried":\["x"\]/);
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
+
+  it('reloads when the credentials file changes: only the server using the credential restarts', async () => {
+    const creds = '.config/mcp-proxy/credentials.json';
+    const proxy = await startProxy({
+      files: { [creds]: JSON.stringify({ API_TOKEN: 'one' }) },
+      config: {
+        mcpServers: { e: fixture('env-echo-server.mjs', { API_TOKEN: '${API_TOKEN}' }), a: servers.a },
+        proxy: FAST_PROXY,
+      },
+    });
+    const aPid = childrenMatching(proxy.pid, 'fixtures/echo-server.mjs');
+    expect((await proxy.callTool('e__get_env', { name: 'API_TOKEN' })).text).toBe('one');
+    const file = path.join(proxy.dir, creds);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify({ API_TOKEN: 'two' }), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
+    expect(await until(async () => (await proxy.callTool('e__get_env', { name: 'API_TOKEN' })).text === 'two')).toBe(
+      true,
+    );
+    expect(proxy.stderr()).not.toContain('two');
+    expect(childrenMatching(proxy.pid, 'fixtures/echo-server.mjs')).toEqual(aPid);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
 });
