@@ -25,6 +25,7 @@ export function createCli(argv: string[], ctx: CliContext, commands: CommandSpec
     .strict()
     .demandCommand(1, 'Name a command: run, validate, status or version (see --help).')
     .recommendCommands()
+    .completion('completion', 'Print a shell completion script (bash/zsh): mcp-proxy completion >> ~/.bashrc')
     .help()
     .alias('help', 'h')
     .version(false)

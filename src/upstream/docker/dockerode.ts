@@ -56,7 +56,7 @@ export function dockerConnection(
     url = new URL(host.includes('//') ? host : `tcp://${host}`);
   } catch {
     throw new AppError('DOCKER_UNAVAILABLE', `DOCKER_HOST is not a valid address: ${host}`, {
-      hint: 'use unix:///var/run/docker.sock, tcp://HOST:2375, tcp://HOST:2376 (TLS) or ssh://user@host',
+      hint: 'use unix:///var/run/docker.sock, tcp://HOST:2375, tcp://HOST:2376 (TLS); for a remote engine over ssh, forward its socket: ssh -NL /tmp/docker.sock:/var/run/docker.sock user@host, then DOCKER_HOST=unix:///tmp/docker.sock',
     });
   }
   if (url.protocol === 'ssh:') {
@@ -122,7 +122,7 @@ export function engineError(e: unknown, endpoint: string): unknown {
     code === 'EACCES' || code === 'EPERM'
       ? 'add your user to the "docker" group (then log in again), or run with access to the socket'
       : 'start Docker (Docker Desktop, or `sudo systemctl start docker`), or set DOCKER_HOST to a reachable engine ' +
-        '(unix:///path/to/docker.sock, tcp://host:2375, ssh://user@host)';
+        '(unix:///path/to/docker.sock, tcp://host:2375; ssh: forward the socket with ssh -NL)';
   return new AppError('DOCKER_UNAVAILABLE', `cannot reach a Docker engine at ${endpoint} (${why})`, {
     hint,
     cause: e,
