@@ -114,7 +114,8 @@ export function isUpstreamFailure(e: unknown): boolean {
     return err?.data?.timeout !== undefined || msg.includes('timed out') || msg.includes('maximum total timeout');
   }
   const status = httpStatus(e);
-  if (status !== undefined) return status >= 500 || status === 404 || status === 429;
+  // Not 404: on a 2025-era server that is an expired session, handled by re-initializing.
+  if (status !== undefined) return status >= 500 || status === 429;
   return (
     code === -32001 || // SDK request timeout (v1 wire code)
     code === 'CONNECTION_CLOSED' ||
@@ -221,6 +222,8 @@ export class UpstreamConnection extends EventEmitter {
   private generation = 0;
   private warnedGarbage = false;
   private healthTimer?: NodeJS.Timeout;
+  /** Clients dropped because the server expired their session (see call()). */
+  private readonly expiredClients = new WeakSet<Client>();
   private lastActivity = Date.now();
   private inflightCalls = 0;
   instructions?: string;
@@ -543,6 +546,8 @@ export class UpstreamConnection extends EventEmitter {
     this.client = undefined;
     this.transport = undefined;
     this.generation++;
+    // Calls still in flight on the old session fail when it closes; they take the same path as a 404.
+    if (client) this.expiredClients.add(client);
     this.log.info({ reason }, 'reconnecting');
     this.setState('connecting', reason);
     const done = this.connect();
@@ -613,17 +618,21 @@ export class UpstreamConnection extends EventEmitter {
    * reconnect with backoff.
    */
   async call<T>(fn: (client: Client) => Promise<T>, opts: CallOptions = {}): Promise<T> {
+    // A (re-)initialize in progress is short and bounded by the handshake deadline: wait for it.
+    if (this._state === 'connecting' && this.connecting) await this.connecting;
     const client = this.client;
     if (!client || this._state !== 'ready') {
       throw new AppError('UPSTREAM_UNAVAILABLE', this.unavailableMessage());
     }
     const seen: { method?: string } = { method: opts.method };
+    const sessionId = (this.transport?.transport as { sessionId?: string } | undefined)?.sessionId;
     this.inflightCalls++;
     try {
       return await this.guarded(() => fn(recordMethod(client, seen)));
     } catch (e) {
       if (this.closing) throw e;
-      if (/not connected|connection closed/i.test(errorMessage(e))) {
+      const expired = this.isSessionExpired(e, sessionId) || this.expiredClients.has(client);
+      if (!expired && /not connected|connection closed/i.test(errorMessage(e))) {
         // The connection went away while this call was on it (a crash, a restart, a reload).
         throw new AppError(
           'UPSTREAM_UNAVAILABLE',
@@ -632,9 +641,12 @@ export class UpstreamConnection extends EventEmitter {
             : `${this.unavailableMessage()} (the connection closed during the call)`,
         );
       }
-      if (client !== this.client) throw e;
-      if (this.isSessionExpired(e)) {
-        const ok = await this.reconnect('the upstream session expired (HTTP 404): re-initializing');
+      if (expired) {
+        // Concurrent calls that hit the same expired session share one re-initialize.
+        const ok =
+          client === this.client
+            ? await this.reconnect('the upstream session expired (HTTP 404): re-initializing')
+            : await (this.connecting ?? Promise.resolve(this._state === 'ready'));
         const method = seen.method ?? 'unknown';
         if (!ok || !this.client) {
           throw new AppError(
@@ -652,6 +664,7 @@ export class UpstreamConnection extends EventEmitter {
         const fresh = this.client;
         return this.guarded(() => fn(fresh));
       }
+      if (client !== this.client) throw e;
       if (isServerGone(e) && (this.config.type === 'http' || this.config.type === 'sse')) {
         this.drop(client, `cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`);
       }
@@ -704,10 +717,8 @@ export class UpstreamConnection extends EventEmitter {
   private _lastCallError?: string;
 
   /** HTTP 404 on a connection that holds a 2025-era session id: the server forgot the session. */
-  private isSessionExpired(e: unknown): boolean {
-    if (this.config.type !== 'http') return false;
-    const sessionId = (this.transport?.transport as { sessionId?: string } | undefined)?.sessionId;
-    if (!sessionId) return false;
+  private isSessionExpired(e: unknown, sessionId: string | undefined): boolean {
+    if (this.config.type !== 'http' || !sessionId) return false;
     if (httpStatus(e) === 404) return true;
     const msg = errorMessage(e).toLowerCase();
     return msg.includes('session not found') || msg.includes('unknown session');

@@ -89,6 +89,14 @@ describe('an HTTP upstream that fails', () => {
     expect(web!.calls).toBe(calls);
     expect(web!.initializes).toBe(3);
     expect((await call(proxy, 'web__echo', 'next')).text).toBe('next');
+
+    // Many read-only requests hitting the same expired session share one re-initialize.
+    web!.forgetSessions();
+    const prompts = await Promise.all(
+      Array.from({ length: 10 }, () => outcome(proxy.client.getPrompt({ name: 'web__greet' }))),
+    );
+    expect(prompts.filter((p) => !p.ok).map((p) => p.text)).toEqual([]);
+    expect(web!.initializes).toBe(4);
     expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
   });
 
