@@ -209,3 +209,28 @@ describe('session isolation', () => {
     await b.close();
   });
 });
+
+describe('list changes for 2026-07-28 clients', () => {
+  test('notifyListChanged reaches an open subscriptions/listen stream', async () => {
+    const client = new Client(
+      { name: 'listen', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(fe.url), { requestInit: auth }));
+    const seen: string[] = [];
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      seen.push('tools');
+    });
+    client.setNotificationHandler('notifications/prompts/list_changed', () => {
+      seen.push('prompts');
+    });
+    const sub = await client.listen({ toolsListChanged: true });
+    expect(sub.honoredFilter.toolsListChanged).toBe(true);
+    fe.app.notifyListChanged({ tools: true, prompts: true });
+    expect(await waitFor(() => seen.includes('tools'))).toBe(true);
+    // Prompts were not subscribed to: only the tools change arrives.
+    expect(seen).toEqual(['tools']);
+    await sub.close();
+    await client.close();
+  });
+});
