@@ -194,7 +194,11 @@ export class ProcessStdioTransport implements Transport {
     return new Promise((resolve, reject) => {
       const stdin = this._process?.stdin;
       if (!stdin || this.exited || stdin.destroyed) {
-        reject(new Error(this.exited || stdin?.destroyed ? 'Connection closed: the server process has exited' : 'Not connected'));
+        reject(
+          new Error(
+            this.exited || stdin?.destroyed ? 'Connection closed: the server process has exited' : 'Not connected',
+          ),
+        );
         return;
       }
       if (stdin.write(serializeMessage(message))) resolve();

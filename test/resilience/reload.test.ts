@@ -95,7 +95,7 @@ describe('live reload', () => {
     const proxy = await startProxy({
       files: { [creds]: JSON.stringify({ API_TOKEN: 'one' }) },
       config: {
-        mcpServers: { e: fixture('env-echo-server.mjs', { API_TOKEN: '${API_TOKEN}' }), a: servers.a },
+        mcpServers: { e: fixture('env-echo-server.mjs', { API_TOKEN: `\${API_TOKEN}` }), a: servers.a },
         proxy: FAST_PROXY,
       },
     });
