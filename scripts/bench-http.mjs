@@ -196,11 +196,17 @@ export async function runHttpBench() {
       const others = await Promise.all(Array.from({ length: SESSIONS - 1 }, () => open(proxy.url)));
       const sessions = [one, ...others];
       const cpu0 = cpuMs(proxy.pid);
+      const own0 = process.cpuUsage();
       const perSec = await concurrent(sessions.map((s) => s.call));
+      const own = process.cpuUsage(own0);
       const cpu1 = cpuMs(proxy.pid);
       const rss = rssMb(proxy.pid);
       const cpuPerCall = cpu0 === undefined ? undefined : (cpu1 - cpu0) / (SESSIONS * (PER_SESSION + 20));
-      rows.push(row(`${label}, ${SESSIONS} sessions`, lat, perSec, rss, cpuPerCall));
+      const clientCpuPerCall = (own.user + own.system) / 1000 / (SESSIONS * (PER_SESSION + 20));
+      rows.push({
+        ...row(`${label}, ${SESSIONS} sessions`, lat, perSec, rss, cpuPerCall),
+        clientCpuMsPerCall: Math.round(clientCpuPerCall * 1000) / 1000,
+      });
       await Promise.all(sessions.map((s) => s.close()));
     }
   } finally {
