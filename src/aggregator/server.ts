@@ -158,13 +158,18 @@ export class Aggregator extends EventEmitter {
   }
 
   /** Capabilities: what some upstream offers (everything while an upstream's offer is unknown). */
+  /**
+   * Capabilities: what some upstream offers. An upstream whose offer is not known yet (connecting,
+   * retrying, or failed and retried on reload) counts as offering everything, so a session made
+   * while it is down can still use it when it comes back; `tools` is always there (the proxy's own
+   * surface, and what a reload most often adds). Capabilities cannot change within a session.
+   */
   capabilities(): ServerCapabilities {
     const conns = this.pool.list().filter((c) => c.state !== 'disabled');
-    const unknown = conns.some((c) => c.state !== 'ready' && c.state !== 'failed');
+    const unknown = conns.some((c) => c.state !== 'ready');
     const has = (k: keyof ServerCapabilities) =>
       unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
-    const caps: ServerCapabilities = {};
-    if (has('tools') || this.toolsMode) caps.tools = { listChanged: true };
+    const caps: ServerCapabilities = { tools: { listChanged: true } };
     if (has('prompts')) caps.prompts = { listChanged: true };
     if (has('resources')) {
       const subscribe = conns.some(

@@ -23,6 +23,8 @@ export function createCli(argv: string[], ctx: CliContext, commands: CommandSpec
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Same as --log-level debug', global: true })
     .option('debug', { type: 'boolean', describe: 'Same as --log-level trace', global: true })
     .strict()
+    // A repeated option (--port 1 --port 2) takes the last value instead of becoming an array.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .demandCommand(1, 'Name a command: run, validate, status or version (see --help).')
     .recommendCommands()
     .completion('completion', 'Print a shell completion script (bash/zsh): mcp-proxy completion >> ~/.bashrc')
