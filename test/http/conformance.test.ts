@@ -21,6 +21,7 @@ afterAll(async () => {
 
 function expectAllPass(r: Awaited<ReturnType<typeof runConformance>>) {
   expect(r.failures, r.output.slice(-3000)).toEqual([]);
+  expect(r.warnings).toEqual([]);
   expect(Object.keys(r.scenarios).length).toBe(SCENARIOS);
   expect(r.scenarios['dns-rebinding-protection'].map((c) => c.status)).toEqual(['SUCCESS', 'SUCCESS']);
   expect(r.exitCode).toBe(0);
