@@ -133,6 +133,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   try {
     if (transport === 'http') {
       const { startHttpFrontend } = await import('./frontends/http/start.js');
+      const { HTTP_DEFAULTS } = await import('./frontends/http/app.js');
       const tokens = httpTokens(chain, ctx);
       for (const t of tokens) ctx.redactor.add(t);
       const http = proxy.http ?? {};
@@ -145,18 +146,15 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
         maxBodyBytes: http.maxBodyBytes,
         maxSessions: http.maxSessions,
         sessionIdleTimeoutMs: http.sessionIdleTimeout,
-        rateLimit: http.rateLimit
-          ? { windowMs: http.rateLimit.windowMs ?? 10_000, max: http.rateLimit.max ?? 5_000 }
-          : undefined,
+        rateLimit: http.rateLimit ? { ...HTTP_DEFAULTS.rateLimit, ...stripUndefined(http.rateLimit) } : undefined,
         auth: { tokens },
         logger,
         metrics,
-        serverFactory: (c: { era: 'legacy' | 'modern' }) =>
-          agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+        serverFactory: (c) => agg.createServer({ era: c.era, transient: c.era === 'modern' }),
         status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
-      } as any);
-      const notify = (frontend.app as { notifyListChanged?: (k: unknown) => void }).notifyListChanged;
-      if (notify) agg.on('list_changed', (k) => notify.call(frontend.app, k));
+      });
+      // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.
+      agg.on('list_changed', (k) => frontend.app.notifyListChanged(k));
       lifecycle.addStopAccepting('http', () => {
         frontend.server.close();
         frontend.server.closeIdleConnections?.();
@@ -272,4 +270,8 @@ async function watchFiles(files: string[], onChange: () => void, logger: Logger)
       await watcher.close();
     },
   };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -170,6 +170,7 @@ export class ProcessStdioTransport implements Transport {
       return;
     }
     this.readBuffer = this.readBuffer ? Buffer.concat([this.readBuffer, chunk]) : chunk;
+    this.notifiedInChunk = false;
     while (this.readBuffer) {
       const nl: number = this.readBuffer.indexOf(10);
       if (nl === -1) break;
@@ -186,8 +187,36 @@ export class ProcessStdioTransport implements Transport {
         );
         continue;
       }
-      this.onmessage?.(message);
+      this.deliver(message);
     }
+  }
+
+  /**
+   * Delivers in order. The SDK client runs notification handlers a microtask later but settles a
+   * response at once, so a progress notification followed by its result in the same chunk would be
+   * dropped (the result removes the progress handler first). A response that follows a notification
+   * in one chunk therefore waits one macrotask, and everything after it queues behind it.
+   */
+  private notifiedInChunk = false;
+  private deferred: JSONRPCMessage[] | undefined;
+
+  private deliver(message: JSONRPCMessage): void {
+    if (this.deferred) {
+      this.deferred.push(message);
+      return;
+    }
+    const isResponse = 'id' in message && ('result' in message || 'error' in message);
+    if (isResponse && this.notifiedInChunk) {
+      this.deferred = [message];
+      setImmediate(() => {
+        const queue = this.deferred ?? [];
+        this.deferred = undefined;
+        for (const m of queue) this.onmessage?.(m);
+      });
+      return;
+    }
+    if (!('id' in message)) this.notifiedInChunk = true;
+    this.onmessage?.(message);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
