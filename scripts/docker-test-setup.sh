@@ -42,14 +42,26 @@ if ! engine_up; then
     say "no engine answers on /var/run/docker.sock and dockerd cannot be started here (need root and dockerd)"
     exit 1
   fi
-  say "starting dockerd --storage-driver=vfs (log: $DOCKERD_LOG)"
-  nohup dockerd --storage-driver=vfs >"$DOCKERD_LOG" 2>&1 &
-  for _ in $(seq 1 60); do
+  # A dockerd that is still starting (or one left by an earlier run) owns the pid file: wait for it
+  # instead of starting a second one; a pid file whose process is gone is stale and removed.
+  if [ -f /var/run/docker.pid ]; then
+    oldpid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+    if [ -n "$oldpid" ] && kill -0 "$oldpid" 2>/dev/null; then
+      say "dockerd (pid $oldpid) is already running; waiting for it to answer"
+    else
+      rm -f /var/run/docker.pid
+    fi
+  fi
+  if ! pgrep -x dockerd >/dev/null 2>&1; then
+    say "starting dockerd --storage-driver=vfs (log: $DOCKERD_LOG)"
+    nohup dockerd --storage-driver=vfs >"$DOCKERD_LOG" 2>&1 &
+  fi
+  for _ in $(seq 1 120); do
     engine_up && break
     sleep 1
   done
   if ! engine_up; then
-    say "dockerd did not come up within 60 s; last log lines:"
+    say "dockerd did not come up within 120 s; last log lines:"
     tail -n 20 "$DOCKERD_LOG" >&2 || true
     exit 1
   fi
