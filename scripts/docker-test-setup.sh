@@ -16,7 +16,8 @@ say() { echo "docker-test-setup: $*" >&2; }
 # Test workers may run this at the same time: one at a time.
 if command -v flock >/dev/null 2>&1 && [ -z "${MCP_PROXY_SETUP_LOCKED:-}" ]; then
   export MCP_PROXY_SETUP_LOCKED=1
-  exec flock "${TMPDIR:-/tmp}/mcp-proxy-docker-setup.lock" bash "$0" "$@"
+  # -o: the lock fd is not inherited by what the script starts (dockerd would hold it forever).
+  exec flock -o "${TMPDIR:-/tmp}/mcp-proxy-docker-setup.lock" bash "$0" "$@"
 fi
 
 engine_up() { docker info >/dev/null 2>&1; }

@@ -26,8 +26,27 @@ export interface Engine {
 
 let cached: Engine | undefined;
 
+/** Runs the engine setup script; returns 'ok' or the reason it failed. */
+export function prepareEngine(): string {
+  if (process.env.MCP_PROXY_DOCKER_TESTS === '0') return 'MCP_PROXY_DOCKER_TESTS=0';
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/docker-test-setup.sh')], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (r.status === 0) return 'ok';
+  return (
+    (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' / ') || 'setup failed'
+  );
+}
+
 /** Runs the setup script once per worker; says LOUDLY why Docker tests are skipped. */
 export function dockerEngine(file: string): Engine {
+  if (!cached) {
+    // The engine is prepared once per test run (test/globalSetup.ts) and the verdict handed to every
+    // worker, so a missing engine costs one attempt, not one per test file.
+    const verdict = process.env.MCP_PROXY_DOCKER_ENGINE;
+    if (verdict) cached = verdict === 'ok' ? { ok: true } : { ok: false, reason: verdict };
+  }
   if (!cached) {
     if (process.env.MCP_PROXY_DOCKER_TESTS === '0') {
       cached = { ok: false, reason: 'MCP_PROXY_DOCKER_TESTS=0' };
