@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Aggregator } from './aggregator/server.js';
 import type { CliContext } from './cli/context.js';
 import { commandLogger } from './cli/createCli.js';
-import { type CredentialArgs, credentialChainFor } from './cli/credentialOptions.js';
+import { type CredentialArgs, configLoadOptions, credentialChainFor } from './cli/credentialOptions.js';
 import type { GlobalArgs } from './cli/types.js';
 import { findAndLoadConfig, type LoadedConfig, loadConfig } from './config/load.js';
 import { displayFile, formatProblem } from './config/problems.js';
@@ -54,15 +54,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const logger = commandLogger(args, ctx);
   const log = logger.child({ component: 'run' });
   const chain = credentialChainFor(args, ctx);
-  const loadOpts = {
-    path: args.config,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    homedir: ctx.homedir,
-    platform: ctx.platform,
-    lookup: (name: string) => chain.lookup(name),
-    describeMissing: (name: string) => chain.describeMissing(name),
-  };
+  const loadOpts = configLoadOptions(args.config, chain, ctx);
   let loaded: LoadedConfig | undefined = await findAndLoadConfig(loadOpts);
   let config: Config;
   if (loaded) {

@@ -41,3 +41,16 @@ export function credentialChainFor(args: CredentialArgs, ctx: CliContext): Crede
     redactor: ctx.redactor,
   });
 }
+
+/** Config-loading options whose `${VAR}` lookups go through the credential chain. */
+export function configLoadOptions(config: string | undefined, chain: CredentialChain, ctx: CliContext) {
+  return {
+    path: config,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    homedir: ctx.homedir,
+    platform: ctx.platform,
+    lookup: (name: string) => chain.lookup(name),
+    describeMissing: (name: string) => chain.describeMissing(name),
+  };
+}

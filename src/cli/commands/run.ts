@@ -1,18 +1,9 @@
 import type { Argv } from 'yargs';
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
+import type { RunOptions } from '../../runProxy.js';
+import { credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
-interface RunArgs extends CredentialArgs {
-  config?: string;
-  transport?: 'stdio' | 'http';
-  host?: string;
-  port?: number;
-  toolsMode?: 'all' | 'dynamic';
-  allowUnauthenticated?: boolean;
-  watch?: boolean;
-}
-
-export const runCommand: CommandSpec<RunArgs> = {
+export const runCommand: CommandSpec<RunOptions> = {
   command: 'run',
   describe: 'Start the proxy: connect every upstream and serve them as one MCP server',
   builder: (y: Argv) =>

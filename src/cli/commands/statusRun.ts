@@ -8,7 +8,7 @@ import { AppError, errorMessage } from '../../errors.js';
 import { mask } from '../../observability/redact.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
-import { credentialChainFor } from '../credentialOptions.js';
+import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
 import type { StatusArgs } from './status.js';
 
@@ -110,15 +110,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
   ]);
   const logger = commandLogger(args, ctx, 'silent');
   const chain = credentialChainFor(args, ctx);
-  const loaded = await findAndLoadConfig({
-    path: args.config,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    homedir: ctx.homedir,
-    platform: ctx.platform,
-    lookup: (name: string) => chain.lookup(name),
-    describeMissing: (name: string) => chain.describeMissing(name),
-  });
+  const loaded = await findAndLoadConfig(configLoadOptions(args.config, chain, ctx));
   if (!loaded) {
     throw new AppError('CONFIG_NOT_FOUND', 'no config file found to take the upstreams from', {
       hint: 'pass --config FILE, or --url URL to ask a running proxy',
