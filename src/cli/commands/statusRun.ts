@@ -32,6 +32,8 @@ export interface StatusReport {
   ready: boolean;
   deployment: string;
   upstreams: UpstreamRow[];
+  /** The proxy's and the upstreams' containers, when a Docker engine answers. */
+  docker?: unknown;
 }
 
 /** States that count as healthy: connected, or switched off on purpose. */
@@ -39,8 +41,13 @@ const OK_STATES = new Set(['ready', 'disabled']);
 
 export async function runStatus(args: StatusArgs & GlobalArgs, ctx: CliContext): Promise<number> {
   const report = args.url ? await fromProxy(args, ctx) : await fromConfig(args, ctx);
+  const { createDockerClient, tryDockerStatus, formatDockerStatus } = await import('../../upstream/docker/index.js');
+  const docker = await tryDockerStatus(() => createDockerClient(ctx.env));
+  // Only worth a mention when an engine is there (most desktop setups have none).
+  if (docker.available) report.docker = docker;
   if (args.json) ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else ctx.stdout.write(renderReport(report));
+  else
+    ctx.stdout.write(renderReport(report) + (docker.available ? `\n${formatDockerStatus(docker).join('\n')}\n` : ''));
   return exitCodeFor(report);
 }
 
@@ -162,15 +169,16 @@ function firstToken(raw: string | undefined): string | undefined {
 }
 
 export function renderReport(r: StatusReport): string {
-  const head = ['SERVER', 'TRANSPORT', 'STATE', 'TOOLS', 'PROMPTS', 'RESOURCES', 'LATENCY', 'ERROR'];
+  const head = ['SERVER', 'TRANSPORT', 'STATE', 'TOOLS', 'PROMPTS', 'RESOURCES', 'LATENCY', 'RESTARTS', 'ERROR'];
   const rows = r.upstreams.map((u) => [
     u.name,
     u.type,
-    u.state,
+    u.breaker && u.breaker !== 'closed' ? `${u.state} (breaker ${u.breaker})` : u.state,
     String(u.tools),
     String(u.prompts),
     String(u.resources),
     u.latencyMs === undefined ? '-' : `${Math.round(u.latencyMs)} ms`,
+    String(u.restarts ?? 0),
     oneLine(u.lastError ?? ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
