@@ -78,8 +78,8 @@ describe('status --url', () => {
     const r = await status(['--url', fe.url], { MCP_PROXY_TOKEN: TOKEN });
     expect(r.error).toBeUndefined();
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/SERVER\s+TRANSPORT\s+STATE\s+TOOLS\s+PROMPTS\s+RESOURCES\s+LATENCY\s+ERROR/);
-    expect(r.stdout).toMatch(/alpha\s+stdio\s+ready\s+4\s+1\s+1\s+3 ms/);
+    expect(r.stdout).toMatch(/SERVER\s+TRANSPORT\s+STATE\s+TOOLS\s+PROMPTS\s+RESOURCES\s+LATENCY\s+RESTARTS\s+ERROR/);
+    expect(r.stdout).toMatch(/alpha\s+stdio\s+ready\s+4\s+1\s+1\s+3 ms\s+0/);
     expect(r.stdout).toContain('1/1 upstreams ok');
     expect(r.stdout).toContain('deployment: node');
   });
