@@ -628,7 +628,7 @@ export class UpstreamConnection extends EventEmitter {
     const sessionId = (this.transport?.transport as { sessionId?: string } | undefined)?.sessionId;
     this.inflightCalls++;
     try {
-      return await this.guarded(() => fn(recordMethod(client, seen)));
+      return await this.guarded(() => fn(recordMethod(client, seen)), client);
     } catch (e) {
       if (this.closing) throw e;
       const expired = this.isSessionExpired(e, sessionId) || this.expiredClients.has(client);
@@ -697,10 +697,22 @@ export class UpstreamConnection extends EventEmitter {
     this.healthTimer.unref();
   }
 
-  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs fn behind the circuit breaker. A failure of a call that was on a session we already gave up
+   * (an expired one being re-initialized) says nothing about the server's health: not counted.
+   */
+  private async guarded<T>(fn: () => Promise<T>, client?: Client): Promise<T> {
     try {
-      return await this.breaker.execute(fn);
+      return await this.breaker.execute(async () => {
+        try {
+          return await fn();
+        } catch (e) {
+          if (client && this.expiredClients.has(client)) throw new NotCounted(e);
+          throw e;
+        }
+      });
     } catch (e) {
+      if (e instanceof NotCounted) throw e.inner;
       if (e instanceof BrokenCircuitError) {
         const s = this.breaker.state;
         throw new AppError(
@@ -807,6 +819,13 @@ function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T>
     timer.unref();
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Carries an error past the breaker without counting it as a failure. */
+class NotCounted extends Error {
+  constructor(readonly inner: unknown) {
+    super('not counted');
+  }
 }
 
 function protocolMode(p: UpstreamConfig['protocol']): 'auto' | 'legacy' | { pin: string } {
