@@ -4,7 +4,6 @@
  * cancellation, logging, list_changed and resources/updated are relayed; server-to-client requests
  * (sampling, elicitation, roots) go back to the session whose call caused them.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
 import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
@@ -51,6 +50,8 @@ export interface ToolsMode {
 /** What a downstream request handler knows about its call, for forwarding. */
 export interface CallContext {
   signal: AbortSignal;
+  /** The downstream session the call came from (server-to-client requests go back to it). */
+  session?: Session;
   /**
    * 2026-07-28 multi-round-trip input passed through from a modern downstream caller: the responses
    * to an earlier `input_required` result and its opaque state, forwarded verbatim to the upstream.
@@ -61,7 +62,7 @@ export interface CallContext {
   meta?: Record<string, unknown>;
 }
 
-interface Session {
+export interface Session {
   id: number;
   server: Server;
   era: Era;
@@ -73,6 +74,8 @@ interface Session {
 }
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+/** Input rounds (2026 input_required) the proxy fulfils for a 2025 caller within one call. */
+const MAX_INPUT_ROUNDS = 8;
 const toolIndex = new WeakMap<object, Map<string, Record<string, unknown>>>();
 
 export class Aggregator extends EventEmitter {
@@ -86,7 +89,6 @@ export class Aggregator extends EventEmitter {
   private _catalog: Catalog;
   private readonly sessions = new Map<number, Session>();
   private nextSessionId = 1;
-  private readonly current = new AsyncLocalStorage<Session>();
   private inflightTotal = 0;
   /** Upstream subscription refcounts: public URI -> sessions. */
   private readonly subscribers = new Map<string, Set<number>>();
@@ -246,7 +248,7 @@ export class Aggregator extends EventEmitter {
       <P>(_method: string, fn: (params: P, ctx: any) => Promise<any>) =>
       (request: any, ctx: any) => {
         this.registerSession(session);
-        return this.current.run(session, () => fn(request.params ?? {}, ctx));
+        return fn(request.params ?? {}, { ...ctx, session });
       };
 
     if (caps.tools) {
@@ -377,31 +379,51 @@ export class Aggregator extends EventEmitter {
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
-    const session = this.current.getStore();
+    const session = call.session;
     if (session) {
       session.inflight.set(upstream, (session.inflight.get(upstream) ?? 0) + 1);
       session.lastCallAt = Date.now();
     }
     const definition = this.upstreamTool(upstream, tool);
     try {
-      const result = await this.forward('tools/call', upstream, (client) =>
-        client.callTool(
-          {
-            name: tool,
-            arguments: args ?? {},
-            ...(call.meta ? { _meta: call.meta } : {}),
-            ...(call.mrtr?.inputResponses ? { inputResponses: call.mrtr.inputResponses } : {}),
-            ...(call.mrtr?.requestState !== undefined ? { requestState: call.mrtr.requestState } : {}),
-          },
-          {
-            ...this.requestOptions(upstream, call),
-            // The definition we already hold: the client then skips its tools/list cache lookup.
-            ...(definition ? { toolDefinition: definition } : {}),
-            ...(call.mrtr ? { allowInputRequired: true } : {}),
-          },
-        ),
-      );
-      return passInputRequired(result as Record<string, unknown>);
+      let mrtr = call.mrtr;
+      // A 2026-07-28 upstream asks for client input with input_required results. A 2026 caller gets
+      // them passed through (it retries with the opaque state); for a 2025 caller the proxy asks it
+      // with server-to-client requests on its own session, then retries the call.
+      for (let round = 0; ; round++) {
+        const result = (await this.forward('tools/call', upstream, (client) =>
+          client.callTool(
+            {
+              name: tool,
+              arguments: args ?? {},
+              ...(call.meta ? { _meta: call.meta } : {}),
+              ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
+              ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
+            },
+            {
+              ...this.requestOptions(upstream, call),
+              // The definition we already hold: the client then skips its tools/list cache lookup.
+              ...(definition ? { toolDefinition: definition } : {}),
+              allowInputRequired: true,
+            },
+          ),
+        )) as Record<string, unknown>;
+        if (result.resultType !== 'input_required' || call.mrtr || !session || session.era === 'modern') {
+          return passInputRequired(result);
+        }
+        if (round >= MAX_INPUT_ROUNDS) {
+          throw new ProtocolError(
+            ProtocolErrorCode.InternalError,
+            `upstream "${upstream}" asked for input ${MAX_INPUT_ROUNDS} times in one call; giving up`,
+          );
+        }
+        const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: unknown }>;
+        const inputResponses: Record<string, unknown> = {};
+        for (const [key, req] of Object.entries(requests)) {
+          inputResponses[key] = await this.askSession(session, req.method, req.params, call.signal);
+        }
+        mrtr = { inputResponses, requestState: result.requestState as string | undefined };
+      }
     } finally {
       if (session) {
         const n = (session.inflight.get(upstream) ?? 1) - 1;
@@ -503,10 +525,11 @@ export class Aggregator extends EventEmitter {
     }
   }
 
-  /** Picks the session a server-to-client message of `upstream` belongs to. */
+  /**
+   * Picks the session a server-to-client message of `upstream` belongs to: the one with a call in
+   * flight on that upstream (the most recent), else the most recently active one.
+   */
   private sessionFor(upstream: string): Session | undefined {
-    const fromContext = this.current.getStore();
-    if (fromContext) return fromContext;
     let best: Session | undefined;
     for (const s of this.sessions.values()) {
       if (s.inflight.has(upstream) && (!best || s.lastCallAt > best.lastCallAt)) best = s;
@@ -523,44 +546,51 @@ export class Aggregator extends EventEmitter {
         const session = this.sessionFor(upstream);
         if (!session)
           throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: no downstream client is connected`);
-        const caps = session.server.getClientCapabilities() ?? {};
-        const need =
-          method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
-        if (!(caps as Record<string, unknown>)[need]) {
-          throw new ProtocolError(
-            ProtocolErrorCode.MethodNotFound,
-            `${method}: the downstream client does not support ${need}`,
-          );
-        }
-        const options = { signal };
-        if (method === 'sampling/createMessage')
-          return (await session.server.createMessage(params as any, options)) as any;
-        if (method === 'elicitation/create') return (await session.server.elicitInput(params as any, options)) as any;
-        return (await session.server.listRoots(params as any, options)) as any;
+        return this.askSession(session, method, params, signal);
       },
-      notify: (upstream, method, params) => {
-        if (method === 'notifications/message') {
-          const p = params as { level: LoggingLevel; logger?: string; data: unknown };
-          const msg = { ...p, logger: p.logger ? `${upstream}/${p.logger}` : upstream };
-          const target = this.sessionFor(upstream);
-          const anyInflight = [...this.sessions.values()].some((s) => s.inflight.has(upstream));
-          const targets = anyInflight && target ? [target] : [...this.sessions.values()];
-          for (const s of targets) if (!s.transient) void s.server.sendLoggingMessage(msg).catch(() => {});
-          return;
-        }
-        if (method === 'notifications/resources/updated') {
-          const uri = (params as { uri: string }).uri;
-          const prefix = [...this._catalog.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
-          const pub = prefix ? `${prefix}+${uri}` : uri;
-          for (const id of this.subscribers.get(pub) ?? []) {
-            void this.sessions
-              .get(id)
-              ?.server.sendResourceUpdated({ uri: pub })
-              .catch(() => {});
-          }
-        }
-      },
+      notify: (upstream, method, params) => this.relayNotification(upstream, method, params),
     };
+  }
+
+  /** A server-to-client request (sampling, elicitation, roots) sent to one downstream session. */
+  private async askSession(session: Session, method: string, params: unknown, signal: AbortSignal): Promise<any> {
+    const caps = session.server.getClientCapabilities() ?? {};
+    const need =
+      method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
+    if (!(caps as Record<string, unknown>)[need]) {
+      throw new ProtocolError(
+        ProtocolErrorCode.MethodNotFound,
+        `${method}: the downstream client does not support ${need}`,
+      );
+    }
+    const options = { signal };
+    if (method === 'sampling/createMessage') return session.server.createMessage(params as any, options);
+    if (method === 'elicitation/create') return session.server.elicitInput(params as any, options);
+    return session.server.listRoots(params as any, options);
+  }
+
+  /** Upstream logging and resources/updated notifications, to the sessions they concern. */
+  private relayNotification(upstream: string, method: string, params: unknown): void {
+    if (method === 'notifications/message') {
+      const p = params as { level: LoggingLevel; logger?: string; data: unknown };
+      const msg = { ...p, logger: p.logger ? `${upstream}/${p.logger}` : upstream };
+      const target = this.sessionFor(upstream);
+      const anyInflight = [...this.sessions.values()].some((s) => s.inflight.has(upstream));
+      const targets = anyInflight && target ? [target] : [...this.sessions.values()];
+      for (const s of targets) if (!s.transient) void s.server.sendLoggingMessage(msg).catch(() => {});
+      return;
+    }
+    if (method === 'notifications/resources/updated') {
+      const uri = (params as { uri: string }).uri;
+      const prefix = [...this._catalog.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
+      const pub = prefix ? `${prefix}+${uri}` : uri;
+      for (const id of this.subscribers.get(pub) ?? []) {
+        void this.sessions
+          .get(id)
+          ?.server.sendResourceUpdated({ uri: pub })
+          .catch(() => {});
+      }
+    }
   }
 
   /** Ready upstream connections (for tools modes). */
@@ -590,6 +620,7 @@ function callContext(ctx: any, params: any): CallContext {
   const requestState = modern ? ctx.mcpReq.requestState?.() : undefined;
   return {
     signal: ctx.mcpReq.signal,
+    session: ctx.session,
     meta: meta && Object.keys(meta).length ? meta : undefined,
     mrtr: modern
       ? {
