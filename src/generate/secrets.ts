@@ -168,40 +168,17 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
       }
       // --api-key VALUE
       const prev = i > 0 ? args[i - 1] : undefined;
-      if (typeof prev === 'string' && /^--?[A-Za-z][\w-]*$/.test(prev) && isSecretName(prev) && !plainValue(a)) {
-        out.push({
-          server,
-          field: 'args',
-          key: i,
-          original: a,
-          secret: a,
-          baseName: `${prefix}_${envName(prev)}`,
-          replace: (n) => `\${${n}}`,
-        });
-        return;
-      }
-      if (URL_WITH_PASSWORD.test(a)) {
-        out.push({
-          server,
-          field: 'args',
-          key: i,
-          original: a,
-          secret: a,
-          baseName: `${prefix}_URL`,
-          replace: (n) => `\${${n}}`,
-        });
-        return;
-      }
-      if (TOKEN_PREFIX.test(a)) {
-        out.push({
-          server,
-          field: 'args',
-          key: i,
-          original: a,
-          secret: a,
-          baseName: `${prefix}_TOKEN`,
-          replace: (n) => `\${${n}}`,
-        });
+      // A whole argument that is a secret: after a --token-like flag, a URL with a password, a known token shape.
+      const baseName =
+        typeof prev === 'string' && /^--?[A-Za-z][\w-]*$/.test(prev) && isSecretName(prev) && !plainValue(a)
+          ? `${prefix}_${envName(prev)}`
+          : URL_WITH_PASSWORD.test(a)
+            ? `${prefix}_URL`
+            : TOKEN_PREFIX.test(a)
+              ? `${prefix}_TOKEN`
+              : undefined;
+      if (baseName) {
+        out.push({ server, field: 'args', key: i, original: a, secret: a, baseName, replace: (n) => `\${${n}}` });
       }
     });
   }
