@@ -54,3 +54,12 @@ export function configLoadOptions(config: string | undefined, chain: CredentialC
     describeMissing: (name: string) => chain.describeMissing(name),
   };
 }
+
+/** `--config FILE` for the commands that read the proxy's config through the usual search. */
+export function configOption<T>(y: Argv<T>): Argv<T & { config?: string }> {
+  return y.option('config', {
+    alias: 'c',
+    type: 'string',
+    describe: 'Config file (default: $MCP_PROXY_CONFIG, ./mcp-proxy.json, ~/.config/mcp-proxy/config.json)',
+  }) as Argv<T & { config?: string }>;
+}

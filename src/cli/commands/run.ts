@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { RunOptions } from '../../runProxy.js';
-import { credentialOptions } from '../credentialOptions.js';
+import { configOption, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
 export const runCommand: CommandSpec<RunOptions> = {
@@ -8,12 +8,7 @@ export const runCommand: CommandSpec<RunOptions> = {
   describe: 'Start the proxy: connect every upstream and serve them as one MCP server',
   builder: (y: Argv) =>
     credentialOptions(
-      y
-        .option('config', {
-          alias: 'c',
-          type: 'string',
-          describe: 'Config file (default: $MCP_PROXY_CONFIG, ./mcp-proxy.json, ~/.config/mcp-proxy/config.json)',
-        })
+      configOption(y)
         .option('transport', {
           alias: 't',
           type: 'string',

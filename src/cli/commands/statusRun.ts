@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError, errorMessage } from '../../errors.js';
+import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
@@ -12,18 +13,8 @@ import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
 import type { StatusArgs } from './status.js';
 
-export interface UpstreamRow {
-  name: string;
-  type: string;
-  state: string;
-  tools: number;
-  prompts: number;
-  resources: number;
-  latencyMs?: number;
-  lastError?: string;
-  restarts?: number;
-  breaker?: string;
-}
+/** One upstream as /ready reports it (the HTTP app's wire shape), or as the pool snapshot gives it. */
+export type UpstreamRow = UpstreamStatus;
 
 export interface StatusReport {
   source: 'proxy' | 'config';

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { ConfigProblem, ServerSummary, ValidationReport } from '../../config/load.js';
 import { isAppError } from '../../errors.js';
-import { type CredentialArgs, credentialChainFor, credentialOptions } from '../credentialOptions.js';
+import { type CredentialArgs, configOption, credentialChainFor, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
 interface ValidateArgs extends CredentialArgs {
@@ -31,12 +31,7 @@ export const validateCommand: CommandSpec<ValidateArgs> = {
   describe: 'Check a config file: every problem with its JSON path, line:column and a fix (exit 0 valid, 2 invalid)',
   builder: (y: Argv) =>
     credentialOptions(
-      y
-        .option('config', {
-          alias: 'c',
-          type: 'string',
-          describe: 'Config file (default: $MCP_PROXY_CONFIG, ./mcp-proxy.json, ~/.config/mcp-proxy/config.json)',
-        })
+      configOption(y)
         .option('json', {
           type: 'boolean',
           describe: 'Machine-readable report on stdout: {valid, path, problems, servers}',
