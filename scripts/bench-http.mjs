@@ -89,7 +89,14 @@ async function startProxy(configFile) {
       'warn',
       '--no-watch',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } },
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...(process.env.MCP_PROXY_V8_FLAGS !== undefined ? { MCP_PROXY_V8_FLAGS: process.env.MCP_PROXY_V8_FLAGS } : {}),
+      },
+    },
   );
   let stderr = '';
   const url = await new Promise((resolve, reject) => {

@@ -15,10 +15,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from './cli/commands/version.js';
 import { realContext } from './cli/context.js';
+import { serveV8Flags } from './v8flags.js';
 
 /** Base64 of the brotli-compressed CommonJS core (scripts/build.mjs). */
 declare const __MCP_PROXY_CORE__: string;
@@ -35,7 +37,10 @@ function selfPath(): string {
 
 /** Decompresses and runs the full CLI. Its own main() takes over from here (argv, exit code). */
 export function runCore(): void {
-  const source = brotliDecompressSync(Buffer.from(__MCP_PROXY_CORE__, 'base64')).toString('utf8');
+  for (const flag of serveV8Flags(process.argv.slice(2), process.env)) v8.setFlagsFromString(flag);
+  // The core is ASCII (scripts/build.mjs: charset ascii), so latin1 decodes it exactly and V8 keeps it
+  // as a one-byte string.
+  const source = brotliDecompressSync(Buffer.from(__MCP_PROXY_CORE__, 'base64')).toString('latin1');
   const filename = selfPath();
   const coreModule = { exports: {} as unknown };
   const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {

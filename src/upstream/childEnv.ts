@@ -62,7 +62,10 @@ export const INHERITED_ENV_VARS = [
   'COMSPEC',
 ];
 
-export function buildChildEnv(parent: NodeJS.ProcessEnv, configured: Record<string, string> | undefined): Record<string, string> {
+export function buildChildEnv(
+  parent: NodeJS.ProcessEnv,
+  configured: Record<string, string> | undefined,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of INHERITED_ENV_VARS) {
     const value = parent[key];

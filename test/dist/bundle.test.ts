@@ -63,6 +63,19 @@ describe('the bundle', () => {
     );
   });
 
+  it('leaves out what the proxy never runs: BuildKit (gRPC, protobuf) and the OpenTelemetry API', () => {
+    const inputs = Object.keys(meta.inputs);
+    for (const dep of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', '@opentelemetry/api']) {
+      expect(inputs.some((p) => p.startsWith(`node_modules/${dep}/`))).toBe(false);
+    }
+    expect(inputs).toEqual(expect.arrayContaining(['unused-stub:@grpc/grpc-js', 'otel-stub:@opentelemetry/api']));
+  });
+
+  it('ships an ASCII core (held by V8 as a one-byte string for the life of the process)', () => {
+    const core = readFileSync(path.join(DIST, 'mcp-proxy-core.cjs'));
+    expect(core.findIndex((b) => b > 0x7f)).toBe(-1);
+  });
+
   it('lists the license of every bundled package in dist/THIRD_PARTY_LICENSES.txt', () => {
     const notices = readFileSync(path.join(DIST, 'THIRD_PARTY_LICENSES.txt'), 'utf8');
     for (const dep of ['yargs', 'zod', 'pino', 'dockerode', '@modelcontextprotocol/server']) {

@@ -123,6 +123,21 @@ describe('run --transport http (built bundle)', () => {
     ]);
   });
 
+  test("serves with a small young generation (the launcher's V8 heap flags for run are in effect)", async () => {
+    const v1 = new V1Client({ name: 'e2e-heap', version: '1' });
+    const t1 = new V1StreamableHTTPClientTransport(new URL(url), { requestInit: auth });
+    await v1.connect(t1);
+    // Enough traffic to grow the young generation past its initial size under V8's defaults.
+    for (let i = 0; i < 300; i++) await v1.callTool({ name: 'echo__echo', arguments: { text: 'x'.repeat(2000) } });
+    await t1.terminateSession();
+    await v1.close();
+    const metrics = await (await fetch(`${base}/metrics`, auth)).text();
+    const m = /^mcp_proxy_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(metrics);
+    expect(m).not.toBeNull();
+    // 2 x 1 MiB semi-spaces with --semi-space-growth-factor=1; V8's default grows them to 2 x 16 MiB.
+    expect(Number(m![1])).toBeLessThanOrEqual(4 * 1024 * 1024);
+  });
+
   test('the token never appears in the proxy logs', () => {
     expect(stderr.length).toBeGreaterThan(0);
     expect(stderr).not.toContain(TOKEN);
