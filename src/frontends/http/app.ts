@@ -15,7 +15,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
   isInitializeRequest,
@@ -238,7 +237,73 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     return modern.fetch(request, parsedBody === undefined ? undefined : { parsedBody });
   }
 
-  const mcpNode = toNodeHandler({ fetch: mcpFetch }, { maxRequestBodySize: maxBody, onerror });
+  /**
+   * Node request -> the fetch-shaped SDK handlers -> Node response. Leaner than the SDK's generic
+   * `toNodeHandler` on the hot path: the body is already parsed (handed over as `parsedBody`, so the
+   * `Request` carries none and nothing is serialized again), a 2026 request that names its revision
+   * skips the era classification the modern handler repeats anyway, and a JSON answer is written in
+   * one piece instead of through the web stream reader. An SSE answer is streamed as it comes.
+   */
+  async function serveFetch(req: IncomingMessage, res: ServerResponse, parsed: unknown, modernOnly: boolean) {
+    const abort = new AbortController();
+    let finished = false;
+    res.once('close', () => {
+      if (!finished) abort.abort();
+    });
+    let response: Response;
+    try {
+      const request = toBodylessRequest(req, abort.signal);
+      const options = parsed === undefined ? undefined : { parsedBody: parsed };
+      response = modernOnly ? await modern.fetch(request, options) : await mcpFetch(request, options);
+    } catch (e) {
+      onerror(e instanceof Error ? e : new Error(String(e)));
+      const id = (parsed as { id?: unknown } | undefined)?.id;
+      const echoed = typeof id === 'string' || typeof id === 'number' ? id : null;
+      response = Response.json({ ...rpcError(-32603, 'Internal error'), id: echoed }, { status: 500 });
+    }
+    const headers: Record<string, string> = {};
+    response.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    if (response.body === null) {
+      finished = true;
+      res.writeHead(response.status, headers);
+      res.end();
+      return;
+    }
+    if (!headers['content-type']?.startsWith('text/event-stream')) {
+      const body = Buffer.from(await response.arrayBuffer());
+      finished = true;
+      headers['content-length'] = String(body.length);
+      res.writeHead(response.status, headers);
+      res.end(body);
+      return;
+    }
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    abort.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true });
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || abort.signal.aborted) break;
+        if (!res.write(value))
+          await new Promise<void>((r) => {
+            const release = () => {
+              res.off('drain', release);
+              abort.signal.removeEventListener('abort', release);
+              r();
+            };
+            res.on('drain', release);
+            abort.signal.addEventListener('abort', release, { once: true });
+          });
+      }
+    } catch {
+      // The client went away or the stream failed: end what was sent.
+    }
+    finished = true;
+    res.end();
+  }
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
@@ -276,7 +341,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     if (!sid && !modernHeader && method === 'POST' && isLegacyInitialize(parsed)) {
       return openLegacySession(req, res, parsed);
     }
-    await mcpNode(req, res, parsed);
+    // A 2026 request naming its revision (and no session) goes straight to the modern handler.
+    await serveFetch(req, res, parsed, modernHeader && !sid);
   }
 
   // ---------------------------------------------------------------- legacy HTTP+SSE
@@ -527,6 +593,26 @@ function isLegacyInitialize(body: unknown): boolean {
 /** Revisions after 2025-11-25 are the stateless (2026-07-28 and later) era. */
 function isModernRevision(v: string | undefined): boolean {
   return v !== undefined && v > '2025-11-25';
+}
+
+/**
+ * The web `Request` the SDK handlers take, without a body: the body was read and parsed already and
+ * travels as `parsedBody` (the handlers read nothing else when it is given).
+ */
+function toBodylessRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'content-length' || name === 'transfer-encoding' || name === 'content-encoding') continue;
+    if (name.startsWith(':')) continue;
+    headers.append(name, raw[i + 1]!);
+  }
+  return new Request(`http://${header(req, 'host') ?? 'localhost'}${req.url ?? '/'}`, {
+    method: req.method ?? 'GET',
+    headers,
+    signal,
+  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
