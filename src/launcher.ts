@@ -37,7 +37,8 @@ function selfPath(): string {
 
 /** Decompresses and runs the full CLI. Its own main() takes over from here (argv, exit code). */
 export function runCore(): void {
-  for (const flag of serveV8Flags(process.argv.slice(2), process.env)) v8.setFlagsFromString(flag);
+  const v8Flags = serveV8Flags(process.argv.slice(2), process.env);
+  for (const flag of v8Flags.atLoad) v8.setFlagsFromString(flag);
   // The core is ASCII (scripts/build.mjs: charset ascii), so latin1 decodes it exactly and V8 keeps it
   // as a one-byte string.
   const source = brotliDecompressSync(Buffer.from(__MCP_PROXY_CORE__, 'base64')).toString('latin1');
@@ -50,6 +51,7 @@ export function runCore(): void {
   // The core requires only Node built-ins (scripts/build.mjs fails the build otherwise).
   const req = createRequire(filename);
   fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
+  for (const flag of v8Flags.afterLoad) v8.setFlagsFromString(flag);
 }
 
 /** Width yargs wraps help at (src/cli/createCli.ts: min(110, columns ?? 100)). */

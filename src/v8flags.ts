@@ -1,23 +1,41 @@
 /**
- * V8 heap settings for the long-running `run` command, applied by the launcher (src/launcher.ts) before
- * the core is loaded; a module of its own so tests can import it without running the CLI. Node's defaults size the heap for throughput on
- * big machines: the young generation grows to 2 x 16 MB and the old generation may grow well past what
- * is live before a full collection. A proxy holds little (catalogs, sessions, requests in flight), so:
- * - `--semi-space-growth-factor=1`: the young generation stays at its initial 2 x 1 MB (a scavenge of a
- *   proxy's short-lived request objects is cheap);
- * - `--heap-growing-percent=20`: the old generation may grow 20% over what the last full GC kept.
- * Measured (`npm run bench`): RSS with 8 HTTP sessions under load falls by about 45 MB at the same
- * throughput. Both flags are read by the GC at each collection, so setting them before the core is
- * loaded takes effect (heap sizes fixed at VM start, like --max-semi-space-size, would not).
- * `MCP_PROXY_V8_FLAGS` replaces the list (space-separated; empty for V8's defaults).
+ * V8 heap settings for the long-running `run` command, applied by the launcher (src/launcher.ts) around
+ * the core's load; a module of its own so tests can import it without running the CLI.
+ *
+ * Node's defaults size the heap for throughput on big machines, and loading the core (3 MB of code, two
+ * MCP SDKs and their schemas) is exactly the allocation burst that grows the young generation from
+ * 2 x 1 MiB to 2 x 16 MiB, which then stays committed while the proxy sits idle. So:
+ * - while the core loads, `--semi-space-growth-factor=1` keeps the young generation at 2 x 1 MiB;
+ * - after it, V8's default factor (2) is back: heavy traffic grows the young generation again (fewer
+ *   scavenges, as fast as Node's defaults), light traffic (a desktop client, a model calling a tool now
+ *   and then) never does;
+ * - `--heap-growing-percent=20`: the old generation may grow 20% over what the last full GC kept
+ *   instead of V8's larger steps.
+ * Both flags are read by the GC at each collection, so setting them at run time takes effect (heap
+ * sizes fixed at VM start, like --max-semi-space-size, would not). Measured in `npm run bench`.
+ * `MCP_PROXY_V8_FLAGS` replaces all of this with its own list, applied before the load and kept
+ * (space-separated; empty for V8's defaults throughout), e.g. `--semi-space-growth-factor=1
+ * --heap-growing-percent=20` keeps the young generation small under load too (less memory, more GC).
  */
-export const SERVE_V8_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=20'];
+export interface ServeV8Flags {
+  /** Set before the core loads. */
+  atLoad: string[];
+  /** Set once the core has loaded (its synchronous part). */
+  afterLoad: string[];
+}
 
-/** The flags to set for this command line (argv without node and script) and environment. */
-export function serveV8Flags(argv: string[], env: NodeJS.ProcessEnv): string[] {
+export const SERVE_V8_FLAGS: ServeV8Flags = {
+  atLoad: ['--semi-space-growth-factor=1', '--heap-growing-percent=20'],
+  afterLoad: ['--semi-space-growth-factor=2'],
+};
+
+const NONE: ServeV8Flags = { atLoad: [], afterLoad: [] };
+
+/** The flags for this command line (argv without node and script) and environment. */
+export function serveV8Flags(argv: string[], env: NodeJS.ProcessEnv): ServeV8Flags {
   // The command is the first word that is not an option (`mcp-proxy run`, `mcp-proxy --verbose run`).
-  if (argv.find((a) => !a.startsWith('-')) !== 'run') return [];
+  if (argv.find((a) => !a.startsWith('-')) !== 'run') return NONE;
   const custom = env.MCP_PROXY_V8_FLAGS;
-  if (custom !== undefined) return custom.split(/\s+/).filter(Boolean);
+  if (custom !== undefined) return { atLoad: custom.split(/\s+/).filter(Boolean), afterLoad: [] };
   return SERVE_V8_FLAGS;
 }

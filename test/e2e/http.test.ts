@@ -32,7 +32,14 @@ beforeAll(async () => {
     process.execPath,
     [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--no-watch'],
     {
-      env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_TOKEN: TOKEN, MCP_PROXY_LOG_LEVEL: 'debug' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        MCP_PROXY_TOKEN: TOKEN,
+        MCP_PROXY_LOG_LEVEL: 'debug',
+        // The small-heap memory profile (docs/http.md): the young generation never grows.
+        MCP_PROXY_V8_FLAGS: '--semi-space-growth-factor=1 --heap-growing-percent=20',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
