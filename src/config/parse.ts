@@ -296,6 +296,19 @@ function jsonHint(text: string, hint: string | undefined): string | undefined {
   return hint;
 }
 
+/** A key seen twice in one object (JSON) or mapping (YAML); `path` ends with the key. */
+function duplicateKey(
+  path: JsonPath,
+  first: SourcePosition,
+  at: SourcePosition,
+  container: 'object' | 'mapping',
+): ConfigProblem {
+  const key = String(path.at(-1));
+  return makeProblem('schema', path, `duplicate key "${key}" (also at line ${first.line}:${first.column})`, at, {
+    hint: `each key may appear once per ${container}: remove or rename one of them`,
+  });
+}
+
 function findDuplicateJsonKeys(
   node: JsonNode,
   path: JsonPath,
@@ -310,18 +323,7 @@ function findDuplicateJsonKeys(
       const key = String(keyNode.value);
       const first = seen.get(key);
       if (first !== undefined) {
-        const f = pos(first);
-        problems.push(
-          makeProblem(
-            'schema',
-            [...path, key],
-            `duplicate key "${key}" (also at line ${f.line}:${f.column})`,
-            pos(keyNode.offset),
-            {
-              hint: 'each key may appear once per object: remove or rename one of them',
-            },
-          ),
-        );
+        problems.push(duplicateKey([...path, key], pos(first), pos(keyNode.offset), 'object'));
       } else {
         seen.set(key, keyNode.offset);
       }
@@ -440,18 +442,7 @@ function parseYaml(text: string): ParsedSource {
         const offset = (pair.key as { range?: number[] } | null)?.range?.[0] ?? 0;
         const first = seen.get(key);
         if (first !== undefined) {
-          const f = pos(first);
-          problems.push(
-            makeProblem(
-              'schema',
-              [...path, key],
-              `duplicate key "${key}" (also at line ${f.line}:${f.column})`,
-              pos(offset),
-              {
-                hint: 'each key may appear once per mapping: remove or rename one of them',
-              },
-            ),
-          );
+          problems.push(duplicateKey([...path, key], pos(first), pos(offset), 'mapping'));
         } else {
           seen.set(key, offset);
         }

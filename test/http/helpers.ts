@@ -55,6 +55,15 @@ export async function openRawSession(url: string, headers: Record<string, string
   return id;
 }
 
+/** A `ping` on a 2025 session (the answer is 404 once the session is gone). */
+export function pingSession(url: string, id: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+  });
+}
+
 /** Polls `cond` a bounded number of times (no timing assertions; just lets async work finish). */
 export async function waitFor(cond: () => boolean | Promise<boolean>, tries = 200, stepMs = 10): Promise<boolean> {
   for (let i = 0; i < tries; i++) {

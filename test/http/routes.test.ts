@@ -9,7 +9,15 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { sampleServerFactory } from '../fixtures/sample-server-factory.js';
-import { INIT_BODY, MCP_HEADERS, openRawSession, READY_UPSTREAMS, startTestFrontend, waitFor } from './helpers.js';
+import {
+  INIT_BODY,
+  MCP_HEADERS,
+  openRawSession,
+  pingSession,
+  READY_UPSTREAMS,
+  startTestFrontend,
+  waitFor,
+} from './helpers.js';
 
 const apps: HttpApp[] = [];
 afterEach(async () => {
@@ -272,12 +280,7 @@ describe('sessions', () => {
       });
       expect(del.status).toBe(200);
       expect(await waitFor(() => fe.app.sessionCount() === 0)).toBe(true);
-      const after = await fetch(fe.url, {
-        method: 'POST',
-        headers: { ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
-      });
-      expect(after.status).toBe(404);
+      expect((await pingSession(fe.url, id)).status).toBe(404);
     } finally {
       await fe.close();
     }
@@ -288,12 +291,7 @@ describe('sessions', () => {
     try {
       const id = await openRawSession(fe.url);
       expect(await waitFor(() => fe.app.sessionCount() === 0, 300)).toBe(true);
-      const after = await fetch(fe.url, {
-        method: 'POST',
-        headers: { ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
-      });
-      expect(after.status).toBe(404);
+      expect((await pingSession(fe.url, id)).status).toBe(404);
     } finally {
       await fe.close();
     }
