@@ -108,8 +108,12 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: core.length,
     },
   });
+  // The compressed core travels as a comment in a function's body (src/launcher.ts: __mcpCoreCarrier);
+  // base64 never contains the comment's end.
+  const carrier = `function __mcpCoreCarrier(){/*${compressed.toString('base64')}*/}`;
   const common = {
     entryPoints: [path.join(root, 'src/launcher.ts')],
+    footer: { js: carrier },
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -119,7 +123,7 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
   };
   const constants = {
     ...define,
-    __MCP_PROXY_CORE__: JSON.stringify(compressed.toString('base64')),
+    __MCP_PROXY_CORE_BYTES__: String(core.length),
     __MCP_PROXY_HELP__: JSON.stringify(help),
   };
   const esm = await esbuild.build({

@@ -21,9 +21,22 @@ import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from './cli/commands/version.js';
 import { realContext } from './cli/context.js';
 import { serveV8Flags } from './v8flags.js';
+import { governYoungGeneration } from './youngGeneration.js';
 
-/** Base64 of the brotli-compressed CommonJS core (scripts/build.mjs). */
-declare const __MCP_PROXY_CORE__: string;
+/**
+ * Carries the brotli-compressed CommonJS core, base64, as a comment in its body (scripts/launcher.mjs
+ * appends it to this file). Read through the function's source text: V8 hands that out as a slice of
+ * the script source it holds anyway, where a string literal would be a second, interned copy.
+ */
+declare function __mcpCoreCarrier(): void;
+/** Length of the core in bytes (scripts/launcher.mjs): brotli then writes it into one buffer of that size. */
+declare const __MCP_PROXY_CORE_BYTES__: number;
+
+/** The base64 text of the compressed core. */
+function corePayload(): string {
+  const text = Function.prototype.toString.call(__mcpCoreCarrier);
+  return text.slice(text.indexOf('/*') + 2, text.lastIndexOf('*/'));
+}
 /** Top-level `--help` output keyed by wrap width (scripts/build.mjs). */
 declare const __MCP_PROXY_HELP__: Record<string, string>;
 /** True in the standalone binary's main script (CommonJS, run by Node's SEA loader). */
@@ -40,8 +53,11 @@ export function runCore(): void {
   const v8Flags = serveV8Flags(process.argv.slice(2), process.env);
   for (const flag of v8Flags.atLoad) v8.setFlagsFromString(flag);
   // The core is ASCII (scripts/build.mjs: charset ascii), so latin1 decodes it exactly and V8 keeps it
-  // as a one-byte string.
-  const source = brotliDecompressSync(Buffer.from(__MCP_PROXY_CORE__, 'base64')).toString('latin1');
+  // as a one-byte string. One output chunk of the exact size: by default brotli decodes into 16 KiB
+  // chunks and concatenates them, and the freed chunks plus the freed copy leave ~3 MB of malloc heap
+  // resident for the process's life.
+  const compressed = Buffer.from(corePayload(), 'base64');
+  const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
   const filename = selfPath();
   const coreModule = { exports: {} as unknown };
   const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {
@@ -51,7 +67,7 @@ export function runCore(): void {
   // The core requires only Node built-ins (scripts/build.mjs fails the build otherwise).
   const req = createRequire(filename);
   fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
-  for (const flag of v8Flags.afterLoad) v8.setFlagsFromString(flag);
+  if (v8Flags.governYoungGeneration) governYoungGeneration();
 }
 
 /** Width yargs wraps help at (src/cli/createCli.ts: min(110, columns ?? 100)). */

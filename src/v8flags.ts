@@ -5,37 +5,37 @@
  * Node's defaults size the heap for throughput on big machines, and loading the core (3 MB of code, two
  * MCP SDKs and their schemas) is exactly the allocation burst that grows the young generation from
  * 2 x 1 MiB to 2 x 16 MiB, which then stays committed while the proxy sits idle. So:
- * - while the core loads, `--semi-space-growth-factor=1` keeps the young generation at 2 x 1 MiB;
- * - after it, V8's default factor (2) is back: heavy traffic grows the young generation again (fewer
- *   scavenges, as fast as Node's defaults), light traffic (a desktop client, a model calling a tool now
- *   and then) never does;
+ * - `--semi-space-growth-factor=1` keeps the young generation at 2 x 1 MiB while the core loads and
+ *   afterwards; src/youngGeneration.ts lets it grow (to 2 x 8 MiB at most) only while scavenges take a
+ *   noticeable share of the time, i.e. under heavy traffic. Light traffic (a desktop client, a model
+ *   calling a tool now and then, sessions sitting open) never grows it;
  * - `--heap-growing-percent=20`: the old generation may grow 20% over what the last full GC kept
  *   instead of V8's larger steps.
  * Both flags are read by the GC at each collection, so setting them at run time takes effect (heap
  * sizes fixed at VM start, like --max-semi-space-size, would not). Measured in `npm run bench`.
- * `MCP_PROXY_V8_FLAGS` replaces all of this with its own list, applied before the load and kept
- * (space-separated; empty for V8's defaults throughout), e.g. `--semi-space-growth-factor=1
- * --heap-growing-percent=20` keeps the young generation small under load too (less memory, more GC).
+ * `MCP_PROXY_V8_FLAGS` replaces all of this with its own list, applied before the load and kept, with
+ * no governor (space-separated; empty for V8's defaults throughout), e.g. `--semi-space-growth-factor=1
+ * --heap-growing-percent=20` keeps the young generation small under any load (less memory, more GC).
  */
 export interface ServeV8Flags {
   /** Set before the core loads. */
   atLoad: string[];
-  /** Set once the core has loaded (its synchronous part). */
-  afterLoad: string[];
+  /** Whether the young generation follows the traffic once the core has loaded (src/youngGeneration.ts). */
+  governYoungGeneration: boolean;
 }
 
 export const SERVE_V8_FLAGS: ServeV8Flags = {
   atLoad: ['--semi-space-growth-factor=1', '--heap-growing-percent=20'],
-  afterLoad: ['--semi-space-growth-factor=2'],
+  governYoungGeneration: true,
 };
 
-const NONE: ServeV8Flags = { atLoad: [], afterLoad: [] };
+const NONE: ServeV8Flags = { atLoad: [], governYoungGeneration: false };
 
 /** The flags for this command line (argv without node and script) and environment. */
 export function serveV8Flags(argv: string[], env: NodeJS.ProcessEnv): ServeV8Flags {
   // The command is the first word that is not an option (`mcp-proxy run`, `mcp-proxy --verbose run`).
   if (argv.find((a) => !a.startsWith('-')) !== 'run') return NONE;
   const custom = env.MCP_PROXY_V8_FLAGS;
-  if (custom !== undefined) return { atLoad: custom.split(/\s+/).filter(Boolean), afterLoad: [] };
+  if (custom !== undefined) return { atLoad: custom.split(/\s+/).filter(Boolean), governYoungGeneration: false };
   return SERVE_V8_FLAGS;
 }

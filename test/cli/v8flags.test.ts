@@ -5,15 +5,15 @@ describe('V8 heap flags for `run`', () => {
   it('applies to run only', () => {
     expect(serveV8Flags(['run', '--transport', 'http'], {})).toEqual(SERVE_V8_FLAGS);
     expect(serveV8Flags(['--verbose', 'run'], {})).toEqual(SERVE_V8_FLAGS);
-    expect(serveV8Flags(['validate', '--config', 'run'], {})).toEqual({ atLoad: [], afterLoad: [] });
-    expect(serveV8Flags([], {})).toEqual({ atLoad: [], afterLoad: [] });
+    expect(serveV8Flags(['validate', '--config', 'run'], {})).toEqual({ atLoad: [], governYoungGeneration: false });
+    expect(serveV8Flags([], {})).toEqual({ atLoad: [], governYoungGeneration: false });
   });
 
   it('MCP_PROXY_V8_FLAGS replaces the list; empty means V8 defaults', () => {
     expect(serveV8Flags(['run'], { MCP_PROXY_V8_FLAGS: ' --max-lazy  --foo=1 ' })).toEqual({
       atLoad: ['--max-lazy', '--foo=1'],
-      afterLoad: [],
+      governYoungGeneration: false,
     });
-    expect(serveV8Flags(['run'], { MCP_PROXY_V8_FLAGS: '' })).toEqual({ atLoad: [], afterLoad: [] });
+    expect(serveV8Flags(['run'], { MCP_PROXY_V8_FLAGS: '' })).toEqual({ atLoad: [], governYoungGeneration: false });
   });
 });

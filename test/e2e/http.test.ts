@@ -37,8 +37,6 @@ beforeAll(async () => {
         HOME: dir,
         MCP_PROXY_TOKEN: TOKEN,
         MCP_PROXY_LOG_LEVEL: 'debug',
-        // The small-heap memory profile (docs/http.md): the young generation never grows.
-        MCP_PROXY_V8_FLAGS: '--semi-space-growth-factor=1 --heap-growing-percent=20',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -130,18 +128,18 @@ describe('run --transport http (built bundle)', () => {
     ]);
   });
 
-  test("serves with a small young generation (the launcher's V8 heap flags for run are in effect)", async () => {
+  test("keeps a small young generation at light traffic (the launcher's heap settings for run are in effect)", async () => {
     const v1 = new V1Client({ name: 'e2e-heap', version: '1' });
     const t1 = new V1StreamableHTTPClientTransport(new URL(url), { requestInit: auth });
     await v1.connect(t1);
-    // Enough traffic to grow the young generation past its initial size under V8's defaults.
-    for (let i = 0; i < 300; i++) await v1.callTool({ name: 'echo__echo', arguments: { text: 'x'.repeat(2000) } });
+    for (let i = 0; i < 50; i++) await v1.callTool({ name: 'echo__echo', arguments: { text: 'x'.repeat(2000) } });
     await t1.terminateSession();
     await v1.close();
     const metrics = await (await fetch(`${base}/metrics`, auth)).text();
     const m = /^mcp_proxy_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(metrics);
     expect(m).not.toBeNull();
-    // 2 x 1 MiB semi-spaces with --semi-space-growth-factor=1; V8's default grows them to 2 x 16 MiB.
+    // 2 x 1 MiB semi-spaces (2 x 2 MiB if start-up kept the scavenger busy for its first second); under
+    // V8's default growth, start-up alone leaves 2 x 4 MiB or more.
     expect(Number(m![1])).toBeLessThanOrEqual(4 * 1024 * 1024);
   });
 

@@ -1,0 +1,99 @@
+/**
+ * Sizes V8's young generation to the traffic, at run time (`run` only; started by the launcher once the
+ * core has loaded, see src/v8flags.ts).
+ *
+ * V8 decides the young generation's size at each scavenge: when more bytes survived since the last
+ * resize than it holds, it multiplies its size by `--semi-space-growth-factor`, up to 2 x 16 MiB, and
+ * never gives the pages back while the process runs. Node's default factor (2) means any burst (the
+ * core's own load, eight sessions opening at once) leaves 16-32 MiB of young generation committed for
+ * good. A factor of 1 keeps it at 2 x 1 MiB, which costs throughput once calls arrive by the thousand:
+ * a scavenge every MiB, and objects of calls still in flight copied and promoted.
+ *
+ * So the governor watches what scavenges cost (perf_hooks 'gc' entries) and lets the young generation
+ * grow only while they take a noticeable share of the time (`growAt`, over a window of `windowMs`), and
+ * only up to `capMiB` per semi-space. A process that serves a desktop client or a few sessions stays at
+ * 2 x 1 MiB; a busy one grows once and keeps that size.
+ */
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
+
+export interface YoungGenerationPolicy {
+  /** Share of wall time spent in scavenges above which the young generation may grow (0.02 = 2%). */
+  growAt: number;
+  /** Largest semi-space the governor grows to, in MiB (V8's own maximum is 16). */
+  capMiB: number;
+  /** Window the share is measured over, in ms. */
+  windowMs: number;
+}
+
+export const DEFAULT_YOUNG_GENERATION_POLICY: YoungGenerationPolicy = { growAt: 0.02, capMiB: 8, windowMs: 1000 };
+
+/** Whether V8 may grow the young generation now, given the last window's scavenge share and its size. */
+export function shouldGrow(policy: YoungGenerationPolicy, scavengeShare: number, semiSpaceMiB: number): boolean {
+  return scavengeShare >= policy.growAt && semiSpaceMiB < policy.capMiB;
+}
+
+/** What the governor needs from the runtime (a port, so the policy is testable without V8). */
+export interface YoungGenerationRuntime {
+  /** Current size of one semi-space in MiB. */
+  semiSpaceMiB(): number;
+  setGrowthFactor(factor: 1 | 2): void;
+}
+
+/**
+ * The decision loop, fed one scavenge at a time: `onScavenge(durationMs, nowMs)`. Starts with growth
+ * off (the launcher loads the core with factor 1).
+ */
+export function youngGenerationGovernor(
+  policy: YoungGenerationPolicy,
+  runtime: YoungGenerationRuntime,
+  startMs: number,
+) {
+  let windowStart = startMs;
+  let spent = 0;
+  let growing = false;
+  return {
+    onScavenge(durationMs: number, nowMs: number): void {
+      spent += durationMs;
+      const elapsed = nowMs - windowStart;
+      // At the cap, growth stops at once; otherwise the decision waits for the window to close.
+      if (elapsed < policy.windowMs && !(growing && runtime.semiSpaceMiB() >= policy.capMiB)) return;
+      const grow = shouldGrow(policy, spent / Math.max(elapsed, 1), runtime.semiSpaceMiB());
+      if (elapsed >= policy.windowMs) {
+        windowStart = nowMs;
+        spent = 0;
+      }
+      if (grow !== growing) {
+        growing = grow;
+        runtime.setGrowthFactor(grow ? 2 : 1);
+      }
+    },
+    get growing() {
+      return growing;
+    },
+  };
+}
+
+const v8Runtime: YoungGenerationRuntime = {
+  semiSpaceMiB() {
+    const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    // space_size is what both semi-spaces have committed.
+    return space ? space.space_size / 2 / 1048576 : 0;
+  },
+  setGrowthFactor(factor) {
+    v8.setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+  },
+};
+
+/** Starts governing this process's young generation; returns a function that stops it. */
+export function governYoungGeneration(policy: YoungGenerationPolicy = DEFAULT_YOUNG_GENERATION_POLICY): () => void {
+  const governor = youngGenerationGovernor(policy, v8Runtime, performance.now());
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) governor.onScavenge(entry.duration, entry.startTime);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
+}
