@@ -14,8 +14,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { deserializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import spawn from 'cross-spawn';
+import { toJsonRpcMessage } from '../jsonrpc.js';
 import { descendants, groupAlive, isAlive, killTree, signalAll } from './processTree.js';
 
 export interface StdioParams {
@@ -179,7 +180,7 @@ export class ProcessStdioTransport implements Transport {
       if (!line.trim()) continue;
       let message: JSONRPCMessage;
       try {
-        message = deserializeMessage(line);
+        message = toJsonRpcMessage(JSON.parse(line));
       } catch (error) {
         const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
         this.onerror?.(

@@ -25,6 +25,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import { errorMessage } from '../../errors.js';
+import { isInitialize } from '../../jsonrpc.js';
 import type { Logger } from '../../observability/logger.js';
 import { isRenderable, type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { checkHost, checkOrigin, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
@@ -585,7 +586,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TO
 
 /** A 2025 `initialize` (no 2026 envelope claim in `_meta`); batches go the SDK's way. */
 function isLegacyInitialize(body: unknown): boolean {
-  if (!isInitializeRequest(body)) return false;
+  if (!isInitialize(body) || !isInitializeRequest(body)) return false;
   const meta = (body.params as { _meta?: Record<string, unknown> })._meta;
   return meta?.[PROTOCOL_VERSION_META_KEY] === undefined;
 }

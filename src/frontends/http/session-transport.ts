@@ -16,12 +16,8 @@ import type {
   Transport,
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import {
-  isInitializeRequest,
-  isJSONRPCRequest,
-  parseJSONRPCMessage,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/server';
+import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { isInitialize, toJsonRpcMessage } from '../../jsonrpc.js';
 
 const MAX_BATCH = 100;
 
@@ -128,12 +124,12 @@ export class NodeSessionTransport implements Transport {
     }
     let messages: JSONRPCMessage[];
     try {
-      messages = raw.map((m) => parseJSONRPCMessage(m));
+      messages = raw.map((m) => toJsonRpcMessage(m));
     } catch {
       this.reply(res, { status: 400, code: -32600, message: 'Invalid Request: not a JSON-RPC message' });
       return;
     }
-    const init = messages.some((m) => isInitializeRequest(m));
+    const init = messages.some((m) => isInitialize(m) && isInitializeRequest(m));
     if (init) {
       if (this.initialized) {
         this.reply(res, { status: 400, code: -32600, message: 'Invalid Request: Server already initialized' });
@@ -156,7 +152,7 @@ export class NodeSessionTransport implements Transport {
         return;
       }
     }
-    const requests = messages.filter((m) => isJSONRPCRequest(m));
+    const requests = messages.filter((m) => 'method' in m && 'id' in m);
     if (requests.length === 0) {
       res.writeHead(202, this.baseHeaders());
       res.end();

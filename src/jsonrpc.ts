@@ -1,0 +1,36 @@
+/**
+ * JSON-RPC message checks for the proxy's own transports (upstream stdio, downstream sessionful HTTP).
+ *
+ * The SDK's `parseJSONRPCMessage` / `deserializeMessage` parse with a union of the four message schemas,
+ * tried in turn: a response fails the request and notification branches first, and building those
+ * failures costs more than the parse that succeeds. The message's own keys say which schema applies,
+ * so it is checked against that one only (the same strict schema, through the SDK's guard).
+ */
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/client';
+
+/** The message itself when it is a valid JSON-RPC 2.0 message; throws otherwise. */
+export function toJsonRpcMessage(value: unknown): JSONRPCMessage {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const ok =
+      'method' in value
+        ? 'id' in value
+          ? isJSONRPCRequest(value)
+          : isJSONRPCNotification(value)
+        : 'result' in value
+          ? isJSONRPCResultResponse(value)
+          : isJSONRPCErrorResponse(value);
+    if (ok) return value as JSONRPCMessage;
+  }
+  throw new Error('not a JSON-RPC 2.0 request, notification or response');
+}
+
+/** Whether a message is an `initialize` request, without a schema parse for every other message. */
+export function isInitialize(message: unknown): boolean {
+  return (message as { method?: unknown } | null)?.method === 'initialize';
+}
