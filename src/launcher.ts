@@ -37,6 +37,7 @@ function corePayload(): string {
   const text = Function.prototype.toString.call(__mcpCoreCarrier);
   return text.slice(text.indexOf('/*') + 2, text.lastIndexOf('*/'));
 }
+
 /** Top-level `--help` output keyed by wrap width (scripts/build.mjs). */
 declare const __MCP_PROXY_HELP__: Record<string, string>;
 /** True in the standalone binary's main script (CommonJS, run by Node's SEA loader). */

@@ -92,6 +92,16 @@ describe('the bundle', () => {
     expect(readFileSync(BUNDLE, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 
+  it('carries the compressed core once, as a comment the launcher reads (no string literal copy)', () => {
+    const source = readFileSync(BUNDLE, 'utf8');
+    const carrier = /function __mcpCoreCarrier\(\)\{\/\*([A-Za-z0-9+/=]+)\*\/\}\s*$/.exec(source);
+    expect(carrier).not.toBeNull();
+    const payload = carrier![1]!;
+    expect(payload.length).toBeGreaterThan(100_000);
+    // The payload's text appears nowhere else in the file.
+    expect(source.indexOf(payload.slice(0, 64))).toBe(carrier!.index + 'function __mcpCoreCarrier(){/*'.length);
+  });
+
   it('runs `version --json` with no node_modules, fast path and full CLI alike', () => {
     const { dir, file } = isolatedCopy();
     const fast = run(file, ['version', '--json'], dir);
