@@ -10,28 +10,31 @@
  * a scavenge every MiB, and objects of calls still in flight copied and promoted.
  *
  * So the governor watches what scavenges cost (perf_hooks 'gc' entries) and lets the young generation
- * grow only while they take a noticeable share of the time (`growAt`, over a window of `windowMs`), and
- * only up to `capMiB` per semi-space. A process that serves a desktop client or a few sessions stays at
- * 2 x 1 MiB; a busy one grows once and keeps that size.
+ * grow only while they take a noticeable share of the time (`growAt` of each `windowMs` window, for
+ * `sustainWindows` windows in a row), and only up to `capMiB` per semi-space. A process that serves a
+ * desktop client or a few sessions stays at 2 x 1 MiB, whatever its start-up cost; a busy one grows
+ * within seconds and keeps that size.
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 export interface YoungGenerationPolicy {
-  /** Share of wall time spent in scavenges above which the young generation may grow (0.02 = 2%). */
+  /** Share of wall time spent in scavenges at which a window counts as busy (0.02 = 2%). */
   growAt: number;
+  /** Busy windows in a row before the young generation may grow (a start-up or a burst is not traffic). */
+  sustainWindows: number;
   /** Largest semi-space the governor grows to, in MiB (V8's own maximum is 16). */
   capMiB: number;
   /** Window the share is measured over, in ms. */
   windowMs: number;
 }
 
-export const DEFAULT_YOUNG_GENERATION_POLICY: YoungGenerationPolicy = { growAt: 0.02, capMiB: 8, windowMs: 1000 };
-
-/** Whether V8 may grow the young generation now, given the last window's scavenge share and its size. */
-export function shouldGrow(policy: YoungGenerationPolicy, scavengeShare: number, semiSpaceMiB: number): boolean {
-  return scavengeShare >= policy.growAt && semiSpaceMiB < policy.capMiB;
-}
+export const DEFAULT_YOUNG_GENERATION_POLICY: YoungGenerationPolicy = {
+  growAt: 0.02,
+  sustainWindows: 3,
+  capMiB: 8,
+  windowMs: 1000,
+};
 
 /** What the governor needs from the runtime (a port, so the policy is testable without V8). */
 export interface YoungGenerationRuntime {
@@ -42,7 +45,8 @@ export interface YoungGenerationRuntime {
 
 /**
  * The decision loop, fed one scavenge at a time: `onScavenge(durationMs, nowMs)`. Starts with growth
- * off (the launcher loads the core with factor 1).
+ * off (the launcher loads the core with factor 1). A window closes at the first scavenge after it
+ * ends, so a quiet spell is one long window with a small share.
  */
 export function youngGenerationGovernor(
   policy: YoungGenerationPolicy,
@@ -51,18 +55,21 @@ export function youngGenerationGovernor(
 ) {
   let windowStart = startMs;
   let spent = 0;
+  let busyWindows = 0;
   let growing = false;
   return {
     onScavenge(durationMs: number, nowMs: number): void {
       spent += durationMs;
       const elapsed = nowMs - windowStart;
-      // At the cap, growth stops at once; otherwise the decision waits for the window to close.
-      if (elapsed < policy.windowMs && !(growing && runtime.semiSpaceMiB() >= policy.capMiB)) return;
-      const grow = shouldGrow(policy, spent / Math.max(elapsed, 1), runtime.semiSpaceMiB());
       if (elapsed >= policy.windowMs) {
+        busyWindows = spent / elapsed >= policy.growAt ? busyWindows + 1 : 0;
         windowStart = nowMs;
         spent = 0;
+      } else if (!growing) {
+        return;
       }
+      // While growing, the cap is checked at every scavenge: V8 may double the size at any of them.
+      const grow = busyWindows >= policy.sustainWindows && runtime.semiSpaceMiB() < policy.capMiB;
       if (grow !== growing) {
         growing = grow;
         runtime.setGrowthFactor(grow ? 2 : 1);
