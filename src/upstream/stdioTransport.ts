@@ -171,7 +171,7 @@ export class ProcessStdioTransport implements Transport {
       return;
     }
     this.readBuffer = this.readBuffer ? Buffer.concat([this.readBuffer, chunk]) : chunk;
-    this.notifiedInChunk = false;
+    this.delivery.newChunk();
     while (this.readBuffer) {
       const nl: number = this.readBuffer.indexOf(10);
       if (nl === -1) break;
@@ -188,37 +188,12 @@ export class ProcessStdioTransport implements Transport {
         );
         continue;
       }
-      this.deliver(message);
+      this.delivery.deliver(message);
     }
   }
 
-  /**
-   * Delivers in order. The SDK client runs notification handlers a microtask later but settles a
-   * response at once, so a progress notification followed by its result in the same chunk would be
-   * dropped (the result removes the progress handler first). A response that follows a notification
-   * in one chunk therefore waits one macrotask, and everything after it queues behind it.
-   */
-  private notifiedInChunk = false;
-  private deferred: JSONRPCMessage[] | undefined;
-
-  private deliver(message: JSONRPCMessage): void {
-    if (this.deferred) {
-      this.deferred.push(message);
-      return;
-    }
-    const isResponse = 'id' in message && ('result' in message || 'error' in message);
-    if (isResponse && this.notifiedInChunk) {
-      this.deferred = [message];
-      setImmediate(() => {
-        const queue = this.deferred ?? [];
-        this.deferred = undefined;
-        for (const m of queue) this.onmessage?.(m);
-      });
-      return;
-    }
-    if (!('id' in message)) this.notifiedInChunk = true;
-    this.onmessage?.(message);
-  }
+  /** See OrderedDelivery: a progress notification is not overtaken by its result. */
+  private readonly delivery = new OrderedDelivery<JSONRPCMessage>((m) => this.onmessage?.(m));
 
   send(message: JSONRPCMessage): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -343,4 +318,41 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
+}
+
+/**
+ * Delivers the messages read from one stream in order, for an SDK client. The SDK client runs
+ * notification handlers a microtask later but settles a response at once, so a progress notification
+ * followed by its result in the same chunk would be dropped (the result removes the progress handler
+ * first). A response that follows a notification in one chunk therefore waits one macrotask, and
+ * everything after it queues behind it. Call `newChunk()` before the messages of each chunk.
+ */
+export class OrderedDelivery<M extends object> {
+  private notifiedInChunk = false;
+  private deferred: M[] | undefined;
+
+  constructor(private readonly emit: (message: M) => void) {}
+
+  newChunk(): void {
+    this.notifiedInChunk = false;
+  }
+
+  deliver(message: M): void {
+    if (this.deferred) {
+      this.deferred.push(message);
+      return;
+    }
+    const isResponse = 'id' in message && ('result' in message || 'error' in message);
+    if (isResponse && this.notifiedInChunk) {
+      this.deferred = [message];
+      setImmediate(() => {
+        const queue = this.deferred ?? [];
+        this.deferred = undefined;
+        for (const m of queue) this.emit(m);
+      });
+      return;
+    }
+    if (!('id' in message)) this.notifiedInChunk = true;
+    this.emit(message);
+  }
 }

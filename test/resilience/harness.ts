@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { descendants, isAlive } from '../../src/upstream/processTree.js';
+import { OrderedDelivery } from '../../src/upstream/stdioTransport.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BUNDLE = path.join(ROOT, 'dist/mcp-proxy.mjs');
@@ -36,26 +37,34 @@ export const FAST_PROXY = {
 
 type JsonMessage = Record<string, unknown>;
 
-/** A client Transport over a child's stdin/stdout (works for the v1 and the v2 Client). */
+/**
+ * A client Transport over a child's stdin/stdout (works for the v1 and the v2 Client). Delivers like the
+ * proxy's own stdio transport: a result read in the same chunk as a progress notification before it
+ * does not overtake it (the SDK client would drop that progress).
+ */
 class ChildTransport {
   onclose?: () => void;
   onerror?: (e: Error) => void;
   onmessage?: (m: JsonMessage) => void;
   private buf = '';
+  private readonly delivery = new OrderedDelivery<JsonMessage>((m) => this.onmessage?.(m));
   constructor(private readonly child: ChildProcess) {}
   async start(): Promise<void> {
     this.child.stdout!.on('data', (chunk: Buffer) => {
+      this.delivery.newChunk();
       this.buf += chunk.toString('utf8');
       let nl = this.buf.indexOf('\n');
       while (nl >= 0) {
         const line = this.buf.slice(0, nl).trim();
         this.buf = this.buf.slice(nl + 1);
         if (line) {
+          let message: JsonMessage | undefined;
           try {
-            this.onmessage?.(JSON.parse(line));
+            message = JSON.parse(line);
           } catch (e) {
             this.onerror?.(new Error(`proxy wrote non-JSON to stdout: ${line} (${(e as Error).message})`));
           }
+          if (message) this.delivery.deliver(message);
         }
         nl = this.buf.indexOf('\n');
       }
