@@ -30,7 +30,8 @@ export async function connect(command, args, env = {}) {
   return client;
 }
 
-function percentile(sorted, p) {
+/** The p-th percentile of sorted latencies (also used by bench-http.mjs). */
+export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 

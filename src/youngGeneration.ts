@@ -92,8 +92,8 @@ const v8Runtime: YoungGenerationRuntime = {
   },
 };
 
-/** Starts governing this process's young generation; returns a function that stops it. */
-export function governYoungGeneration(policy: YoungGenerationPolicy = DEFAULT_YOUNG_GENERATION_POLICY): () => void {
+/** Governs this process's young generation for the rest of its life. */
+export function governYoungGeneration(policy: YoungGenerationPolicy = DEFAULT_YOUNG_GENERATION_POLICY): void {
   const governor = youngGenerationGovernor(policy, v8Runtime, performance.now());
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -102,5 +102,4 @@ export function governYoungGeneration(policy: YoungGenerationPolicy = DEFAULT_YO
     }
   });
   observer.observe({ entryTypes: ['gc'] });
-  return () => observer.disconnect();
 }
