@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../docker/engine.js';
+import { writeFile } from '../credentials/helpers.js';
 import { BUNDLE, ROOT, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
@@ -58,8 +59,7 @@ describe.skipIf(!engine.ok)('generated compose on a real engine', () => {
   it('serves with the token, the secret reaches the upstream, not as root', async () => {
     const home = path.join(tmp.dir, 'home');
     const cred = path.join(home, '.config', 'mcp-proxy', 'credentials.json');
-    fs.mkdirSync(path.dirname(cred), { recursive: true });
-    fs.writeFileSync(cred, JSON.stringify({ GITHUB_TOKEN: GH }), { mode: 0o600 });
+    writeFile(cred, JSON.stringify({ GITHUB_TOKEN: GH }));
     const config = path.join(tmp.dir, 'mcp-proxy.json');
     fs.writeFileSync(
       config,
@@ -152,8 +152,7 @@ describe.skipIf(!engine.ok)('generated compose on a real engine', () => {
   it('the docker client-config entry starts the proxy over stdio with the credentials file mounted', async () => {
     const home = path.join(tmp.dir, 'home2');
     const cred = path.join(home, '.config', 'mcp-proxy', 'credentials.json');
-    fs.mkdirSync(path.dirname(cred), { recursive: true });
-    fs.writeFileSync(cred, JSON.stringify({ GITHUB_TOKEN: GH }), { mode: 0o600 });
+    writeFile(cred, JSON.stringify({ GITHUB_TOKEN: GH }));
     const dir = path.join(tmp.dir, 'stdio');
     fs.mkdirSync(dir, { recursive: true });
     const config = path.join(dir, 'mcp-proxy.json');
