@@ -89,6 +89,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     name: proxy.name,
     separator: proxy.separator ?? DEFAULTS.separator,
     toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
+    isolateSessions: transport === 'http',
   });
 
   const lifecycle = new Lifecycle({

@@ -2,7 +2,7 @@
  * The aggregator: one shared index over the upstream pool, and one MCP `Server` per downstream
  * session (`createServer`). Requests route to the owning upstream by public name; progress,
  * cancellation, logging, list_changed and resources/updated are relayed; server-to-client requests
- * (sampling, elicitation, roots) go back to the session whose call caused them.
+ * (sampling, elicitation, roots) go back to the session whose call caused them (sessions.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
@@ -16,8 +16,9 @@ import type { UpstreamPool } from '../upstream/pool.js';
 import { VERSION } from '../version.js';
 import { buildCatalog, type Catalog, describeCollision } from './catalog.js';
 import { splitPublicUri } from './naming.js';
+import { type CallOrigin, type Era, type Session, SessionRouter } from './sessions.js';
 
-export type Era = 'legacy' | 'modern';
+export type { CallOrigin, Era, Session };
 
 export interface AggregatorOptions {
   pool: UpstreamPool;
@@ -27,6 +28,11 @@ export interface AggregatorOptions {
   separator: string;
   /** Extension point (dynamic tools mode): replaces tools/list and tools/call. */
   toolsMode?: ToolsMode;
+  /**
+   * Many sessions (the HTTP frontend): servers with isolation "session" get a connection per session.
+   * Over stdio there is one session, and the shared connection is its own.
+   */
+  isolateSessions?: boolean;
 }
 
 /** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
@@ -50,8 +56,8 @@ export interface ToolsMode {
 /** What a downstream request handler knows about its call, for forwarding. */
 export interface CallContext {
   signal: AbortSignal;
-  /** The downstream session the call came from (server-to-client requests go back to it). */
-  session?: Session;
+  /** The downstream call this is (server-to-client requests and logs go back to it). */
+  origin?: CallOrigin;
   /**
    * 2026-07-28 multi-round-trip input passed through from a modern downstream caller: the responses
    * to an earlier `input_required` result and its opaque state, forwarded verbatim to the upstream.
@@ -60,17 +66,6 @@ export interface CallContext {
   /** Forwards upstream progress to the downstream caller (undefined when it asked for none). */
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   meta?: Record<string, unknown>;
-}
-
-export interface Session {
-  id: number;
-  server: Server;
-  era: Era;
-  /** Calls in flight per upstream (server-to-client routing). */
-  inflight: Map<string, number>;
-  lastCallAt: number;
-  subscriptions: Set<string>;
-  transient: boolean;
 }
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
@@ -87,7 +82,8 @@ export class Aggregator extends EventEmitter {
   private toolsMode?: ToolsMode;
   private toolsModeKey?: string;
   private _catalog: Catalog;
-  private readonly sessions = new Map<number, Session>();
+  private readonly router: SessionRouter;
+  private readonly isolateSessions: boolean;
   private nextSessionId = 1;
   private inflightTotal = 0;
   /** Upstream subscription refcounts: public URI -> sessions. */
@@ -102,6 +98,8 @@ export class Aggregator extends EventEmitter {
     this.name = opts.name ?? 'mcp-proxy-server';
     this.separator = opts.separator;
     this.toolsMode = opts.toolsMode;
+    this.router = new SessionRouter(this.log);
+    this.isolateSessions = opts.isolateSessions ?? false;
     this._catalog = buildCatalog(this.pool.list(), this.separator);
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     this.pool.setBridge(this.bridge());
@@ -151,8 +149,7 @@ export class Aggregator extends EventEmitter {
     };
     if (!changed.tools && !changed.prompts && !changed.resources) return;
     this.emit('list_changed', changed);
-    for (const s of this.sessions.values()) {
-      if (s.transient) continue;
+    for (const s of this.router.sessions()) {
       if (changed.tools) void s.server.sendToolListChanged().catch(() => {});
       if (changed.prompts) void s.server.sendPromptListChanged().catch(() => {});
       if (changed.resources) void s.server.sendResourceListChanged().catch(() => {});
@@ -202,15 +199,14 @@ export class Aggregator extends EventEmitter {
       { name: this.name, version: VERSION },
       { capabilities, instructions: this.instructions() },
     );
-    const session: Session = {
+    const session = {
       id: this.nextSessionId++,
       server,
       era: opts.era,
-      inflight: new Map(),
-      lastCallAt: 0,
-      subscriptions: new Set(),
+      subscriptions: new Set<string>(),
       transient: opts.transient ?? false,
-    };
+    } as Session;
+    (session as { self: CallOrigin }).self = { session };
     if (!session.transient) {
       // Registered on first use, not at construction: serving entries may build an instance only to
       // probe the era and discard it.
@@ -226,12 +222,13 @@ export class Aggregator extends EventEmitter {
   }
 
   private registerSession(session: Session): void {
-    if (!session.transient && !this.sessions.has(session.id)) this.sessions.set(session.id, session);
+    this.router.register(session);
   }
 
   private dropSession(session: Session): void {
-    this.sessions.delete(session.id);
+    this.router.drop(session);
     for (const uri of session.subscriptions) void this.unsubscribe(session, uri);
+    void this.pool.release(session.self);
   }
 
   /** Upstream requests in flight (shutdown waits for them). */
@@ -240,45 +237,47 @@ export class Aggregator extends EventEmitter {
   }
 
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.router.size;
   }
 
   private installHandlers(server: Server, session: Session, caps: ServerCapabilities): void {
     const wrap =
-      <P>(_method: string, fn: (params: P, ctx: any) => Promise<any>) =>
+      <P>(fn: (params: P, call: CallContext) => Promise<any>) =>
       (request: any, ctx: any) => {
         this.registerSession(session);
-        return fn(request.params ?? {}, { ...ctx, session });
+        const params = request.params ?? {};
+        return fn(params, callContext(ctx, params, session));
       };
 
+    // The level is this session's own: kept here (unattributed logs go to sessions that asked) and
+    // never forwarded (one client would silence the others).
+    server.setRequestHandler('logging/setLevel', async (request: any) => {
+      this.registerSession(session);
+      session.logLevel = request.params.level as LoggingLevel;
+      return {};
+    });
     if (caps.tools) {
       server.setRequestHandler(
         'tools/list',
-        wrap('tools/list', async () => ({ tools: await this.listTools() })),
+        wrap(async () => ({ tools: await this.listTools() })),
       );
       server.setRequestHandler(
         'tools/call',
-        wrap('tools/call', async (params: any, ctx: any) => {
-          const result = await this.callTool(params.name, params.arguments, callContext(ctx, params));
-          return result;
-        }),
+        wrap((params: any, call) => this.callTool(params.name, params.arguments, call)),
       );
     }
     if (caps.prompts) {
       server.setRequestHandler(
         'prompts/list',
-        wrap('prompts/list', async () => ({ prompts: [...this._catalog.prompts.values()].map((e) => e.item) })),
+        wrap(async () => ({ prompts: [...this._catalog.prompts.values()].map((e) => e.item) })),
       );
       server.setRequestHandler(
         'prompts/get',
-        wrap('prompts/get', async (params: any, ctx: any) => {
+        wrap(async (params: any, call) => {
           const entry = this._catalog.prompts.get(params.name);
           if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
-          return this.forward('prompts/get', entry.upstream, (client) =>
-            client.getPrompt(
-              { ...params, name: entry.original },
-              this.requestOptions(entry.upstream, callContext(ctx, params)),
-            ),
+          return this.forward('prompts/get', entry.upstream, call, (client) =>
+            client.getPrompt({ ...params, name: entry.original }, this.requestOptions(entry.upstream, call)),
           );
         }),
       );
@@ -286,22 +285,22 @@ export class Aggregator extends EventEmitter {
     if (caps.resources) {
       server.setRequestHandler(
         'resources/list',
-        wrap('resources/list', async () => ({ resources: [...this._catalog.resources.values()].map((e) => e.item) })),
+        wrap(async () => ({ resources: [...this._catalog.resources.values()].map((e) => e.item) })),
       );
       server.setRequestHandler(
         'resources/templates/list',
-        wrap('resources/templates/list', async () => ({
+        wrap(async () => ({
           resourceTemplates: this._catalog.templates.map((e) => e.item),
         })),
       );
       server.setRequestHandler(
         'resources/read',
-        wrap('resources/read', async (params: any, ctx: any) => {
+        wrap(async (params: any, call) => {
           const target = this.routeUri(params.uri);
-          const result = (await this.forward('resources/read', target.upstream, (client) =>
+          const result = (await this.forward('resources/read', target.upstream, call, (client) =>
             client.readResource(
               { ...params, uri: target.uri },
-              { ...this.requestOptions(target.upstream, callContext(ctx, params)), cacheMode: 'bypass' },
+              { ...this.requestOptions(target.upstream, call), cacheMode: 'bypass' },
             ),
           )) as any;
           return {
@@ -313,14 +312,14 @@ export class Aggregator extends EventEmitter {
       if ((caps.resources as { subscribe?: boolean }).subscribe) {
         server.setRequestHandler(
           'resources/subscribe',
-          wrap('resources/subscribe', async (params: any) => {
+          wrap(async (params: any) => {
             await this.subscribe(session, params.uri);
             return {};
           }),
         );
         server.setRequestHandler(
           'resources/unsubscribe',
-          wrap('resources/unsubscribe', async (params: any) => {
+          wrap(async (params: any) => {
             await this.unsubscribe(session, params.uri);
             return {};
           }),
@@ -330,24 +329,24 @@ export class Aggregator extends EventEmitter {
     if (caps.completions) {
       server.setRequestHandler(
         'completion/complete',
-        wrap('completion/complete', async (params: any, ctx: any) => {
+        wrap(async (params: any, call) => {
           const ref = params.ref ?? {};
           if (ref.type === 'ref/prompt') {
             const entry = this._catalog.prompts.get(ref.name);
             if (!entry) throw unknownName('prompt', ref.name, [...this._catalog.prompts.keys()]);
-            return this.forward('completion/complete', entry.upstream, (client) =>
+            return this.forward('completion/complete', entry.upstream, call, (client) =>
               client.complete(
                 { ...params, ref: { ...ref, name: entry.original } },
-                this.requestOptions(entry.upstream, callContext(ctx, params)),
+                this.requestOptions(entry.upstream, call),
               ),
             );
           }
           const tmpl = this._catalog.templates.find((t) => t.item.uriTemplate === ref.uri);
           const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : this.routeUri(ref.uri);
-          return this.forward('completion/complete', target.upstream, (client) =>
+          return this.forward('completion/complete', target.upstream, call, (client) =>
             client.complete(
               { ...params, ref: { ...ref, uri: target.uri } },
-              this.requestOptions(target.upstream, callContext(ctx, params)),
+              this.requestOptions(target.upstream, call),
             ),
           );
         }),
@@ -379,57 +378,45 @@ export class Aggregator extends EventEmitter {
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
-    const session = call.session;
-    if (session) {
-      session.inflight.set(upstream, (session.inflight.get(upstream) ?? 0) + 1);
-      session.lastCallAt = Date.now();
-    }
+    const origin = call.origin;
     const definition = this.upstreamTool(upstream, tool);
-    try {
-      let mrtr = call.mrtr;
-      // A 2026-07-28 upstream asks for client input with input_required results. A 2026 caller gets
-      // them passed through (it retries with the opaque state); for a 2025 caller the proxy asks it
-      // with server-to-client requests on its own session, then retries the call.
-      for (let round = 0; ; round++) {
-        const result = (await this.forward('tools/call', upstream, (client) =>
-          client.callTool(
-            {
-              name: tool,
-              arguments: args ?? {},
-              ...(call.meta ? { _meta: call.meta } : {}),
-              ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
-              ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
-            },
-            {
-              ...this.requestOptions(upstream, call),
-              // The definition we already hold: the client then skips its tools/list cache lookup.
-              ...(definition ? { toolDefinition: definition } : {}),
-              allowInputRequired: true,
-            },
-          ),
-        )) as Record<string, unknown>;
-        if (result.resultType !== 'input_required' || call.mrtr || !session || session.era === 'modern') {
-          return passInputRequired(result);
-        }
-        if (round >= MAX_INPUT_ROUNDS) {
-          throw new ProtocolError(
-            ProtocolErrorCode.InternalError,
-            `upstream "${upstream}" asked for input ${MAX_INPUT_ROUNDS} times in one call; giving up`,
-          );
-        }
-        const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: unknown }>;
-        const inputResponses: Record<string, unknown> = {};
-        for (const [key, req] of Object.entries(requests)) {
-          inputResponses[key] = await this.askSession(session, req.method, req.params, call.signal);
-        }
-        mrtr = { inputResponses, requestState: result.requestState as string | undefined };
+    let mrtr = call.mrtr;
+    // A 2026-07-28 upstream asks for client input with input_required results. A 2026 caller gets
+    // them passed through (it retries with the opaque state); for a 2025 caller the proxy asks it
+    // with server-to-client requests on its own session, then retries the call.
+    for (let round = 0; ; round++) {
+      const result = (await this.forward('tools/call', upstream, call, (client) =>
+        client.callTool(
+          {
+            name: tool,
+            arguments: args ?? {},
+            ...(call.meta ? { _meta: call.meta } : {}),
+            ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
+            ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
+          },
+          {
+            ...this.requestOptions(upstream, call),
+            // The definition we already hold: the client then skips its tools/list cache lookup.
+            ...(definition ? { toolDefinition: definition } : {}),
+            allowInputRequired: true,
+          },
+        ),
+      )) as Record<string, unknown>;
+      if (result.resultType !== 'input_required' || call.mrtr || !origin || origin.session.era === 'modern') {
+        return passInputRequired(result);
       }
-    } finally {
-      if (session) {
-        const n = (session.inflight.get(upstream) ?? 1) - 1;
-        if (n <= 0) session.inflight.delete(upstream);
-        else session.inflight.set(upstream, n);
+      if (round >= MAX_INPUT_ROUNDS) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
+          `upstream "${upstream}" asked for input ${MAX_INPUT_ROUNDS} times in one call; giving up`,
+        );
       }
+      const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: unknown }>;
+      const inputResponses: Record<string, unknown> = {};
+      for (const [key, req] of Object.entries(requests)) {
+        inputResponses[key] = await this.router.request(upstream, req.method, req.params, call.signal, origin);
+      }
+      mrtr = { inputResponses, requestState: result.requestState as string | undefined };
     }
   }
 
@@ -457,20 +444,29 @@ export class Aggregator extends EventEmitter {
   }
 
   /** Runs a request on an upstream, mapping failures to precise JSON-RPC errors and recording metrics. */
-  private async forward<T>(method: string, upstream: string, fn: (client: any) => Promise<T>): Promise<T> {
-    const conn = this.pool.get(upstream);
+  private async forward<T>(
+    method: string,
+    upstream: string,
+    call: CallContext | undefined,
+    fn: (client: any) => Promise<T>,
+  ): Promise<T> {
+    const origin = call?.origin;
+    const owner = this.isolateSessions && origin && !origin.session.transient ? origin.session.self : undefined;
+    const conn = this.pool.connectionFor(upstream, owner);
     const started = performance.now();
     let outcome: Outcome = 'ok';
     this.inflightTotal++;
+    const end = origin ? this.router.begin(upstream, origin) : undefined;
     try {
       if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
-      const result = await conn.call(fn);
+      const result = await conn.call(fn, { origin });
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
       return (result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result) as T;
     } catch (e) {
       outcome = classify(e);
       throw toProtocolError(e, upstream, conn);
     } finally {
+      end?.();
       this.inflightTotal--;
       this.metrics.observeRequest(method, upstream, outcome, (performance.now() - started) / 1000);
     }
@@ -509,7 +505,9 @@ export class Aggregator extends EventEmitter {
     subs.add(session.id);
     session.subscriptions.add(uri);
     if (first)
-      await this.forward('resources/subscribe', target.upstream, (c) => c.subscribeResource({ uri: target.uri }));
+      await this.forward('resources/subscribe', target.upstream, undefined, (c) =>
+        c.subscribeResource({ uri: target.uri }),
+      );
   }
 
   private async unsubscribe(session: Session, uri: string): Promise<void> {
@@ -519,65 +517,27 @@ export class Aggregator extends EventEmitter {
     this.subscribers.delete(uri);
     try {
       const target = this.routeUri(uri);
-      await this.forward('resources/unsubscribe', target.upstream, (c) => c.unsubscribeResource({ uri: target.uri }));
+      await this.forward('resources/unsubscribe', target.upstream, undefined, (c) =>
+        c.unsubscribeResource({ uri: target.uri }),
+      );
     } catch {
       // the upstream may be gone; nothing to undo
     }
   }
 
-  /**
-   * Picks the session a server-to-client message of `upstream` belongs to: the one with a call in
-   * flight on that upstream (the most recent), else the most recently active one.
-   */
-  private sessionFor(upstream: string): Session | undefined {
-    let best: Session | undefined;
-    for (const s of this.sessions.values()) {
-      if (s.inflight.has(upstream) && (!best || s.lastCallAt > best.lastCallAt)) best = s;
-    }
-    if (best) return best;
-    // Nothing in flight: the most recently active persistent session.
-    for (const s of this.sessions.values()) if (!best || s.lastCallAt >= best.lastCallAt) best = s;
-    return best;
-  }
-
   private bridge(): DownstreamBridge {
     return {
-      request: async (upstream, method, params, signal) => {
-        const session = this.sessionFor(upstream);
-        if (!session)
-          throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method}: no downstream client is connected`);
-        return this.askSession(session, method, params, signal);
-      },
-      notify: (upstream, method, params) => this.relayNotification(upstream, method, params),
+      request: (upstream, method, params, signal, origin) =>
+        this.router.request(upstream, method, params, signal, origin as CallOrigin | undefined),
+      notify: (upstream, method, params, origin) => this.relayNotification(upstream, method, params, origin),
     };
   }
 
-  /** A server-to-client request (sampling, elicitation, roots) sent to one downstream session. */
-  private async askSession(session: Session, method: string, params: unknown, signal: AbortSignal): Promise<any> {
-    const caps = session.server.getClientCapabilities() ?? {};
-    const need =
-      method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
-    if (!(caps as Record<string, unknown>)[need]) {
-      throw new ProtocolError(
-        ProtocolErrorCode.MethodNotFound,
-        `${method}: the downstream client does not support ${need}`,
-      );
-    }
-    const options = { signal };
-    if (method === 'sampling/createMessage') return session.server.createMessage(params as any, options);
-    if (method === 'elicitation/create') return session.server.elicitInput(params as any, options);
-    return session.server.listRoots(params as any, options);
-  }
-
   /** Upstream logging and resources/updated notifications, to the sessions they concern. */
-  private relayNotification(upstream: string, method: string, params: unknown): void {
+  private relayNotification(upstream: string, method: string, params: unknown, origin: object | undefined): void {
     if (method === 'notifications/message') {
       const p = params as { level: LoggingLevel; logger?: string; data: unknown };
-      const msg = { ...p, logger: p.logger ? `${upstream}/${p.logger}` : upstream };
-      const target = this.sessionFor(upstream);
-      const anyInflight = [...this.sessions.values()].some((s) => s.inflight.has(upstream));
-      const targets = anyInflight && target ? [target] : [...this.sessions.values()];
-      for (const s of targets) if (!s.transient) void s.server.sendLoggingMessage(msg).catch(() => {});
+      this.router.relayLog(upstream, p, origin as CallOrigin | undefined);
       return;
     }
     if (method === 'notifications/resources/updated') {
@@ -585,7 +545,7 @@ export class Aggregator extends EventEmitter {
       const prefix = [...this._catalog.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
       const pub = prefix ? `${prefix}+${uri}` : uri;
       for (const id of this.subscribers.get(pub) ?? []) {
-        void this.sessions
+        void this.router
           .get(id)
           ?.server.sendResourceUpdated({ uri: pub })
           .catch(() => {});
@@ -612,7 +572,7 @@ function passInputRequired(result: Record<string, unknown>): Record<string, unkn
   }) as unknown as Record<string, unknown>;
 }
 
-function callContext(ctx: any, params: any): CallContext {
+function callContext(ctx: any, params: any, session: Session): CallContext {
   const token = params?._meta?.progressToken ?? ctx?.mcpReq?._meta?.progressToken;
   const meta = params?._meta ? stripReserved(params._meta) : undefined;
   if (meta) delete meta.progressToken;
@@ -620,7 +580,11 @@ function callContext(ctx: any, params: any): CallContext {
   const requestState = modern ? ctx.mcpReq.requestState?.() : undefined;
   return {
     signal: ctx.mcpReq.signal,
-    session: ctx.session,
+    origin: {
+      session,
+      requestId: ctx.mcpReq.id,
+      log: (p) => ctx.mcpReq.log(p.level, p.data, p.logger),
+    },
     meta: meta && Object.keys(meta).length ? meta : undefined,
     mrtr: modern
       ? {

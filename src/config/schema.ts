@@ -36,6 +36,12 @@ const common = {
   connectTimeout: z.number().int().positive().optional().describe('Connect timeout in milliseconds.'),
   description: z.string().optional().describe('What this server is for (shown in dynamic tools mode).'),
   protocol: UpstreamProtocol.optional(),
+  isolation: z
+    .enum(['shared', 'session'])
+    .optional()
+    .describe(
+      'shared (default): one connection for every client session. session: each HTTP client session gets its own connection (its own process for stdio/docker), so server-to-client requests and logs can always be routed back; costs one connection per session.',
+    ),
   // Keys other MCP clients write into their entries; accepted so a pasted config still loads.
   autoApprove: z.array(z.string()).optional().describe('Ignored (written by some clients).'),
   alwaysAllow: z.array(z.string()).optional().describe('Ignored (written by some clients).'),

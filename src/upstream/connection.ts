@@ -26,6 +26,7 @@ import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { VERSION } from '../version.js';
+import { currentOrigin, detached, withOrigin } from './origin.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
 
 export type UpstreamState = 'connecting' | 'ready' | 'retrying' | 'restarting' | 'failed' | 'disabled' | 'closed';
@@ -54,12 +55,22 @@ export interface UpstreamStatus {
   nextRetryAt?: string;
 }
 
-/** Where server-to-client traffic of an upstream goes: the aggregator routes it to a session. */
+/**
+ * Where server-to-client traffic of an upstream goes: the aggregator routes it to a session.
+ * `origin` is the call it arrived for, when that is known (see origin.ts), or the session that owns a
+ * per-session connection; undefined when the protocol does not say.
+ */
 export interface DownstreamBridge {
   /** sampling/createMessage, elicitation/create, roots/list from an upstream. */
-  request(upstream: string, method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>>;
+  request(
+    upstream: string,
+    method: string,
+    params: unknown,
+    signal: AbortSignal,
+    origin?: object,
+  ): Promise<Record<string, unknown>>;
   /** notifications/message and notifications/resources/updated from an upstream. */
-  notify(upstream: string, method: string, params: unknown): void;
+  notify(upstream: string, method: string, params: unknown, origin?: object): void;
 }
 
 export interface RetryPolicy {
@@ -84,6 +95,8 @@ export interface ConnectionOptions {
   breaker: { failureThreshold: number; halfOpenAfter: number };
   /** Ping an idle HTTP/SSE upstream this often, ms (0 = never). */
   healthCheckInterval?: number;
+  /** The downstream session that owns this connection (isolation "session"): all its traffic is that session's. */
+  owner?: object;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -193,6 +206,8 @@ const READ_ONLY_CLIENT_CALLS: Record<string, string> = {
 export interface CallOptions {
   /** The MCP method this call sends (decides whether it may be retried after a re-initialize). */
   method?: string;
+  /** The downstream call this request is made for (see origin.ts). */
+  origin?: object;
 }
 
 export class UpstreamConnection extends EventEmitter {
@@ -313,7 +328,7 @@ export class UpstreamConnection extends EventEmitter {
   /** One connect attempt (shared while in progress); on failure it schedules the next. */
   private connect(): Promise<boolean> {
     if (!this.connecting) {
-      this.connecting = this.attempt().finally(() => {
+      this.connecting = detached(() => this.attempt()).finally(() => {
         this.connecting = undefined;
       });
     }
@@ -559,16 +574,18 @@ export class UpstreamConnection extends EventEmitter {
 
   private installHandlers(client: Client): void {
     const bridge = this.opts.bridge;
+    // The origin is read where the message is handled: inside the async context of the request whose
+    // response stream carried it, if any.
+    const origin = () => this.opts.owner ?? currentOrigin();
     for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
       client.setRequestHandler(method, async (request: any, ctx: any) => {
         if (!bridge) throw new Error(`${method} is not available: no downstream client`);
-        return (await bridge.request(this.name, method, request.params, ctx.mcpReq.signal)) as any;
+        return (await bridge.request(this.name, method, request.params, ctx.mcpReq.signal, origin())) as any;
       });
     }
-    client.setNotificationHandler('notifications/message', (n: any) => bridge?.notify(this.name, n.method, n.params));
-    client.setNotificationHandler('notifications/resources/updated', (n: any) =>
-      bridge?.notify(this.name, n.method, n.params),
-    );
+    const notify = (n: any) => bridge?.notify(this.name, n.method, n.params, origin());
+    client.setNotificationHandler('notifications/message', notify);
+    client.setNotificationHandler('notifications/resources/updated', notify);
   }
 
   private async listAll(client: Client, timeout: number): Promise<UpstreamCatalog> {
@@ -589,7 +606,11 @@ export class UpstreamConnection extends EventEmitter {
   }
 
   /** Re-lists everything after a list_changed; emits 'catalog' when something changed. */
-  async refresh(generation = this.generation): Promise<void> {
+  refresh(generation = this.generation): Promise<void> {
+    return detached(() => this.relist(generation));
+  }
+
+  private async relist(generation: number): Promise<void> {
     const client = this.client;
     if (!client || generation !== this.generation) return;
     try {
@@ -626,9 +647,11 @@ export class UpstreamConnection extends EventEmitter {
     }
     const seen: { method?: string } = { method: opts.method };
     const sessionId = (this.transport?.transport as { sessionId?: string } | undefined)?.sessionId;
+    // Only a Streamable HTTP upstream relates server-to-client messages to a request (its response stream).
+    const origin = this.config.type === 'http' ? opts.origin : undefined;
     this.inflightCalls++;
     try {
-      return await this.guarded(() => fn(recordMethod(client, seen)), client);
+      return await this.guarded(() => withOrigin(origin, () => fn(recordMethod(client, seen))), client);
     } catch (e) {
       if (this.closing) throw e;
       const expired = this.isSessionExpired(e, sessionId) || this.expiredClients.has(client);
@@ -662,7 +685,7 @@ export class UpstreamConnection extends EventEmitter {
         }
         this.log.info({ method }, 'retrying a read-only request after re-initializing');
         const fresh = this.client;
-        return this.guarded(() => fn(fresh));
+        return this.guarded(() => withOrigin(origin, () => fn(fresh)));
       }
       if (client !== this.client) throw e;
       if (isServerGone(e) && (this.config.type === 'http' || this.config.type === 'sse')) {

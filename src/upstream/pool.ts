@@ -37,6 +37,8 @@ export class UpstreamPool extends EventEmitter {
   readonly runId = randomUUID().slice(0, 8);
   private bridge?: DownstreamBridge;
   private _firstRoundDone = false;
+  /** Connections owned by one downstream session (isolation "session"): owner -> server name -> connection. */
+  private readonly owned = new Map<object, Map<string, UpstreamConnection>>();
 
   constructor(opts: PoolOptions) {
     super();
@@ -79,6 +81,57 @@ export class UpstreamPool extends EventEmitter {
     return conn;
   }
 
+  /**
+   * The connection `owner` (a downstream session) uses for `name`: its own one, started on first use,
+   * when the server is configured with isolation "session"; otherwise the shared one.
+   */
+  connectionFor(name: string, owner: object | undefined): UpstreamConnection | undefined {
+    const shared = this.connections.get(name);
+    if (!owner || !shared || shared.config.isolation !== 'session' || shared.state === 'disabled') return shared;
+    let mine = this.owned.get(owner);
+    if (!mine) {
+      mine = new Map();
+      this.owned.set(owner, mine);
+    }
+    let conn = mine.get(name);
+    if (!conn) {
+      const opts = this.connectionOptions(name, shared.config);
+      // Its catalog is the shared connection's; its gauges would overwrite the shared one's.
+      conn = new UpstreamConnection({ ...opts, owner, metrics: noopMetrics });
+      mine.set(name, conn);
+      void conn.start();
+    }
+    return conn;
+  }
+
+  /** Closes the connections a downstream session owned (it ended). */
+  async release(owner: object): Promise<void> {
+    const mine = this.owned.get(owner);
+    if (!mine) return;
+    this.owned.delete(owner);
+    await Promise.all([...mine.values()].map((c) => c.close()));
+  }
+
+  /** Per-session connections of `names` (changed or removed by a reload) close; sessions reconnect on next use. */
+  private async retireOwned(names: Set<string>): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const mine of this.owned.values()) {
+      for (const [name, conn] of mine) {
+        if (!names.has(name)) continue;
+        mine.delete(name);
+        closing.push(conn.close());
+      }
+    }
+    await Promise.all(closing);
+  }
+
+  /** Open per-session connections (status and tests). */
+  get ownedCount(): number {
+    let n = 0;
+    for (const mine of this.owned.values()) n += mine.size;
+    return n;
+  }
+
   private connectionOptions(name: string, config: UpstreamConfig): ConnectionOptions {
     const proxy = this.opts.proxy ?? {};
     const stderr = this.opts.onStderrLine ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -97,11 +150,11 @@ export class UpstreamPool extends EventEmitter {
       logger: this.opts.logger,
       metrics: this.opts.metrics ?? noopMetrics,
       bridge: {
-        request: (u, m, p, s) => {
+        request: (u, m, p, s, o) => {
           if (!this.bridge) return Promise.reject(new Error(`no downstream client to handle ${m}`));
-          return this.bridge.request(u, m, p, s);
+          return this.bridge.request(u, m, p, s, o);
         },
-        notify: (u, m, p) => this.bridge?.notify(u, m, p),
+        notify: (u, m, p, o) => this.bridge?.notify(u, m, p, o),
       },
       connectTimeout: proxy.timeouts?.connect ?? DEFAULTS.connectTimeout,
       requestTimeout: proxy.timeouts?.request ?? DEFAULTS.requestTimeout,
@@ -184,7 +237,11 @@ export class UpstreamPool extends EventEmitter {
     for (const [k, v] of next) this.connections.set(k, v);
     // Retired servers leave the catalog now; their processes are stopped in parallel.
     if (removed.length || changed.length || retried.length) this.emit('catalog', '*');
-    await Promise.all([...retired.map((c) => c.close()), ...fresh.map((c) => c.start())]);
+    await Promise.all([
+      ...retired.map((c) => c.close()),
+      ...fresh.map((c) => c.start()),
+      this.retireOwned(new Set([...removed, ...changed, ...retried])),
+    ]);
     if (added.length || removed.length || changed.length || retried.length) {
       this.emit('catalog', '*');
       this.emit('status');
@@ -193,7 +250,8 @@ export class UpstreamPool extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.list().map((c) => c.close()));
+    const owned = [...this.owned.keys()].map((o) => this.release(o));
+    await Promise.all([...this.list().map((c) => c.close()), ...owned]);
   }
 }
 
