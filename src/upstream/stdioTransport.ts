@@ -348,7 +348,12 @@ export class OrderedDelivery<M extends object> {
       setImmediate(() => {
         const queue = this.deferred ?? [];
         this.deferred = undefined;
-        for (const m of queue) this.emit(m);
+        // The deferred messages are delivered as a chunk of their own: a notification and a later
+        // response among them are kept apart again (several calls' traffic often arrives together).
+        this.notifiedInChunk = false;
+        const [first, ...rest] = queue;
+        this.emit(first);
+        for (const m of rest) this.deliver(m);
       });
       return;
     }
