@@ -11,8 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../docker/engine.js';
 import { writeFile } from '../credentials/helpers.js';
+import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../docker/engine.js';
 import { BUNDLE, ROOT, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
