@@ -80,6 +80,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     cwd: ctx.cwd,
     onStderrLine: (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`),
     docker: dockerFactory(ctx, logger, () => pool.runId),
+    redact: (text) => ctx.redactor.redact(text),
   });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const agg = new Aggregator({

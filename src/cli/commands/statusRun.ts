@@ -36,9 +36,14 @@ export async function runStatus(args: StatusArgs & GlobalArgs, ctx: CliContext):
   const docker = await tryDockerStatus(() => createDockerClient(ctx.env));
   // Only worth a mention when an engine is there (most desktop setups have none).
   if (docker.available) report.docker = docker;
-  if (args.json) ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  // Both forms pass the redactor: what a proxy or an upstream reported may hold a secret this process knows.
+  if (args.json) ctx.stdout.write(`${ctx.redactor.redact(JSON.stringify(report, null, 2))}\n`);
   else
-    ctx.stdout.write(renderReport(report) + (docker.available ? `\n${formatDockerStatus(docker).join('\n')}\n` : ''));
+    ctx.stdout.write(
+      ctx.redactor.redact(
+        renderReport(report) + (docker.available ? `\n${formatDockerStatus(docker).join('\n')}\n` : ''),
+      ),
+    );
   return exitCodeFor(report);
 }
 
@@ -123,6 +128,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
     env: ctx.env,
     cwd: ctx.cwd,
     onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
+    redact: (text) => ctx.redactor.redact(text),
   });
   let upstreams: UpstreamRow[];
   try {
