@@ -7,6 +7,7 @@ import https from 'node:https';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
+import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
@@ -119,6 +120,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
       hint: 'pass --config FILE, or --url URL to ask a running proxy',
     });
   }
+  registerConfigSecrets(loaded.config.mcpServers, ctx.redactor);
   const proxy = loaded.config.proxy ?? {};
   const pool = new UpstreamPool({
     configs: loaded.config.mcpServers,
