@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { Aggregator } from './aggregator/server.js';
+import { registerConfigSecrets } from './cli/configSecrets.js';
 import type { CliContext } from './cli/context.js';
 import { commandLogger } from './cli/createCli.js';
 import { type CredentialArgs, configLoadOptions, credentialChainFor } from './cli/credentialOptions.js';
@@ -68,6 +69,8 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     );
   }
 
+  // Literal secrets in the config are masked like credentials from the chain.
+  registerConfigSecrets(config.mcpServers, ctx.redactor);
   const proxy = config.proxy ?? {};
   const transport = args.transport ?? proxy.transport ?? 'stdio';
   const metrics = createMetrics();
@@ -80,6 +83,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     cwd: ctx.cwd,
     onStderrLine: (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`),
     docker: dockerFactory(ctx, logger, () => pool.runId),
+    redact: (text) => ctx.redactor.redact(text),
   });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const agg = new Aggregator({
@@ -183,6 +187,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     reloading = (async () => {
       try {
         const next = await loadConfig({ ...loadOpts, path: loaded!.path });
+        registerConfigSecrets(next.config.mcpServers, ctx.redactor);
         for (const w of next.warnings) log.warn(`${w.path ? `${w.path}: ` : ''}${w.message}`);
         for (const key of restartOnlySettings(loaded!.config.proxy, next.config.proxy)) {
           log.warn(`proxy.${key} changed: restart the proxy to apply it (the rest of the config is applied now)`);

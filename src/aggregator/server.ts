@@ -10,6 +10,7 @@ import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelc
 import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics, type Outcome } from '../observability/metrics.js';
+import { type RedactFn, redactDeep } from '../observability/redact.js';
 import type { DownstreamBridge, UpstreamConnection } from '../upstream/connection.js';
 import { isUpstreamFailure } from '../upstream/connection.js';
 import type { UpstreamPool } from '../upstream/pool.js';
@@ -464,7 +465,7 @@ export class Aggregator extends EventEmitter {
       return (result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result) as T;
     } catch (e) {
       outcome = classify(e);
-      throw toProtocolError(e, upstream, conn);
+      throw toProtocolError(e, upstream, conn, (text) => this.pool.redact(text));
     } finally {
       end?.();
       this.inflightTotal--;
@@ -636,17 +637,33 @@ function classify(e: unknown): Outcome {
   return 'error';
 }
 
-/** Upstream failures become JSON-RPC errors that say which upstream and why. */
-function toProtocolError(e: unknown, upstream: string, conn: UpstreamConnection | undefined): unknown {
-  if (e instanceof ProtocolError) return e;
-  if (isAppError(e)) return new ProtocolError(ProtocolErrorCode.InternalError, e.message, { upstream });
+/**
+ * Upstream failures become JSON-RPC errors that say which upstream and why. Registered secrets are
+ * masked in the message and data of every one, the upstream's own errors included: an upstream that
+ * puts its API key in an error message must not hand it to every client.
+ */
+function toProtocolError(
+  e: unknown,
+  upstream: string,
+  conn: UpstreamConnection | undefined,
+  redact: RedactFn,
+): unknown {
+  if (e instanceof ProtocolError) {
+    const message = redact(e.message);
+    const data = redactDeep(e.data, redact);
+    if (message === e.message && data === e.data) return e;
+    // fromError keeps the subclass the code and data call for (URL elicitation, resource not found...).
+    return ProtocolError.fromError(e.code, message, data);
+  }
+  if (isAppError(e)) return new ProtocolError(ProtocolErrorCode.InternalError, redact(e.message), { upstream });
   const code = (e as { code?: unknown })?.code;
   if (typeof code === 'number' && !isUpstreamFailure(e)) {
-    // An error the upstream answered with: pass it through unchanged.
-    return new ProtocolError(code as ProtocolErrorCode, errorMessage(e), (e as { data?: unknown }).data);
+    // An error the upstream answered with: passed through, masked.
+    const data = redactDeep((e as { data?: unknown }).data, redact);
+    return new ProtocolError(code as ProtocolErrorCode, redact(errorMessage(e)), data);
   }
   const timeout = conn?.requestTimeout;
-  const msg = errorMessage(e);
+  const msg = redact(errorMessage(e));
   const text = /timed? ?out/i.test(msg)
     ? `upstream "${upstream}" did not answer within ${timeout} ms`
     : `upstream "${upstream}" failed: ${msg}`;

@@ -62,7 +62,7 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name);
 }
 
-function plainValue(v: string): boolean {
+export function plainValue(v: string): boolean {
   // Booleans, numbers and tiny words are settings, not secrets (AUTH_MODE=oauth, USE_AUTH=true).
   return /^(true|false|yes|no|on|off|none|null|\d{1,6})$/i.test(v) || v.length < 4;
 }

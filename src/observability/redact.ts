@@ -33,6 +33,33 @@ export class Redactor {
   }
 }
 
+/** A text transform that masks registered secrets (what the upstream layer is given). */
+export type RedactFn = (text: string) => string;
+
+/**
+ * Masks every string inside a JSON-like value (error `data` an upstream sent): keys and values,
+ * nested arrays and objects. Returns the value itself when nothing needed masking.
+ */
+export function redactDeep<T>(value: T, redact: RedactFn, depth = 0): T {
+  if (typeof value === 'string') return redact(value) as T;
+  // Deeper than any error payload worth showing; left as is rather than recursing without end.
+  if (!value || typeof value !== 'object' || depth > 32) return value;
+  if (Array.isArray(value)) {
+    const out = value.map((v) => redactDeep(v, redact, depth + 1));
+    return (out.some((v, i) => v !== value[i]) ? out : value) as T;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const key = redact(k);
+    const masked = redactDeep(v, redact, depth + 1);
+    if (key !== k || masked !== v) changed = true;
+    out[key] = masked;
+  }
+  return (changed ? out : value) as T;
+}
+
 /** Masks a secret for display: keeps a hint of its shape, never enough to use it. */
 export function mask(value: string): string {
   if (value.length <= 8) return '****';

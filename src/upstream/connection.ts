@@ -25,6 +25,7 @@ import { DEFAULTS } from '../config/schema.js';
 import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RedactFn } from '../observability/redact.js';
 import { VERSION } from '../version.js';
 import { currentOrigin, detached, withOrigin } from './origin.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
@@ -97,6 +98,12 @@ export interface ConnectionOptions {
   healthCheckInterval?: number;
   /** The downstream session that owns this connection (isolation "session"): all its traffic is that session's. */
   owner?: object;
+  /**
+   * Masks registered secrets. Applied to every upstream-derived text this connection keeps or builds
+   * an error from (last error, last call error, exit descriptions with stderr tails), so /ready,
+   * status and errors to clients never carry a secret the upstream printed.
+   */
+  redact?: RedactFn;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -215,6 +222,7 @@ export class UpstreamConnection extends EventEmitter {
   readonly config: UpstreamConfig;
   private readonly opts: ConnectionOptions;
   private readonly log: Logger;
+  private readonly redact: RedactFn;
   private client?: Client;
   private transport?: UpstreamTransport;
   private _state: UpstreamState;
@@ -251,6 +259,7 @@ export class UpstreamConnection extends EventEmitter {
     this.name = opts.name;
     this.config = opts.config;
     this.log = opts.logger.child({ component: `upstream:${opts.name}` });
+    this.redact = opts.redact ?? ((text) => text);
     this._state = opts.config.disabled ? 'disabled' : 'connecting';
     this.breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
       halfOpenAfter: opts.breaker.halfOpenAfter,
@@ -279,7 +288,7 @@ export class UpstreamConnection extends EventEmitter {
     return this._catalog;
   }
   get lastError(): string | undefined {
-    return this._lastError;
+    return this._lastError && this.redact(this._lastError);
   }
   /** True for upstreams that are a process we run (a crash loop ends in 'failed'). */
   private get isProcess(): boolean {
@@ -294,7 +303,8 @@ export class UpstreamConnection extends EventEmitter {
       tools: this._catalog.tools.length,
       prompts: this._catalog.prompts.length,
       resources: this._catalog.resources.length + this._catalog.resourceTemplates.length,
-      lastError: this._lastError,
+      // Masked again on the way out: a secret registered after the error was kept is covered too.
+      lastError: this._lastError && this.redact(this._lastError),
       latencyMs: this._latencyMs,
       restarts: this._restarts,
       breaker: breakerName(this.breaker.state),
@@ -320,7 +330,7 @@ export class UpstreamConnection extends EventEmitter {
 
   private setState(state: UpstreamState, error?: string): void {
     this._state = state;
-    if (error !== undefined) this._lastError = error || undefined;
+    if (error !== undefined) this._lastError = this.redact(error) || undefined;
     this.opts.metrics.setUpstreamUp(this.name, state === 'ready');
     this.emit('status');
   }
@@ -745,7 +755,7 @@ export class UpstreamConnection extends EventEmitter {
             : `upstream "${this.name}" is failing: circuit breaker open after ${this.opts.breaker.failureThreshold} consecutive failures or timeouts (last: ${this._lastCallError ?? 'unknown'}); calls fail fast, the next probe is within ${Math.round(this.opts.breaker.halfOpenAfter / 1000)}s`,
         );
       }
-      if (isUpstreamFailure(e)) this._lastCallError = errorMessage(e);
+      if (isUpstreamFailure(e)) this._lastCallError = this.redact(errorMessage(e));
       throw e;
     }
   }

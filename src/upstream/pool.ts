@@ -9,6 +9,7 @@ import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
+import type { RedactFn } from '../observability/redact.js';
 import {
   type ConnectionOptions,
   DEFAULT_RETRY,
@@ -28,6 +29,8 @@ export interface PoolOptions {
   /** Where upstream stderr lines go (already prefixed with the server name). Default: our stderr. */
   onStderrLine?: (line: string) => void;
   docker?: () => Promise<unknown>;
+  /** Masks registered secrets in what the upstreams report (last errors, exit descriptions, call errors). */
+  redact?: RedactFn;
 }
 
 export class UpstreamPool extends EventEmitter {
@@ -49,6 +52,11 @@ export class UpstreamPool extends EventEmitter {
   /** The aggregator registers where server-to-client traffic goes. */
   setBridge(bridge: DownstreamBridge): void {
     this.bridge = bridge;
+  }
+
+  /** Masks registered secrets (the aggregator applies it to errors it relays to clients). */
+  redact(text: string): string {
+    return this.opts.redact ? this.opts.redact(text) : text;
   }
 
   get firstRoundDone(): boolean {
@@ -164,6 +172,7 @@ export class UpstreamPool extends EventEmitter {
         halfOpenAfter: proxy.breaker?.halfOpenAfter ?? 10_000,
       },
       healthCheckInterval: proxy.healthCheckInterval ?? 30_000,
+      redact: (text) => this.redact(text),
     };
   }
 

@@ -7,6 +7,7 @@ import https from 'node:https';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
+import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
@@ -36,9 +37,14 @@ export async function runStatus(args: StatusArgs & GlobalArgs, ctx: CliContext):
   const docker = await tryDockerStatus(() => createDockerClient(ctx.env));
   // Only worth a mention when an engine is there (most desktop setups have none).
   if (docker.available) report.docker = docker;
-  if (args.json) ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  // Both forms pass the redactor: what a proxy or an upstream reported may hold a secret this process knows.
+  if (args.json) ctx.stdout.write(`${ctx.redactor.redact(JSON.stringify(report, null, 2))}\n`);
   else
-    ctx.stdout.write(renderReport(report) + (docker.available ? `\n${formatDockerStatus(docker).join('\n')}\n` : ''));
+    ctx.stdout.write(
+      ctx.redactor.redact(
+        renderReport(report) + (docker.available ? `\n${formatDockerStatus(docker).join('\n')}\n` : ''),
+      ),
+    );
   return exitCodeFor(report);
 }
 
@@ -114,6 +120,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
       hint: 'pass --config FILE, or --url URL to ask a running proxy',
     });
   }
+  registerConfigSecrets(loaded.config.mcpServers, ctx.redactor);
   const proxy = loaded.config.proxy ?? {};
   const pool = new UpstreamPool({
     configs: loaded.config.mcpServers,
@@ -123,6 +130,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
     env: ctx.env,
     cwd: ctx.cwd,
     onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
+    redact: (text) => ctx.redactor.redact(text),
   });
   let upstreams: UpstreamRow[];
   try {

@@ -1,0 +1,280 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} references in configs are what this test is about
+/**
+ * One secret, every outward path. The BUILT proxy runs real upstreams (test/fixtures/secret-server.mjs)
+ * that print their API key to stderr and put it in their JSON-RPC errors, once with the key from the
+ * credentials file through `${LEAK_API_KEY}` and once with the key written literally in the config.
+ * Neither key may appear in the proxy's log, /ready, /metrics, `status --url` (table and JSON),
+ * `status --config` (table and JSON), or any error a client gets over HTTP or stdio; the masked form
+ * shows where the secret was.
+ */
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mask } from '../../src/observability/redact.js';
+import {
+  BUNDLE,
+  connectProxy,
+  FIXTURES,
+  type ProxySession,
+  ROOT,
+  tmpDir,
+  waitFor,
+  writeConfig,
+} from '../helpers/proxy.js';
+
+const SERVER = path.join(FIXTURES, 'secret-server.mjs');
+/** Reaches the upstream through `${LEAK_API_KEY}`, resolved from the credentials file. */
+const CRED = 'cred-s3cret-Value-1234567890';
+/** Written literally in the config: only the config scan tells the redactor about it. */
+const LITERAL = 'lit-s3cret-Value-0987654321';
+const TOKEN = 'masking-test-token-0123456789';
+const RESTART_DELAY = 3000;
+
+let dir: string;
+let credentials: string;
+
+/** Two failing servers and two that serve, for each way the key reaches them; marker files per run. */
+function config(tag: string): string {
+  const server = (key: string, extra: Record<string, string>) => ({
+    command: process.execPath,
+    args: [SERVER],
+    env: { LEAK_API_KEY: key, ...extra },
+  });
+  const serving = (name: string) => ({
+    LEAK_MARKER: path.join(dir, `${tag}-${name}.marker`),
+    LEAK_RESTART_DELAY: String(RESTART_DELAY),
+  });
+  return writeConfig(
+    dir,
+    {
+      mcpServers: {
+        failcred: server('${LEAK_API_KEY}', { LEAK_MODE: 'fail' }),
+        faillit: server(LITERAL, { LEAK_MODE: 'fail' }),
+        leakcred: server('${LEAK_API_KEY}', serving('leakcred')),
+        leaklit: server(LITERAL, serving('leaklit')),
+      },
+      proxy: { retry: { maxAttempts: 1 } },
+    },
+    `${tag}.json`,
+  );
+}
+
+/** The text has neither secret in any spelling, and (when asked) the masked form of each. */
+function expectMasked(text: string, where: string, { masks = true } = {}): void {
+  for (const secret of [CRED, LITERAL]) {
+    for (const spelling of [secret, secret.slice(4, -4), encodeURIComponent(secret)]) {
+      expect(text, `${where} leaks ${secret}`).not.toContain(spelling);
+    }
+    if (masks) expect(text, `${where} shows the masked form`).toContain(mask(secret));
+  }
+}
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BUNDLE, ...args],
+      { env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_DEPLOYMENT: 'node' }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: unknown }).code as number) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Calls a tool and returns the JSON-RPC error it failed with, as the client saw it (message and data). */
+async function callError(client: any, name: string): Promise<string> {
+  try {
+    const r = await client.callTool({ name, arguments: {} });
+    throw new Error(`${name} did not fail: ${JSON.stringify(r)}`);
+  } catch (e) {
+    const err = e as { message: string; code?: unknown; data?: unknown };
+    return JSON.stringify({ message: err.message, code: err.code, data: err.data });
+  }
+}
+
+beforeAll(() => {
+  // `npm test` builds first; build here too when running this file alone on a fresh checkout.
+  if (!fs.existsSync(BUNDLE)) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+  }
+  dir = tmpDir('mcp-proxy-masking-');
+  credentials = path.join(dir, 'credentials.json');
+  fs.writeFileSync(credentials, JSON.stringify({ LEAK_API_KEY: CRED }), { mode: 0o600 });
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () => {
+  let child: ChildProcess;
+  let url = '';
+  let base = '';
+  let stderr = '';
+  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+  const ready = async () => {
+    const r = await fetch(`${base}/ready`, auth);
+    return { text: await r.text() };
+  };
+  const upstream = async (name: string) => {
+    const { text } = await ready();
+    return (JSON.parse(text).upstreams as { name: string; state: string; lastError?: string }[]).find(
+      (u) => u.name === name,
+    )!;
+  };
+
+  beforeAll(async () => {
+    const cfg = config('http');
+    child = spawn(
+      process.execPath,
+      [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--credentials', credentials],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          MCP_PROXY_DEPLOYMENT: 'node',
+          MCP_PROXY_TOKEN: TOKEN,
+          MCP_PROXY_LOG_LEVEL: 'debug',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    child.stderr!.setEncoding('utf8');
+    url = await new Promise<string>((resolve, reject) => {
+      child.stderr!.on('data', (c: string) => {
+        stderr += c;
+        const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`proxy exited ${code}: ${stderr}`)));
+    });
+    base = url.replace(/\/mcp$/, '');
+    await waitFor(async () => (await upstream('faillit'))?.state === 'failed', 'the failing servers to give up');
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  test('/ready: the failing servers last error (their stderr tail) is masked', async () => {
+    const { text } = await ready();
+    expectMasked(text, '/ready');
+    expect((await upstream('failcred')).lastError).toContain(`auth failed for key ${mask(CRED)}`);
+    expect((await upstream('faillit')).lastError).toContain(`auth failed for key ${mask(LITERAL)}`);
+  });
+
+  test('/metrics carries no secret', async () => {
+    const r = await fetch(`${base}/metrics`, auth);
+    expect(r.status).toBe(200);
+    expectMasked(await r.text(), '/metrics', { masks: false });
+  });
+
+  test('status --url: table and --json', async () => {
+    for (const json of [false, true]) {
+      const r = await cli(['status', '--url', base, '--token', TOKEN, ...(json ? ['--json'] : [])]);
+      expect(r.code, r.stderr).toBe(4);
+      expectMasked(r.stdout, `status --url${json ? ' --json' : ''}`);
+      expectMasked(r.stderr, 'status --url stderr', { masks: false });
+    }
+  });
+
+  test('status --config: table and --json (its own connections, its own redactor)', async () => {
+    const cfg = config('status');
+    for (const json of [false, true]) {
+      const r = await cli(['status', '--config', cfg, '--credentials', credentials, ...(json ? ['--json'] : [])]);
+      expect(r.code, r.stderr).toBe(4);
+      expectMasked(r.stdout, `status --config${json ? ' --json' : ''}`);
+      expectMasked(r.stderr, 'status --config stderr', { masks: false });
+      if (json) {
+        const report = JSON.parse(r.stdout);
+        const failcred = report.upstreams.find((u: { name: string }) => u.name === 'failcred');
+        expect(failcred.lastError).toContain(`auth failed for key ${mask(CRED)}`);
+      }
+    }
+  });
+
+  test.each(['legacy', '2026-07-28'] as const)(
+    'JSON-RPC errors an upstream answers with are masked, message and data (%s client)',
+    async (era) => {
+      const client = new Client(
+        { name: 'masking', version: '1' },
+        { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } },
+      );
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: auth }));
+      try {
+        const errors = [await callError(client, 'leakcred__leak'), await callError(client, 'leaklit__leak')];
+        expectMasked(errors.join('\n'), 'upstream JSON-RPC errors');
+        expect(errors[0]).toContain(`"data":{"key":"${mask(CRED)}"`);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  test('a call to a server that crashed: the unavailable error names its stderr tail, masked', async () => {
+    const client = new Client({ name: 'masking', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: auth }));
+    try {
+      const crashes = await Promise.all([callError(client, 'leakcred__crash'), callError(client, 'leaklit__crash')]);
+      expectMasked(crashes.join('\n'), 'errors of the crashing calls', { masks: false });
+      // The restarted servers wait RESTART_DELAY before serving: meanwhile they are "restarting".
+      for (const name of ['leakcred', 'leaklit']) {
+        await waitFor(async () => /stderr/.test((await upstream(name)).lastError ?? ''), `${name} restarting`);
+      }
+      const errors = [await callError(client, 'leakcred__leak'), await callError(client, 'leaklit__leak')];
+      expect(errors[0]).toContain('is restarting');
+      expectMasked(errors.join('\n'), 'unavailable errors');
+      expectMasked((await ready()).text, '/ready while restarting');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("the proxy's log (stderr, debug level) masks both, upstream stderr lines included", () => {
+    expect(stderr).toContain(`[failcred] auth failed for key ${mask(CRED)}`);
+    expectMasked(stderr, 'the proxy log');
+  });
+});
+
+describe('over stdio: errors to the client and the log', () => {
+  let session: ProxySession | undefined;
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  test.each(['v2-2026', 'v2-2025'] as const)(
+    'upstream JSON-RPC errors are masked (%s client)',
+    async (kind) => {
+      await session?.close();
+      session = await connectProxy(kind, config('stdio'), { args: ['--credentials', credentials], env: { HOME: dir } });
+      const client = session.client;
+      const errors = [await callError(client, 'leakcred__leak'), await callError(client, 'leaklit__leak')];
+      expectMasked(errors.join('\n'), 'upstream JSON-RPC errors over stdio');
+    },
+    60_000,
+  );
+
+  test('a call to a server that crashed: the unavailable error is masked; so is the log', async () => {
+    const client = session!.client;
+    await Promise.all([callError(client, 'leakcred__crash'), callError(client, 'leaklit__crash')]);
+    // The crash shows in the next call's error once the proxy has seen the exit.
+    const restarting = await waitFor(
+      async () => {
+        const e = [await callError(client, 'leakcred__leak'), await callError(client, 'leaklit__leak')];
+        return e.every((x) => x.includes('stderr')) ? e : undefined;
+      },
+      'both servers restarting',
+      RESTART_DELAY,
+    );
+    expectMasked((restarting ?? []).join('\n'), 'unavailable errors over stdio');
+    expectMasked(session!.stderr(), 'the stdio proxy log');
+  }, 60_000);
+});
