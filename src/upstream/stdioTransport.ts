@@ -348,7 +348,10 @@ export class OrderedDelivery<M extends object> {
       setImmediate(() => {
         const queue = this.deferred ?? [];
         this.deferred = undefined;
-        for (const m of queue) this.emit(m);
+        // A new turn: the notifications emitted before were dispatched. The queue goes through
+        // deliver again, so a response queued behind a notification waits another turn too.
+        this.notifiedInChunk = false;
+        for (const m of queue) this.deliver(m);
       });
       return;
     }
