@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
+import { TokenVerifier } from '../../src/frontends/http/security.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { sampleServerFactory } from '../fixtures/sample-server-factory.js';
 import { INIT_BODY, MCP_HEADERS, openRawSession, startTestFrontend, waitFor } from './helpers.js';
@@ -57,7 +58,7 @@ const sessionHeaders = (id: string, auth: Record<string, string>) => ({
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' });
 
 describe('a refused request keeps no session', () => {
-  test('initialize refused for Accept, content type, bad JSON, size or token: no slot is kept', async () => {
+  test('initialize refused for Accept, content type, bad JSON, size, protocol version or token: no slot is kept', async () => {
     const fe = await startTestFrontend({ maxSessions: 3, maxBodyBytes: 2000, auth: { tokens: [TOKEN_A] } });
     try {
       const body = JSON.stringify(INIT_BODY);
@@ -78,6 +79,11 @@ describe('a refused request keeps no session', () => {
         'too large',
         raw(fe.url, { headers: { ...MCP_HEADERS, ...A }, body: JSON.stringify(padded) }),
         413,
+      ]);
+      refusals.push([
+        'protocol version',
+        raw(fe.url, { headers: { ...MCP_HEADERS, ...A, 'mcp-protocol-version': '2099-01-01' }, body }),
+        400,
       ]);
       refusals.push(['no token', raw(fe.url, { headers: MCP_HEADERS, body }), 401]);
       refusals.push(['wrong token', raw(fe.url, { headers: { ...MCP_HEADERS, ...B }, body }), 401]);
@@ -151,6 +157,20 @@ describe('open sessions per client address', () => {
 });
 
 describe('a session is bound to the credential that opened it', () => {
+  test('TokenVerifier.identify: one stable identity per token, a fingerprint that is not the token', () => {
+    const v = new TokenVerifier([TOKEN_A, TOKEN_B]);
+    const a = v.identify(`Bearer ${TOKEN_A}`)!;
+    const b = v.identify(`Bearer ${TOKEN_B}`)!;
+    expect(a.kind).toBe('token');
+    expect(a).toEqual(v.identify(`Bearer ${TOKEN_A}`));
+    expect(a.key).not.toBe(b.key);
+    expect(a.key).not.toContain(TOKEN_A);
+    expect(v.identify(`Bearer ${TOKEN_A}x`)).toBeUndefined();
+    // A fingerprint is keyed per process (per verifier): it is no offline-checkable hash of the token.
+    expect(new TokenVerifier([TOKEN_A]).identify(`Bearer ${TOKEN_A}`)!.key).not.toBe(a.key);
+    expect(new TokenVerifier([]).identify(undefined)).toEqual({ kind: 'anonymous', key: 'anonymous' });
+  });
+
   test('Streamable HTTP: another token cannot POST to, stream from or DELETE it; it answers as unknown', async () => {
     const fe = await startTestFrontend({ auth: { tokens: [TOKEN_A, TOKEN_B] } });
     try {
