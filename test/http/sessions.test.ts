@@ -104,10 +104,16 @@ describe('a refused request keeps no session', () => {
   test('a client that goes away before its initialize is answered keeps no slot', async () => {
     const sample = sampleServerFactory();
     let created = 0;
+    let built = false;
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const fe = await startTestFrontend({
       serverFactory: async (ctx) => {
         created++;
-        await new Promise((r) => setTimeout(r, 150));
+        await gate; // the session's Server is built only after the client has gone
+        built = true;
         return sample(ctx);
       },
     });
@@ -122,9 +128,12 @@ describe('a refused request keeps no session', () => {
       expect(await waitFor(() => created === 1)).toBe(true);
       abort.abort();
       await pending;
-      await new Promise((r) => setTimeout(r, 300));
-      expect(fe.app.sessionCount()).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+      release();
+      expect(await waitFor(() => built)).toBe(true);
+      expect(await waitFor(() => fe.app.sessionCount() === 0)).toBe(true);
     } finally {
+      release();
       await fe.close();
     }
   });
