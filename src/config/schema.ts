@@ -212,7 +212,26 @@ export const ProxySettings = z
         allowUnauthenticated: z.boolean().optional().describe('Allow a non-loopback bind without a token.'),
         maxBodyBytes: z.number().int().positive().optional(),
         maxSessions: z.number().int().positive().optional(),
+        maxSessionsPerClient: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Open sessions per client address (default 100).'),
         sessionIdleTimeout: z.number().int().positive().optional().describe('ms.'),
+        requestTimeout: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe('ms a client has to send a whole request, body included (default 30000; 0 = none).'),
+        headersTimeout: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe('ms a client has to send the request headers (default 10000, at most requestTimeout; 0 = none).'),
+        maxConnections: z.number().int().positive().optional().describe('Open TCP connections at once (default 2048).'),
         rateLimit: z
           .object({ windowMs: z.number().int().positive().optional(), max: z.number().int().positive().optional() })
           .strict()

@@ -348,12 +348,10 @@ export class OrderedDelivery<M extends object> {
       setImmediate(() => {
         const queue = this.deferred ?? [];
         this.deferred = undefined;
-        // The deferred messages are delivered as a chunk of their own: a notification and a later
-        // response among them are kept apart again (several calls' traffic often arrives together).
+        // A new turn: the notifications emitted before were dispatched. The queue goes through
+        // deliver again, so a response queued behind a notification waits another turn too.
         this.notifiedInChunk = false;
-        const [first, ...rest] = queue;
-        this.emit(first);
-        for (const m of rest) this.deliver(m);
+        for (const m of queue) this.deliver(m);
       });
       return;
     }

@@ -10,8 +10,9 @@
  * - `/ready`     503 until the first upstream connect round is done, then 200; per-upstream status as JSON.
  * - `/metrics`   Prometheus text.
  *
- * Safety: Host/Origin validation (DNS rebinding), bearer tokens, body size limit, open-session limit and a
- * per-client rate limit. Nothing here logs headers or tokens.
+ * Safety: Host/Origin validation (DNS rebinding), bearer tokens, body size limit, open-session limits (in
+ * all and per client address), sessions bound to the credential that opened them, and a per-client rate
+ * limit. Nothing here logs headers, tokens or session ids (a session id is bearer-like).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,8 +29,9 @@ import { errorMessage } from '../../errors.js';
 import { isInitialize } from '../../jsonrpc.js';
 import type { Logger } from '../../observability/logger.js';
 import { isRenderable, type Metrics, noopMetrics } from '../../observability/metrics.js';
-import { checkHost, checkOrigin, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
-import { NodeSessionTransport } from './session-transport.js';
+import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
+import { acceptRefusal, NodeSessionTransport } from './session-transport.js';
+import { clientAddress, type RegisteredSession, type SessionRefusal, SessionRegistry } from './sessions.js';
 import { SseServerTransport } from './sse-transport.js';
 
 /** What the pool reports per upstream (a local, minimal view of the pool's snapshot). */
@@ -61,6 +63,8 @@ export interface ServerFactoryContext {
   sessionId?: string;
   /** Which downstream transport the server will be connected to. */
   transport: 'streamable-http' | 'sse';
+  /** Who opened the session (sessionful sessions only): the auth step's identity, never a credential. */
+  identity?: Identity;
 }
 
 export type ServerFactory = (ctx: ServerFactoryContext) => DownstreamServer | Promise<DownstreamServer>;
@@ -85,6 +89,8 @@ export interface HttpAppDeps {
   maxBodyBytes?: number;
   /** Open 2025-era sessions (Streamable HTTP + SSE) allowed at once (default 1000). */
   maxSessions?: number;
+  /** Of those, open at once per client address (default 100). */
+  maxSessionsPerClient?: number;
   /** Sessions with no request for this long are closed (default 30 minutes). */
   sessionIdleTimeoutMs?: number;
   /** Per client address; `false` disables. Default 50000 requests per 10 s (a flood guard, not a quota). */
@@ -110,6 +116,7 @@ export interface HttpApp {
 export const HTTP_DEFAULTS = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxSessions: 1000,
+  maxSessionsPerClient: 100,
   sessionIdleTimeoutMs: 30 * 60_000,
   rateLimit: { windowMs: 10_000, max: 50_000 },
   keepAliveMs: 15_000,
@@ -118,34 +125,39 @@ export const HTTP_DEFAULTS = {
 const MCP_HEADERS =
   'Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
 
-interface LegacySession {
-  id: string;
+interface LegacySession extends RegisteredSession {
+  kind: 'streamable-http';
   transport: NodeSessionTransport;
   server: DownstreamServer;
   lastSeen: number;
   active: number;
   closing: boolean;
+  /** Set once its initialize is answered with a result; until then the opening request may still refuse it. */
+  initialized: boolean;
 }
 
-interface SseSession {
-  id: string;
+interface SseSession extends RegisteredSession {
+  kind: 'sse';
   transport: SseServerTransport;
   server?: DownstreamServer;
 }
+
+type Session = LegacySession | SseSession;
 
 export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? noopMetrics;
   const log = deps.logger?.child({ component: 'http' });
   const maxBody = deps.maxBodyBytes ?? HTTP_DEFAULTS.maxBodyBytes;
-  const maxSessions = deps.maxSessions ?? HTTP_DEFAULTS.maxSessions;
+  const sessions = new SessionRegistry<Session>({
+    maxSessions: deps.maxSessions ?? HTTP_DEFAULTS.maxSessions,
+    maxSessionsPerClient: deps.maxSessionsPerClient ?? HTTP_DEFAULTS.maxSessionsPerClient,
+  });
   const idleMs = deps.sessionIdleTimeoutMs ?? HTTP_DEFAULTS.sessionIdleTimeoutMs;
   const keepAliveMs = deps.keepAliveMs ?? HTTP_DEFAULTS.keepAliveMs;
   const tokens = new TokenVerifier(deps.auth?.tokens ?? []);
   const rl = deps.rateLimit === false ? undefined : (deps.rateLimit ?? HTTP_DEFAULTS.rateLimit);
   const limiter = rl ? new RateLimiter(rl.windowMs, rl.max, now) : undefined;
-  const legacySessions = new Map<string, LegacySession>();
-  const sseSessions = new Map<string, SseSession>();
   let closed = false;
 
   const onerror = (e: Error) => log?.debug({ err: e.message }, 'mcp transport error');
@@ -157,10 +169,10 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     onerror,
   });
 
-  const sessionCount = () => legacySessions.size + sseSessions.size;
+  const sessionCount = () => sessions.size;
   const publishSessions = () => {
-    metrics.setOpenSessions('streamable-http', legacySessions.size);
-    metrics.setOpenSessions('sse', sseSessions.size);
+    metrics.setOpenSessions('streamable-http', sessions.count('streamable-http'));
+    metrics.setOpenSessions('sse', sessions.count('sse'));
   };
   publishSessions();
 
@@ -169,44 +181,68 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   async function closeLegacySession(s: LegacySession, why: string): Promise<void> {
     if (s.closing) return;
     s.closing = true;
-    legacySessions.delete(s.id);
+    sessions.remove(s);
     publishSessions();
-    log?.debug({ session: s.id, why }, 'session closed');
+    log?.debug({ why }, 'session closed');
     await s.transport.close().catch(() => {});
     await s.server.close().catch(() => {});
   }
 
-  /** A 2025 `initialize` without a session id: a new session with its own transport and Server. */
-  async function openLegacySession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    if (sessionCount() >= maxSessions) return sendResponse(res, tooManySessions(maxSessions));
+  /**
+   * A 2025 `initialize` without a session id: a new session with its own transport and Server. What the
+   * transport would refuse is refused before anything is created, and a session whose initialize ends
+   * without a result (refused, or the client went away) is closed with its request: a refused request
+   * never keeps a slot.
+   */
+  async function openLegacySession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    identity: Identity,
+  ): Promise<void> {
+    const notAcceptable = acceptRefusal(req);
+    if (notAcceptable) return sendJson(res, notAcceptable.status, rpcError(notAcceptable.code, notAcceptable.message));
+    const client = clientAddress(req.socket.remoteAddress);
+    const refused = sessions.admit(client);
+    if (refused) return sendRefusal(res, refused);
     const id = randomUUID();
-    const server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'streamable-http' });
+    const server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'streamable-http', identity });
     const session: LegacySession = {
       id,
+      kind: 'streamable-http',
+      owner: identity.key,
+      client,
       server,
       lastSeen: now(),
       active: 0,
       closing: false,
+      initialized: false,
       transport: new NodeSessionTransport({
         sessionId: id,
         keepAliveMs,
         onsessionclosed: () => void closeLegacySession(session, 'deleted'),
         oninitialized: (ok) => {
-          if (ok) log?.debug({ session: id }, 'session opened');
+          session.initialized = ok;
+          if (ok) log?.debug({ transport: 'streamable-http' }, 'session opened');
           else void closeLegacySession(session, 'initialize refused');
         },
       }),
     };
     session.transport.onclose = () => void closeLegacySession(session, 'transport closed');
     session.transport.onerror = onerror;
-    legacySessions.set(id, session);
+    sessions.add(session);
     publishSessions();
+    res.once('close', () => {
+      if (!session.initialized) void closeLegacySession(session, 'initialize not answered');
+    });
     try {
       await server.connect(session.transport);
     } catch (e) {
       await closeLegacySession(session, 'connect failed');
       throw e;
     }
+    // The client may have gone away while the server was being built ('close' has fired already).
+    if (res.destroyed) return closeLegacySession(session, 'initialize not answered');
     trackActivity(session, res);
     session.transport.handle(req, res, body);
   }
@@ -306,7 +342,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     res.end();
   }
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, identity: Identity): Promise<void> {
     const method = req.method ?? 'GET';
     let parsed: unknown;
     if (method === 'POST') {
@@ -327,7 +363,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     const modernHeader = isModernRevision(header(req, 'mcp-protocol-version'));
     const sid = header(req, 'mcp-session-id');
     if (sid && !modernHeader) {
-      const session = legacySessions.get(sid);
+      // Another identity's session answers exactly as an unknown one.
+      const session = sessions.find(sid, 'streamable-http', identity) as LegacySession | undefined;
       if (!session) {
         return sendJson(
           res,
@@ -340,7 +377,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       return;
     }
     if (!sid && !modernHeader && method === 'POST' && isLegacyInitialize(parsed)) {
-      return openLegacySession(req, res, parsed);
+      return openLegacySession(req, res, parsed, identity);
     }
     // A 2026 request naming its revision (and no session) goes straight to the modern handler.
     await serveFetch(req, res, parsed, modernHeader && !sid);
@@ -348,8 +385,15 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
   // ---------------------------------------------------------------- legacy HTTP+SSE
 
-  async function handleSseOpen(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>) {
-    if (sessionCount() >= maxSessions) return sendResponse(res, tooManySessions(maxSessions));
+  async function handleSseOpen(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+    identity: Identity,
+  ) {
+    const client = clientAddress(req.socket.remoteAddress);
+    const refused = sessions.admit(client);
+    if (refused) return sendRefusal(res, refused);
     const id = randomUUID();
     const transport = new SseServerTransport(res, {
       sessionId: id,
@@ -357,35 +401,42 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       keepAliveMs,
       headers: cors,
     });
-    const session: SseSession = { id, transport };
-    sseSessions.set(id, session);
+    const session: SseSession = { id, kind: 'sse', owner: identity.key, client, transport };
+    sessions.add(session);
     publishSessions();
     transport.onclose = () => {
-      if (sseSessions.delete(id)) publishSessions();
-      log?.debug({ session: id }, 'sse session closed');
+      if (sessions.remove(session)) publishSessions();
+      log?.debug({ transport: 'sse' }, 'session closed');
       void session.server?.close().catch(() => {});
     };
     transport.onerror = onerror;
     try {
-      session.server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'sse' });
+      session.server = await deps.serverFactory({ era: 'legacy', sessionId: id, transport: 'sse', identity });
       if (transport.isClosed || res.destroyed) {
+        // Gone before the stream started: the transport never saw its close, so free the slot here.
+        if (sessions.remove(session)) publishSessions();
         await session.server.close().catch(() => {});
         return;
       }
       await session.server.connect(transport);
-      log?.debug({ session: id }, 'sse session opened');
+      log?.debug({ transport: 'sse' }, 'session opened');
     } catch (e) {
-      sseSessions.delete(id);
+      sessions.remove(session);
       publishSessions();
       throw e;
     }
-    void req;
   }
 
-  async function handleSseMessage(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function handleSseMessage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    identity: Identity,
+  ): Promise<void> {
     const id = url.searchParams.get('sessionId');
     if (!id) return sendJson(res, 400, rpcError(-32000, 'Bad Request: sessionId query parameter is required'));
-    const s = sseSessions.get(id);
+    // Another identity's session answers exactly as an unknown one.
+    const s = sessions.find(id, 'sse', identity) as SseSession | undefined;
     if (!s) return sendJson(res, 404, rpcError(-32001, 'Session not found: open a new stream with GET /sse'));
     if (!isJsonContentType(header(req, 'content-type') ?? null)) {
       return sendJson(res, 415, rpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json'));
@@ -454,7 +505,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       }
     }
 
-    if (!tokens.verify(header(req, 'authorization'))) {
+    const identity = tokens.identify(header(req, 'authorization'));
+    if (!identity) {
       res.setHeader('www-authenticate', 'Bearer realm="mcp-proxy"');
       return sendJson(
         res,
@@ -465,13 +517,13 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
     switch (path) {
       case '/mcp':
-        return handleMcp(req, res);
+        return handleMcp(req, res, identity);
       case '/sse':
         if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        return handleSseOpen(req, res, cors);
+        return handleSseOpen(req, res, cors, identity);
       case '/messages':
         if (method !== 'POST') return methodNotAllowed(res, 'POST');
-        return handleSseMessage(req, res, url);
+        return handleSseMessage(req, res, url, identity);
       case '/ready': {
         if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
         const st = deps.status();
@@ -479,7 +531,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
           status: st.ready ? 'ready' : 'starting',
           ready: st.ready,
           upstreams: st.upstreams,
-          sessions: { 'streamable-http': legacySessions.size, sse: sseSessions.size },
+          sessions: { 'streamable-http': sessions.count('streamable-http'), sse: sessions.count('sse') },
         });
       }
       case '/metrics': {
@@ -503,8 +555,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const sweepEvery = Math.max(10, Math.min(Math.floor(idleMs / 2), 30_000));
   const sweeper = setInterval(() => {
     const t = now();
-    for (const s of legacySessions.values()) {
-      if (s.active === 0 && t - s.lastSeen >= idleMs) void closeLegacySession(s, 'idle');
+    for (const s of sessions.values()) {
+      if (s.kind === 'streamable-http' && s.active === 0 && t - s.lastSeen >= idleMs)
+        void closeLegacySession(s, 'idle');
     }
     limiter?.sweep();
   }, sweepEvery);
@@ -535,8 +588,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       closed = true;
       clearInterval(sweeper);
       await Promise.all([
-        ...[...legacySessions.values()].map((s) => closeLegacySession(s, 'shutdown')),
-        ...[...sseSessions.values()].map((s) => s.transport.close()),
+        ...[...sessions.values()].map((s) =>
+          s.kind === 'sse' ? s.transport.close() : closeLegacySession(s, 'shutdown'),
+        ),
         modern.close(),
       ]);
       publishSessions();
@@ -629,14 +683,9 @@ function rpcErrorResponse(status: number, code: number, message: string): Respon
   return Response.json(rpcError(code, message), { status });
 }
 
-function tooManySessions(max: number): Response {
-  return Response.json(
-    rpcError(
-      -32000,
-      `Service Unavailable: too many open sessions (limit ${max}); close one or raise proxy.http.maxSessions`,
-    ),
-    { status: 503, headers: { 'retry-after': '5' } },
-  );
+function sendRefusal(res: ServerResponse, r: SessionRefusal): void {
+  res.setHeader('retry-after', '5');
+  sendJson(res, r.status, rpcError(-32000, r.message));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -653,13 +702,4 @@ function sendTooLarge(res: ServerResponse, max: number): void {
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader('allow', allow);
   sendJson(res, 405, rpcError(-32000, `Method Not Allowed (allowed: ${allow})`));
-}
-
-async function sendResponse(res: ServerResponse, r: Response): Promise<void> {
-  const headers: Record<string, string> = {};
-  r.headers.forEach((v, k) => {
-    headers[k] = v;
-  });
-  res.writeHead(r.status, headers);
-  res.end(Buffer.from(await r.arrayBuffer()));
 }

@@ -2,7 +2,7 @@
  * The HTTP frontend's safety checks: Host/Origin validation (DNS rebinding), bearer tokens compared in
  * constant time, a per-client rate limit, and the refusal to bind a non-loopback address without auth.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { localhostAllowedHostnames, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import { AppError } from '../../errors.js';
@@ -99,12 +99,32 @@ export function isConfiguredOrigin(originHeader: string | undefined, allowedOrig
   return r.ok;
 }
 
+/**
+ * Who a request comes from, as the auth step resolved it. A session is bound to the identity that
+ * opened it. `key` is stable for the process and not secret (never the credential itself): a later
+ * auth scheme (named API keys, an OIDC subject) resolves its own key here.
+ */
+export interface Identity {
+  kind: 'anonymous' | 'token';
+  key: string;
+}
+
+export const ANONYMOUS: Identity = Object.freeze({ kind: 'anonymous', key: 'anonymous' });
+
 /** Bearer-token check in constant time: tokens are hashed so neither content nor length leaks. */
 export class TokenVerifier {
   private readonly digests: Buffer[];
+  private readonly identities: Identity[];
 
   constructor(tokens: readonly string[]) {
     this.digests = tokens.filter((t) => t.length > 0).map(sha256);
+    // A keyed fingerprint with a per-process key: it tells sessions apart without being a stable,
+    // offline-guessable hash of the token.
+    const key = randomBytes(32);
+    this.identities = this.digests.map((d) => ({
+      kind: 'token',
+      key: `token:${createHmac('sha256', key).update(d).digest('hex').slice(0, 32)}`,
+    }));
   }
 
   get enabled(): boolean {
@@ -113,15 +133,22 @@ export class TokenVerifier {
 
   /** The Authorization header value -> whether it carries one of the tokens. */
   verify(authorization: string | undefined): boolean {
-    if (!this.enabled) return true;
-    if (!authorization) return false;
+    return this.identify(authorization) !== undefined;
+  }
+
+  /** The Authorization header value -> the identity it proves (anonymous when auth is off), or undefined. */
+  identify(authorization: string | undefined): Identity | undefined {
+    if (!this.enabled) return ANONYMOUS;
+    if (!authorization) return undefined;
     const m = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization);
-    if (!m) return false;
+    if (!m) return undefined;
     const presented = sha256(m[1]);
-    let ok = false;
+    let matched = -1;
     // Compare against every token (no early exit) so timing does not reveal which one matched.
-    for (const d of this.digests) ok = timingSafeEqual(presented, d) || ok;
-    return ok;
+    for (let i = 0; i < this.digests.length; i++) {
+      if (timingSafeEqual(presented, this.digests[i]!) && matched < 0) matched = i;
+    }
+    return matched < 0 ? undefined : this.identities[matched];
   }
 }
 

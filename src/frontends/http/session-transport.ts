@@ -23,6 +23,17 @@ const MAX_BATCH = 100;
 
 type Reply = { status: number; code: number; message: string };
 
+/** A POST must accept both a JSON body and an SSE stream (the app checks this before opening a session). */
+export function acceptRefusal(req: IncomingMessage): Reply | undefined {
+  const accept = req.headers.accept ?? '';
+  if (accept.includes('application/json') && accept.includes('text/event-stream')) return undefined;
+  return {
+    status: 406,
+    code: -32000,
+    message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
+  };
+}
+
 /** One POST that carries requests: its response, and the request ids still unanswered on it. */
 interface Exchange {
   res: ServerResponse;
@@ -104,13 +115,9 @@ export class NodeSessionTransport implements Transport {
   }
 
   private handlePost(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-    const accept = req.headers.accept ?? '';
-    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      this.reply(res, {
-        status: 406,
-        code: -32000,
-        message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
-      });
+    const notAcceptable = acceptRefusal(req);
+    if (notAcceptable) {
+      this.reply(res, notAcceptable);
       return;
     }
     const raw = Array.isArray(body) ? body : [body];

@@ -18,7 +18,23 @@ export interface StartHttpFrontendOptions extends Omit<HttpAppDeps, 'allowedHost
   allowedHosts?: string[];
   /** Permit a non-loopback bind without tokens (something in front authenticates). */
   allowUnauthenticated?: boolean;
+  /** Time a client has to send a whole request (headers and body), ms; 0 = no limit. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Time a client has to send a request's headers, ms (at most requestTimeoutMs); 0 = no limit. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Open TCP connections at once; further ones are closed as they come. Default 2048. */
+  maxConnections?: number;
 }
+
+/**
+ * Request timeouts and the connection cap. Both timeouts cover only what the client sends: Node stops
+ * counting once a request is fully read, so a long tool call or an SSE response stream is never cut.
+ */
+export const CONNECTION_DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 2048,
+} as const;
 
 export interface HttpFrontend {
   /** The Streamable HTTP endpoint, e.g. http://127.0.0.1:8765/mcp. */
@@ -38,9 +54,21 @@ export async function startHttpFrontend(options: StartHttpFrontendOptions): Prom
   const tokens = options.auth?.tokens ?? [];
   assertSafeBind(host, tokens, options.allowUnauthenticated ?? false);
   const app = createHttpApp({ ...options, allowedHosts: defaultAllowedHosts(host, options.allowedHosts) });
-  const server = createServer(app.handler);
-  // Long-lived SSE streams must not be cut by the request timeout; keep-alive sockets are reused by clients.
-  server.requestTimeout = 0;
+  const requestTimeout = options.requestTimeoutMs ?? CONNECTION_DEFAULTS.requestTimeoutMs;
+  let headersTimeout = options.headersTimeoutMs ?? CONNECTION_DEFAULTS.headersTimeoutMs;
+  if (requestTimeout > 0 && (headersTimeout === 0 || headersTimeout > requestTimeout)) headersTimeout = requestTimeout;
+  const shortest = Math.min(...[requestTimeout, headersTimeout].filter((t) => t > 0));
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      // Node checks the timeouts on this interval (default 30 s): a fraction of the shortest one.
+      connectionsCheckingInterval: Number.isFinite(shortest) ? Math.min(5_000, Math.max(50, shortest / 4)) : 30_000,
+    },
+    app.handler,
+  );
+  server.maxConnections = options.maxConnections ?? CONNECTION_DEFAULTS.maxConnections;
+  // Keep-alive sockets are reused by clients.
   server.keepAliveTimeout = 65_000;
   try {
     await new Promise<void>((resolve, reject) => {
