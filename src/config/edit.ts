@@ -9,9 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { findNodeAtLocation, type Node as JsonNode, modify, parseTree } from 'jsonc-parser/lib/esm/main.js';
 import { isMap, parseDocument } from 'yaml';
 import { AppError } from '../errors.js';
 import {
+  formattingFor,
+  jsonEqual,
   parseJsonObject,
   parseYamlObject,
   setJsonValue,
@@ -100,7 +103,73 @@ export function setServerValue(
   value: unknown,
 ): string {
   const p = ['mcpServers', name, ...field];
-  return format === 'yaml' ? setYaml(text, p, value) : setJsonValue(text, p, value);
+  return format === 'yaml' ? setYaml(text, p, value) : setJson(text, p, value);
+}
+
+/**
+ * JSON: the member at `p` is inserted, replaced or removed as text, so neighbours keep their layout
+ * (a one-line entry stays on one line) and a comment ending the previous line stays there. Only a
+ * missing parent (a file without "mcpServers") is left to the general helper.
+ */
+function setJson(text: string, p: string[], value: unknown): string {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const parent = root && findNodeAtLocation(root, p.slice(0, -1));
+  if (!root || !parent || parent.type !== 'object') return setJsonValue(text, p, value);
+  const node = findNodeAtLocation(root, p);
+  if (value === undefined) {
+    // Without formatting options jsonc-parser removes just the member and its comma.
+    return node ? applyEdit(text, modify(text, p, undefined, {})[0]) : text;
+  }
+  const fmt = formattingFor(text);
+  const unit = fmt.insertSpaces ? ' '.repeat(fmt.tabSize ?? 2) : '\t';
+  const eol = fmt.eol ?? '\n';
+  if (node) {
+    if (jsonEqual(JSON.parse(text.slice(node.offset, node.offset + node.length)), value)) return text;
+    const indent = lineIndent(text, (node.parent ?? node).offset);
+    return splice(text, node.offset, node.length, render(value, unit, eol, indent));
+  }
+  const key = JSON.stringify(p[p.length - 1]);
+  const members = parent.children ?? [];
+  const close = parent.offset + parent.length - 1;
+  if (members.length === 0) {
+    const outer = lineIndent(text, parent.offset);
+    const inner = outer + unit;
+    return splice(
+      text,
+      parent.offset,
+      parent.length,
+      `{${eol}${inner}${key}: ${render(value, unit, eol, inner)}${eol}${outer}}`,
+    );
+  }
+  const last = members[members.length - 1] as JsonNode;
+  const end = last.offset + last.length;
+  const lineEnd = text.slice(end, close).search(/\r?\n/);
+  if (lineEnd === -1) {
+    // A one-line object stays one line.
+    return splice(text, end, 0, `, ${key}: ${JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ')}`);
+  }
+  const indent = lineIndent(text, last.offset);
+  const at = end + lineEnd;
+  const withMember = splice(text, at, 0, `${eol}${indent}${key}: ${render(value, unit, eol, indent)}`);
+  return splice(withMember, end, 0, ',');
+}
+
+function render(value: unknown, unit: string, eol: string, indent: string): string {
+  return JSON.stringify(value, null, unit).replace(/\n/g, `${eol}${indent}`);
+}
+
+/** The whitespace that starts the line holding `offset`. */
+function lineIndent(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
+}
+
+function splice(text: string, offset: number, length: number, insert: string): string {
+  return text.slice(0, offset) + insert + text.slice(offset + length);
+}
+
+function applyEdit(text: string, edit: { offset: number; length: number; content: string } | undefined): string {
+  return edit ? splice(text, edit.offset, edit.length, edit.content) : text;
 }
 
 function setYaml(text: string, p: string[], value: unknown): string {
@@ -115,7 +184,8 @@ function setYaml(text: string, p: string[], value: unknown): string {
     if (isMap(parent) && parent.items.length === 0) parent.flow = false;
     doc.setIn(p, doc.createNode(value));
   }
-  return doc.toString();
+  // Comments are kept; the library re-spaces some of them, and would pad flow collections.
+  return doc.toString({ flowCollectionPadding: false });
 }
 
 export interface EditCheck {
