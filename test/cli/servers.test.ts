@@ -171,7 +171,9 @@ describe('list', () => {
     await box.run(['add', 'other', '--env', 'KEY=${OTHER_KEY}', '--', 'node', 'o.mjs']);
     const r = await box.run(['list']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/github\s+stdio\s+yes\s+npx -y server-github\s+GITHUB_TOKEN=gh\*\*\*\*gh \(file .*credentials\.json\)/);
+    expect(r.stdout).toMatch(
+      /github\s+stdio\s+yes\s+npx -y server-github\s+GITHUB_TOKEN=gh\*\*\*\*gh \(file .*credentials\.json\)/,
+    );
     expect(r.stdout).toMatch(/remote\s+http\s+no\s+https:\/\/mcp\.example\.com\/mcp/);
     expect(r.stdout).toMatch(/other\s+stdio\s+yes\s+node o\.mjs\s+OTHER_KEY \(MISSING\)/);
     expect(r.stdout).not.toContain(GH_TOKEN);
