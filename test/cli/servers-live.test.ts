@@ -55,7 +55,7 @@ function cli(args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-it('add and remove change a running proxy's tools without a restart', async () => {
+it("add and remove change a running proxy's tools without a restart", async () => {
   const config = writeConfig(dir, {
     mcpServers: { first: { command: process.execPath, args: [ECHO], env: { FIXTURE_NAME: 'first' } } },
   });
@@ -68,7 +68,17 @@ it('add and remove change a running proxy's tools without a restart', async () =
   expect(await names()).toContain('first__echo');
   const pid = proxy.pid();
 
-  const added = cli(['add', 'vault', '--config', config, '--env', `API_TOKEN=${SECRET}`, '--', process.execPath, ENV_ECHO]);
+  const added = cli([
+    'add',
+    'vault',
+    '--config',
+    config,
+    '--env',
+    `API_TOKEN=${SECRET}`,
+    '--',
+    process.execPath,
+    ENV_ECHO,
+  ]);
   expect(added.status, added.stderr).toBe(0);
   expect(fs.readFileSync(config, 'utf8')).toContain('"API_TOKEN": "${API_TOKEN}"');
   expect(fs.readFileSync(config, 'utf8')).not.toContain(SECRET);

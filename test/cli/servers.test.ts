@@ -119,6 +119,7 @@ describe('add', () => {
       [['add', 'b c', '--', 'x'], /not a valid server name/],
       [['add', 'b', '--env', 'NOVALUE', '--', 'x'], /--env NOVALUE: expected K=V/],
       [['add', 'b', '--url', 'https://x.example/mcp', '--env', 'A=1'], /--env is for servers the proxy starts/],
+      [['add', 'b', 'npx', '-y', 'pkg'], /add does not know the option -y[\s\S]*-- npx -y/],
     ];
     for (const [argv, message] of cases) {
       const r = await box.run(argv);

@@ -44,6 +44,8 @@ export const addCommand: CommandSpec<AddArgs> = {
         y
           // Repeatable --env/--header collect every value (the global setting keeps only the last).
           .parserConfiguration({ 'duplicate-arguments-array': true, 'parse-positional-numbers': false })
+          // An unknown option is most likely the server's own flag given without "--": addServer says so.
+          .strict(false)
           .positional('name', { type: 'string', describe: 'Server name: letters, digits, "_" and "-"' })
           .positional('command', { type: 'string', array: true, describe: 'The stdio command and its arguments' })
           .option('url', { type: 'string', describe: 'Endpoint of a remote server (Streamable HTTP or SSE)' })

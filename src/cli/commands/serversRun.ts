@@ -100,7 +100,25 @@ export function entryFromArgs(args: AddArgs): Record<string, unknown> {
   return entry;
 }
 
+const ADD_OPTIONS = new Set(
+  '_ $0 name command url type image header env description prefix disabled force config c credentials env-file envFile log-level logLevel log-format logFormat verbose v debug help h'.split(
+    ' ',
+  ),
+);
+
+/** `add` is not strict (see servers.ts): an unknown option is explained here. */
+function assertKnownOptions(args: AddArgs): void {
+  const unknown = Object.keys(args).find((k) => !ADD_OPTIONS.has(k) && !/[A-Z]/.test(k));
+  if (unknown === undefined) return;
+  const flag = unknown.length === 1 ? `-${unknown}` : `--${unknown}`;
+  const words = [...(args.command ?? []), ...args._.slice(1)].map(String);
+  throw new AppError('USAGE', `add does not know the option ${flag}`, {
+    hint: `if it belongs to the server's command, put the command after "--": mcp-proxy add ${args.name} [options] -- ${words[0] ?? 'COMMAND'} ${flag} ...`,
+  });
+}
+
 export async function addServer(args: AddArgs, ctx: CliContext): Promise<number> {
+  assertKnownOptions(args);
   if (!SERVER_NAME.test(args.name)) {
     throw new AppError('USAGE', `"${args.name}" is not a valid server name`, {
       hint: 'use 1-48 of letters, digits, "_" and "-" (e.g. github, my-server)',
