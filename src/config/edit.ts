@@ -108,13 +108,18 @@ export function setServerValue(
 
 /**
  * JSON: the member at `p` is inserted, replaced or removed as text, so neighbours keep their layout
- * (a one-line entry stays on one line) and a comment ending the previous line stays there. Only a
- * missing parent (a file without "mcpServers") is left to the general helper.
+ * (a one-line entry stays on one line) and a comment ending the previous line stays there. An empty
+ * or non-object text is left to the general helper.
  */
 function setJson(text: string, p: string[], value: unknown): string {
   const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
-  const parent = root && findNodeAtLocation(root, p.slice(0, -1));
-  if (!root || !parent || parent.type !== 'object') return setJsonValue(text, p, value);
+  if (root?.type !== 'object') return setJsonValue(text, p, value);
+  const parent = findNodeAtLocation(root, p.slice(0, -1));
+  if (!parent) {
+    // A missing parent ("mcpServers" itself) is added as a member of its own parent, the same way.
+    return value === undefined ? text : setJson(text, p.slice(0, -1), { [p[p.length - 1]]: value });
+  }
+  if (parent.type !== 'object') return setJsonValue(text, p, value);
   const node = findNodeAtLocation(root, p);
   if (value === undefined) {
     // Without formatting options jsonc-parser removes just the member and its comma.

@@ -77,6 +77,13 @@ describe('JSON', () => {
     );
   });
 
+  it('adds "mcpServers" to a file without it, leaving the rest as written', () => {
+    const next = setServerValue('{\n  "proxy": { "logLevel": "warn" }\n}\n', 'json', 'a', [], { command: 'x' });
+    expect(next).toBe(
+      '{\n  "proxy": { "logLevel": "warn" },\n  "mcpServers": {\n    "a": {\n      "command": "x"\n    }\n  }\n}\n',
+    );
+  });
+
   it('keeps comments in the text it edits; the check then refuses a config the proxy cannot read', () => {
     const jsonc = '{\n  // my servers\n  "mcpServers": {}\n}\n';
     const next = setServerValue(jsonc, 'json', 'a', [], { command: 'node' });
