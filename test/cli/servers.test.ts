@@ -120,6 +120,8 @@ describe('add', () => {
       [['add', 'b', '--env', 'NOVALUE', '--', 'x'], /--env NOVALUE: expected K=V/],
       [['add', 'b', '--url', 'https://x.example/mcp', '--env', 'A=1'], /--env is for servers the proxy starts/],
       [['add', 'b', 'npx', '-y', 'pkg'], /add does not know the option -y[\s\S]*-- npx -y/],
+      [['add', 'b', '--api-key', 'k', '--', 'x'], /add does not know the option --api-key/],
+      [['add', 'b', '--apiKey', 'k', '--', 'x'], /add does not know the option --apiKey/],
     ];
     for (const [argv, message] of cases) {
       const r = await box.run(argv);

@@ -108,7 +108,9 @@ const ADD_OPTIONS = new Set(
 
 /** `add` is not strict (see servers.ts): an unknown option is explained here. */
 function assertKnownOptions(args: AddArgs): void {
-  const unknown = Object.keys(args).find((k) => !ADD_OPTIONS.has(k) && !/[A-Z]/.test(k));
+  // yargs adds a camelCase twin of every --kebab-case option; only the spelling given is reported.
+  const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const unknown = Object.keys(args).find((k) => !ADD_OPTIONS.has(k) && !(kebab(k) !== k && kebab(k) in args));
   if (unknown === undefined) return;
   const flag = unknown.length === 1 ? `-${unknown}` : `--${unknown}`;
   const words = [...(args.command ?? []), ...args._.slice(1)].map(String);
