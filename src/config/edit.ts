@@ -122,8 +122,11 @@ function setJson(text: string, p: string[], value: unknown): string {
   if (parent.type !== 'object') return setJsonValue(text, p, value);
   const node = findNodeAtLocation(root, p);
   if (value === undefined) {
-    // Without formatting options jsonc-parser removes just the member and its comma.
-    return node ? applyEdit(text, modify(text, p, undefined, {})[0]) : text;
+    if (!node) return text;
+    // The last member leaves "{}" behind; otherwise jsonc-parser (without formatting options)
+    // removes just the member and its comma.
+    if (parent.children?.length === 1) return splice(text, parent.offset, parent.length, '{}');
+    return applyEdit(text, modify(text, p, undefined, {})[0]);
   }
   const fmt = formattingFor(text);
   const unit = fmt.insertSpaces ? ' '.repeat(fmt.tabSize ?? 2) : '\t';

@@ -57,6 +57,10 @@ describe('JSON', () => {
     });
     expect(removed).toContain('"memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] }');
 
+    expect(setServerValue(removed, 'json', 'memory', [], undefined)).toBe(
+      '{\n    "mcpServers": {},\n    "proxy": { "logLevel": "warn" }\n}\n',
+    );
+
     const disabled = setServerValue(text, 'json', 'remote', ['disabled'], true);
     expect(JSON.parse(disabled).mcpServers.remote).toEqual({ url: 'https://mcp.example.com/mcp', disabled: true });
     const enabled = setServerValue(disabled, 'json', 'remote', ['disabled'], undefined);
