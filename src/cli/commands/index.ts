@@ -6,7 +6,9 @@ import { healthcheckCommand } from './healthcheck.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { runCommand } from './run.js';
+import { addCommand, disableCommand, enableCommand, listCommand, removeCommand } from './servers.js';
 import { statusCommand } from './status.js';
+import { toolsCommand } from './tools.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
@@ -15,6 +17,12 @@ export const COMMANDS: CommandSpec[] = [
   runCommand,
   validateCommand,
   statusCommand,
+  addCommand,
+  removeCommand,
+  enableCommand,
+  disableCommand,
+  listCommand,
+  toolsCommand,
   credentialsCommand,
   initCommand,
   importCommand,

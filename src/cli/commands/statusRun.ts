@@ -4,13 +4,14 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
-import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
+import { type CredentialArgs, configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
 import type { StatusArgs } from './status.js';
 
@@ -108,30 +109,8 @@ async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusRepor
 }
 
 async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promise<StatusReport> {
-  const [{ findAndLoadConfig }, { UpstreamPool }] = await Promise.all([
-    import('../../config/load.js'),
-    import('../../upstream/pool.js'),
-  ]);
-  const logger = commandLogger(args, ctx, 'silent');
-  const chain = credentialChainFor(args, ctx);
-  const loaded = await findAndLoadConfig(configLoadOptions(args.config, chain, ctx));
-  if (!loaded) {
-    throw new AppError('CONFIG_NOT_FOUND', 'no config file found to take the upstreams from', {
-      hint: 'pass --config FILE, or --url URL to ask a running proxy',
-    });
-  }
-  registerConfigSecrets(loaded.config.mcpServers, ctx.redactor);
-  const proxy = loaded.config.proxy ?? {};
-  const pool = new UpstreamPool({
-    configs: loaded.config.mcpServers,
-    // One connect attempt per upstream: status reports what it finds, it does not wait out retries.
-    proxy: { ...proxy, retry: { ...proxy.retry, maxAttempts: 1 } },
-    logger,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
-    redact: (text) => ctx.redactor.redact(text),
-  });
+  const loaded = await loadUpstreamConfig(args, ctx);
+  const pool = await oneShotPool(loaded.config.mcpServers, loaded.config.proxy, args, ctx);
   let upstreams: UpstreamRow[];
   try {
     await withDeadline(pool.start(), args.timeout ?? 10_000);
@@ -142,7 +121,41 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
   return { source: 'config', target: loaded.path, ready: true, deployment: ctx.deployment.kind, upstreams };
 }
 
-async function withDeadline(p: Promise<void>, ms: number): Promise<void> {
+/** The config whose upstreams a one-shot command (status, tools) connects to itself. */
+export async function loadUpstreamConfig(args: CredentialArgs & { config?: string }, ctx: CliContext) {
+  const { findAndLoadConfig } = await import('../../config/load.js');
+  const chain = credentialChainFor(args, ctx);
+  const loaded = await findAndLoadConfig(configLoadOptions(args.config, chain, ctx));
+  if (!loaded) {
+    throw new AppError('CONFIG_NOT_FOUND', 'no config file found to take the upstreams from', {
+      hint: 'pass --config FILE, or --url URL to ask a running proxy',
+    });
+  }
+  registerConfigSecrets(loaded.config.mcpServers, ctx.redactor);
+  return loaded;
+}
+
+/** A pool for a one-shot command: one connect attempt per upstream, their stderr only with --verbose. */
+export async function oneShotPool(
+  configs: Record<string, UpstreamConfig>,
+  proxy: ProxyConfig | undefined,
+  args: GlobalArgs,
+  ctx: CliContext,
+) {
+  const { UpstreamPool } = await import('../../upstream/pool.js');
+  return new UpstreamPool({
+    configs,
+    // One connect attempt per upstream: report what is found now, do not wait out retries.
+    proxy: { ...proxy, retry: { ...proxy?.retry, maxAttempts: 1 } },
+    logger: commandLogger(args, ctx, 'silent'),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
+    redact: (text) => ctx.redactor.redact(text),
+  });
+}
+
+export async function withDeadline(p: Promise<void>, ms: number): Promise<void> {
   let t: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))]);
   clearTimeout(t);
@@ -163,7 +176,7 @@ function toRow(u: Partial<UpstreamRow> & { name?: string }): UpstreamRow {
   };
 }
 
-function firstToken(raw: string | undefined): string | undefined {
+export function firstToken(raw: string | undefined): string | undefined {
   return raw?.split(/[\s,]+/).find(Boolean);
 }
 
