@@ -238,6 +238,8 @@ export class UpstreamConnection extends EventEmitter {
   private _catalog: UpstreamCatalog = EMPTY_CATALOG;
   private readonly breaker: CircuitBreakerPolicy;
   private firstAttempt?: Promise<void>;
+  /** The era this server turned out to speak (protocol "auto"): later connects skip the probe. */
+  private eraVerdict?: 'legacy' | { pin: string };
   private resolveFirst?: () => void;
   /** The connect in progress (shared by everyone waiting for it). */
   private connecting?: Promise<boolean>;
@@ -357,7 +359,7 @@ export class UpstreamConnection extends EventEmitter {
       { name: 'mcp-proxy-server', version: VERSION },
       {
         capabilities: CLIENT_CAPABILITIES,
-        versionNegotiation: { mode: protocolMode(this.config.protocol) },
+        versionNegotiation: { mode: this.eraVerdict ?? protocolMode(this.config.protocol) },
         listChanged: {
           tools: { autoRefresh: false, debounceMs: 20, onChanged: () => void this.refresh(generation) },
           prompts: { autoRefresh: false, debounceMs: 20, onChanged: () => void this.refresh(generation) },
@@ -386,6 +388,11 @@ export class UpstreamConnection extends EventEmitter {
       }
       this.client = client;
       this.transport = transport;
+      // A restart of the same server speaks the same era: no second probe.
+      if (protocolMode(this.config.protocol) === 'auto') {
+        const v = client.getNegotiatedProtocolVersion();
+        this.eraVerdict = v && v >= MODERN_ERA ? { pin: v } : 'legacy';
+      }
       this.instructions = client.getInstructions();
       this.capabilities = client.getServerCapabilities();
       this.serverInfo = client.getServerVersion();
@@ -415,6 +422,14 @@ export class UpstreamConnection extends EventEmitter {
       await client.close().catch(() => {});
       await transport?.dispose().catch(() => {});
       if (this.closing || generation !== this.generation) return false;
+      if (!this.eraVerdict && closedOnProbe(e)) {
+        // A server that exits on any request before initialize: start it once more, for initialize.
+        this.eraVerdict = 'legacy';
+        this.log.info(
+          'the server closed the connection on the server/discover probe: starting it again for initialize',
+        );
+        return await this.attempt();
+      }
       const exit = transport?.describeExit?.();
       const message = exit ? `the server ${exit}` : describeConnectError(e);
       this.connectFailed(message, isAppError(e) && e.code === 'UPSTREAM_FAILED');
@@ -859,6 +874,14 @@ class NotCounted extends Error {
   constructor(readonly inner: unknown) {
     super('not counted');
   }
+}
+
+/** The first protocol revision of the stateless era (revisions are dates: they compare as strings). */
+const MODERN_ERA = '2026-07-28';
+
+/** The SDK's in-place era probe ended because the server closed the connection. */
+function closedOnProbe(e: unknown): boolean {
+  return /closed during the server\/discover probe/.test(errorMessage(e));
 }
 
 function protocolMode(p: UpstreamConfig['protocol']): 'auto' | 'legacy' | { pin: string } {

@@ -7,9 +7,10 @@
  * It keeps the last stderr lines and the exit status, so a server that dies at start-up can be
  * reported with its own words ("exited with code 1: Error: API_KEY is not set").
  *
- * The SDK's version negotiation probes stdio servers on a disposable sibling built from
- * `transport.constructor` and `_serverParams`, and reaps it with `_dispose()`; this class provides
- * both, so siblings get the same process-group treatment.
+ * The SDK's version negotiation probes a stdio server on a disposable sibling process when the
+ * transport looks like its own (a `_dispose` on the prototype): every server would start twice. This
+ * class does not, so the `server/discover` probe runs in place, on the one process (the connection
+ * falls back to a fresh `initialize` for the rare server that exits on the probe).
  */
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
@@ -248,11 +249,6 @@ export class ProcessStdioTransport implements Transport {
     await this.killRemaining();
     this.destroyStreams();
     this.finish();
-  }
-
-  /** The SDK's name for "reap this transport" (used on the era-probe sibling). */
-  async _dispose(): Promise<void> {
-    await this.close();
   }
 
   private finish(): void {

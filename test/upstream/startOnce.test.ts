@@ -1,0 +1,91 @@
+/**
+ * Each upstream process starts exactly once: the era is negotiated on the one process (the
+ * `server/discover` probe in place, then `initialize` on the same process for a 2025 server), for
+ * every `protocol` setting, in `run`'s pool and in `status`. A server that exits on the probe is
+ * started a second time, for `initialize`, and only then.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { UpstreamConfig } from '../../src/config/schema.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { UpstreamPool } from '../../src/upstream/pool.js';
+import { BUNDLE, ECHO, FIXTURES, tmpDir, writeConfig } from '../helpers/proxy.js';
+
+const COUNTED = path.join(FIXTURES, 'counted-server.mjs');
+const STRICT = path.join(FIXTURES, 'strict-server.mjs');
+const MEMORY = path.join(path.dirname(BUNDLE), '../node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+const run = promisify(execFile);
+
+function counted(target: string, log: string, protocol?: string): UpstreamConfig {
+  return {
+    type: 'stdio',
+    command: process.execPath,
+    args: [COUNTED],
+    env: { START_LOG: log, COUNTED_TARGET: target },
+    ...(protocol ? { protocol } : {}),
+  } as UpstreamConfig;
+}
+
+const starts = (log: string) => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+
+let pool: UpstreamPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+async function startPool(config: UpstreamConfig) {
+  pool = new UpstreamPool({
+    configs: { s: config },
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    env: process.env,
+    cwd: process.cwd(),
+    onStderrLine: () => {},
+  });
+  await pool.start();
+  return pool.get('s')!;
+}
+
+describe('each upstream starts once', () => {
+  const cases: [string, string, string | undefined, string][] = [
+    ['a both-era SDK v2 server, protocol auto', ECHO, undefined, '2026-07-28'],
+    ['a both-era SDK v2 server, protocol 2025-11-25', ECHO, '2025-11-25', '2025-11-25'],
+    ['a both-era SDK v2 server, protocol 2026-07-28', ECHO, '2026-07-28', '2026-07-28'],
+    ['an SDK v1 server (2025 only), protocol auto', MEMORY, undefined, '2025-11-25'],
+  ];
+  test.each(cases)('%s', async (_name, target, protocol, era) => {
+    const log = path.join(tmpDir(), 'starts');
+    writeFileSync(log, '');
+    const conn = await startPool(counted(target, log, protocol));
+    expect(conn.state).toBe('ready');
+    expect(conn.status().protocolVersion).toBe(era);
+    expect(starts(log)).toBe(1);
+  });
+
+  test('a server that exits on the probe is started once more, for initialize, and works', async () => {
+    const log = path.join(tmpDir(), 'starts');
+    writeFileSync(log, '');
+    const conn = await startPool(counted(STRICT, log));
+    expect(conn.lastError).toBeUndefined();
+    expect(conn.state).toBe('ready');
+    expect(conn.status().protocolVersion).toBe('2025-11-25');
+    expect(starts(log)).toBe(2);
+    const r = await conn.call((c) => c.callTool({ name: 'echo', arguments: { text: 'hi' } }));
+    expect((r as any).content[0].text).toBe('hi');
+  });
+
+  test('`status --config` starts each server once', async () => {
+    const dir = tmpDir();
+    const log = path.join(dir, 'starts');
+    writeFileSync(log, '');
+    const cfg = writeConfig(dir, { mcpServers: { a: counted(ECHO, log), b: counted(MEMORY, log) } });
+    const { stdout } = await run(process.execPath, [BUNDLE, 'status', '--config', cfg, '--json'], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+    });
+    expect(JSON.parse(stdout).upstreams.map((u: { state: string }) => u.state)).toEqual(['ready', 'ready']);
+    expect(starts(log)).toBe(2);
+  });
+});
