@@ -25,7 +25,7 @@ const children: ChildProcess[] = [];
 afterEach(async () => {
   await Promise.all(
     children.splice(0).map((c) => {
-      if (c.exitCode !== null || c.signalCode !== null) return;
+      if (c.exitCode !== null || c.signalCode !== null) return undefined;
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGTERM');
       return exited;
