@@ -31,12 +31,14 @@ import {
   vscodeTokenInput,
 } from '../generate/clients.js';
 import { generateToken, renderCompose } from '../generate/compose.js';
-import { analyzeImport, buildImport, type SourceServers, workspaceFolderOf } from '../generate/importer.js';
+import { analyzeImport, buildImport, SCHEMA_URL, type SourceServers, workspaceFolderOf } from '../generate/importer.js';
 import {
   appendJsonArray,
   parseJsonObject,
   readJsonFile,
+  setJsonValue,
   setServerEntry,
+  setYamlValue,
   type WriteResult,
   writeFileAtomic,
 } from '../generate/jsonFile.js';
@@ -224,7 +226,7 @@ async function writeCompose(
   o: { configFile: string; output?: string; image?: string; port?: number; credentials?: string; envFile?: string },
   ctx: CliContext,
 ): Promise<ComposeResult> {
-  const text = readText(o.configFile, 'proxy config');
+  let text = readText(o.configFile, 'proxy config');
   const parsed = parseSource(text, o.configFile);
   const syntax = parsed.problems.find((p) => p.severity === 'error');
   if (syntax || parsed.value === undefined) {
@@ -251,6 +253,11 @@ async function writeCompose(
     if (root && ctx.platform !== 'win32') fs.chownSync(f, uid, gid);
   };
   const isYaml = parsed.format === 'yaml';
+  // A relative $schema (init's, pointing at this install) means nothing beside the copy in the output dir.
+  const schema = (parsed.value as { $schema?: unknown }).$schema;
+  if (typeof schema === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(schema)) {
+    text = isYaml ? setYamlValue(text, ['$schema'], SCHEMA_URL) : setJsonValue(text, ['$schema'], SCHEMA_URL);
+  }
   const configName = isYaml ? 'mcp-proxy.yaml' : 'mcp-proxy.json';
   const plan = renderCompose({
     version: VERSION,
@@ -363,7 +370,9 @@ export async function initConfig(args: InitArgs, ctx: CliContext): Promise<numbe
   }
   if (fs.existsSync(file) && !args.force) {
     throw new AppError('USAGE', `${file} already exists; nothing was written`, {
-      hint: 'pass --force to replace it (a backup is kept), or --config <other file>',
+      hint: args.docker
+        ? `for a compose setup around it, run \`mcp-proxy generate compose --config ${file}\` (or --force to start over)`
+        : 'pass --force to replace it (a backup is kept), or --config <other file>',
     });
   }
   const schema = schemaReference({ configFile: file, entry: ctx.entry, deployment: ctx.deployment.kind });
