@@ -21,6 +21,7 @@ import {
   clientConfigLocation,
   type EntryDeployment,
   isClientId,
+  PACKAGE_NAME,
   PROXY_ENTRY_NAME,
   remoteEntry,
   remoteTokenNote,
@@ -100,6 +101,13 @@ function proxyEntry(
           'run this command with the binary itself (`/path/to/mcp-proxy generate client-config ...`), ' +
           'or use --deployment node (this install) or --deployment npx; nothing was written',
       },
+    );
+  }
+  if (deployment === 'npx') {
+    note(
+      ctx,
+      `note: npx fetches ${PACKAGE_NAME}@${VERSION} from your npm registry; until that version is published there, ` +
+        'use --deployment node (this install) or binary',
     );
   }
   const chain = credentialChainFor({ credentials: o.credentials }, ctx);

@@ -146,6 +146,9 @@ describe('entries: every client x deployment', () => {
     const entry = snippet(r.stdout).mcpServers['mcp-proxy'];
     expect(entry.command).toBe('cmd');
     expect(entry.args.slice(0, 4)).toEqual(['/c', 'npx', '-y', `mcp-proxy-server@${VERSION}`]);
+    // The pinned package must exist on the registry: say so, with the alternatives that work today.
+    expect(r.stderr).toContain(`npx fetches mcp-proxy-server@${VERSION} from your npm registry`);
+    expect(r.stderr).toContain('use --deployment node');
   });
 
   it('passes an explicit --credentials file, and docker mounts the default one when it exists', async () => {
