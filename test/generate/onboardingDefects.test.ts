@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stdioLaunch } from '../../src/generate/clients.js';
 import { setJsonValue } from '../../src/generate/jsonFile.js';
-import { BUNDLE, listFiles, makeContext, runInProcess, tempDir } from './helpers.js';
+import { BUNDLE, listFiles, makeContext, ROOT, runInProcess, tempDir } from './helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;
@@ -83,6 +83,20 @@ describe('init', () => {
     const report = JSON.parse(v.stdout);
     expect(report.valid).toBe(true);
     expect(report.problems.filter((p: { severity: string }) => p.severity === 'warning')).toEqual([]);
+  });
+
+  it("the README's example config validates with no warning but its unset variables", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const at = readme.indexOf('## Configuration');
+    const example = /```json\n([\s\S]*?)```/.exec(readme.slice(at))![1];
+    const file = path.join(cwd, 'example.json');
+    fs.writeFileSync(file, example);
+    const v = spawnSync(process.execPath, [BUNDLE, 'validate', '--config', file, '--json', '--allow-missing'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: home },
+    });
+    const problems: { kind: string; message: string }[] = JSON.parse(v.stdout).problems;
+    expect(problems.filter((p) => p.kind !== 'variable')).toEqual([]);
   });
 
   it('init --docker after init points at generate compose; the compose copy gets an absolute $schema', async () => {
