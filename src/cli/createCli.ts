@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../observability/logger.js';
+import { completeValue } from './completion.js';
 import type { CliContext } from './context.js';
 import type { CommandSpec, GlobalArgs } from './types.js';
 
@@ -25,9 +26,18 @@ export function createCli(argv: string[], ctx: CliContext, commands: CommandSpec
     .strict()
     // A repeated option (--port 1 --port 2) takes the last value instead of becoming an array.
     .parserConfiguration({ 'duplicate-arguments-array': false })
-    .demandCommand(1, 'Name a command: run, validate, status or version (see --help).')
+    .demandCommand(1, `Name a command: ${commandNames(commands).join(', ')} (see --help).`)
     .recommendCommands()
-    .completion('completion', 'Print a shell completion script (bash/zsh): mcp-proxy completion >> ~/.bashrc')
+    // Answers --get-yargs-completions for the scripts `mcp-proxy completion` prints (hidden command).
+    .completion(
+      'completion-script',
+      false,
+      (current: string, argv: Record<string, unknown>, defaultCompletion: () => void, done: (c: string[]) => void) => {
+        const values = completeValue(current, argv);
+        if (values) done(values);
+        else defaultCompletion();
+      },
+    )
     .help()
     .alias('help', 'h')
     .version(false)
@@ -52,8 +62,15 @@ export function createCli(argv: string[], ctx: CliContext, commands: CommandSpec
   return { parser: y, exitCode: () => exitCode };
 }
 
+/** The visible command names, in help order. */
+function commandNames(commands: CommandSpec[]): string[] {
+  return commands.filter((c) => c.describe !== false).map((c) => c.command.split(' ')[0]);
+}
+
 /** Parses and runs; resolves with the exit code. AppErrors propagate to main.ts. */
 export async function runCli(argv: string[], ctx: CliContext, commands: CommandSpec[]): Promise<number> {
+  // `--version` / `-V` as the only word mean the version command (yargs' own flag is off: `version` shows more).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) argv = ['version'];
   const cli = createCli(argv, ctx, commands);
   let helpShown = false;
   await cli.parser.parseAsync(argv, {}, (err, _argv, output) => {

@@ -20,6 +20,8 @@ import {
   type ClientId,
   clientConfigLocation,
   type EntryDeployment,
+  isClientId,
+  PACKAGE_NAME,
   PROXY_ENTRY_NAME,
   remoteEntry,
   remoteTokenNote,
@@ -30,15 +32,18 @@ import {
   vscodeTokenInput,
 } from '../generate/clients.js';
 import { generateToken, renderCompose } from '../generate/compose.js';
-import { analyzeImport, buildImport, type SourceServers, workspaceFolderOf } from '../generate/importer.js';
+import { analyzeImport, buildImport, SCHEMA_URL, type SourceServers, workspaceFolderOf } from '../generate/importer.js';
 import {
   appendJsonArray,
   parseJsonObject,
   readJsonFile,
   setJsonValue,
+  setServerEntry,
+  setYamlValue,
   type WriteResult,
   writeFileAtomic,
 } from '../generate/jsonFile.js';
+import { CREDENTIAL_PLACEHOLDER } from '../generate/restore.js';
 import { renderStarterConfig, schemaReference } from '../generate/starter.js';
 import { mask } from '../observability/redact.js';
 import { VERSION } from '../version.js';
@@ -86,7 +91,34 @@ function proxyEntry(
   ctx: CliContext,
 ): Record<string, unknown> {
   if (deployment === 'remote') return remoteEntry(client, o.url ?? DEFAULT_REMOTE_URL);
+  if (deployment === 'binary' && ctx.deployment.kind !== 'binary') {
+    // Our executable is node here: `node run --config ...` would fail in the client.
+    throw new AppError(
+      'USAGE',
+      `--deployment binary needs the standalone binary, but this copy runs on ${ctx.execPath}`,
+      {
+        hint:
+          'run this command with the binary itself (`/path/to/mcp-proxy generate client-config ...`), ' +
+          'or use --deployment node (this install) or --deployment npx; nothing was written',
+      },
+    );
+  }
+  if (deployment === 'npx') {
+    note(
+      ctx,
+      `note: npx fetches ${PACKAGE_NAME}@${VERSION} from your npm registry; until that version is published there, ` +
+        'use --deployment node (this install) or binary',
+    );
+  }
   const chain = credentialChainFor({ credentials: o.credentials }, ctx);
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (deployment === 'docker' && root && (o.credentials || fs.existsSync(chain.credentialsFile))) {
+    note(
+      ctx,
+      `note: running as root, the container keeps the image's non-root user (uid 1000): make ${chain.credentialsFile} ` +
+        'readable by it (e.g. `chown 1000 FILE`), or use `mcp-proxy generate compose`, which hands it the secret files',
+    );
+  }
   const launch = stdioLaunch({
     deployment,
     configPath: o.configPath,
@@ -108,10 +140,10 @@ function proxyEntry(
 /** Merges the proxy entry (and VS Code's token input) into a client config text. */
 function mergeProxyEntry(
   text: string,
-  location: Pick<ClientConfigLocation, 'key' | 'client'>,
+  location: Pick<ClientConfigLocation, 'key' | 'client' | 'format' | 'file'>,
   entry: Record<string, unknown>,
 ): string {
-  let next = setJsonValue(text, [location.key, PROXY_ENTRY_NAME], entry);
+  let next = setServerEntry(text, location, PROXY_ENTRY_NAME, entry);
   if (location.client === 'vscode' && JSON.stringify(entry).includes(`\${input:${VSCODE_TOKEN_INPUT}}`)) {
     const value = parseJsonObject(next, 'VS Code config', 'VS Code config');
     const inputs = Array.isArray(value.inputs) ? value.inputs : [];
@@ -166,7 +198,12 @@ export async function generateClientConfig(args: GenerateArgs, ctx: CliContext):
   if (!args.write) {
     const snippet: Record<string, unknown> = { [location.key]: { [PROXY_ENTRY_NAME]: entry } };
     if (client === 'vscode' && deployment === 'remote') snippet.inputs = [vscodeTokenInput()];
-    out(ctx, JSON.stringify(snippet, null, 2));
+    out(
+      ctx,
+      location.format === 'toml'
+        ? setServerEntry('', location, PROXY_ENTRY_NAME, entry).trimEnd()
+        : JSON.stringify(snippet, null, 2),
+    );
     note(
       ctx,
       `Add this to ${location.file} (${CLIENT_LABELS[client]}), keeping your other entries, or run it again with --write.`,
@@ -197,7 +234,7 @@ async function writeCompose(
   o: { configFile: string; output?: string; image?: string; port?: number; credentials?: string; envFile?: string },
   ctx: CliContext,
 ): Promise<ComposeResult> {
-  const text = readText(o.configFile, 'proxy config');
+  let text = readText(o.configFile, 'proxy config');
   const parsed = parseSource(text, o.configFile);
   const syntax = parsed.problems.find((p) => p.severity === 'error');
   if (syntax || parsed.value === undefined) {
@@ -224,6 +261,11 @@ async function writeCompose(
     if (root && ctx.platform !== 'win32') fs.chownSync(f, uid, gid);
   };
   const isYaml = parsed.format === 'yaml';
+  // A relative $schema (init's, pointing at this install) means nothing beside the copy in the output dir.
+  const schema = (parsed.value as { $schema?: unknown }).$schema;
+  if (typeof schema === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(schema)) {
+    text = isYaml ? setYamlValue(text, ['$schema'], SCHEMA_URL) : setJsonValue(text, ['$schema'], SCHEMA_URL);
+  }
   const configName = isYaml ? 'mcp-proxy.yaml' : 'mcp-proxy.json';
   const plan = renderCompose({
     version: VERSION,
@@ -336,7 +378,9 @@ export async function initConfig(args: InitArgs, ctx: CliContext): Promise<numbe
   }
   if (fs.existsSync(file) && !args.force) {
     throw new AppError('USAGE', `${file} already exists; nothing was written`, {
-      hint: 'pass --force to replace it (a backup is kept), or --config <other file>',
+      hint: args.docker
+        ? `for a compose setup around it, run \`mcp-proxy generate compose --config ${file}\` (or --force to start over)`
+        : 'pass --force to replace it (a backup is kept), or --config <other file>',
     });
   }
   const schema = schemaReference({ configFile: file, entry: ctx.entry, deployment: ctx.deployment.kind });
@@ -358,6 +402,16 @@ export async function initConfig(args: InitArgs, ctx: CliContext): Promise<numbe
 
 // ------------------------------------------------------------------------------------------ import
 
+/** `text` with each moved secret replaced by `${mcp-proxy-credential:NAME}` (JSON and TOML escape alike). */
+function withPlaceholders(text: string, secrets: { secret: string; variable: string }[]): string {
+  let out = text;
+  for (const s of secrets) {
+    const escaped = JSON.stringify(s.secret).slice(1, -1);
+    out = out.split(escaped).join(`\${${CREDENTIAL_PLACEHOLDER}${s.variable}}`);
+  }
+  return out;
+}
+
 function importSource(args: ImportArgs, ctx: CliContext): { source: SourceServers; location?: ClientConfigLocation } {
   const isClient = (CLIENTS as readonly string[]).includes(args.from);
   if (isClient) {
@@ -370,27 +424,44 @@ function importSource(args: ImportArgs, ctx: CliContext): { source: SourceServer
         text: f.text,
         value: f.value,
         key: location.key,
+        format: location.format,
+        client: location.client,
         workspaceFolder: workspaceFolderOf(f.file),
         homedir: ctx.homedir,
       },
     };
   }
   const file = resolveUserPath(args.from, ctx);
-  const f = readJsonFile(file, 'client config', true);
-  const key = f.value.mcpServers === undefined && f.value.servers !== undefined ? 'servers' : 'mcpServers';
-  if (f.value[key] === undefined) {
-    throw new AppError('CONFIG_INVALID', `${file} holds no "mcpServers" (or VS Code "servers") object`, {
-      hint: `name a client (${CLIENTS.join(', ')}) or a file with {"mcpServers": {...}}; nothing was written`,
-    });
+  // A backup (`config.toml.bak-...`) is read in the format of the file it was taken from.
+  const format = /\.toml(\.bak-[^/\\]*)?$/i.test(file) ? 'toml' : 'json';
+  const f = readJsonFile(file, 'client config', true, format);
+  const keys = ['mcpServers', 'servers', 'context_servers', 'mcp_servers'] as const;
+  const key = keys.find((k) => f.value[k] !== undefined);
+  if (key === undefined) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${file} holds no "mcpServers" (or "servers", "context_servers", mcp_servers) object`,
+      {
+        hint: `name a client (${CLIENTS.join(', ')}) or a file with {"mcpServers": {...}}; nothing was written`,
+      },
+    );
   }
-  const dialect: ClientId = args.client ?? (key === 'servers' ? 'vscode' : 'claude-desktop');
+  const byKey: Record<(typeof keys)[number], ClientId> = {
+    mcpServers: 'claude-desktop',
+    servers: 'vscode',
+    context_servers: 'zed',
+    mcp_servers: 'codex',
+  };
+  const dialect: ClientId = args.client ?? byKey[key];
   return {
-    location: { client: dialect, file, key, scope: 'global' },
+    location: { client: dialect, file, key, scope: 'global', format },
     source: {
       file,
       text: f.text,
       value: f.value,
       key,
+      format,
+      client: dialect,
       workspaceFolder: workspaceFolderOf(file),
       homedir: ctx.homedir,
     },
@@ -444,7 +515,13 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
 
   // The plan.
   const lines = [`from ${source.file}`, `into ${proxy.file}${proxy.exists ? '' : ' (new)'}`, ''];
-  for (const s of a.imported) lines.push(`  + ${s.name}  ${serverSummary(s.entry)}`);
+  for (const s of a.imported) {
+    lines.push(
+      a.literal.includes(s.name)
+        ? `  ~ ${s.name}  already in the proxy config, with literal secrets`
+        : `  + ${s.name}  ${serverSummary(s.entry)}`,
+    );
+  }
   for (const s of a.unchanged) lines.push(`  = ${s.name}  already in the proxy config`);
   for (const r of a.renamed)
     lines.push(`  ~ "${r.from}" is imported as "${r.to}" (names use letters, digits, _ and -)`);
@@ -472,10 +549,13 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
         ctx,
       );
     } else {
-      note(
-        ctx,
-        `note: the secrets stay literal in ${proxy.file} (written mode 0600). To move them into ${credentialsFile} ` +
-          'as ${VAR} references, run this again with --yes (or in a terminal to be asked).',
+      // Without a terminal nobody can answer: writing literal secrets now would strand them.
+      throw new AppError(
+        'USAGE',
+        `${a.secrets.length} literal secret(s) found and no terminal to ask; nothing was written`,
+        {
+          hint: `run again with --yes to move them into ${credentialsFile} (mode 0600) as \${VAR} references, or with --dry-run to see the plan`,
+        },
       );
     }
   }
@@ -546,7 +626,22 @@ export async function importServers(args: ImportArgs, ctx: CliContext): Promise<
   });
   written.push(describeWrite(proxyResult));
   if (texts.clientText !== undefined) {
-    written.push(describeWrite(writeFileAtomic(source.file, texts.clientText, { platform: ctx.platform })));
+    // The backup must not keep what was just moved: placeholders that `restore` fills in again.
+    const moved = moveSecrets ? a.secrets : [];
+    const r = writeFileAtomic(source.file, texts.clientText, {
+      platform: ctx.platform,
+      backupText: moved.length ? withPlaceholders(source.text, moved) : undefined,
+      backupMode: a.secrets.length ? 0o600 : undefined,
+    });
+    written.push(describeWrite(r));
+    if (r.backup && moved.length) {
+      written.push(
+        `  the backup holds ${moved.map((m) => `\${${CREDENTIAL_PLACEHOLDER}${m.variable}}`).join(', ')} where the secrets were; ` +
+          `\`mcp-proxy restore${location && isClientId(args.from) ? ` --client ${args.from}` : ` --file ${source.file}`}\` fills them in`,
+      );
+    } else if (r.backup && a.secrets.length) {
+      written.push(`  the backup keeps the literal secrets (mode 0600): delete it once the client works`);
+    }
   }
   out(ctx, ['', ...written].join('\n'));
   if (!args.write && (a.imported.length || a.unchanged.length)) {

@@ -10,7 +10,9 @@
  */
 import path from 'node:path';
 import { normalizeServerEntry, UpstreamServer } from '../config/schema.js';
-import { jsonEqual, setJsonValue, setYamlValue } from './jsonFile.js';
+import type { ClientId, ServersKey } from './clients.js';
+import { normalizeDialect } from './dialects.js';
+import { jsonEqual, setJsonValue, setServerEntry, setYamlValue } from './jsonFile.js';
 import { applySecrets, findSecrets, nameSecrets, type PlannedSecret, type SecretCandidate } from './secrets.js';
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,48}$/;
@@ -21,7 +23,11 @@ export interface SourceServers {
   text: string;
   value: Record<string, unknown>;
   /** The member holding the servers. */
-  key: 'mcpServers' | 'servers';
+  key: ServersKey;
+  /** The client's file format (JSON unless Codex's TOML). */
+  format?: 'json' | 'toml';
+  /** Whose dialect the entries are in (decides how client-specific keys are read). */
+  client?: ClientId;
   /** For VS Code project files: the folder `${workspaceFolder}` means. */
   workspaceFolder?: string;
   homedir: string;
@@ -48,6 +54,8 @@ export interface ImportAnalysis {
   /** The proxy itself (an earlier `generate client-config --write`). */
   proxyEntries: string[];
   renamed: { from: string; to: string }[];
+  /** Already in the proxy config, still with literal secrets (listed in `imported` too, to move them). */
+  literal: string[];
   /** Literal secrets in the servers to add, with chosen variable names. */
   secrets: PlannedSecret[];
 }
@@ -83,9 +91,10 @@ const IGNORED_KEYS = new Set(['autoApprove', 'alwaysAllow', 'disabledTools', 'tr
  */
 export function convertEntry(
   raw: unknown,
-  source: Pick<SourceServers, 'workspaceFolder' | 'homedir'>,
+  source: Pick<SourceServers, 'workspaceFolder' | 'homedir' | 'client'>,
 ): { entry: Record<string, unknown> } | { reason: string } {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { reason: 'the entry is not an object' };
+  raw = normalizeDialect(source.client, raw as Record<string, unknown>);
   const problems: string[] = [];
   const fix = (v: unknown): unknown => {
     if (typeof v === 'string') {
@@ -152,6 +161,7 @@ export function analyzeImport(
     skipped: [],
     proxyEntries: [],
     renamed: [],
+    literal: [],
     secrets: [],
   };
   const candidates: SecretCandidate[] = [];
@@ -178,7 +188,12 @@ export function analyzeImport(
     if (Object.hasOwn(proxyServers, name)) {
       // Same entry already there, literally or with the secrets replaced by any reference: nothing to add.
       const existing = proxyServers[name];
-      if (jsonEqual(existing, converted.entry) || sameModuloReferences(existing, converted.entry, found)) {
+      if (jsonEqual(existing, converted.entry) && found.length) {
+        // Imported earlier with its secrets left literal: importing again (with --yes) moves them.
+        a.literal.push(name);
+        pending.push({ server, secrets: found });
+        candidates.push(...found);
+      } else if (jsonEqual(existing, converted.entry) || sameModuloReferences(existing, converted.entry, found)) {
         a.unchanged.push(server);
       } else {
         a.clashes.push({
@@ -275,9 +290,9 @@ export function buildImport(
   if (opts.clientEntry && opts.source) {
     clientText = opts.source.text;
     for (const s of [...a.imported, ...a.unchanged]) {
-      clientText = setJsonValue(clientText, [opts.source.key, s.clientName], undefined);
+      clientText = setServerEntry(clientText, opts.source, s.clientName, undefined);
     }
-    clientText = setJsonValue(clientText, [opts.source.key, opts.clientEntry.name], opts.clientEntry.entry);
+    clientText = setServerEntry(clientText, opts.source, opts.clientEntry.name, opts.clientEntry.entry);
   }
   return { proxyText, credentials, clientText, literalSecrets: !opts.moveSecrets && a.secrets.length > 0 };
 }

@@ -11,14 +11,17 @@ import path from 'node:path';
 import {
   applyEdits,
   type FormattingOptions,
+  findNodeAtLocation,
   type JSONPath,
   modify,
   type ParseError,
   parse,
+  parseTree,
   printParseErrorCode,
 } from 'jsonc-parser/lib/esm/main.js';
 import { parseDocument } from 'yaml';
 import { AppError, errorMessage } from '../errors.js';
+import { parseTomlObject, setTomlTable } from './tomlFile.js';
 
 export interface JsonFile {
   file: string;
@@ -82,8 +85,13 @@ export function parseJsonObject(text: string, file: string, what: string): Recor
   return value as Record<string, unknown>;
 }
 
-/** Reads and parses a JSON (or, by its extension, YAML) file; `mustExist` decides whether a missing file is an error or `{}`. */
-export function readJsonFile(file: string, what: string, mustExist: boolean): JsonFile {
+/** Reads and parses a JSON (or, by its extension, YAML or TOML) file; `mustExist` decides whether a missing file is an error or `{}`. */
+export function readJsonFile(
+  file: string,
+  what: string,
+  mustExist: boolean,
+  format?: 'json' | 'yaml' | 'toml',
+): JsonFile {
   let text: string;
   let mode: number | undefined;
   try {
@@ -108,7 +116,13 @@ export function readJsonFile(file: string, what: string, mustExist: boolean): Js
     }
     throw new AppError('CONFIG_UNREADABLE', `cannot read ${what} ${file}: ${errorMessage(e)}`);
   }
-  const value = /\.ya?ml$/i.test(file) ? parseYamlObject(text, file, what) : parseJsonObject(text, file, what);
+  const kind = format ?? (/\.ya?ml$/i.test(file) ? 'yaml' : /\.toml$/i.test(file) ? 'toml' : 'json');
+  const value =
+    kind === 'yaml'
+      ? parseYamlObject(text, file, what)
+      : kind === 'toml'
+        ? parseTomlObject(text, file, what)
+        : parseJsonObject(text, file, what);
   return { file, text, value, exists: true, mode };
 }
 
@@ -189,10 +203,44 @@ export function setJsonValue(text: string, p: JSONPath, value: unknown): string 
   const base = text.trim() === '' ? '{}\n' : text;
   const current = getPath(parse(base, [], { allowTrailingComma: true }), p);
   if (value === undefined ? current === undefined : jsonEqual(current, value)) return text;
+  if (current === undefined && value !== undefined) {
+    const inserted = insertAfterLastProperty(base, p, value);
+    if (inserted !== undefined) return inserted;
+  }
   const edits = modify(base, p, value, { formattingOptions: formattingFor(text) });
   let out = applyEdits(base, edits);
   if (!out.endsWith('\n')) out += formattingFor(text).eol;
   return out;
+}
+
+/**
+ * Adds a new member after the last one of an existing, non-empty object, on its own lines. jsonc-parser's
+ * `modify` would reformat the previous member and carry its end-of-line comment onto the new one.
+ */
+function insertAfterLastProperty(text: string, p: JSONPath, value: unknown): string | undefined {
+  const root = parseTree(text, [], { allowTrailingComma: true });
+  const parent = root && (p.length === 1 ? root : findNodeAtLocation(root, p.slice(0, -1)));
+  const last = parent?.type === 'object' ? parent.children?.at(-1) : undefined;
+  if (!parent || !last) return undefined;
+  const fmt = formattingFor(text);
+  const lineStart = text.lastIndexOf('\n', last.offset) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
+  const end = last.offset + last.length;
+  // What follows the last member on its line: an optional comma, then maybe a comment.
+  const rest = /^([ \t]*)(,?)([ \t]*(\/\/[^\r\n]*|\/\*[^\r\n]*?\*\/)?)/.exec(text.slice(end));
+  if (!rest) return undefined;
+  const hadComma = rest[2] === ',';
+  const lineEnd = end + rest[0].length;
+  // Anything else after it on that line (`{ "a": 1 }`): leave it to modify.
+  if (!/^(\r?\n|$)/.test(text.slice(lineEnd))) return undefined;
+  const unit = fmt.insertSpaces ? ' '.repeat(fmt.tabSize ?? 2) : '\t';
+  const rendered = JSON.stringify(value, null, unit)
+    .split('\n')
+    .join(fmt.eol + indent);
+  const member = `${fmt.eol}${indent}${JSON.stringify(p[p.length - 1])}: ${rendered}${hadComma ? ',' : ''}`;
+  const withComma = hadComma ? text : `${text.slice(0, end)},${text.slice(end)}`;
+  const at = hadComma ? lineEnd : lineEnd + 1;
+  return withComma.slice(0, at) + member + withComma.slice(at);
 }
 
 /** Appends `value` to the array at `p` (created when absent), touching nothing else. */
@@ -234,7 +282,17 @@ export interface WriteResult {
 export function writeFileAtomic(
   target: string,
   text: string,
-  opts: { backup?: boolean; mode?: number; forceMode?: number; now?: Date; platform?: NodeJS.Platform } = {},
+  opts: {
+    backup?: boolean;
+    mode?: number;
+    forceMode?: number;
+    now?: Date;
+    platform?: NodeJS.Platform;
+    /** What the backup holds instead of the original (the original with secrets taken out). */
+    backupText?: string;
+    /** The backup's mode instead of the original's. */
+    backupMode?: number;
+  } = {},
 ): WriteResult {
   // A symlinked config (dotfiles managers) is updated where it points, and stays a symlink.
   let file = target;
@@ -265,7 +323,7 @@ export function writeFileAtomic(
   let backup: string | undefined;
   if (old !== undefined && opts.backup !== false && old !== text) {
     backup = backupName(file, opts.now ?? new Date());
-    writeRaw(backup, old, oldMode ?? 0o600, posix);
+    writeRaw(backup, opts.backupText ?? old, opts.backupMode ?? oldMode ?? 0o600, posix);
   }
   writeRaw(file, text, mode, posix);
   return { file: target, changed: true, created: old === undefined, backup };
@@ -292,4 +350,15 @@ function writeRaw(file: string, text: string, mode: number, posix: boolean): voi
       hint: 'nothing was changed; check the directory permissions',
     });
   }
+}
+
+/** Sets (or with `undefined` removes) one server entry in a client config, JSON or TOML (Codex). */
+export function setServerEntry(
+  text: string,
+  where: { key: string; format?: 'json' | 'toml'; file?: string },
+  name: string,
+  value: Record<string, unknown> | undefined,
+): string {
+  if (where.format === 'toml') return setTomlTable(text, where.key, name, value, where.file);
+  return setJsonValue(text, [where.key, name], value);
 }

@@ -405,7 +405,7 @@ describe('variables', () => {
   it('lists every missing variable with where it is used, and how to set them', async () => {
     const e = (await loadError(write('vars/c.json', text), { cwd: path.join(dir, 'vars') })) as ConfigError;
     expect(e.code).toBe('CONFIG_MISSING_VARIABLES');
-    expect(e.exitCode).toBe(2);
+    expect(e.exitCode).toBe(3);
     expect(e.message).toBe('config c.json uses 2 variables that are not set: GITHUB_TOKEN, DB_URL');
     const out = rendered(e);
     expect(out).toContain('c.json:3:85 mcpServers.github.headers.Authorization: variable ${GITHUB_TOKEN} is not set');

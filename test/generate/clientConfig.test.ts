@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENTS, clientConfigLocation } from '../../src/generate/clients.js';
+import { CLIENTS, type ClientId, clientConfigLocation } from '../../src/generate/clients.js';
 import { VERSION } from '../../src/version.js';
 import { BUNDLE, listFiles, makeContext, runInProcess, tempDir } from './helpers.js';
 
@@ -34,6 +35,22 @@ async function run(args: string[], extra: Partial<Parameters<typeof makeContext>
 function snippet(stdout: string): any {
   return JSON.parse(stdout);
 }
+
+function toml(stdout: string): any {
+  return parseToml(stdout);
+}
+
+const SERVERS_KEY: Record<ClientId, string> = {
+  'claude-desktop': 'mcpServers',
+  cursor: 'mcpServers',
+  vscode: 'servers',
+  'claude-code': 'mcpServers',
+  windsurf: 'mcpServers',
+  cline: 'mcpServers',
+  zed: 'context_servers',
+  'gemini-cli': 'mcpServers',
+  codex: 'mcp_servers',
+};
 
 describe('entries: every client x deployment', () => {
   const expectedStdio = {
@@ -71,17 +88,18 @@ describe('entries: every client x deployment', () => {
         });
         expect(r.error).toBeUndefined();
         expect(r.status).toBe(0);
-        const key = client === 'vscode' ? 'servers' : 'mcpServers';
-        const s = snippet(r.stdout);
+        const key = SERVERS_KEY[client];
+        const s = client === 'codex' ? toml(r.stdout) : snippet(r.stdout);
         expect(Object.keys(s)).toEqual([key]);
         const entry = s[key]['mcp-proxy'];
         const want = expectedStdio[deployment];
         const args: string[] = want.args.map((a) => a.replace('<config>', configFile));
-        // docker runs as our uid:gid (0600 credentials stay readable), except as root without credentials.
+        // docker runs as our uid:gid (0600 credentials stay readable), never as root (uid 0).
         const uid = process.getuid!();
         if (deployment === 'docker' && uid !== 0) args.splice(7, 0, '--user', `${uid}:${process.getgid!()}`);
         expect(entry.command).toBe(want.command);
         expect(entry.args).toEqual(args);
+        if (client === 'zed') expect(entry.env).toEqual({});
         if (client === 'vscode' || client === 'claude-code') expect(entry.type).toBe('stdio');
         else expect(entry.type).toBeUndefined();
         expect(r.stderr).toContain(
@@ -119,7 +137,7 @@ describe('entries: every client x deployment', () => {
     expect(r.status).toBe(2);
     expect(r.error).toMatch(/Claude Desktop does not take URLs/);
     expect(r.error).toContain('"remote": { "url": "https://h/mcp"');
-    expect(r.error).toContain('--deployment npx');
+    expect(r.error).toContain('--client claude-desktop --deployment node');
     expect(r.stdout).toBe('');
   });
 
@@ -128,6 +146,9 @@ describe('entries: every client x deployment', () => {
     const entry = snippet(r.stdout).mcpServers['mcp-proxy'];
     expect(entry.command).toBe('cmd');
     expect(entry.args.slice(0, 4)).toEqual(['/c', 'npx', '-y', `mcp-proxy-server@${VERSION}`]);
+    // The pinned package must exist on the registry: say so, with the alternatives that work today.
+    expect(r.stderr).toContain(`npx fetches mcp-proxy-server@${VERSION} from your npm registry`);
+    expect(r.stderr).toContain('use --deployment node');
   });
 
   it('passes an explicit --credentials file, and docker mounts the default one when it exists', async () => {
@@ -141,7 +162,8 @@ describe('entries: every client x deployment', () => {
     const d = snippet((await run(['--client', 'cursor', '--deployment', 'docker', '--image', 'me/proxy:1'])).stdout);
     const args: string[] = d.mcpServers['mcp-proxy'].args;
     expect(args).toContain(`${def}:/config/credentials.json:ro`);
-    expect(args[args.indexOf('--user') + 1]).toBe(`${process.getuid!()}:${process.getgid!()}`);
+    if (process.getuid!() === 0) expect(args).not.toContain('--user');
+    else expect(args[args.indexOf('--user') + 1]).toBe(`${process.getuid!()}:${process.getgid!()}`);
     expect(args).toContain('me/proxy:1');
     expect(args.slice(-2)).toEqual(['--credentials', '/config/credentials.json']);
   });

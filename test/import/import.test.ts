@@ -118,7 +118,17 @@ describe('import from Claude Desktop, end to end', () => {
     });
     const backups = listFiles(path.dirname(desktopFile)).filter((f) => f.includes('.bak-'));
     expect(backups).toHaveLength(1);
-    expect(fs.readFileSync(path.join(path.dirname(desktopFile), backups[0]), 'utf8')).toBe(original);
+    // The backup keeps no moved secret: placeholders instead, mode 0600.
+    const backup = path.join(path.dirname(desktopFile), backups[0]);
+    const backupText = fs.readFileSync(backup, 'utf8');
+    for (const s of [GH_TOKEN, 'Sup3r-Secret-Pw']) expect(backupText).not.toContain(s);
+    expect(backupText).toBe(
+      original
+        .replace(GH_TOKEN, '${mcp-proxy-credential:GITHUB_PERSONAL_ACCESS_TOKEN}')
+        .replace(DB_URL, '${mcp-proxy-credential:DATABASE_URL}'),
+    );
+    expect(mode(backup)).toBe(0o600);
+    expect(r.stdout).toContain('mcp-proxy restore --client claude-desktop');
 
     // generate client-config --write afterwards: already there, nothing changes, no second backup.
     const before = fs.readFileSync(desktopFile, 'utf8');
@@ -197,15 +207,15 @@ describe('import options and bad input', () => {
     expect(listFiles(path.dirname(desktopFile))).toEqual(['claude_desktop_config.json']);
   });
 
-  it('without a terminal and without --yes, secrets stay literal (config 0600) and it says how to move them', () => {
-    const r = run(['import', '--from', 'claude-desktop']);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toContain('run this again with --yes');
+  it('without a terminal and without --yes, nothing is written (no literal secrets stranded) and it says --yes', () => {
+    const before = fs.readFileSync(desktopFile, 'utf8');
+    const r = run(['import', '--from', 'claude-desktop', '--write']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no terminal to ask; nothing was written');
+    expect(r.stderr).toContain('run again with --yes');
     expect(fs.existsSync(credFile)).toBe(false);
-    expect(read(proxyConfig).mcpServers.github.env.GITHUB_PERSONAL_ACCESS_TOKEN).toBe(GH_TOKEN);
-    expect(mode(proxyConfig)).toBe(0o600);
-    // Without --write the client is untouched.
-    expect(Object.keys(read(desktopFile).mcpServers)).toHaveLength(5);
+    expect(fs.existsSync(proxyConfig)).toBe(false);
+    expect(fs.readFileSync(desktopFile, 'utf8')).toBe(before);
   });
 
   it('when every server is understood, the client is left with exactly one entry: the proxy', () => {

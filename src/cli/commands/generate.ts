@@ -2,17 +2,19 @@
  * `mcp-proxy generate client-config|compose`.
  *
  *  client-config  the entry that starts (binary, npx, docker, node) or reaches (remote) the proxy, in the
- *                 dialect of Claude Desktop, Cursor, VS Code or Claude Code; `--write` merges it into the
+ *                 dialect of each supported client (see src/generate/clients.ts); `--write` merges it into the
  *                 client's own config file (atomic, backup kept, a second run changes nothing).
  *  compose        compose.yaml + secrets/ (0600, a generated proxy token) for the current config.
  */
+import { AppError } from '../../errors.js';
+import { CLIENTS, type ClientId, DEPLOYMENTS, type EntryDeployment } from '../../generate/clients.js';
 import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
 export interface GenerateArgs extends CredentialArgs {
-  what: 'client-config' | 'compose';
-  client?: 'claude-desktop' | 'cursor' | 'vscode' | 'claude-code';
-  deployment?: 'binary' | 'npx' | 'docker' | 'node' | 'remote';
+  what?: 'client-config' | 'compose';
+  client?: ClientId;
+  deployment?: EntryDeployment;
   config?: string;
   url?: string;
   write?: boolean;
@@ -23,7 +25,7 @@ export interface GenerateArgs extends CredentialArgs {
 }
 
 export const generateCommand: CommandSpec<GenerateArgs> = {
-  command: 'generate <what>',
+  command: 'generate [what]',
   describe: 'Generate a client config entry for the proxy (client-config) or a Docker compose setup (compose)',
   builder: (y) =>
     credentialOptions(
@@ -31,12 +33,12 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
         .positional('what', { choices: ['client-config', 'compose'] as const, describe: 'What to generate' })
         .option('client', {
           type: 'string',
-          choices: ['claude-desktop', 'cursor', 'vscode', 'claude-code'],
+          choices: CLIENTS,
           describe: 'client-config: which client',
         })
         .option('deployment', {
           type: 'string',
-          choices: ['binary', 'npx', 'docker', 'node', 'remote'],
+          choices: DEPLOYMENTS,
           describe: 'client-config: how the client starts or reaches the proxy (default: how this copy runs)',
         })
         .option('config', { alias: 'c', type: 'string', describe: 'The proxy config (default: the one `run` finds)' })
@@ -61,6 +63,11 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
         .example('$0 generate compose --output deploy', 'compose.yaml and secrets/ in ./deploy'),
     ),
   async handler(args, ctx) {
+    if (!args.what) {
+      throw new AppError('USAGE', 'generate what? client-config or compose', {
+        hint: 'e.g. `mcp-proxy generate client-config --client claude-desktop` or `mcp-proxy generate compose`',
+      });
+    }
     const impl = await import('../onboardingActions.js');
     if (args.what === 'compose') return impl.generateCompose(args, ctx);
     return impl.generateClientConfig(args, ctx);

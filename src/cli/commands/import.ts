@@ -1,7 +1,8 @@
 /**
- * `mcp-proxy import --from claude-desktop|cursor|vscode|claude-code|FILE`: moves a client's servers
+ * `mcp-proxy import --from CLIENT|FILE`: moves a client's servers
  * behind the proxy (see src/generate/importer.ts).
  */
+import { CLIENTS, type ClientId } from '../../generate/clients.js';
 import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
@@ -12,7 +13,7 @@ export interface ImportArgs extends CredentialArgs {
   yes?: boolean;
   dryRun?: boolean;
   project?: boolean;
-  client?: 'claude-desktop' | 'cursor' | 'vscode' | 'claude-code';
+  client?: ClientId;
   deployment?: 'binary' | 'npx' | 'docker' | 'node';
   image?: string;
 }
@@ -25,8 +26,8 @@ export const importCommand: CommandSpec<ImportArgs> = {
       y
         .option('from', {
           type: 'string',
-          demandOption: 'name the client (claude-desktop, cursor, vscode, claude-code) or a JSON file',
-          describe: 'claude-desktop | cursor | vscode | claude-code | FILE',
+          demandOption: `name the client (${CLIENTS.join(', ')}) or a config file`,
+          describe: `${CLIENTS.join(' | ')} | FILE`,
         })
         .option('config', {
           alias: 'c',
@@ -43,7 +44,7 @@ export const importCommand: CommandSpec<ImportArgs> = {
         .option('project', { type: 'boolean', describe: "The client's project file instead of its global one" })
         .option('client', {
           type: 'string',
-          choices: ['claude-desktop', 'cursor', 'vscode', 'claude-code'],
+          choices: CLIENTS,
           describe: 'With --from FILE --write: the dialect of the proxy entry to write',
         })
         .option('deployment', {

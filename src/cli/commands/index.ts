@@ -1,10 +1,12 @@
 import type { CommandSpec } from '../types.js';
+import { completionCommand } from './completion.js';
 import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
 import { generateCommand } from './generate.js';
 import { healthcheckCommand } from './healthcheck.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
 import { addCommand, disableCommand, enableCommand, listCommand, removeCommand } from './servers.js';
 import { statusCommand } from './status.js';
@@ -27,7 +29,9 @@ export const COMMANDS: CommandSpec[] = [
   initCommand,
   importCommand,
   generateCommand,
+  restoreCommand,
   versionCommand,
   healthcheckCommand,
   exampleServerCommand,
+  completionCommand,
 ];

@@ -93,6 +93,11 @@ export const validateCommand: CommandSpec<ValidateArgs> = {
       return report.valid ? 0 : 2;
     }
 
+    if (report.error?.code === 'CONFIG_MISSING_VARIABLES') {
+      // validate reports on the config: 2 (invalid) as with --json, where `run` exits 3 (credentials).
+      ctx.stderr.write(`${ctx.redactor.redact(report.error.format())}\n`);
+      return 2;
+    }
     if (report.error) throw report.error;
     const shown = displayFile(report.path, ctx.cwd);
     const lines = [
