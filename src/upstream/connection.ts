@@ -425,6 +425,7 @@ export class UpstreamConnection extends EventEmitter {
       if (!this.eraVerdict && closedOnProbe(e)) {
         // A server that exits on any request before initialize: start it once more, for initialize.
         this.eraVerdict = 'legacy';
+        this.attempts--; // the same attempt, continued
         this.log.info(
           'the server closed the connection on the server/discover probe: starting it again for initialize',
         );

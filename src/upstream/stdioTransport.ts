@@ -66,6 +66,10 @@ export class ProcessStdioTransport implements Transport {
   private readonly _serverParams: StdioParams;
   private readBuffer?: Buffer;
   private readonly stderrStream: PassThrough | null;
+  private stderrEnded: () => void = () => {};
+  private readonly stderrDrained = new Promise<void>((r) => {
+    this.stderrEnded = r;
+  });
   private readonly tail: string[] = [];
   private pendingStderr = '';
   private _pid?: number;
@@ -144,7 +148,10 @@ export class ProcessStdioTransport implements Transport {
         this.recordStderr(chunk.toString('utf8'));
         this.stderrStream?.write(chunk);
       });
-      child.stderr?.on('end', () => this.stderrStream?.end());
+      child.stderr?.on('end', () => {
+        this.stderrStream?.end();
+        this.stderrEnded();
+      });
     });
   }
 
@@ -247,6 +254,8 @@ export class ProcessStdioTransport implements Transport {
       }
     }
     await this.killRemaining();
+    // A server that died on its own may still have its last words in the pipe (the error message).
+    if (this.exitedOnItsOwn) await within(this.stderrDrained, 200);
     this.destroyStreams();
     this.finish();
   }
