@@ -1,6 +1,6 @@
 /**
  * A tiny 2025-era Streamable HTTP MCP server on node:http (raw JSON-RPC, JSON responses, sessions),
- * whose behaviour a test switches at run time: answer normally, answer 500, drop the socket, or
+ * whose behaviour a test switches at run time: answer normally, answer 500 or 403, drop the socket, or
  * forget every session (the next request with an old id gets 404, as after a server restart).
  */
 
@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Mode = 'ok' | '500' | 'drop';
+export type Mode = 'ok' | '500' | '403' | 'drop';
 
 export interface HttpUpstream {
   url: string;
@@ -43,6 +43,10 @@ export async function startHttpUpstream(name = 'web', port = 0): Promise<HttpUps
     for await (const chunk of req) body += chunk;
     if (state.mode === 'drop') {
       req.socket.destroy();
+      return;
+    }
+    if (state.mode === '403') {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden by policy (on purpose)');
       return;
     }
     if (state.mode === '500') {
@@ -97,6 +101,9 @@ export async function startHttpUpstream(name = 'web', port = 0): Promise<HttpUps
         });
       case 'tools/call':
         state.calls++;
+        if (msg.params?.arguments?.text === 'rpc-error') {
+          return json(200, { jsonrpc: '2.0', id: msg.id, error: { code: -32602, message: 'bad text (on purpose)' } });
+        }
         return reply({ content: [{ type: 'text', text: String(msg.params?.arguments?.text ?? '') }] });
       case 'prompts/list':
         return reply({ prompts: [{ name: 'greet', description: 'Greets' }] });
