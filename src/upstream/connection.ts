@@ -249,6 +249,8 @@ export class UpstreamConnection extends EventEmitter {
   private inflightCalls = 0;
   /** Calls in a row that failed at the transport level (no answer from the server). */
   private consecutiveFailures = 0;
+  /** Session expiries without a call answered in between (they span re-initializes). */
+  private expiriesInARow = 0;
   private degraded = false;
   /** Replaced by a new connection: finishing its calls, then closing; no status, metrics or reconnects. */
   private retired = false;
@@ -356,6 +358,7 @@ export class UpstreamConnection extends EventEmitter {
   /** A call got an answer (a result or an error the server chose to give): healthy again. */
   private noteAnswer(): void {
     this.consecutiveFailures = 0;
+    this.expiriesInARow = 0;
     if (!this.degraded) return;
     this.degraded = false;
     this._lastError = undefined;
@@ -372,7 +375,10 @@ export class UpstreamConnection extends EventEmitter {
     if (this.consecutiveFailures < DEGRADED_AFTER || this._state !== 'ready') return;
     const status = httpStatus(e);
     const last = `${status ? `HTTP ${status}: ` : ''}${briefly(errorMessage(e))}`;
-    const message = `${this.consecutiveFailures} calls in a row failed; last: ${last}`;
+    this.markDegraded(`${this.consecutiveFailures} calls in a row failed; last: ${last}`, last);
+  }
+
+  private markDegraded(message: string, last: string): void {
     this._lastError = message;
     if (this.retired) return;
     if (!this.degraded) {
@@ -743,12 +749,18 @@ export class UpstreamConnection extends EventEmitter {
       if (expired) {
         // Concurrent calls that hit the same expired session share one re-initialize.
         const status = httpStatus(e);
-        const ok =
-          client === this.client
-            ? await this.reconnect(
-                `the upstream session expired (${status ? `HTTP ${status}: ` : ''}${briefly(errorMessage(e))}): re-initializing`,
-              )
-            : await (this.connecting ?? Promise.resolve(this._state === 'ready'));
+        const why = `${status ? `HTTP ${status}: ` : ''}${briefly(errorMessage(e))}`;
+        const first = client === this.client;
+        const ok = first
+          ? await this.reconnect(`the upstream session expired (${why}): re-initializing`)
+          : await (this.connecting ?? Promise.resolve(this._state === 'ready'));
+        // A server that "forgets" every new session at once is not healthy, however well re-initializing goes.
+        if (first && ok && ++this.expiriesInARow >= DEGRADED_AFTER) {
+          this.markDegraded(
+            `the session expired ${this.expiriesInARow} times in a row without a call answered in between; last: ${why}`,
+            why,
+          );
+        }
         const method = seen.method ?? 'unknown';
         if (!ok || !this.client) {
           throw new AppError(

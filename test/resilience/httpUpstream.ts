@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Mode = 'ok' | '500' | '403' | 'drop';
+/** `amnesia`: tools/call answers 400 "No valid session ID provided" (listings still work). */
+export type Mode = 'ok' | '500' | '403' | 'drop' | 'amnesia';
 
 export interface HttpUpstream {
   url: string;
@@ -79,6 +80,14 @@ export async function startHttpUpstream(name = 'web', port = 0): Promise<HttpUps
     const sid = req.headers['mcp-session-id'];
     if (msg.method !== 'server/discover' && (!sid || !sessions.has(String(sid)))) {
       json(404, { jsonrpc: '2.0', id: msg.id ?? null, error: { code: -32001, message: 'Session not found' } });
+      return;
+    }
+    if (state.mode === 'amnesia' && msg.method === 'tools/call') {
+      json(400, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32000, message: 'Bad Request: No valid session ID provided' },
+      });
       return;
     }
     if (msg.id === undefined) {

@@ -129,6 +129,26 @@ describe('an upstream whose calls keep failing', () => {
     expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
   });
 
+  it('forgets every new session at once: re-initialized each time, but degraded after 3 in a row', async () => {
+    web = await startHttpUpstream('web');
+    const proxy = await startProxy({
+      transport: 'http',
+      config: { mcpServers: { web: { url: web.url } }, proxy: { ...FAST_PROXY, healthCheckInterval: 0 } },
+    });
+    web.mode = 'amnesia';
+    for (let i = 0; i < 3; i++) {
+      expect((await call(proxy, 'web__echo', { text: 'x' })).text).toMatch(/expired the session/);
+    }
+    const st = await upstream(proxy, 'web');
+    expect(st.state).toBe('degraded');
+    expect(st.lastError).toMatch(/session expired 3 times in a row .*HTTP 400: .*No valid session ID provided/);
+    expect(await upMetric(proxy, 'web')).toBe('0');
+    web.mode = 'ok';
+    expect((await call(proxy, 'web__echo', { text: 'back' })).text).toBe('back');
+    expect((await upstream(proxy, 'web')).state).toBe('ready');
+    expect((await proxy.stop('SIGTERM')).leftovers).toEqual([]);
+  });
+
   it('errors the server answers with (JSON-RPC errors) never make it degraded', async () => {
     web = await startHttpUpstream('web');
     const proxy = await startProxy({
