@@ -34,3 +34,11 @@ export function toJsonRpcMessage(value: unknown): JSONRPCMessage {
 export function isInitialize(message: unknown): boolean {
   return (message as { method?: unknown } | null)?.method === 'initialize';
 }
+
+/**
+ * A stack overflow from a deeply nested value: JSON.parse is iterative in V8, but JSON.stringify and
+ * schema walks recurse, so a message that parsed fine can still overflow on its way onward.
+ */
+export function isNestingOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}

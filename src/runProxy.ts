@@ -1,6 +1,7 @@
 /**
  * `mcp-proxy run`: the one place where everything is wired together. Loaded lazily by the CLI.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Aggregator } from './aggregator/server.js';
 import { registerConfigSecrets } from './cli/configSecrets.js';
@@ -57,7 +58,13 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const chain = credentialChainFor(args, ctx);
   const loadOpts = configLoadOptions(args.config, chain, ctx);
   let loaded: LoadedConfig | undefined = await findAndLoadConfig(loadOpts);
+  // What the watched files looked like when read: a change before the watcher is up is caught up on.
+  const watchedFiles = loaded ? [loaded.path, chain.credentialsFile] : [];
+  const readStamps = fileStamps(watchedFiles);
   let config: Config;
+  // proxy.logLevel applies (also on reload) unless --log-level, -v, --debug or MCP_PROXY_LOG_LEVEL chose one.
+  const levelFixed = Boolean(args.debug || args.verbose || args.logLevel || ctx.env.MCP_PROXY_LOG_LEVEL);
+  if (loaded?.config.proxy?.logLevel && !levelFixed) logger.level = loaded.config.proxy.logLevel;
   if (loaded) {
     config = loaded.config;
     for (const w of loaded.warnings) log.warn(formatProblem(w, displayFile(loaded.path, ctx.cwd)).join(' '));
@@ -196,6 +203,11 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
         for (const key of restartOnlySettings(loaded!.config.proxy, next.config.proxy)) {
           log.warn(`proxy.${key} changed: restart the proxy to apply it (the rest of the config is applied now)`);
         }
+        const level = next.config.proxy?.logLevel ?? 'info';
+        if (!levelFixed && level !== logger.level) {
+          logger.level = level;
+          log.info({ logLevel: level }, 'log level changed (proxy.logLevel)');
+        }
         const result = await pool.apply(next.config.mcpServers as Record<string, UpstreamConfig>, next.config.proxy);
         loaded = next;
         log.info({ reason, ...result }, 'config reloaded');
@@ -214,8 +226,9 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     return reloading;
   }
   if (loaded && (args.watch ?? proxy.watch ?? true)) {
-    const watcher = await watchFiles([loaded.path, chain.credentialsFile], () => void reload('file changed'), logger);
+    const watcher = await watchFiles(watchedFiles, () => void reload('file changed'), logger);
     lifecycle.add('watcher', () => watcher.close());
+    if (fileStamps(watchedFiles) !== readStamps) void reload('file changed during start-up');
   }
 
   await lifecycle.done;
@@ -254,24 +267,68 @@ async function loadDynamicMode() {
   return createDynamicToolsMode();
 }
 
+/**
+ * Watches the directories of `files`, filtered to those files: a watch on the file itself ends when
+ * the file is deleted or renamed over (editors and config tools save that way), a directory watch
+ * sees the new file. A directory that does not exist yet (the credentials file's, typically) is
+ * watched from its nearest existing ancestor, so creating it is seen too.
+ */
 async function watchFiles(files: string[], onChange: () => void, logger: Logger): Promise<{ close(): Promise<void> }> {
   const { watch } = await import('chokidar');
   let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(
-    files.map((f) => path.resolve(f)),
-    { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } },
-  );
-  watcher.on('all', () => {
+  const wanted = new Set(files.map((f) => path.resolve(f)));
+  // The paths an event may come from: the files, and the directories from each watched root down to them.
+  const allowed = new Set<string>(wanted);
+  const targets = new Set<string>();
+  let depth = 0;
+  for (const file of wanted) {
+    let dir = path.dirname(file);
+    const below: string[] = [];
+    while (!fs.existsSync(dir) && path.dirname(dir) !== dir) {
+      below.push(dir);
+      dir = path.dirname(dir);
+    }
+    targets.add(dir);
+    allowed.add(dir);
+    for (const d of below) allowed.add(d);
+    depth = Math.max(depth, below.length);
+  }
+  // Only existing paths: chokidar reports "ready" before it watches anything when given a missing one.
+  const watcher = watch([...targets], {
+    ignoreInitial: true,
+    depth,
+    awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 },
+    ignored: (p: string) => !allowed.has(path.resolve(p)),
+  });
+  watcher.on('all', (_event: string, p: string) => {
+    if (!wanted.has(path.resolve(p))) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(onChange, 150);
   });
   watcher.on('error', (e) => logger.debug({ err: errorMessage(e) }, 'watch error'));
+  // Changes are seen once the first scan is done.
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  logger.debug({ files: [...wanted], watching: [...targets] }, 'watching the config for changes');
   return {
     close: async () => {
       if (timer) clearTimeout(timer);
       await watcher.close();
     },
   };
+}
+
+/** Identity and version of files (inode, size, mtime), to tell whether any changed since. */
+function fileStamps(files: string[]): string {
+  return files
+    .map((f) => {
+      try {
+        const s = fs.statSync(f);
+        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('|');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,7 +1,8 @@
 /**
  * Writes one credential into the credentials file: merge with what is there, then an atomic replace
  * (temp file in the same directory, fsync, rename) so a crash never leaves half a file. The directory
- * is created 0700 and the file is always 0600, whatever it was before.
+ * is created 0700 and the file is always 0600, whatever it was before. The temp file is created 0600
+ * (it holds the secrets too), and temp files a killed run left behind are removed on the next write.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -61,6 +62,7 @@ export function writeCredential(opts: WriteCredentialOptions): WriteCredentialRe
   } catch (e) {
     throw new AppError('CREDENTIALS_INVALID', `cannot create directory ${dir}: ${errorMessage(e)}`);
   }
+  removeStaleTempFiles(opts.file);
   const tmp = path.join(dir, `.${path.basename(opts.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx', 0o600);
@@ -77,4 +79,50 @@ export function writeCredential(opts: WriteCredentialOptions): WriteCredentialRe
     throw new AppError('CREDENTIALS_INVALID', `cannot write credentials file ${opts.file}: ${errorMessage(e)}`);
   }
   return { created, replaced, fixedMode };
+}
+
+/** A temp file younger than this whose writer still runs may be a write in progress: left alone. */
+const STALE_AFTER_MS = 10 * 60_000;
+
+/**
+ * Removes the temp files of earlier writes of `file` that never got renamed (the writer was killed):
+ * they hold some or all of the secrets. Those of a live writer are kept unless they are old.
+ */
+export function removeStaleTempFiles(file: string, now = Date.now()): string[] {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const full = path.join(dir, name);
+    try {
+      const stat = fs.lstatSync(full);
+      if (!stat.isFile()) continue;
+      if (isRunning(Number(m[1])) && now - stat.mtimeMs < STALE_AFTER_MS) continue;
+      fs.rmSync(full, { force: true });
+      removed.push(full);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -11,7 +11,7 @@ import type {
   ServerCapabilities,
   Tool,
 } from '@modelcontextprotocol/client';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -23,6 +23,7 @@ import {
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import { AppError, errorMessage, isAppError } from '../errors.js';
+import { isNestingOverflow } from '../jsonrpc.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
@@ -30,7 +31,19 @@ import { VERSION } from '../version.js';
 import { currentOrigin, detached, withOrigin } from './origin.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
 
-export type UpstreamState = 'connecting' | 'ready' | 'retrying' | 'restarting' | 'failed' | 'disabled' | 'closed';
+/**
+ * `degraded` is only ever reported (status, metrics): a connected server whose calls keep failing.
+ * It still takes calls (one success makes it `ready` again), so `state` stays `ready` meanwhile.
+ */
+export type UpstreamState =
+  | 'connecting'
+  | 'ready'
+  | 'degraded'
+  | 'retrying'
+  | 'restarting'
+  | 'failed'
+  | 'disabled'
+  | 'closed';
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface UpstreamCatalog {
@@ -104,7 +117,15 @@ export interface ConnectionOptions {
    * status and errors to clients never carry a secret the upstream printed.
    */
   redact?: RedactFn;
+  /**
+   * The catalog of the connection this one replaces (a changed config): its public names stay listed
+   * while it connects, and calls wait for it instead of finding an unknown tool.
+   */
+  replacing?: UpstreamCatalog;
 }
+
+/** Consecutive failed calls after which a connected upstream is reported degraded. */
+export const DEGRADED_AFTER = 3;
 
 export const DEFAULT_RETRY: RetryPolicy = {
   initialDelay: 500,
@@ -251,6 +272,17 @@ export class UpstreamConnection extends EventEmitter {
   private readonly expiredClients = new WeakSet<Client>();
   private lastActivity = Date.now();
   private inflightCalls = 0;
+  /** Calls in a row that failed at the transport level (no answer from the server). */
+  private consecutiveFailures = 0;
+  /** Session expiries without a call answered in between (they span re-initializes). */
+  private expiriesInARow = 0;
+  private degraded = false;
+  /** Replaced by a new connection: finishing its calls, then closing; no status, metrics or reconnects. */
+  private retired = false;
+  /** Replacing an older connection (see ConnectionOptions.replacing) until the first connect ends. */
+  private swapping = false;
+  /** Why the transport is about to close the connection itself (e.g. a stdout line over the limit). */
+  private closeCause?: string;
   instructions?: string;
   capabilities?: ServerCapabilities;
   serverInfo?: { name: string; version: string };
@@ -263,12 +295,19 @@ export class UpstreamConnection extends EventEmitter {
     this.log = opts.logger.child({ component: `upstream:${opts.name}` });
     this.redact = opts.redact ?? ((text) => text);
     this._state = opts.config.disabled ? 'disabled' : 'connecting';
+    if (opts.replacing && !opts.config.disabled) {
+      // Listed as restarting (its entries kept) rather than connecting (no entries) while it swaps in.
+      this._state = 'restarting';
+      this._catalog = opts.replacing;
+      this.swapping = true;
+    }
     this.breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
       halfOpenAfter: opts.breaker.halfOpenAfter,
       breaker: new ConsecutiveBreaker(opts.breaker.failureThreshold),
     });
     this.opts.metrics.setBreakerState(this.name, 'closed');
     this.breaker.onStateChange((s) => {
+      if (this.retired) return;
       const state = breakerName(s);
       this.opts.metrics.setBreakerState(this.name, state);
       if (state === 'open') {
@@ -301,7 +340,7 @@ export class UpstreamConnection extends EventEmitter {
     return {
       name: this.name,
       type: this.config.type,
-      state: this._state,
+      state: this._state === 'ready' && this.degraded ? 'degraded' : this._state,
       tools: this._catalog.tools.length,
       prompts: this._catalog.prompts.length,
       resources: this._catalog.resources.length + this._catalog.resourceTemplates.length,
@@ -333,7 +372,47 @@ export class UpstreamConnection extends EventEmitter {
   private setState(state: UpstreamState, error?: string): void {
     this._state = state;
     if (error !== undefined) this._lastError = this.redact(error) || undefined;
+    // A new connection (or a new session) starts with a clean record.
+    this.degraded = false;
+    this.consecutiveFailures = 0;
+    if (state !== 'restarting') this.swapping = false;
+    // The connection that replaced a retired one owns the metrics and the status now.
+    if (this.retired) return;
     this.opts.metrics.setUpstreamUp(this.name, state === 'ready');
+    this.emit('status');
+  }
+
+  /** A call got an answer (a result or an error the server chose to give): healthy again. */
+  private noteAnswer(): void {
+    this.consecutiveFailures = 0;
+    this.expiriesInARow = 0;
+    if (!this.degraded) return;
+    this.degraded = false;
+    this._lastError = undefined;
+    if (this.retired) return;
+    this.log.info('calls succeed again: upstream healthy');
+    this.opts.metrics.setUpstreamUp(this.name, this._state === 'ready');
+    this.emit('status');
+  }
+
+  /** A call got no answer from the server: after DEGRADED_AFTER in a row it is reported degraded. */
+  private noteFailure(e: unknown): void {
+    if (!countsAgainstHealth(e)) return;
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures < DEGRADED_AFTER || this._state !== 'ready') return;
+    const status = httpStatus(e);
+    const last = `${status ? `HTTP ${status}: ` : ''}${briefly(errorMessage(e))}`;
+    this.markDegraded(`${this.consecutiveFailures} calls in a row failed; last: ${last}`, last);
+  }
+
+  private markDegraded(message: string, last: string): void {
+    this._lastError = message;
+    if (this.retired) return;
+    if (!this.degraded) {
+      this.degraded = true;
+      this.log.warn({ err: last }, `upstream degraded: ${message}`);
+      this.opts.metrics.setUpstreamUp(this.name, false);
+    }
     this.emit('status');
   }
 
@@ -507,6 +586,12 @@ export class UpstreamConnection extends EventEmitter {
       this.drop(client, `the SSE stream dropped: ${msg.replace(/^SSE error:\s*/i, '')}`);
       return;
     }
+    if (e.name === 'StdoutOverflowError') {
+      // The transport closes the connection next; say why instead of "closed unexpectedly".
+      this.closeCause = msg;
+      this.log.error({ err: msg }, 'upstream output over the line limit');
+      return;
+    }
     if (e.name === 'StdoutGarbageError') {
       // Once per connection at warn level (a chatty server would flood the log), then debug.
       if (!this.warnedGarbage) {
@@ -528,8 +613,10 @@ export class UpstreamConnection extends EventEmitter {
     this.client = undefined;
     this.transport = undefined;
     const exit = transport?.describeExit?.();
+    const cause = this.closeCause;
+    this.closeCause = undefined;
     void transport?.dispose().catch(() => {});
-    this.lost(exit ? `the server ${exit}` : 'the connection closed unexpectedly');
+    this.lost(cause ?? (exit ? `the server ${exit}` : 'the connection closed unexpectedly'));
   }
 
   /**
@@ -667,6 +754,11 @@ export class UpstreamConnection extends EventEmitter {
   async call<T>(fn: (client: Client) => Promise<T>, opts: CallOptions = {}): Promise<T> {
     // A (re-)initialize in progress is short and bounded by the handshake deadline: wait for it.
     if (this._state === 'connecting' && this.connecting) await this.connecting;
+    // A server swapping in after a config change (or restarting after a crash) that is connecting
+    // right now: wait for it, at most its connect timeout, rather than fail a call that would succeed.
+    else if (this._state === 'restarting' && this.connecting) {
+      await atMost(this.connecting, this.config.connectTimeout ?? this.opts.connectTimeout);
+    }
     const client = this.client;
     if (!client || this._state !== 'ready') {
       throw new AppError('UPSTREAM_UNAVAILABLE', this.unavailableMessage());
@@ -677,10 +769,23 @@ export class UpstreamConnection extends EventEmitter {
     const origin = this.config.type === 'http' ? opts.origin : undefined;
     this.inflightCalls++;
     try {
-      return await this.guarded(() => withOrigin(origin, () => fn(recordMethod(client, seen))), client);
+      const result = await this.guarded(() => withOrigin(origin, () => fn(recordMethod(client, seen))), client);
+      this.noteAnswer();
+      return result;
     } catch (e) {
+      if (isNestingOverflow(e)) {
+        // The caller's arguments, not the server: JSON.stringify on the way upstream ran out of stack.
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `the request to upstream "${this.name}" is nested too deeply to forward (JSON nesting exhausted the stack); flatten the arguments`,
+        );
+      }
       if (this.closing) throw e;
       const expired = this.isSessionExpired(e, sessionId) || this.expiredClients.has(client);
+      if (!expired && client === this.client) {
+        if (isAnswer(e)) this.noteAnswer();
+        else this.noteFailure(e);
+      }
       if (!expired && /not connected|connection closed/i.test(errorMessage(e))) {
         // The connection went away while this call was on it (a crash, a restart, a reload).
         throw new AppError(
@@ -692,10 +797,19 @@ export class UpstreamConnection extends EventEmitter {
       }
       if (expired) {
         // Concurrent calls that hit the same expired session share one re-initialize.
-        const ok =
-          client === this.client
-            ? await this.reconnect('the upstream session expired (HTTP 404): re-initializing')
-            : await (this.connecting ?? Promise.resolve(this._state === 'ready'));
+        const status = httpStatus(e);
+        const why = `${status ? `HTTP ${status}: ` : ''}${briefly(errorMessage(e))}`;
+        const first = client === this.client;
+        const ok = first
+          ? await this.reconnect(`the upstream session expired (${why}): re-initializing`)
+          : await (this.connecting ?? Promise.resolve(this._state === 'ready'));
+        // A server that "forgets" every new session at once is not healthy, however well re-initializing goes.
+        if (first && ok && ++this.expiriesInARow >= DEGRADED_AFTER) {
+          this.markDegraded(
+            `the session expired ${this.expiriesInARow} times in a row without a call answered in between; last: ${why}`,
+            why,
+          );
+        }
         const method = seen.method ?? 'unknown';
         if (!ok || !this.client) {
           throw new AppError(
@@ -711,7 +825,9 @@ export class UpstreamConnection extends EventEmitter {
         }
         this.log.info({ method }, 'retrying a read-only request after re-initializing');
         const fresh = this.client;
-        return this.guarded(() => withOrigin(origin, () => fn(fresh)));
+        const result = await this.guarded(() => withOrigin(origin, () => fn(fresh)));
+        this.noteAnswer();
+        return result;
       }
       if (client !== this.client) throw e;
       if (isServerGone(e) && (this.config.type === 'http' || this.config.type === 'sse')) {
@@ -777,11 +893,17 @@ export class UpstreamConnection extends EventEmitter {
   }
   private _lastCallError?: string;
 
-  /** HTTP 404 on a connection that holds a 2025-era session id: the server forgot the session. */
+  /**
+   * The server forgot the 2025-era session this connection holds (it restarted, or expired it).
+   * The spec says 404; servers built on the SDK's Express examples answer 400 "No valid session ID
+   * provided", and a fresh SDK transport answers 400 "Server not initialized".
+   */
   private isSessionExpired(e: unknown, sessionId: string | undefined): boolean {
     if (this.config.type !== 'http' || !sessionId) return false;
-    if (httpStatus(e) === 404) return true;
+    const status = httpStatus(e);
+    if (status === 404) return true;
     const msg = errorMessage(e).toLowerCase();
+    if (status === 400) return /session|not initialized/.test(msg);
     return msg.includes('session not found') || msg.includes('unknown session');
   }
 
@@ -798,6 +920,7 @@ export class UpstreamConnection extends EventEmitter {
       case 'retrying':
         return `upstream "${this.name}" is unreachable and being retried${next}${why}`;
       case 'restarting':
+        if (this.swapping) return `upstream "${this.name}" is restarting with its changed config; try again shortly`;
         return `upstream "${this.name}" is restarting${next}${why}`;
       case 'failed':
         return `upstream "${this.name}" has failed${why}`;
@@ -809,6 +932,28 @@ export class UpstreamConnection extends EventEmitter {
   /** Tells the upstream the downstream roots changed (it will ask roots/list again). */
   async notifyRootsChanged(): Promise<void> {
     await this.client?.sendRootsListChanged?.().catch(() => {});
+  }
+
+  /**
+   * This connection was replaced (its config changed, or it was removed): it takes no new part in
+   * status or metrics, lets the calls in flight on it finish (at most graceMs), then closes.
+   */
+  async retire(graceMs: number): Promise<void> {
+    this.retired = true;
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    const deadline = Date.now() + graceMs;
+    while (this.inflightCalls > 0 && Date.now() < deadline && this.client) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.inflightCalls > 0) {
+      this.log.warn(
+        { inflight: this.inflightCalls, graceMs },
+        'replaced connection: closing with calls still in flight',
+      );
+    }
+    await this.close();
   }
 
   async close(): Promise<void> {
@@ -868,6 +1013,34 @@ function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T>
     timer.unref();
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Waits for `p` at most `ms` (never rejects). */
+async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((r) => {
+    timer = setTimeout(r, ms);
+    timer.unref();
+  });
+  await Promise.race([p.catch(() => {}), limit]);
+  clearTimeout(timer);
+}
+
+/** The first line of a message, at most 200 characters (for log and status lines). */
+function briefly(msg: string): string {
+  const line = msg.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+/** A JSON-RPC error the server sent: it is there and answering (not a transport failure). */
+function isAnswer(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && code !== -32001 && httpStatus(e) === undefined && !isUpstreamFailure(e);
+}
+
+/** Failures that say the server is not answering: any HTTP error status, a timeout, a dropped connection. */
+function countsAgainstHealth(e: unknown): boolean {
+  return isUpstreamFailure(e) || httpStatus(e) !== undefined;
 }
 
 /** Carries an error past the breaker without counting it as a failure. */

@@ -42,6 +42,8 @@ export class UpstreamPool extends EventEmitter {
   private _firstRoundDone = false;
   /** Connections owned by one downstream session (isolation "session"): owner -> server name -> connection. */
   private readonly owned = new Map<object, Map<string, UpstreamConnection>>();
+  /** Replaced or removed connections finishing their calls in flight (see UpstreamConnection.retire). */
+  private readonly draining = new Map<UpstreamConnection, Promise<void>>();
 
   constructor(opts: PoolOptions) {
     super();
@@ -72,13 +74,18 @@ export class UpstreamPool extends EventEmitter {
   }
 
   private add(name: string, config: UpstreamConfig): UpstreamConnection {
-    const conn = this.create(name, config);
+    const conn = this.create(name, config, undefined);
     this.connections.set(name, conn);
     return conn;
   }
 
-  private create(name: string, config: UpstreamConfig): UpstreamConnection {
-    const conn = new UpstreamConnection(this.connectionOptions(name, config));
+  private create(name: string, config: UpstreamConfig, replacing: UpstreamConnection | undefined): UpstreamConnection {
+    const opts = this.connectionOptions(name, config);
+    // A connected server being swapped: its entries stay listed until the new connection is up.
+    if (replacing && (replacing.state === 'ready' || replacing.state === 'restarting')) {
+      opts.replacing = replacing.catalog;
+    }
+    const conn = new UpstreamConnection(opts);
     // Events of a connection that was replaced or removed no longer concern anyone.
     conn.on('catalog', () => {
       if (this.connections.get(name) === conn) this.emit('catalog', name);
@@ -200,6 +207,10 @@ export class UpstreamPool extends EventEmitter {
    * and their in-flight calls. Proxy settings that shape connections (timeouts, retry, breaker)
    * restart every server when they change. Resolves when the new and restarted servers have had
    * their first attempt.
+   *
+   * A changed server is swapped without a gap: the new connection keeps the old one's entries
+   * listed and holds calls while it connects, and the old one closes once its calls in flight are
+   * done (at most the shutdown grace), so callers see neither an unknown tool nor a closed connection.
    */
   async apply(
     configs: Record<string, UpstreamConfig>,
@@ -218,6 +229,8 @@ export class UpstreamPool extends EventEmitter {
       if (!(name in configs)) {
         removed.push(name);
         retired.push(conn);
+        // A retired connection leaves the metrics alone (a successor may own them); a removed one has none.
+        this.opts.metrics?.setUpstreamUp(name, false);
       }
     }
     // The new map, in config order (listings keep a stable order).
@@ -238,7 +251,7 @@ export class UpstreamPool extends EventEmitter {
       } else {
         added.push(name);
       }
-      const conn = this.create(name, config);
+      const conn = this.create(name, config, existing);
       next.set(name, conn);
       fresh.push(conn);
     }
@@ -246,8 +259,15 @@ export class UpstreamPool extends EventEmitter {
     for (const [k, v] of next) this.connections.set(k, v);
     // Retired servers leave the catalog now; their processes are stopped in parallel.
     if (removed.length || changed.length || retried.length) this.emit('catalog', '*');
+    const grace = proxy?.timeouts?.shutdownGrace ?? DEFAULTS.shutdownGrace;
+    for (const c of retired) {
+      const done = c
+        .retire(grace)
+        .catch(() => {})
+        .finally(() => this.draining.delete(c));
+      this.draining.set(c, done);
+    }
     await Promise.all([
-      ...retired.map((c) => c.close()),
       ...fresh.map((c) => c.start()),
       this.retireOwned(new Set([...removed, ...changed, ...retried])),
     ]);
@@ -259,8 +279,14 @@ export class UpstreamPool extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    // Shutdown has had its own grace for calls in flight: replaced connections close now too.
+    const draining = [...this.draining];
     const owned = [...this.owned.keys()].map((o) => this.release(o));
-    await Promise.all([...this.list().map((c) => c.close()), ...owned]);
+    await Promise.all([
+      ...owned,
+      ...this.list().map((c) => c.close()),
+      ...draining.map(([c, done]) => c.close().then(() => done)),
+    ]);
   }
 }
 

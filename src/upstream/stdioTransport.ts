@@ -173,8 +173,13 @@ export class ProcessStdioTransport implements Transport {
   /** Newline-delimited JSON-RPC; a line that is not JSON is reported (once per line) and skipped. */
   private onStdout(chunk: Buffer): void {
     if ((this.readBuffer?.length ?? 0) + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+      const size = (this.readBuffer?.length ?? 0) + chunk.length;
       this.readBuffer = undefined;
-      this.onerror?.(new Error(`the server wrote more than ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes without a newline`));
+      this.onerror?.(
+        new StdoutOverflowError(
+          `the server wrote a stdout line longer than the limit of ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes (${mib(STDIO_DEFAULT_MAX_BUFFER_SIZE)}; ${size} bytes without a newline so far): the connection was dropped`,
+        ),
+      );
       void this.close();
       return;
     }
@@ -311,6 +316,15 @@ export class ProcessStdioTransport implements Transport {
 /** A line on the server's stdout that is not JSON-RPC (servers must log to stderr). */
 export class StdoutGarbageError extends Error {
   override name = 'StdoutGarbageError';
+}
+
+/** A stdout line over the size limit: the stream cannot be resynchronized, so the connection is dropped. */
+export class StdoutOverflowError extends Error {
+  override name = 'StdoutOverflowError';
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 }
 
 /** A ref'd timer: while an upstream is being stopped, the proxy must not exit under it. */

@@ -1,6 +1,6 @@
 /**
  * A tiny 2025-era Streamable HTTP MCP server on node:http (raw JSON-RPC, JSON responses, sessions),
- * whose behaviour a test switches at run time: answer normally, answer 500, drop the socket, or
+ * whose behaviour a test switches at run time: answer normally, answer 500 or 403, drop the socket, or
  * forget every session (the next request with an old id gets 404, as after a server restart).
  */
 
@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Mode = 'ok' | '500' | 'drop';
+/** `amnesia`: tools/call answers 400 "No valid session ID provided" (listings still work). */
+export type Mode = 'ok' | '500' | '403' | 'drop' | 'amnesia';
 
 export interface HttpUpstream {
   url: string;
@@ -45,6 +46,10 @@ export async function startHttpUpstream(name = 'web', port = 0): Promise<HttpUps
       req.socket.destroy();
       return;
     }
+    if (state.mode === '403') {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden by policy (on purpose)');
+      return;
+    }
     if (state.mode === '500') {
       res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error (on purpose)');
       return;
@@ -77,6 +82,14 @@ export async function startHttpUpstream(name = 'web', port = 0): Promise<HttpUps
       json(404, { jsonrpc: '2.0', id: msg.id ?? null, error: { code: -32001, message: 'Session not found' } });
       return;
     }
+    if (state.mode === 'amnesia' && msg.method === 'tools/call') {
+      json(400, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32000, message: 'Bad Request: No valid session ID provided' },
+      });
+      return;
+    }
     if (msg.id === undefined) {
       res.writeHead(202).end();
       return;
@@ -97,6 +110,9 @@ export async function startHttpUpstream(name = 'web', port = 0): Promise<HttpUps
         });
       case 'tools/call':
         state.calls++;
+        if (msg.params?.arguments?.text === 'rpc-error') {
+          return json(200, { jsonrpc: '2.0', id: msg.id, error: { code: -32602, message: 'bad text (on purpose)' } });
+        }
         return reply({ content: [{ type: 'text', text: String(msg.params?.arguments?.text ?? '') }] });
       case 'prompts/list':
         return reply({ prompts: [{ name: 'greet', description: 'Greets' }] });
