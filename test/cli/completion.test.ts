@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS } from '../../src/generate/clients.js';
-import { BUNDLE, makeContext, ROOT, runInProcess, tempDir } from '../generate/helpers.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { makeContext, runInProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/files.js';
+import { BUNDLE } from '../helpers/paths.js';
 
 const complete = async (words: string[]) => {
   const r = await runInProcess(makeContext({ home: '/nonexistent', cwd: '/' }), ['--get-yargs-completions', ...words]);
@@ -56,10 +59,7 @@ describe('completion scripts', () => {
   describe('bash, for real', () => {
     let tmp: { dir: string; cleanup: () => void };
     beforeAll(() => {
-      if (!fs.existsSync(BUNDLE)) {
-        const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-      }
+      ensureBuilt();
       tmp = tempDir('mcp-completion-');
       // `mcp-proxy` on PATH, as after a global install.
       fs.writeFileSync(path.join(tmp.dir, 'mcp-proxy'), `#!/bin/sh\nexec "${process.execPath}" "${BUNDLE}" "$@"\n`, {

@@ -5,7 +5,7 @@ import yargs from 'yargs';
 import type { CliContext } from '../../src/cli/context.js';
 import { credentialChainFor, credentialOptions } from '../../src/cli/credentialOptions.js';
 import { Redactor } from '../../src/observability/redact.js';
-import { tempDir, writeFile } from './helpers.js';
+import { tempDir, writeFile } from '../helpers/files.js';
 
 describe('credentialOptions', () => {
   it('declares --credentials and --env-file the same way for every command', async () => {

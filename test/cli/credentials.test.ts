@@ -5,19 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir, writeFile } from './helpers.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { tempDir, writeFile } from '../helpers/files.js';
+import { BUNDLE } from '../helpers/paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bundle = path.join(root, 'dist', 'mcp-proxy.mjs');
-
-beforeAll(() => {
-  if (!fs.existsSync(bundle)) {
-    const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
-});
+beforeAll(ensureBuilt);
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;
@@ -43,7 +36,7 @@ interface RunResult {
 }
 
 function run(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): RunResult {
-  const r = spawnSync(process.execPath, [bundle, ...args], {
+  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
     cwd,
     input: opts.input ?? '',
     encoding: 'utf8',
@@ -159,7 +152,7 @@ describe('credentials set on a terminal', () => {
     const secret = 'typed-on-a-tty-secret-31337';
     const r = spawnSync(
       'python3',
-      ['-c', PTY_DRIVER, secret, process.execPath, bundle, 'credentials', 'set', 'TTY_TOKEN'],
+      ['-c', PTY_DRIVER, secret, process.execPath, BUNDLE, 'credentials', 'set', 'TTY_TOKEN'],
       {
         cwd,
         encoding: 'utf8',

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeContext, runInProcess, tempDir } from '../generate/helpers.js';
+import { makeContext, runInProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/files.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listFiles, makeContext, runInProcess, tempDir } from '../generate/helpers.js';
+import { makeContext, runInProcess } from '../helpers/cli.js';
+import { listFiles, tempDir } from '../helpers/files.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

@@ -9,28 +9,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import {
-  BUNDLE,
-  connectProxy,
-  ECHO,
-  FIXTURES,
-  type ProxySession,
-  ROOT,
-  text,
-  tmpDir,
-  waitFor,
-  writeConfig,
-} from '../helpers/proxy.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { BUNDLE, ECHO, ENV_ECHO } from '../helpers/paths.js';
+import { connectProxy, type ProxySession, text } from '../helpers/proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
-const ENV_ECHO = path.join(FIXTURES, 'env-echo-server.mjs');
 const SECRET = 'sk-liveReloadSecret0123456789abcdef';
 
-beforeAll(() => {
-  if (!fs.existsSync(BUNDLE)) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
-});
+beforeAll(ensureBuilt);
 
 let dir: string;
 let env: Record<string, string>;

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filesUnder, type Sandbox, sandbox } from './helpers.js';
+import { type Sandbox, sandbox } from '../helpers/cli.js';
+import { filesUnder } from '../helpers/files.js';
 
 const GH_TOKEN = 'ghp_serversTestToken0123456789abcdefgh';
 const API_KEY = 'sk-serversTestKey0123456789abcdef';

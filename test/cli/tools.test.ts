@@ -3,12 +3,14 @@
  * against a running HTTP proxy (the built bundle on port 0, bearer token from MCP_PROXY_TOKEN).
  * Exit codes: 0 ok, 2 bad --args or unknown name, 3 token refused, 4 the call failed or isError.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BUNDLE, ECHO, ROOT, tmpDir, writeConfig } from '../helpers/proxy.js';
-import { type Sandbox, sandbox } from './helpers.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { type Sandbox, sandbox } from '../helpers/cli.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { BUNDLE, ECHO } from '../helpers/paths.js';
 
 const TOKEN = 'tools-cli-test-token-0123456789';
 
@@ -90,10 +92,7 @@ describe('against a running HTTP proxy (--url)', () => {
   let url: string;
   let dir: string;
   beforeAll(async () => {
-    if (!fs.existsSync(BUNDLE)) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-    }
+    ensureBuilt();
     dir = tmpDir('mcp-tools-http-');
     const cfg = writeConfig(dir, { mcpServers: { echo: echo('echo') } });
     child = spawn(

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkEdit, locateForEdit, newConfigText, readForEdit, setServerValue } from '../../src/config/edit.js';
-import { tempDir } from '../credentials/helpers.js';
+import { tempDir } from '../helpers/files.js';
 
 const opts = (cwd: string, env: NodeJS.ProcessEnv = {}) => ({
   env: { PATH: process.env.PATH, ...env },

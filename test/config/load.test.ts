@@ -1,6 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is config syntax under test, not a template
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,10 +13,11 @@ import {
   validateConfigFile,
 } from '../../src/config/load.js';
 import { AppError } from '../../src/errors.js';
+import { tmpDir } from '../helpers/files.js';
 
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-load-'));
+  dir = tmpDir('mcp-proxy-load-');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSearch, locateConfig, searchPlaces, userConfigDir } from '../../src/config/locate.js';
 import { AppError } from '../../src/errors.js';
+import { tmpDir } from '../helpers/files.js';
 
 /** A fake file system: the set of paths that exist. */
 function fsWith(...paths: string[]) {
@@ -123,7 +123,7 @@ describe('locateConfig (pure, fake file system)', () => {
 describe('locateConfig (real file system)', () => {
   let dir: string;
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-locate-'));
+    dir = tmpDir('mcp-proxy-locate-');
     fs.mkdirSync(path.join(dir, 'home/.config/mcp-proxy'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'proj'));
     fs.writeFileSync(path.join(dir, 'home/.config/mcp-proxy/config.yaml'), 'mcpServers: {}\n');

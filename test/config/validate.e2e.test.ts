@@ -5,26 +5,24 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../src/config/jsonSchema.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { tmpDir } from '../helpers/files.js';
+import { BUNDLE, ROOT } from '../helpers/paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
-const schemaFile = path.join(root, 'dist/config.schema.json');
+const schemaFile = path.join(ROOT, 'dist/config.schema.json');
 
 let dir: string;
 let home: string;
 
 beforeAll(() => {
   // `npm test` builds first; when run alone, build what is missing.
-  if (!fs.existsSync(bundle))
-    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
+  ensureBuilt();
   if (!fs.existsSync(schemaFile))
-    execFileSync(process.execPath, [path.join(root, 'scripts/gen-schema.mjs')], { stdio: 'ignore' });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-validate-'));
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/gen-schema.mjs')], { stdio: 'ignore' });
+  dir = tmpDir('mcp-proxy-validate-');
   home = path.join(dir, 'home');
   fs.mkdirSync(home);
 }, 120_000);
@@ -40,7 +38,7 @@ function run(args: string[], opts: { cwd?: string; env?: Record<string, string> 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [bundle, 'validate', ...args],
+      [BUNDLE, 'validate', ...args],
       {
         cwd: opts.cwd ?? dir,
         env: { PATH: process.env.PATH ?? '', HOME: home, MCP_PROXY_DEPLOYMENT: 'node', ...opts.env },
@@ -209,7 +207,7 @@ describe('mcp-proxy validate (built bundle)', () => {
 
 describe('dist/config.schema.json', () => {
   it('is generated from the zod schema by the build', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const shipped = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
     expect(shipped).toEqual(configJsonSchema(pkg.version));
   });

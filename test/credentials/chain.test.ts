@@ -6,7 +6,7 @@ import { substitute } from '../../src/config/substitute.js';
 import { type CredentialChainOptions, createCredentialChain } from '../../src/credentials/chain.js';
 import type { DeploymentKind } from '../../src/deployment/detect.js';
 import { Redactor } from '../../src/observability/redact.js';
-import { tempDir, writeFile } from './helpers.js';
+import { tempDir, writeFile } from '../helpers/files.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

@@ -9,7 +9,8 @@ import {
   environmentSource,
 } from '../../src/credentials/sources.js';
 import { AppError } from '../../src/errors.js';
-import { tempDir, thrown, writeFile } from './helpers.js';
+import { tempDir, writeFile } from '../helpers/files.js';
+import { thrown } from '../helpers/thrown.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeEach(() => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeStaleTempFiles, writeCredential } from '../../src/credentials/store.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/files.js';
 
 const posix = process.platform !== 'win32';
 let cleanup: (() => void) | undefined;

@@ -4,18 +4,19 @@
  * the heuristics alone must say docker, and /run/secrets must be read from its real default place.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, docker, dockerEngine, ROOT } from '../docker/engine.js';
+import { BASE_IMAGE, docker, dockerEngine } from '../helpers/docker.js';
+import { tmpDir } from '../helpers/files.js';
+import { ROOT } from '../helpers/paths.js';
 
-const engine = dockerEngine(import.meta.filename);
+const engine = dockerEngine();
 const DIST = path.join(ROOT, 'dist');
 
 describe.skipIf(!engine.ok)('inside a real container', () => {
   let dir: string;
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-deploy-docker-'));
+    dir = tmpDir('mcp-deploy-docker-');
     fs.chmodSync(dir, 0o755);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

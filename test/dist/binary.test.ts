@@ -11,7 +11,10 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, describe, expect, it } from 'vitest';
-import { descendantsOf, MEMORY, ROOT, text, tmpDir, writeConfig } from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { MEMORY, ROOT } from '../helpers/paths.js';
+import { descendantsOf } from '../helpers/processes.js';
+import { text } from '../helpers/proxy.js';
 
 const BIN_DIR = path.join(ROOT, 'dist/binaries');
 const BINARY = path.join(BIN_DIR, 'mcp-proxy-linux-x64');

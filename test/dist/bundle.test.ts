@@ -10,10 +10,12 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
-import { ROOT, text, tmpDir, waitFor, writeConfig } from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { BUNDLE, ROOT } from '../helpers/paths.js';
+import { text } from '../helpers/proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DIST = path.join(ROOT, 'dist');
-const BUNDLE = path.join(DIST, 'mcp-proxy.mjs');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 

@@ -11,7 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, tmpDir } from '../helpers/proxy.js';
+import { tmpDir } from '../helpers/files.js';
+import { ROOT } from '../helpers/paths.js';
 
 const SCRIPT = path.join(ROOT, 'scripts/install.sh');
 const REAL_BINARY = path.join(ROOT, 'dist/binaries/mcp-proxy-linux-x64');

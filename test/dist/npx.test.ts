@@ -10,7 +10,9 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ECHO, ROOT, text, tmpDir, writeConfig } from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { ECHO, ROOT } from '../helpers/paths.js';
+import { text } from '../helpers/proxy.js';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';

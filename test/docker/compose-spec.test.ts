@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { ROOT } from './engine.js';
+import { ROOT } from '../helpers/paths.js';
 
 const composeText = readFileSync(path.join(ROOT, 'docker/compose.yaml'), 'utf8');
 const compose = YAML.parse(composeText);

@@ -2,16 +2,18 @@
 // run as a desktop client would (`docker run -i --rm IMAGE run --transport stdio`), and brought up
 // with compose with a config and secrets, called over the published loopback port with the token.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE, ROOT } from './engine.js';
+import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
+import { tmpDir } from '../helpers/files.js';
+import { ROOT } from '../helpers/paths.js';
 
-const engine = dockerEngine(import.meta.filename);
+const engine = dockerEngine();
 const run = promisify(execFile);
 
 function textOf(result: unknown): string {
@@ -91,7 +93,7 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
     const githubToken = `ghp_${Math.random().toString(36).slice(2)}`;
 
     beforeAll(async () => {
-      dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-compose-'));
+      dir = tmpDir('mcp-proxy-compose-');
       chmodSync(dir, 0o755);
       mkdirSync(path.join(dir, 'config'));
       mkdirSync(path.join(dir, 'secrets'));

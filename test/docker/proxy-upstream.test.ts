@@ -5,10 +5,12 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/upstream/docker/client.js';
-import { connectProxy, type ProxySession, text, tmpDir, waitFor, writeConfig } from '../helpers/proxy.js';
-import { buildEchoImage, docker, dockerEngine } from './engine.js';
+import { buildEchoImage, docker, dockerEngine } from '../helpers/docker.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { connectProxy, type ProxySession, text } from '../helpers/proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
-const engine = dockerEngine(import.meta.filename);
+const engine = dockerEngine();
 const server = `dk${process.pid}`;
 
 async function containersOf(labels: string[]): Promise<Array<{ id: string; state: string }>> {

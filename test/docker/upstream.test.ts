@@ -13,9 +13,9 @@ import {
   LABELS,
   removeStaleContainers,
 } from '../../src/upstream/docker/index.js';
-import { buildEchoImage, docker, dockerEngine } from './engine.js';
+import { buildEchoImage, docker, dockerEngine } from '../helpers/docker.js';
 
-const engine = dockerEngine(import.meta.filename);
+const engine = dockerEngine();
 const runId = `test-${process.pid}-${Date.now().toString(36)}`;
 
 function textOf(result: unknown): string {

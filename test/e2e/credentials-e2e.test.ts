@@ -9,17 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mask } from '../../src/observability/redact.js';
-import { BUNDLE, connectProxy, FIXTURES, type ProxySession, ROOT, text, tmpDir, waitFor } from '../helpers/proxy.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { tmpDir } from '../helpers/files.js';
+import { BUNDLE, ENV_ECHO } from '../helpers/paths.js';
+import { connectProxy, type ProxySession, text } from '../helpers/proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
-const ENV_ECHO = path.join(FIXTURES, 'env-echo-server.mjs');
-
-beforeAll(() => {
-  // `npm test` builds first; build here too when running this file alone on a fresh checkout.
-  if (!fs.existsSync(BUNDLE)) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
-});
+beforeAll(ensureBuilt);
 
 let dir: string;
 let session: ProxySession | undefined;

@@ -9,7 +9,8 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@mode
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BUNDLE, ECHO, tmpDir, writeConfig } from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { BUNDLE, ECHO } from '../helpers/paths.js';
 
 const run = promisify(execFile);
 const TOKEN = 'e2e-http-token-0123456789abcdef';

@@ -11,21 +11,14 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BUNDLE, listFiles, ROOT, tempDir } from '../generate/helpers.js';
-
-const ECHO = path.join(ROOT, 'test/fixtures/echo-server.mjs');
-const ENV_ECHO = path.join(ROOT, 'test/fixtures/env-echo-server.mjs');
-const MEMORY = path.join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+import { ensureBuilt } from '../helpers/build.js';
+import { listFiles, tempDir } from '../helpers/files.js';
+import { BUNDLE, ECHO, ENV_ECHO, MEMORY } from '../helpers/paths.js';
 
 const GH_TOKEN = 'ghp_importTestToken0123456789abcdefghij';
 const DB_URL = 'postgresql://admin:Sup3r-Secret-Pw@db.internal:5432/app';
 
-beforeAll(() => {
-  if (!fs.existsSync(BUNDLE)) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
-});
+beforeAll(ensureBuilt);
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

@@ -3,20 +3,11 @@
  * (SDK fixtures and real npm servers), used by v1 and v2 clients of both protocol eras.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  alive,
-  CLIENT_KINDS,
-  connectProxy,
-  descendantsOf,
-  ECHO,
-  MEMORY,
-  PAGED,
-  type ProxySession,
-  text,
-  tmpDir,
-  waitFor,
-  writeConfig,
-} from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { ECHO, MEMORY, PAGED } from '../helpers/paths.js';
+import { alive, descendantsOf } from '../helpers/processes.js';
+import { CLIENT_KINDS, connectProxy, type ProxySession, text } from '../helpers/proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = tmpDir();
 const config = writeConfig(dir, {

@@ -2,8 +2,8 @@
 /**
  * The GENERATED compose setup on a real engine: `generate compose` (built bundle) for a config whose
  * upstream needs a secret from the credentials file, then `docker-compose up`: healthy, token required,
- * the secret reaches the upstream as a Docker secret, the proxy does not run as root. Skipped LOUDLY
- * without an engine (test/docker/engine.ts); builds the project image only when it is absent.
+ * the secret reaches the upstream as a Docker secret, the proxy does not run as root. Runs only with
+ * the Docker opt-in (test/helpers/docker.ts); builds the project image only when it is absent.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,14 +11,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFile } from '../credentials/helpers.js';
-import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../docker/engine.js';
-import { BUNDLE, ROOT, tempDir } from './helpers.js';
+import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
+import { tempDir, writeFile } from '../helpers/files.js';
+import { BUNDLE, ROOT } from '../helpers/paths.js';
 
 const run = promisify(execFile);
-const composeBin = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
-const engine = composeBin ? dockerEngine(import.meta.filename) : { ok: false };
-if (!composeBin)
+const dockerReady = dockerEngine();
+const composeBin = dockerReady.ok && spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+const engine = composeBin ? dockerReady : { ok: false };
+if (dockerReady.ok && !composeBin)
   console.warn('\n*** docker-compose is not installed: the generated-compose engine test is SKIPPED ***\n');
 
 function textOf(result: unknown): string {

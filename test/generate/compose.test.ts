@@ -5,19 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { BUNDLE, listFiles, ROOT, tempDir } from './helpers.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { listFiles, tempDir } from '../helpers/files.js';
+import { BUNDLE, ROOT } from '../helpers/paths.js';
 
 const composeBin = ['docker-compose'].find((b) => spawnSync(b, ['version'], { encoding: 'utf8' }).status === 0);
 if (!composeBin) {
   console.warn('\n*** docker-compose is not installed: the `docker-compose config` checks are SKIPPED ***\n');
 }
 
-beforeAll(() => {
-  if (!fs.existsSync(BUNDLE)) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
-});
+beforeAll(ensureBuilt);
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

@@ -9,7 +9,9 @@ import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientConfigLocation } from '../../src/generate/clients.js';
 import { setTomlTable } from '../../src/generate/tomlFile.js';
-import { BUNDLE, listFiles, makeContext, runInProcess, tempDir } from './helpers.js';
+import { makeContext, runInProcess } from '../helpers/cli.js';
+import { listFiles, tempDir } from '../helpers/files.js';
+import { BUNDLE } from '../helpers/paths.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

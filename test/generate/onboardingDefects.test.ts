@@ -11,7 +11,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stdioLaunch } from '../../src/generate/clients.js';
 import { setJsonValue } from '../../src/generate/jsonFile.js';
-import { BUNDLE, listFiles, makeContext, ROOT, runInProcess, tempDir } from './helpers.js';
+import { makeContext, runInProcess } from '../helpers/cli.js';
+import { listFiles, tempDir } from '../helpers/files.js';
+import { BUNDLE, ROOT } from '../helpers/paths.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let home: string;

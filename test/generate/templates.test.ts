@@ -11,7 +11,7 @@ import { renderStarterConfig, schemaReference } from '../../src/generate/starter
 import { renderTemplate, templateVariables } from '../../src/generate/template.js';
 import composeTemplate from '../../templates/compose.yaml.tmpl';
 import starterTemplate from '../../templates/starter-config.json.tmpl';
-import { ROOT } from './helpers.js';
+import { ROOT } from '../helpers/paths.js';
 
 describe('renderTemplate', () => {
   it('inserts values as JSON, so quotes, newlines and YAML syntax cannot break out', () => {

@@ -1,78 +1,60 @@
 /**
- * Shared setup for the Docker tests: makes sure an engine answers and the local base image exists
- * (scripts/docker-test-setup.sh, idempotent), and builds the test images once (the engine's layer
- * cache makes later builds cheap). When no engine can be had, `engine.ok` is false with a reason and
- * the tests are skipped LOUDLY (never passed silently).
+ * Shared setup for the Docker tests. They run only on explicit opt-in, MCP_PROXY_DOCKER_TESTS=1 (.ci/run
+ * sets it after installing and starting an engine), so an ordinary `npm test` never installs or starts
+ * anything. With the opt-in, test/globalSetup.ts checks once per run that the engine answers and builds
+ * the local base image (scripts/docker-test-setup.sh), and hands the verdict to every worker.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { tmpDir } from './files.js';
+import { ROOT } from './paths.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BASE_IMAGE = process.env.MCP_PROXY_BASE_IMAGE ?? 'mcp-proxy-local/node-base:latest';
 export const ECHO_IMAGE = 'mcp-proxy-test/docker-echo';
 export const PROXY_IMAGE = 'mcp-proxy-test/proxy:latest';
 
 const run = promisify(execFile);
 
+/** The opt-in, and how a skipped run says to give it. */
+export const OPT_IN = 'MCP_PROXY_DOCKER_TESTS';
+export const NOT_OPTED_IN =
+  `not opted in: run them with ${OPT_IN}=1 and a Docker engine running ` +
+  '(.ci/run installs and starts one, then sets it)';
+
 export interface Engine {
   ok: boolean;
   reason?: string;
 }
 
-let cached: Engine | undefined;
+export function dockerTestsOptedIn(): boolean {
+  return process.env[OPT_IN] === '1';
+}
 
-/** Runs the engine setup script; returns 'ok' or the reason it failed. */
+/**
+ * Once per run: 'ok' when opted in and the engine and base image are ready, the reason to skip when
+ * not opted in. Opted in without an engine throws: whoever asked for the Docker tests must not get a
+ * green run that skipped them.
+ */
 export function prepareEngine(): string {
-  if (process.env.MCP_PROXY_DOCKER_TESTS === '0') return 'MCP_PROXY_DOCKER_TESTS=0';
+  if (!dockerTestsOptedIn()) return NOT_OPTED_IN;
   const r = spawnSync('bash', [path.join(ROOT, 'scripts/docker-test-setup.sh')], {
     encoding: 'utf8',
     timeout: 300_000,
   });
   if (r.status === 0) return 'ok';
-  return (
-    (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' / ') || 'setup failed'
-  );
+  const reason = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' / ');
+  throw new Error(`${OPT_IN}=1 but the Docker engine is not ready: ${reason || 'setup failed'}`);
 }
 
-/** Runs the setup script once per worker; says LOUDLY why Docker tests are skipped. */
-export function dockerEngine(file: string): Engine {
-  if (!cached) {
-    // The engine is prepared once per test run (test/globalSetup.ts) and the verdict handed to every
-    // worker, so a missing engine costs one attempt, not one per test file.
-    const verdict = process.env.MCP_PROXY_DOCKER_ENGINE;
-    if (verdict) cached = verdict === 'ok' ? { ok: true } : { ok: false, reason: verdict };
-  }
-  if (!cached) {
-    if (process.env.MCP_PROXY_DOCKER_TESTS === '0') {
-      cached = { ok: false, reason: 'MCP_PROXY_DOCKER_TESTS=0' };
-    } else {
-      const r = spawnSync('bash', [path.join(ROOT, 'scripts/docker-test-setup.sh')], {
-        encoding: 'utf8',
-        timeout: 300_000,
-      });
-      cached =
-        r.status === 0
-          ? { ok: true }
-          : {
-              ok: false,
-              reason: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' / '),
-            };
-    }
-  }
-  if (!cached.ok) {
-    console.warn(
-      `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-        `!!! DOCKER TESTS SKIPPED (${path.basename(file)}): no Docker engine: ${cached.reason}\n` +
-        `!!! these tests did NOT run; start an engine (bash scripts/docker-test-setup.sh) to run them\n` +
-        `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n`,
-    );
-  }
-  return cached;
+/** The verdict test/globalSetup.ts handed down: whether this file's Docker tests run. */
+export function dockerEngine(): Engine {
+  const verdict =
+    process.env.MCP_PROXY_DOCKER_ENGINE ??
+    (dockerTestsOptedIn() ? 'the vitest global setup did not run' : NOT_OPTED_IN);
+  return verdict === 'ok' ? { ok: true } : { ok: false, reason: verdict };
 }
 
 export async function docker(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
@@ -104,7 +86,7 @@ export async function bundleEchoServer(): Promise<string> {
  * built once and reused across tests and runs.
  */
 export async function buildEchoImage(): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-docker-echo-'));
+  const dir = tmpDir('mcp-docker-echo-');
   try {
     const server = await bundleEchoServer();
     writeFileSync(path.join(dir, 'server.mjs'), server);

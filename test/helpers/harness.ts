@@ -3,25 +3,16 @@
  * real SDK clients (v2 or v1) over stdio, or over Streamable HTTP. Counts the proxy's process tree
  * so tests can prove nothing is left behind.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { descendants, isAlive } from '../../src/upstream/processTree.js';
 import { OrderedDelivery } from '../../src/upstream/stdioTransport.js';
-
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BUNDLE = path.join(ROOT, 'dist/mcp-proxy.mjs');
-export const FIXTURES = path.join(ROOT, 'test/fixtures');
-export const NODE = process.execPath;
-
-/** Builds the bundle once if it is missing (`npm test` builds first). */
-export function ensureBuilt(): void {
-  if (!fs.existsSync(BUNDLE))
-    execFileSync(NODE, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-}
+import { ensureBuilt } from './build.js';
+import { tmpDir } from './files.js';
+import { BUNDLE, FIXTURES, NODE } from './paths.js';
 
 /** A stdio upstream entry running one of our fixtures. */
 export function fixture(file: string, env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
@@ -125,7 +116,7 @@ const running = new Set<RunningProxy>();
 
 export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   ensureBuilt();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-res-'));
+  const dir = tmpDir('mcp-proxy-res-');
   const configPath = path.join(dir, 'config.json');
   const writeConfig = (c: unknown) => {
     // Write-then-rename, like editors do: the watcher never sees a half-written file.
@@ -252,16 +243,6 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
 /** Kills whatever a failed test left running. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop('SIGTERM').catch(() => {})));
-}
-
-/** Polls `cond` (bounded); returns whether it became true. No timing assertions. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, step = 50): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, step));
-  }
-  return cond();
 }
 
 /** The text of a tool result, or the error message of a rejected call. */

@@ -3,34 +3,19 @@
  * client to it over stdio: v1 (`@modelcontextprotocol/sdk`), v2 speaking 2025-11-25, or v2 pinned
  * to 2026-07-28.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client as V2Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport as V2Stdio } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1Stdio } from '@modelcontextprotocol/sdk/client/stdio.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BUNDLE = path.join(ROOT, 'dist/mcp-proxy.mjs');
-export const FIXTURES = path.join(ROOT, 'test/fixtures');
-export const ECHO = path.join(FIXTURES, 'echo-server.mjs');
-export const PAGED = path.join(FIXTURES, 'paged-server.mjs');
-export const MEMORY = path.join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
-export const EVERYTHING = path.join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+import { BUNDLE, ROOT } from './paths.js';
+
+// Re-exported for the HTTP, upstream and aggregator tests, which take them from here.
+export { tmpDir, writeConfig } from './files.js';
+export { BUNDLE, ECHO, FIXTURES } from './paths.js';
 
 export type ClientKind = 'v1' | 'v2-2025' | 'v2-2026';
 export const CLIENT_KINDS: ClientKind[] = ['v1', 'v2-2025', 'v2-2026'];
-
-export function tmpDir(prefix = 'mcp-proxy-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export function writeConfig(dir: string, config: unknown, name = 'mcp-proxy.json'): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  return file;
-}
 
 export interface ProxySession {
   client: any;
@@ -102,53 +87,6 @@ export async function connectProxy(
       await client.close().catch(() => {});
     },
   };
-}
-
-/** Every pid below `root` (children, grandchildren...), from /proc. */
-export function descendantsOf(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {}
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    for (const [pid, pp] of parent)
-      if (pp === p) {
-        out.push(pid);
-        stack.push(pid);
-      }
-  }
-  return out;
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 export function text(result: any): string {

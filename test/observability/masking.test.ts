@@ -7,22 +7,17 @@
  * `status --config` (table and JSON), or any error a client gets over HTTP or stdio; the masked form
  * shows where the secret was.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mask } from '../../src/observability/redact.js';
-import {
-  BUNDLE,
-  connectProxy,
-  FIXTURES,
-  type ProxySession,
-  ROOT,
-  tmpDir,
-  waitFor,
-  writeConfig,
-} from '../helpers/proxy.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { BUNDLE, FIXTURES } from '../helpers/paths.js';
+import { connectProxy, type ProxySession } from '../helpers/proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SERVER = path.join(FIXTURES, 'secret-server.mjs');
 /** Reaches the upstream through `${LEAK_API_KEY}`, resolved from the credentials file. */
@@ -97,11 +92,7 @@ async function callError(client: any, name: string): Promise<string> {
 }
 
 beforeAll(() => {
-  // `npm test` builds first; build here too when running this file alone on a fresh checkout.
-  if (!fs.existsSync(BUNDLE)) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
+  ensureBuilt();
   dir = tmpDir('mcp-proxy-masking-');
   credentials = path.join(dir, 'credentials.json');
   fs.writeFileSync(credentials, JSON.stringify({ LEAK_API_KEY: CRED }), { mode: 0o600 });

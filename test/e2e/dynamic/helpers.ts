@@ -1,19 +1,11 @@
 /**
- * Shared setup for the dynamic-mode tests: the built bundle, a config with three real npm servers
+ * Shared setup for the dynamic-mode tests: a config with three real npm servers
  * plus the echo fixture, and small helpers for the two meta-tools.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUNDLE, ECHO, EVERYTHING, MEMORY, ROOT, text } from '../helpers/proxy.js';
-
-export const FILESYSTEM = path.join(ROOT, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
-
-/** Builds dist/mcp-proxy.mjs when it is missing (npm test builds first; a bare vitest run may not). */
-export function ensureBuilt(): void {
-  if (existsSync(BUNDLE)) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-}
+import { ECHO, EVERYTHING, FILESYSTEM, MEMORY } from '../../helpers/paths.js';
+import { text } from '../../helpers/proxy.js';
 
 /** mcpServers for the three real upstreams and the echo fixture; `dir` holds their files. */
 export function threeRealUpstreams(dir: string): Record<string, unknown> {

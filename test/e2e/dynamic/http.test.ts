@@ -11,16 +11,12 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, ECHO, ROOT, text, tmpDir, waitFor, writeConfig } from '../helpers/proxy.js';
-import {
-  callDynamic,
-  ensureBuilt,
-  GROUPS,
-  getTools,
-  groupEnum,
-  type MetaClient,
-  threeRealUpstreams,
-} from './helpers.js';
+import { ensureBuilt } from '../../helpers/build.js';
+import { tmpDir, writeConfig } from '../../helpers/files.js';
+import { BUNDLE, ECHO, ROOT } from '../../helpers/paths.js';
+import { text } from '../../helpers/proxy.js';
+import { waitFor } from '../../helpers/wait.js';
+import { callDynamic, GROUPS, getTools, groupEnum, type MetaClient, threeRealUpstreams } from './helpers.js';
 
 const dir = tmpDir('mcp-proxy-dynamic-http-');
 const servers = threeRealUpstreams(dir);

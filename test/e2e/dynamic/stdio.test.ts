@@ -6,21 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BUNDLE,
-  CLIENT_KINDS,
-  connectProxy,
-  ECHO,
-  FIXTURES,
-  type ProxySession,
-  text,
-  tmpDir,
-  waitFor,
-  writeConfig,
-} from '../helpers/proxy.js';
-import { callDynamic, ensureBuilt, GROUPS, getTools, groupEnum, threeRealUpstreams } from './helpers.js';
-
-const ENV_ECHO = path.join(FIXTURES, 'env-echo-server.mjs');
+import { ensureBuilt } from '../../helpers/build.js';
+import { tmpDir, writeConfig } from '../../helpers/files.js';
+import { BUNDLE, ECHO, ENV_ECHO } from '../../helpers/paths.js';
+import { CLIENT_KINDS, connectProxy, type ProxySession, text } from '../../helpers/proxy.js';
+import { waitFor } from '../../helpers/wait.js';
+import { callDynamic, GROUPS, getTools, groupEnum, threeRealUpstreams } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 

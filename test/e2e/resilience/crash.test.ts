@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { childrenMatching, FAST_PROXY, fixture, outcome, startProxy, stopAll, until } from './harness.js';
+import { childrenMatching, FAST_PROXY, fixture, outcome, startProxy, stopAll } from '../../helpers/harness.js';
+import { until } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 

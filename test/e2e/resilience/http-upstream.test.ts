@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, fixture, outcome, type RunningProxy, startProxy, stopAll, until } from './harness.js';
+import { FAST_PROXY, fixture, outcome, type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
+import { until } from '../../helpers/wait.js';
 import { type HttpUpstream, startHttpUpstream } from './httpUpstream.js';
 
 let web: HttpUpstream | undefined;

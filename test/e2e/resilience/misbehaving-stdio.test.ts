@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, fixture, type RunningProxy, startProxy, stopAll, until } from './harness.js';
+import { FAST_PROXY, fixture, type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
+import { until } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 

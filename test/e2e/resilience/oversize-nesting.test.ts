@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, fixture, logLines, startProxy, stopAll, until } from './harness.js';
+import { FAST_PROXY, fixture, logLines, startProxy, stopAll } from '../../helpers/harness.js';
+import { until } from '../../helpers/wait.js';
 import { startHttpUpstream } from './httpUpstream.js';
 
 afterEach(stopAll);

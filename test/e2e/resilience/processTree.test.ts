@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { descendants, groupAlive, isAlive } from '../../src/upstream/processTree.js';
-import { ProcessStdioTransport } from '../../src/upstream/stdioTransport.js';
-import { FIXTURES, NODE, ROOT, until } from './harness.js';
+import { descendants, groupAlive, isAlive } from '../../../src/upstream/processTree.js';
+import { ProcessStdioTransport } from '../../../src/upstream/stdioTransport.js';
+import { FIXTURES, NODE, ROOT } from '../../helpers/paths.js';
+import { until } from '../../helpers/wait.js';
 
 /** sh -> node flaky-server -> node grandchild: what `npx`-style launchers look like. */
 function wrapped(extra: Partial<ConstructorParameters<typeof ProcessStdioTransport>[0]> = {}) {

@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, fixture, logLines, startProxy, stopAll, until } from './harness.js';
+import { FAST_PROXY, fixture, logLines, startProxy, stopAll } from '../../helpers/harness.js';
+import { sleep, until } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 
 const a = (env: Record<string, string> = {}) => fixture('echo-server.mjs', { FIXTURE_NAME: 'a', ...env });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** No MCP_PROXY_LOG_LEVEL (the harness sets one), so the config's proxy.logLevel decides. */
 const NO_ENV_LEVEL = { MCP_PROXY_LOG_LEVEL: undefined as unknown as string };
 

@@ -5,7 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, FIXTURES, NODE, outcome, type RunningProxy, startProxy, stopAll, until } from './harness.js';
+import { FAST_PROXY, outcome, type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
+import { FIXTURES, NODE } from '../../helpers/paths.js';
+import { until } from '../../helpers/wait.js';
 import { type HttpUpstream, startHttpUpstream } from './httpUpstream.js';
 
 interface SdkServer {

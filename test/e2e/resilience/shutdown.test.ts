@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/upstream/processTree.js';
-import { childrenMatching, FAST_PROXY, FIXTURES, fixture, NODE, startProxy, stopAll, until } from './harness.js';
+import { isAlive } from '../../../src/upstream/processTree.js';
+import { childrenMatching, FAST_PROXY, fixture, startProxy, stopAll } from '../../helpers/harness.js';
+import { FIXTURES, NODE } from '../../helpers/paths.js';
+import { until } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, fixture, type RunningProxy, startProxy, stopAll, until } from './harness.js';
+import { FAST_PROXY, fixture, type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
+import { until } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_PROXY, fixture, outcome, startProxy, stopAll } from './harness.js';
+import { FAST_PROXY, fixture, outcome, startProxy, stopAll } from '../../helpers/harness.js';
 
 afterEach(stopAll);
 

@@ -1,5 +1,5 @@
+/** Runs CLI commands in-process against a context of temporary directories, capturing the output. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { COMMANDS } from '../../src/cli/commands/index.js';
@@ -8,14 +8,8 @@ import { runCli } from '../../src/cli/createCli.js';
 import type { DeploymentKind } from '../../src/deployment/detect.js';
 import { isAppError } from '../../src/errors.js';
 import { Redactor } from '../../src/observability/redact.js';
-
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BUNDLE = path.join(ROOT, 'dist/mcp-proxy.mjs');
-
-export function tempDir(prefix = 'mcp-onboard-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
+import { tmpDir } from './files.js';
+import { BUNDLE } from './paths.js';
 
 export interface TestContext {
   ctx: CliContext;
@@ -37,7 +31,7 @@ export function makeContext(o: {
   home: string;
   cwd: string;
   platform?: NodeJS.Platform;
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
   deployment?: DeploymentKind;
   execPath?: string;
   entry?: string;
@@ -76,6 +70,50 @@ export async function runInProcess(
   }
 }
 
-export function listFiles(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The AppError's rendering, when the command threw one. */
+  error?: string;
+}
+
+export interface Sandbox {
+  dir: string;
+  home: string;
+  /** `$XDG_CONFIG_HOME/mcp-proxy`: where the config and credentials files go by default. */
+  configDir: string;
+  run(argv: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  cleanup(): void;
+}
+
+/** A home and working directory of its own, on this machine's platform, for running several commands. */
+export function sandbox(prefix = 'mcp-cli-'): Sandbox {
+  const dir = tmpDir(prefix);
+  const home = path.join(dir, 'home');
+  fs.mkdirSync(home, { recursive: true });
+  const xdg = path.join(home, '.config');
+  return {
+    dir,
+    home,
+    configDir: path.join(xdg, 'mcp-proxy'),
+    async run(argv, env = {}) {
+      const t = makeContext({
+        home,
+        cwd: dir,
+        platform: process.platform,
+        env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: xdg, ...env },
+        entry: '',
+      });
+      try {
+        const code = await runCli(argv, t.ctx, COMMANDS);
+        return { code, stdout: t.stdout(), stderr: t.stderr() };
+      } catch (e) {
+        const error = e as { exitCode?: number; format?: () => string; message?: string };
+        const rendered = error.format?.() ?? String(error.message ?? e);
+        return { code: error.exitCode ?? 1, stdout: t.stdout(), stderr: t.stderr(), error: rendered };
+      }
+    },
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,0 +1,46 @@
+/** Temporary directories and the files tests write into them or read back. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A fresh temporary directory; the caller removes it (or leaves it to the OS). */
+export function tmpDir(prefix = 'mcp-proxy-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A fresh temporary directory with its cleanup, for `afterAll(tmp.cleanup)`. */
+export function tempDir(prefix = 'mcp-proxy-test-'): { dir: string; cleanup: () => void } {
+  const dir = tmpDir(prefix);
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function writeConfig(dir: string, config: unknown, name = 'mcp-proxy.json'): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** Writes `content` to `file` (creating parent directories) with `mode`. */
+export function writeFile(file: string, content: string, mode = 0o600): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  fs.chmodSync(file, mode);
+  return file;
+}
+
+/** The names in `dir`, sorted (none when it does not exist). */
+export function listFiles(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+/** Every file under `dir` with its text (for "the secret is nowhere" checks). */
+export function filesUnder(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const p = path.join(e.parentPath, e.name);
+    out[p] = fs.readFileSync(p, 'utf8');
+  }
+  return out;
+}
