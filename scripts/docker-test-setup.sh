@@ -1,71 +1,32 @@
 #!/usr/bin/env bash
-# Prepares a Docker engine for the Docker tests (test/docker/*) and for local image builds:
-#   1. installs docker.io + docker-compose (Debian/Ubuntu, as root) when no docker CLI is present,
-#   2. starts dockerd (vfs storage, logging to $DOCKERD_LOG) when no engine answers,
-#   3. builds the local base image $MCP_PROXY_BASE_IMAGE (default mcp-proxy-local/node-base:latest) when absent:
+# Readies a running Docker engine for the Docker tests (run by the vitest global setup when
+# MCP_PROXY_DOCKER_TESTS=1) and for local image builds. It installs and starts nothing: .ci/run does that.
+#   1. checks that an engine answers,
+#   2. builds the local base image $MCP_PROXY_BASE_IMAGE (default mcp-proxy-local/node-base:latest) when absent:
 #      a rootfs holding this machine's node binary and its shared libraries, npm/npx, a POSIX shell with a few
 #      coreutils, the CA bundle, and a `node` user (uid 1000) like the official node images.
 #      It is loaded with `docker import`, so no registry is needed.
-# Exits non-zero with a reason on stderr when no engine can be had; callers treat that as "Docker tests skipped".
+# Exits non-zero with a reason on stderr when no engine answers.
 set -euo pipefail
 
 BASE_IMAGE="${MCP_PROXY_BASE_IMAGE:-mcp-proxy-local/node-base:latest}"
-DOCKERD_LOG="${DOCKERD_LOG:-/tmp/mcp-proxy-dockerd.log}"
 say() { echo "docker-test-setup: $*" >&2; }
 
-# Test workers may run this at the same time: one at a time.
+# Two test runs may start at once: one base-image build at a time.
 if command -v flock >/dev/null 2>&1 && [ -z "${MCP_PROXY_SETUP_LOCKED:-}" ]; then
   export MCP_PROXY_SETUP_LOCKED=1
-  # -o: the lock fd is not inherited by what the script starts (dockerd would hold it forever).
   exec flock -o "${TMPDIR:-/tmp}/mcp-proxy-docker-setup.lock" bash "$0" "$@"
 fi
 
 engine_up() { docker info >/dev/null 2>&1; }
 
-if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1 || ! command -v docker-compose >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing docker.io and docker-compose with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq docker.io docker-compose >/dev/null
-  elif ! command -v docker >/dev/null 2>&1; then
-    say "no docker CLI and cannot install one (need root and apt-get)"
-    exit 1
-  fi
+if ! command -v docker >/dev/null 2>&1; then
+  say "no docker CLI on PATH (.ci/run installs one)"
+  exit 1
 fi
-
 if ! engine_up; then
-  if [ -n "${DOCKER_HOST:-}" ]; then
-    say "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local engine"
-    exit 1
-  fi
-  if [ "$(id -u)" != 0 ] || ! command -v dockerd >/dev/null 2>&1; then
-    say "no engine answers on /var/run/docker.sock and dockerd cannot be started here (need root and dockerd)"
-    exit 1
-  fi
-  # A dockerd that is still starting (or one left by an earlier run) owns the pid file: wait for it
-  # instead of starting a second one; a pid file whose process is gone is stale and removed.
-  if [ -f /var/run/docker.pid ]; then
-    oldpid="$(cat /var/run/docker.pid 2>/dev/null || true)"
-    if [ -n "$oldpid" ] && kill -0 "$oldpid" 2>/dev/null; then
-      say "dockerd (pid $oldpid) is already running; waiting for it to answer"
-    else
-      rm -f /var/run/docker.pid
-    fi
-  fi
-  if ! pgrep -x dockerd >/dev/null 2>&1; then
-    say "starting dockerd --storage-driver=vfs (log: $DOCKERD_LOG)"
-    nohup dockerd --storage-driver=vfs >"$DOCKERD_LOG" 2>&1 &
-  fi
-  for _ in $(seq 1 120); do
-    engine_up && break
-    sleep 1
-  done
-  if ! engine_up; then
-    say "dockerd did not come up within 120 s; last log lines:"
-    tail -n 20 "$DOCKERD_LOG" >&2 || true
-    exit 1
-  fi
+  say "no Docker engine answers${DOCKER_HOST:+ at DOCKER_HOST=$DOCKER_HOST} (.ci/run starts one; or start yours)"
+  exit 1
 fi
 say "engine up: $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)"
 
