@@ -1,16 +1,11 @@
-/**
- * `mcp-proxy tools list|call` against a config (real stdio upstreams started by the command) and
- * against a running HTTP proxy (the built bundle on port 0, bearer token from MCP_PROXY_TOKEN).
- * Exit codes: 0 ok, 2 bad --args or unknown name, 3 token refused, 4 the call failed or isError.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { type Sandbox, sandbox } from '../helpers/cli.js';
 import { tmpDir, writeConfig } from '../helpers/files.js';
-import { BUNDLE, ECHO } from '../helpers/paths.js';
+import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
+import { ECHO } from '../helpers/paths.js';
 
 const TOKEN = 'tools-cli-test-token-0123456789';
 
@@ -88,38 +83,20 @@ describe('against a config', () => {
 });
 
 describe('against a running HTTP proxy (--url)', () => {
-  let child: ChildProcess;
+  let proxy: HttpProxy;
   let url: string;
   let dir: string;
   beforeAll(async () => {
     ensureBuilt();
     dir = tmpDir('mcp-tools-http-');
     const cfg = writeConfig(dir, { mcpServers: { echo: echo('echo') } });
-    child = spawn(
-      process.execPath,
-      [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--no-watch'],
-      {
-        env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_TOKEN: TOKEN },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr!.setEncoding('utf8');
-    url = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on('data', (c: string) => {
-        stderr += c;
-        const m = /listening on (http:\/\/\S+)\/mcp/.exec(stderr);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`proxy exited ${code}: ${stderr}`)));
+    proxy = await startHttpProxy(['--config', cfg, '--no-watch'], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_TOKEN: TOKEN },
     });
+    url = proxy.base;
   }, 60_000);
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await proxy?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,22 +3,22 @@
  * both eras over Streamable HTTP and legacy SSE get the same tools as over stdio; a token is required;
  * /ready, /metrics and `status --url` tell the truth, including about a dead upstream.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tmpDir, writeConfig } from '../helpers/files.js';
+import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
 import { BUNDLE, ECHO } from '../helpers/paths.js';
 
 const run = promisify(execFile);
 const TOKEN = 'e2e-http-token-0123456789abcdef';
 const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
-let child: ChildProcess;
+let proxy: HttpProxy;
 let url = '';
 let base = '';
-let stderr = '';
 
 beforeAll(async () => {
   const dir = tmpDir('mcp-proxy-http-e2e-');
@@ -29,38 +29,13 @@ beforeAll(async () => {
     },
     proxy: { retry: { maxAttempts: 1 } },
   });
-  child = spawn(
-    process.execPath,
-    [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--no-watch'],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        MCP_PROXY_TOKEN: TOKEN,
-        MCP_PROXY_LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  child.stderr!.setEncoding('utf8');
-  url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (c: string) => {
-      stderr += c;
-      const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`proxy exited ${code}: ${stderr}`)));
+  proxy = await startHttpProxy(['--config', cfg, '--no-watch'], {
+    env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_TOKEN: TOKEN, MCP_PROXY_LOG_LEVEL: 'debug' },
   });
-  base = url.replace(/\/mcp$/, '');
+  ({ url, base } = proxy);
 }, 60_000);
 
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-});
+afterAll(() => proxy?.stop());
 
 const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0].text;
 
@@ -145,7 +120,7 @@ describe('run --transport http (built bundle)', () => {
   });
 
   test('the token never appears in the proxy logs', () => {
-    expect(stderr.length).toBeGreaterThan(0);
-    expect(stderr).not.toContain(TOKEN);
+    expect(proxy.stderr().length).toBeGreaterThan(0);
+    expect(proxy.stderr()).not.toContain(TOKEN);
   });
 });

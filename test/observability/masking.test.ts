@@ -7,7 +7,7 @@
  * `status --config` (table and JSON), or any error a client gets over HTTP or stdio; the masked form
  * shows where the secret was.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mask } from '../../src/observability/redact.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { tmpDir, writeConfig } from '../helpers/files.js';
+import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
 import { BUNDLE, FIXTURES } from '../helpers/paths.js';
 import { connectProxy, type ProxySession } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
@@ -102,10 +103,9 @@ afterAll(() => {
 });
 
 describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () => {
-  let child: ChildProcess;
+  let proxy: HttpProxy;
   let url = '';
   let base = '';
-  let stderr = '';
   const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
   const ready = async () => {
     const r = await fetch(`${base}/ready`, auth);
@@ -120,40 +120,20 @@ describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () =
 
   beforeAll(async () => {
     const cfg = config('http');
-    child = spawn(
-      process.execPath,
-      [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--credentials', credentials],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
-          MCP_PROXY_DEPLOYMENT: 'node',
-          MCP_PROXY_TOKEN: TOKEN,
-          MCP_PROXY_LOG_LEVEL: 'debug',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+    proxy = await startHttpProxy(['--config', cfg, '--credentials', credentials], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        MCP_PROXY_DEPLOYMENT: 'node',
+        MCP_PROXY_TOKEN: TOKEN,
+        MCP_PROXY_LOG_LEVEL: 'debug',
       },
-    );
-    child.stderr!.setEncoding('utf8');
-    url = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on('data', (c: string) => {
-        stderr += c;
-        const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`proxy exited ${code}: ${stderr}`)));
     });
-    base = url.replace(/\/mcp$/, '');
+    ({ url, base } = proxy);
     await waitFor(async () => (await upstream('faillit'))?.state === 'failed', 'the failing servers to give up');
   }, 60_000);
 
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
+  afterAll(() => proxy?.stop());
 
   test('/ready: the failing servers last error (their stderr tail) is masked', async () => {
     const { text } = await ready();
@@ -230,8 +210,8 @@ describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () =
   });
 
   test("the proxy's log (stderr, debug level) masks both, upstream stderr lines included", () => {
-    expect(stderr).toContain(`[failcred] auth failed for key ${mask(CRED)}`);
-    expectMasked(stderr, 'the proxy log');
+    expect(proxy.stderr()).toContain(`[failcred] auth failed for key ${mask(CRED)}`);
+    expectMasked(proxy.stderr(), 'the proxy log');
   });
 });
 

@@ -1,10 +1,3 @@
-/**
- * Dynamic tools mode over Streamable HTTP: the built proxy (`run --transport http --port 0
- * --tools-mode dynamic`) in front of the three real npm servers and the echo fixture, with a v1 client
- * (2025 session) and a v2 client pinned to 2026-07-28 (stateless), each discovering and calling a tool
- * of every upstream through the two meta-tools.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,7 +6,8 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../helpers/build.js';
 import { tmpDir, writeConfig } from '../../helpers/files.js';
-import { BUNDLE, ECHO, ROOT } from '../../helpers/paths.js';
+import { type HttpProxy, startHttpProxy } from '../../helpers/httpProxy.js';
+import { ECHO, ROOT } from '../../helpers/paths.js';
 import { text } from '../../helpers/proxy.js';
 import { waitFor } from '../../helpers/wait.js';
 import { callDynamic, GROUPS, getTools, groupEnum, type MetaClient, threeRealUpstreams } from './helpers.js';
@@ -21,38 +15,19 @@ import { callDynamic, GROUPS, getTools, groupEnum, type MetaClient, threeRealUps
 const dir = tmpDir('mcp-proxy-dynamic-http-');
 const servers = threeRealUpstreams(dir);
 const configFile = writeConfig(dir, { mcpServers: servers, proxy: { retry: { maxAttempts: 1 } } });
-let proxy: ChildProcess;
-let stderr = '';
+let proxy: HttpProxy;
 let url: URL;
 
 beforeAll(async () => {
   ensureBuilt();
-  proxy = spawn(
-    process.execPath,
-    [BUNDLE, 'run', '--config', configFile, '--transport', 'http', '--port', '0', '--tools-mode', 'dynamic'],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_PROXY_DEPLOYMENT: 'node' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  proxy.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
+  proxy = await startHttpProxy(['--config', configFile, '--tools-mode', 'dynamic'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_PROXY_DEPLOYMENT: 'node' },
   });
-  const listening = await waitFor(
-    () => /mcp-proxy: listening on (http:\/\/\S+)/.exec(stderr),
-    'the listening line',
-    60_000,
-  );
-  url = new URL((listening as RegExpExecArray)[1]);
+  url = new URL(proxy.url);
 }, 120_000);
 
-afterAll(async () => {
-  if (!proxy || proxy.exitCode !== null) return;
-  const exited = new Promise((r) => proxy.once('exit', r));
-  proxy.kill('SIGTERM');
-  await exited;
-});
+afterAll(() => proxy?.stop());
 
 async function exercise(client: MetaClient, tag: string): Promise<void> {
   const { tools } = await client.listTools();
