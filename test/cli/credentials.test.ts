@@ -6,40 +6,31 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build.js';
-import { tempDir, writeFile } from '../helpers/files.js';
+import { type BundleResult, ensureBuilt, runBundle } from '../helpers/build.js';
+import { type HomeAndProject, homeAndProject, writeFile } from '../helpers/files.js';
 import { BUNDLE } from '../helpers/paths.js';
 
 beforeAll(ensureBuilt);
 
-let tmp: { dir: string; cleanup: () => void };
+let tmp: HomeAndProject;
 let home: string;
 let cwd: string;
 let secrets: string;
 let credFile: string;
 
 beforeEach(() => {
-  tmp = tempDir('mcp-cred-cli-');
-  home = path.join(tmp.dir, 'home');
-  cwd = path.join(tmp.dir, 'project');
+  tmp = homeAndProject('mcp-cred-cli-');
+  home = tmp.home;
+  cwd = tmp.cwd;
   secrets = path.join(tmp.dir, 'secrets');
   credFile = path.join(home, '.config', 'mcp-proxy', 'credentials.json');
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(cwd, { recursive: true });
 });
 afterEach(() => tmp.cleanup());
 
-interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): RunResult {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
+function run(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): BundleResult {
+  return runBundle(args, {
     cwd,
-    input: opts.input ?? '',
-    encoding: 'utf8',
+    input: opts.input,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: home,
@@ -48,7 +39,6 @@ function run(args: string[], opts: { env?: Record<string, string>; input?: strin
       ...opts.env,
     },
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function writeConfig(env: Record<string, string>): string {

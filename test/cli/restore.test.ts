@@ -8,19 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeContext, runInProcess } from '../helpers/cli.js';
-import { listFiles, tempDir } from '../helpers/files.js';
+import { type HomeAndProject, homeAndProject, listFiles } from '../helpers/files.js';
 
-let tmp: { dir: string; cleanup: () => void };
+let tmp: HomeAndProject;
 let home: string;
 let cwd: string;
 let cursorFile: string;
 let creds: string;
 
 beforeEach(() => {
-  tmp = tempDir('mcp-restore-');
-  home = path.join(tmp.dir, 'home');
-  cwd = path.join(tmp.dir, 'project');
-  fs.mkdirSync(cwd, { recursive: true });
+  tmp = homeAndProject('mcp-restore-');
+  home = tmp.home;
+  cwd = tmp.cwd;
   cursorFile = path.join(home, '.cursor', 'mcp.json');
   fs.mkdirSync(path.dirname(cursorFile), { recursive: true });
   creds = path.join(tmp.dir, 'creds.json');

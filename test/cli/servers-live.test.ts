@@ -5,13 +5,12 @@
  * a secret given to `add` reaches the new server from the credentials store, and after `remove` the
  * tools are gone. No restart.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build.js';
+import { ensureBuilt, runBundle } from '../helpers/build.js';
 import { tmpDir, writeConfig } from '../helpers/files.js';
-import { BUNDLE, ECHO, ENV_ECHO } from '../helpers/paths.js';
+import { ECHO, ENV_ECHO } from '../helpers/paths.js';
 import { connectProxy, type ProxySession, text } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -33,13 +32,7 @@ afterEach(async () => {
 });
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    input: '',
-    env: { PATH: process.env.PATH ?? '', MCP_PROXY_DEPLOYMENT: 'node', ...env },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runBundle(args, { cwd: dir, env: { PATH: process.env.PATH ?? '', MCP_PROXY_DEPLOYMENT: 'node', ...env } });
 }
 
 it("add and remove change a running proxy's tools without a restart", async () => {

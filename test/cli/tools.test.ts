@@ -1,3 +1,8 @@
+/**
+ * `mcp-proxy tools list|call` against a config (real stdio upstreams started by the command) and
+ * against a running HTTP proxy (the built bundle on port 0, bearer token from MCP_PROXY_TOKEN).
+ * Exit codes: 0 ok, 2 bad --args or unknown name, 3 token refused, 4 the call failed or isError.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

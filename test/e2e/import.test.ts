@@ -5,14 +5,13 @@
  * client-config --write, then the proxy started exactly as the client would start it serves every
  * imported server's tools, and the moved secrets reach the upstreams from the credentials file.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build.js';
-import { listFiles, tempDir } from '../helpers/files.js';
+import { ensureBuilt, runBundle } from '../helpers/build.js';
+import { type HomeAndProject, homeAndProject, listFiles } from '../helpers/files.js';
 import { BUNDLE, ECHO, ENV_ECHO, MEMORY } from '../helpers/paths.js';
 
 const GH_TOKEN = 'ghp_importTestToken0123456789abcdefghij';
@@ -20,7 +19,7 @@ const DB_URL = 'postgresql://admin:Sup3r-Secret-Pw@db.internal:5432/app';
 
 beforeAll(ensureBuilt);
 
-let tmp: { dir: string; cleanup: () => void };
+let tmp: HomeAndProject;
 let home: string;
 let cwd: string;
 let desktopFile: string;
@@ -49,10 +48,9 @@ function desktopConfig(memoryFile: string) {
 }
 
 beforeEach(() => {
-  tmp = tempDir('mcp-import-');
-  home = path.join(tmp.dir, 'home');
-  cwd = path.join(tmp.dir, 'project');
-  fs.mkdirSync(cwd, { recursive: true });
+  tmp = homeAndProject('mcp-import-');
+  home = tmp.home;
+  cwd = tmp.cwd;
   desktopFile = path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
   fs.mkdirSync(path.dirname(desktopFile), { recursive: true });
   fs.writeFileSync(desktopFile, `${JSON.stringify(desktopConfig(path.join(tmp.dir, 'memory.jsonl')), null, 2)}\n`);
@@ -62,13 +60,10 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
+  return runBundle(args, {
     cwd,
-    encoding: 'utf8',
-    input: '',
     env: { PATH: process.env.PATH ?? '', HOME: home, MCP_PROXY_DEPLOYMENT: 'node', ...env },
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;

@@ -10,20 +10,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENTS, type ClientId, clientConfigLocation } from '../../src/generate/clients.js';
 import { VERSION } from '../../src/version.js';
 import { makeContext, runInProcess } from '../helpers/cli.js';
-import { listFiles, tempDir } from '../helpers/files.js';
+import { type HomeAndProject, homeAndProject, listFiles } from '../helpers/files.js';
 import { BUNDLE } from '../helpers/paths.js';
 
-let tmp: { dir: string; cleanup: () => void };
+let tmp: HomeAndProject;
 let home: string;
 let cwd: string;
 let configFile: string;
 
 beforeEach(() => {
-  tmp = tempDir('mcp-clientcfg-');
-  home = path.join(tmp.dir, 'home');
-  cwd = path.join(tmp.dir, 'project');
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(cwd, { recursive: true });
+  tmp = homeAndProject('mcp-clientcfg-');
+  home = tmp.home;
+  cwd = tmp.cwd;
   configFile = path.join(cwd, 'mcp-proxy.json');
   fs.writeFileSync(configFile, JSON.stringify({ mcpServers: {} }));
 });

@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ensureBuilt } from '../helpers/build.js';
-import { listFiles, tempDir } from '../helpers/files.js';
-import { BUNDLE, ROOT } from '../helpers/paths.js';
+import { ensureBuilt, runBundle } from '../helpers/build.js';
+import { type HomeAndProject, homeAndProject, listFiles } from '../helpers/files.js';
+import { ROOT } from '../helpers/paths.js';
 
 const composeBin = ['docker-compose'].find((b) => spawnSync(b, ['version'], { encoding: 'utf8' }).status === 0);
 if (!composeBin) {
@@ -16,26 +16,21 @@ if (!composeBin) {
 
 beforeAll(ensureBuilt);
 
-let tmp: { dir: string; cleanup: () => void };
+let tmp: HomeAndProject;
 let home: string;
 let cwd: string;
 beforeEach(() => {
-  tmp = tempDir('mcp-compose-');
-  home = path.join(tmp.dir, 'home');
-  cwd = path.join(tmp.dir, 'project');
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(cwd, { recursive: true });
+  tmp = homeAndProject('mcp-compose-');
+  home = tmp.home;
+  cwd = tmp.cwd;
 });
 afterEach(() => tmp.cleanup());
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
+  return runBundle(args, {
     cwd,
-    encoding: 'utf8',
-    input: '',
     env: { PATH: process.env.PATH ?? '', HOME: home, MCP_PROXY_DEPLOYMENT: 'node', ...env },
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function composeConfig(dir: string) {

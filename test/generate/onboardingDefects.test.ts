@@ -12,19 +12,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stdioLaunch } from '../../src/generate/clients.js';
 import { setJsonValue } from '../../src/generate/jsonFile.js';
 import { makeContext, runInProcess } from '../helpers/cli.js';
-import { listFiles, tempDir } from '../helpers/files.js';
+import { type HomeAndProject, homeAndProject, listFiles } from '../helpers/files.js';
 import { BUNDLE, ROOT } from '../helpers/paths.js';
 
-let tmp: { dir: string; cleanup: () => void };
+let tmp: HomeAndProject;
 let home: string;
 let cwd: string;
 
 beforeEach(() => {
-  tmp = tempDir('mcp-defects-');
-  home = path.join(tmp.dir, 'home');
-  cwd = path.join(tmp.dir, 'project');
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(cwd, { recursive: true });
+  tmp = homeAndProject('mcp-defects-');
+  home = tmp.home;
+  cwd = tmp.cwd;
 });
 afterEach(() => tmp.cleanup());
 

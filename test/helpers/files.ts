@@ -44,3 +44,21 @@ export function filesUnder(dir: string): Record<string, string> {
   }
   return out;
 }
+
+export interface HomeAndProject {
+  dir: string;
+  home: string;
+  /** `project/`, the working directory of the command under test. */
+  cwd: string;
+  cleanup: () => void;
+}
+
+/** A temporary directory holding an empty `home/` and `project/`, as a user's machine has. */
+export function homeAndProject(prefix?: string): HomeAndProject {
+  const tmp = tempDir(prefix);
+  const home = path.join(tmp.dir, 'home');
+  const cwd = path.join(tmp.dir, 'project');
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(cwd, { recursive: true });
+  return { ...tmp, home, cwd };
+}

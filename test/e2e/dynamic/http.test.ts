@@ -1,3 +1,9 @@
+/**
+ * Dynamic tools mode over Streamable HTTP: the built proxy (`run --transport http --port 0
+ * --tools-mode dynamic`) in front of the three real npm servers and the echo fixture, with a v1 client
+ * (2025 session) and a v2 client pinned to 2026-07-28 (stateless), each discovering and calling a tool
+ * of every upstream through the two meta-tools.
+ */
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
