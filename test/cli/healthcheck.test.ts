@@ -1,33 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthcheckCommand } from '../../src/cli/commands/healthcheck.js';
-import type { CliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/createCli.js';
-import { Redactor } from '../../src/observability/redact.js';
+import { makeContext } from '../helpers/cli.js';
 
 function context(env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const ctx: CliContext = {
-    env,
-    cwd: process.cwd(),
-    homedir: '/nonexistent',
-    platform: process.platform,
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    entry: '',
-    execPath: process.execPath,
-    deployment: { kind: 'node', evidence: 'test' },
-    redactor: new Redactor(),
-  };
-  return { ctx, out: () => out, err: () => err };
+  const t = makeContext({ home: '/nonexistent', cwd: process.cwd(), platform: process.platform, env, entry: '' });
+  return { ctx: t.ctx, out: t.stdout, err: t.stderr };
 }
 
 describe('healthcheck command', () => {
