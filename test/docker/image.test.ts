@@ -12,13 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
 import { tmpDir } from '../helpers/files.js';
 import { ROOT } from '../helpers/paths.js';
+import { text } from '../helpers/proxy.js';
 
 const engine = dockerEngine();
 const run = promisify(execFile);
-
-function textOf(result: unknown): string {
-  return (result as { content: Array<{ text?: string }> }).content.map((c) => c.text ?? '').join('');
-}
 
 /** Compose CLIs present here: v1 (`docker-compose`) and v2 (`docker compose`). */
 async function composeClis(): Promise<string[][]> {
@@ -79,7 +76,7 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       expect(tools).toContain('example__echo');
-      expect(textOf(await client.callTool({ name: 'example__echo', arguments: { text: 'from a container' } }))).toBe(
+      expect(text(await client.callTool({ name: 'example__echo', arguments: { text: 'from a container' } }))).toBe(
         'from a container',
       );
     } finally {
@@ -191,8 +188,8 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
           );
           try {
             const got = await client.callTool({ name: 'envecho__get_env', arguments: { name: 'GITHUB_TOKEN' } });
-            expect(textOf(got)).toBe(githubToken);
-            const who = JSON.parse(textOf(await client.callTool({ name: 'envecho__whoami', arguments: {} })));
+            expect(text(got)).toBe(githubToken);
+            const who = JSON.parse(text(await client.callTool({ name: 'envecho__whoami', arguments: {} })));
             expect(who.uid).not.toBe(0);
           } finally {
             await client.close();

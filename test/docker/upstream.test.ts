@@ -14,14 +14,10 @@ import {
   removeStaleContainers,
 } from '../../src/upstream/docker/index.js';
 import { buildEchoImage, docker, dockerEngine } from '../helpers/docker.js';
+import { text } from '../helpers/proxy.js';
 
 const engine = dockerEngine();
 const runId = `test-${process.pid}-${Date.now().toString(36)}`;
-
-function textOf(result: unknown): string {
-  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
-  return content.map((c) => c.text ?? '').join('');
-}
 
 describe.skipIf(!engine.ok)('docker upstream (real engine)', () => {
   let client: DockerClient;
@@ -59,13 +55,13 @@ describe.skipIf(!engine.ok)('docker upstream (real engine)', () => {
     try {
       const tools = await mcp.listTools();
       expect(tools.tools.map((t) => t.name).sort()).toEqual(['echo', 'get_env', 'whoami']);
-      expect(textOf(await mcp.callTool({ name: 'echo', arguments: { text: 'through a container' } }))).toBe(
+      expect(text(await mcp.callTool({ name: 'echo', arguments: { text: 'through a container' } }))).toBe(
         'through a container',
       );
-      expect(textOf(await mcp.callTool({ name: 'get_env', arguments: { name: 'GREETING' } }))).toBe(
+      expect(text(await mcp.callTool({ name: 'get_env', arguments: { name: 'GREETING' } }))).toBe(
         'hello from the proxy',
       );
-      const who = JSON.parse(textOf(await mcp.callTool({ name: 'whoami', arguments: {} })));
+      const who = JSON.parse(text(await mcp.callTool({ name: 'whoami', arguments: {} })));
       expect(who.uid).toBe(1000);
 
       const id = transport.containerId as string;
