@@ -16,7 +16,7 @@ export interface Entry<T> {
 }
 
 export interface Collision {
-  kind: 'tool' | 'prompt' | 'resource' | 'resource template';
+  kind: 'tool' | 'prompt' | 'resource' | 'resource template' | 'prefix';
   name: string;
   owners: [string, string];
 }
@@ -56,7 +56,7 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
     if (prefix) {
       const other = cat.prefixes.get(prefix);
       if (other !== undefined && other !== conn.name) {
-        cat.collisions.push({ kind: 'resource', name: `prefix "${prefix}"`, owners: [other, conn.name] });
+        cat.collisions.push({ kind: 'prefix', name: prefix, owners: [other, conn.name] });
       } else cat.prefixes.set(prefix, conn.name);
     } else cat.unprefixed.push(conn.name);
     // A server that is restarting keeps its entries (calls fail fast until it is back); failed ones have none.
@@ -114,5 +114,8 @@ function add<T>(
 }
 
 export function describeCollision(c: Collision): string {
+  if (c.kind === 'prefix') {
+    return `the prefix "${c.name}" is used by both "${c.owners[0]}" and "${c.owners[1]}": their resource URIs cannot be told apart`;
+  }
   return `${c.kind} "${c.name}" is offered by both "${c.owners[0]}" and "${c.owners[1]}"`;
 }

@@ -85,6 +85,10 @@ export class Aggregator extends EventEmitter {
   private _catalog: Catalog;
   private readonly router: SessionRouter;
   private readonly isolateSessions: boolean;
+  /** Set while servers are still starting: the first listings wait on it (see waitForStartup). */
+  private startupGate?: Promise<void>;
+  /** Until every server has had its first connect attempt (see whenKnown). */
+  private firstRound?: Promise<void>;
   private nextSessionId = 1;
   private inflightTotal = 0;
   /** Upstream subscription refcounts: public URI -> sessions. */
@@ -148,6 +152,7 @@ export class Aggregator extends EventEmitter {
         !sameKeys(before.resources, after.resources) ||
         JSON.stringify(before.templates.map((t) => t.item)) !== JSON.stringify(after.templates.map((t) => t.item)),
     };
+    this.emit('rebuilt');
     if (!changed.tools && !changed.prompts && !changed.resources) return;
     this.emit('list_changed', changed);
     for (const s of this.router.sessions()) {
@@ -270,12 +275,15 @@ export class Aggregator extends EventEmitter {
     if (caps.prompts) {
       server.setRequestHandler(
         'prompts/list',
-        wrap(async () => ({ prompts: [...this._catalog.prompts.values()].map((e) => e.item) })),
+        wrap(async () => {
+          if (this.startupGate) await this.startupGate;
+          return { prompts: [...this._catalog.prompts.values()].map((e) => e.item) };
+        }),
       );
       server.setRequestHandler(
         'prompts/get',
         wrap(async (params: any, call) => {
-          const entry = this._catalog.prompts.get(params.name);
+          const entry = await this.whenKnown(() => this._catalog.prompts.get(params.name));
           if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
           return this.forward('prompts/get', entry.upstream, call, (client) =>
             client.getPrompt({ ...params, name: entry.original }, this.requestOptions(entry.upstream, call)),
@@ -286,18 +294,22 @@ export class Aggregator extends EventEmitter {
     if (caps.resources) {
       server.setRequestHandler(
         'resources/list',
-        wrap(async () => ({ resources: [...this._catalog.resources.values()].map((e) => e.item) })),
+        wrap(async () => {
+          if (this.startupGate) await this.startupGate;
+          return { resources: [...this._catalog.resources.values()].map((e) => e.item) };
+        }),
       );
       server.setRequestHandler(
         'resources/templates/list',
-        wrap(async () => ({
-          resourceTemplates: this._catalog.templates.map((e) => e.item),
-        })),
+        wrap(async () => {
+          if (this.startupGate) await this.startupGate;
+          return { resourceTemplates: this._catalog.templates.map((e) => e.item) };
+        }),
       );
       server.setRequestHandler(
         'resources/read',
         wrap(async (params: any, call) => {
-          const target = this.routeUri(params.uri);
+          const target = (await this.whenKnown(() => this.tryRouteUri(params.uri))) ?? this.routeUri(params.uri);
           const result = (await this.forward('resources/read', target.upstream, call, (client) =>
             client.readResource(
               { ...params, uri: target.uri },
@@ -355,8 +367,50 @@ export class Aggregator extends EventEmitter {
     }
   }
 
+  /**
+   * Until `firstRound` settles, listings wait for it, but not past `windowMs` from now: a client that
+   * reads its tools once at start sees every server that is quick, and is never held up by a slow one
+   * (servers ready later are announced with list_changed).
+   */
+  waitForStartup(firstRound: Promise<unknown>, windowMs: number): void {
+    const settled = firstRound.then(
+      () => {},
+      () => {},
+    );
+    this.firstRound = settled;
+    void settled.then(() => {
+      if (this.firstRound === settled) this.firstRound = undefined;
+      this.emit('rebuilt');
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const window = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, windowMs);
+      timer.unref();
+    });
+    const gate = Promise.race([firstRound.then(() => {}), window]).finally(() => {
+      clearTimeout(timer);
+      if (this.startupGate === gate) this.startupGate = undefined;
+    });
+    this.startupGate = gate;
+  }
+
+  /**
+   * Looks a name up; while servers are still starting, a name not known yet is waited for (a client
+   * may call a tool it knows before its server is up): until it appears or every server has had its
+   * first attempt, which each connect timeout bounds.
+   */
+  private async whenKnown<T>(lookup: () => T | undefined): Promise<T | undefined> {
+    let found = lookup();
+    while (found === undefined && this.firstRound) {
+      await new Promise<void>((resolve) => this.once('rebuilt', resolve));
+      found = lookup();
+    }
+    return found;
+  }
+
   /** The tools surface: every tool, or what the tools mode offers. */
   async listTools(): Promise<Record<string, unknown>[]> {
+    if (this.startupGate) await this.startupGate;
     if (this.toolsMode) return this.toolsMode.list(this);
     return [...this._catalog.tools.values()].map((e) => e.item as unknown as Record<string, unknown>);
   }
@@ -367,7 +421,7 @@ export class Aggregator extends EventEmitter {
     call: CallContext,
   ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
-    const entry = this._catalog.tools.get(name);
+    const entry = await this.whenKnown(() => this._catalog.tools.get(name));
     if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
@@ -470,6 +524,14 @@ export class Aggregator extends EventEmitter {
       end?.();
       this.inflightTotal--;
       this.metrics.observeRequest(method, upstream, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  private tryRouteUri(uri: string): ReturnType<Aggregator['routeUri']> | undefined {
+    try {
+      return this.routeUri(uri);
+    } catch {
+      return undefined;
     }
   }
 

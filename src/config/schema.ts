@@ -153,6 +153,14 @@ export const ProxySettings = z
         connect: z.number().int().positive().optional().describe('Default upstream connect timeout, ms.'),
         request: z.number().int().positive().optional().describe('Default upstream request timeout, ms.'),
         shutdownGrace: z.number().int().nonnegative().optional().describe('Grace for in-flight calls at shutdown, ms.'),
+        startup: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe(
+            'How long the first listings wait for servers still starting, ms (they are added later with list_changed).',
+          ),
       })
       .strict()
       .optional(),
@@ -286,4 +294,5 @@ export const DEFAULTS = {
   connectTimeout: 30_000,
   requestTimeout: 60_000,
   shutdownGrace: 5_000,
+  startupWindow: 3_000,
 } as const;
