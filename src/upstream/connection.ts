@@ -116,11 +116,18 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 const EMPTY_CATALOG: UpstreamCatalog = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
 
-/** The capabilities the proxy declares upstream: it relays these to the downstream session. */
+/**
+ * The capabilities the proxy declares upstream: it relays these to the downstream session. One
+ * connection serves every client (and a 2025 hop fixes capabilities at initialize), so extensions
+ * are the ones the proxy relays whole: MCP Apps (a tool's `ui://` resource is served byte-identical
+ * under its public URI, and the app's own tool calls are routed); a host that renders no UI shows
+ * the tool's text content, which MCP Apps servers must always return.
+ */
 const CLIENT_CAPABILITIES: ClientCapabilities = {
   sampling: {},
   elicitation: { form: {}, url: {} },
   roots: { listChanged: true },
+  extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
 };
 
 /** Errors that mean the upstream is unhealthy (not an answer it chose to give, not a caller's cancel). */
@@ -244,6 +251,8 @@ export class UpstreamConnection extends EventEmitter {
   /** Bumped per connect, so events of an old client are ignored. */
   private generation = 0;
   private warnedGarbage = false;
+  /** `auto` found this server refuses 2025-11-25 initialize: negotiate 2026-07-28 from now on. */
+  private modernOnly = false;
   private healthTimer?: NodeJS.Timeout;
   /** Clients dropped because the server expired their session (see call()). */
   private readonly expiredClients = new WeakSet<Client>();
@@ -357,7 +366,7 @@ export class UpstreamConnection extends EventEmitter {
       { name: 'mcp-proxy-server', version: VERSION },
       {
         capabilities: CLIENT_CAPABILITIES,
-        versionNegotiation: { mode: protocolMode(this.config.protocol) },
+        versionNegotiation: { mode: protocolMode(this.config.protocol, this.modernOnly) },
         listChanged: {
           tools: { autoRefresh: false, debounceMs: 20, onChanged: () => void this.refresh(generation) },
           prompts: { autoRefresh: false, debounceMs: 20, onChanged: () => void this.refresh(generation) },
@@ -415,6 +424,12 @@ export class UpstreamConnection extends EventEmitter {
       await client.close().catch(() => {});
       await transport?.dispose().catch(() => {});
       if (this.closing || generation !== this.generation) return false;
+      if (!this.modernOnly && isAuto(this.config.protocol) && refusedInitialize(e)) {
+        this.modernOnly = true;
+        this.attempts--;
+        this.log.info({ err: errorMessage(e) }, 'the server refused 2025-11-25 initialize; negotiating 2026-07-28');
+        return await this.attempt();
+      }
       const exit = transport?.describeExit?.();
       const message = exit ? `the server ${exit}` : describeConnectError(e);
       this.connectFailed(message, isAppError(e) && e.code === 'UPSTREAM_FAILED');
@@ -861,10 +876,26 @@ class NotCounted extends Error {
   }
 }
 
-function protocolMode(p: UpstreamConfig['protocol']): 'auto' | 'legacy' | { pin: string } {
-  if (p === '2025-11-25') return 'legacy';
+/**
+ * `auto` speaks 2025-11-25 to every server that accepts it, and 2026-07-28 to the ones that refuse
+ * it. Most dual-era servers ask for sampling and elicitation push-style, which they refuse to do on
+ * a 2026 hop; over a 2025 hop the proxy relays those to clients of both eras (see the README).
+ */
+function protocolMode(p: UpstreamConfig['protocol'], modernOnly: boolean): 'auto' | 'legacy' | { pin: string } {
   if (p === '2026-07-28') return { pin: p };
+  if (p === '2025-11-25' || !modernOnly) return 'legacy';
   return 'auto';
+}
+
+function isAuto(p: UpstreamConfig['protocol']): boolean {
+  return p === undefined || p === 'auto';
+}
+
+/** The server answered initialize, with a refusal: it speaks only the 2026-07-28 era. */
+function refusedInitialize(e: unknown): boolean {
+  const err = e as { code?: unknown; data?: { status?: unknown } } | undefined;
+  if (typeof err?.code === 'number') return true;
+  return /protocol version|server\/discover|initialize/i.test(errorMessage(e)) && !isNetworkError(e);
 }
 
 function breakerName(s: CircuitState): BreakerState {
