@@ -18,6 +18,7 @@ import type { UpstreamPool } from '../upstream/pool.js';
 import { VERSION } from '../version.js';
 import { buildCatalog, type Catalog, describeCollision, type Entry } from './catalog.js';
 import { mapUris, prefixFor, splitPublicUri, uriToPublic } from './naming.js';
+import { PausedCalls } from './paused.js';
 import { type CallOrigin, type Era, type Session, SessionRouter } from './sessions.js';
 import { isModernClient, Subscriptions } from './subscriptions.js';
 
@@ -92,6 +93,7 @@ export class Aggregator extends EventEmitter {
   private nextSessionId = 1;
   private inflightTotal = 0;
   private readonly subscriptions: Subscriptions;
+  private readonly paused = new PausedCalls();
 
   constructor(opts: AggregatorOptions) {
     super();
@@ -398,8 +400,41 @@ export class Aggregator extends EventEmitter {
     return found;
   }
 
-  /** Calls a tool on a given upstream by its upstream name (also used by dynamic mode). */
+  /**
+   * Calls a tool on a given upstream by its upstream name (also used by dynamic mode). A 2026-07-28
+   * caller cannot be sent requests during its call: requests the upstream pushes (a 2025 hop) pause
+   * the call and reach the caller as input_required rounds (paused.ts).
+   */
   async callUpstreamTool(
+    upstream: string,
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>> {
+    const origin = call.origin;
+    if (!origin || origin.session.era !== 'modern') return this.callUpstreamOnce(upstream, tool, args, call);
+    const resumed = this.paused.resume(call.mrtr?.requestState);
+    if (resumed) resumed.answer(call.mrtr?.inputResponses);
+    const paused =
+      resumed ??
+      this.paused.start(
+        (p) =>
+          this.callUpstreamOnce(upstream, tool, args, {
+            ...call,
+            signal: p.controller.signal,
+            onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
+            origin: {
+              ...origin,
+              log: async (m) => p.waiter?.log?.(m),
+              ask: (method, params) => p.ask(method, params),
+            },
+          }),
+        this.pool.get(upstream)?.requestTimeout ?? 60_000,
+      );
+    return paused.next({ signal: call.signal, onprogress: call.onprogress, log: origin.log });
+  }
+
+  private async callUpstreamOnce(
     upstream: string,
     tool: string,
     args: Record<string, unknown> | undefined,
