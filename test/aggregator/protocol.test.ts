@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BUNDLE, ECHO, tmpDir, waitFor, writeConfig } from '../helpers/proxy.js';
+import { BUNDLE, ECHO, FIXTURES, tmpDir, waitFor, writeConfig } from '../helpers/proxy.js';
 
 const dir = tmpDir('mcp-proxy-protocol-');
 const config = writeConfig(dir, {
@@ -15,6 +15,8 @@ const config = writeConfig(dir, {
     // auto: a 2025-11-25 hop (the fixture speaks both eras).
     echo: { command: process.execPath, args: [ECHO] },
     modern: { command: process.execPath, args: [ECHO], protocol: '2026-07-28', env: { FIXTURE_NAME: 'modern' } },
+    // auto, with a server that refuses initialize: the proxy speaks 2026-07-28 to it.
+    strict: { command: process.execPath, args: [`${FIXTURES}/modern-only-server.mjs`] },
   },
 });
 
@@ -64,6 +66,16 @@ async function connect(era: '2025' | '2026', setup?: (c: Client) => void): Promi
 }
 
 const text = (r: any) => r.content?.[0]?.text;
+
+test('auto speaks 2026-07-28 to a server that refuses initialize (conformance.test.ts: 2025-11-25 to a dual-era one)', async () => {
+  const client = await connect('2025');
+  try {
+    expect(text(await client.callTool({ name: 'strict__era', arguments: {} }))).toBe('modern');
+    expect(stderr).toMatch(/refused 2025-11-25 initialize; negotiating 2026-07-28/);
+  } finally {
+    await client.close();
+  }
+}, 30_000);
 
 describe('a 2026-07-28 client, an upstream on a 2025-11-25 hop asking push-style', () => {
   test('the requests come back as input_required rounds; the retry answers them and gets the result', async () => {
