@@ -43,6 +43,8 @@ export class PausedCall {
   private expiry?: NodeJS.Timeout;
 
   constructor(
+    /** What was called (upstream and tool): a retry must call the same. */
+    readonly target: string,
     run: (call: PausedCall) => Promise<Record<string, unknown>>,
     private readonly ttlMs: number,
     private readonly onDone: (call: PausedCall) => void,
@@ -133,16 +135,19 @@ export class PausedCall {
 export class PausedCalls {
   private readonly calls = new Map<string, PausedCall>();
 
-  start(run: (call: PausedCall) => Promise<Record<string, unknown>>, ttlMs: number): PausedCall {
-    const call = new PausedCall(run, ttlMs, (c) => this.calls.delete(c.token));
+  start(target: string, run: (call: PausedCall) => Promise<Record<string, unknown>>, ttlMs: number): PausedCall {
+    const call = new PausedCall(target, run, ttlMs, (c) => this.calls.delete(c.token));
     this.calls.set(call.token, call);
     return call;
   }
 
   /** The call a retry resumes; an error when the state is this proxy's but the call is gone. */
-  resume(state: string | undefined): PausedCall | undefined {
+  resume(state: string | undefined, target: string): PausedCall | undefined {
     if (state === undefined || !state.startsWith(PAUSED_STATE_PREFIX)) return undefined;
     const call = this.calls.get(state);
+    if (call && call.target !== target) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'this requestState belongs to a call of another tool');
+    }
     if (!call) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,

@@ -413,11 +413,13 @@ export class Aggregator extends EventEmitter {
   ): Promise<Record<string, unknown>> {
     const origin = call.origin;
     if (!origin || origin.session.era !== 'modern') return this.callUpstreamOnce(upstream, tool, args, call);
-    const resumed = this.paused.resume(call.mrtr?.requestState);
+    const target = `${upstream}\0${tool}`;
+    const resumed = this.paused.resume(call.mrtr?.requestState, target);
     if (resumed) resumed.answer(call.mrtr?.inputResponses);
     const paused =
       resumed ??
       this.paused.start(
+        target,
         (p) =>
           this.callUpstreamOnce(upstream, tool, args, {
             ...call,
