@@ -30,8 +30,15 @@ export interface Waiter {
   log?: (params: { level: any; logger?: string; data: unknown }) => Promise<void>;
 }
 
+/** Where a call is held while paused (from its first input_required answer until the retry). */
+interface Registry {
+  hold(call: PausedCall): void;
+  release(call: PausedCall): void;
+}
+
 export class PausedCall {
-  readonly token = `${PAUSED_STATE_PREFIX}${randomUUID()}`;
+  /** The requestState its caller holds; made when it first pauses (most calls never do). */
+  token?: string;
   /** Aborts the upstream call: the caller went away or never came back. */
   readonly controller = new AbortController();
   waiter?: Waiter;
@@ -47,7 +54,7 @@ export class PausedCall {
     readonly target: string,
     run: (call: PausedCall) => Promise<Record<string, unknown>>,
     private readonly ttlMs: number,
-    private readonly onDone: (call: PausedCall) => void,
+    private readonly registry: Registry,
   ) {
     run(this).then(
       (result) => this.settle({ result }),
@@ -86,7 +93,7 @@ export class PausedCall {
       const outcome = await new Promise<Outcome>((resolve) => {
         this.wake = resolve;
         if (this.settled) {
-          this.onDone(this);
+          this.registry.release(this);
           this.deliver(this.settled);
         } else if (this.asked.length) this.deliver({ asks: this.asked.splice(0) });
       });
@@ -98,6 +105,10 @@ export class PausedCall {
         this.ttlMs,
       );
       this.expiry.unref();
+      if (!this.token) {
+        this.token = `${PAUSED_STATE_PREFIX}${randomUUID()}`;
+        this.registry.hold(this);
+      }
       const inputRequests = Object.fromEntries(
         outcome.asks.map((a) => [a.key, { method: a.method, ...(a.params !== undefined ? { params: a.params } : {}) }]),
       );
@@ -120,25 +131,29 @@ export class PausedCall {
     // With nobody waiting, the outcome is held for the caller's retry (until the expiry drops it).
     if (!this.wake) return;
     if (this.expiry) clearTimeout(this.expiry);
-    this.onDone(this);
+    this.registry.release(this);
     this.deliver(o);
   }
 
   private cancel(reason: Error): void {
     for (const a of [...this.asked.splice(0), ...this.unanswered.splice(0)]) a.reject(reason);
     this.controller.abort(reason);
-    this.onDone(this);
+    this.registry.release(this);
   }
 }
 
 /** The paused calls of one aggregator, by the state token their caller holds. */
 export class PausedCalls {
   private readonly calls = new Map<string, PausedCall>();
+  private readonly registry: Registry = {
+    hold: (c) => this.calls.set(c.token!, c),
+    release: (c) => {
+      if (c.token) this.calls.delete(c.token);
+    },
+  };
 
   start(target: string, run: (call: PausedCall) => Promise<Record<string, unknown>>, ttlMs: number): PausedCall {
-    const call = new PausedCall(target, run, ttlMs, (c) => this.calls.delete(c.token));
-    this.calls.set(call.token, call);
-    return call;
+    return new PausedCall(target, run, ttlMs, this.registry);
   }
 
   /** The call a retry resumes; an error when the state is this proxy's but the call is gone. */

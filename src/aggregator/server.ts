@@ -288,11 +288,17 @@ export class Aggregator extends EventEmitter {
         wrap(async (params: any, call) => {
           const entry = this._catalog.prompts.get(params.name);
           if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
-          const result = await this.forward('prompts/get', entry.upstream, call, (client) =>
-            client.getPrompt(
-              { ...params, name: entry.original, ...logMeta(client, call, params._meta) },
-              this.requestOptions(entry.upstream, call),
-            ),
+          const result = await this.pausable(
+            `prompts/get\0${entry.upstream}\0${entry.original}`,
+            entry.upstream,
+            call,
+            (c) =>
+              this.forward('prompts/get', entry.upstream, c, (client) =>
+                client.getPrompt(
+                  { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
+                  this.requestOptions(entry.upstream, c),
+                ),
+              ),
           );
           return mapUris(result, this.uriToPublic(entry.upstream));
         }),
@@ -313,11 +319,17 @@ export class Aggregator extends EventEmitter {
         'resources/read',
         wrap(async (params: any, call) => {
           const target = this.routeUri(params.uri);
-          const result = (await this.forward('resources/read', target.upstream, call, (client) =>
-            client.readResource(
-              { ...params, uri: target.uri, ...logMeta(client, call, params._meta) },
-              { ...this.requestOptions(target.upstream, call), cacheMode: 'bypass' },
-            ),
+          const result = (await this.pausable(
+            `resources/read\0${target.upstream}\0${target.uri}`,
+            target.upstream,
+            call,
+            (c) =>
+              this.forward('resources/read', target.upstream, c, (client) =>
+                client.readResource(
+                  { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
+                  { ...this.requestOptions(target.upstream, c), cacheMode: 'bypass' },
+                ),
+              ),
           )) as any;
           return mapUris({ ...result, contents: result.contents ?? [] }, target.toPublic);
         }),
@@ -400,20 +412,32 @@ export class Aggregator extends EventEmitter {
     return found;
   }
 
-  /**
-   * Calls a tool on a given upstream by its upstream name (also used by dynamic mode). A 2026-07-28
-   * caller cannot be sent requests during its call: requests the upstream pushes (a 2025 hop) pause
-   * the call and reach the caller as input_required rounds (paused.ts).
-   */
+  /** Calls a tool on a given upstream by its upstream name (also used by dynamic mode). */
   async callUpstreamTool(
     upstream: string,
     tool: string,
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
+    return this.pausable(`tools/call\0${upstream}\0${tool}`, upstream, call, (c) =>
+      this.callUpstreamOnce(upstream, tool, args, c),
+    );
+  }
+
+  /**
+   * Runs a request (tools/call, prompts/get, resources/read) for its caller. A 2026-07-28 caller
+   * cannot be sent requests during its call: requests the upstream pushes (a 2025 hop) pause the call
+   * and reach the caller as input_required rounds (paused.ts). `target` names what is called: a
+   * retry must call the same.
+   */
+  private pausable(
+    target: string,
+    upstream: string,
+    call: CallContext,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
     const origin = call.origin;
-    if (!origin || origin.session.era !== 'modern') return this.callUpstreamOnce(upstream, tool, args, call);
-    const target = `${upstream}\0${tool}`;
+    if (!origin || origin.session.era !== 'modern') return run(call);
     const resumed = this.paused.resume(call.mrtr?.requestState, target);
     if (resumed) resumed.answer(call.mrtr?.inputResponses);
     const paused =
@@ -421,7 +445,7 @@ export class Aggregator extends EventEmitter {
       this.paused.start(
         target,
         (p) =>
-          this.callUpstreamOnce(upstream, tool, args, {
+          run({
             ...call,
             signal: p.controller.signal,
             onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),

@@ -17,6 +17,7 @@ const config = writeConfig(dir, {
     modern: { command: process.execPath, args: [ECHO], protocol: '2026-07-28', env: { FIXTURE_NAME: 'modern' } },
     // auto, with a server that refuses initialize: the proxy speaks 2026-07-28 to it.
     strict: { command: process.execPath, args: [`${FIXTURES}/modern-only-server.mjs`] },
+    asking: { command: process.execPath, args: [`${FIXTURES}/asking-server.mjs`] },
   },
 });
 
@@ -95,6 +96,20 @@ describe('a 2026-07-28 client, an upstream on a 2025-11-25 hop asking push-style
       expect(text(await client.callTool({ name: 'echo__ask_elicit', arguments: {} }))).toBe(
         'elicited: accept {"name":"Ada"}',
       );
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+
+  test('so do prompts/get and resources/read', async () => {
+    const client = await connect('2026', (c) =>
+      c.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Grace' } })),
+    );
+    try {
+      const prompt = await client.getPrompt({ name: 'asking__greeting' });
+      expect(prompt.messages[0].content).toEqual({ type: 'text', text: 'Hello Grace' });
+      const read = await client.readResource({ uri: 'asking+ask://name' });
+      expect(read.contents).toEqual([{ uri: 'asking+ask://name', mimeType: 'text/plain', text: 'name: Grace' }]);
     } finally {
       await client.close();
     }
