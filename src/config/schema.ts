@@ -15,7 +15,9 @@ const httpUrl = z.url({ protocol: /^https?$/, message: 'url must be an absolute 
 /** Which protocol era to speak to an upstream: probe (`auto`), or pin one. */
 export const UpstreamProtocol = z
   .enum(['auto', '2025-11-25', '2026-07-28'])
-  .describe('Protocol era towards this upstream: auto probes server/discover and falls back to initialize.');
+  .describe(
+    'Protocol era towards this upstream: auto speaks 2025-11-25 and falls back to 2026-07-28 when the server refuses initialize.',
+  );
 
 const ToolFilter = z
   .object({
