@@ -76,6 +76,20 @@ describe('health, ready, metrics', () => {
     expect(after.body.upstreams[0]).toMatchObject({ tools: 4, prompts: 1, resources: 1 });
   });
 
+  test('/ready stays 200 while an upstream is degraded; its body says which one and why', async () => {
+    const degraded = {
+      ...READY_UPSTREAMS[0]!,
+      name: 'gamma',
+      state: 'degraded',
+      lastError: '3 calls in a row failed; last: HTTP 403: Forbidden',
+    };
+    const app = makeApp({ status: () => ({ ready: true, upstreams: [...READY_UPSTREAMS, degraded] }) });
+    const r = await request(app.handler).get('/ready');
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('ready');
+    expect(r.body.upstreams[1]).toMatchObject({ name: 'gamma', state: 'degraded', lastError: degraded.lastError });
+  });
+
   test('/metrics serves Prometheus text from the instance registry, including open sessions', async () => {
     const metrics = createMetrics();
     metrics.observeRequest('tools/call', 'alpha', 'ok', 0.0012);

@@ -108,46 +108,11 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     rateLimit: deps.rateLimit === false ? undefined : (deps.rateLimit ?? HTTP_DEFAULTS.rateLimit),
     now,
   });
-  const { serverFactory } = deps;
-  const modern = new ModernEndpoint({ serverFactory, maxBodyBytes, keepAliveMs, onerror });
-  const mcp = new StreamableEndpoint({
-    sessions,
-    modern,
-    serverFactory,
-    maxBodyBytes,
-    keepAliveMs,
-    idleMs,
-    now,
-    onerror,
-    log,
-  });
-  const sse = new LegacySseEndpoint({ sessions, serverFactory, maxBodyBytes, keepAliveMs, onerror, log });
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { url, path } = requestPath(req);
-    const method = (req.method ?? 'GET').toUpperCase();
-    if (path === '/health') return readOnly(res, method) ? health(res) : undefined;
-
-    const admitted = guard.admit(req, res, method);
-    if (!admitted) return;
-    const { identity, cors } = admitted;
-    switch (path) {
-      case '/mcp':
-        return mcp.handle(req, res, identity);
-      case '/sse':
-        if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        return sse.open(req, res, cors, identity);
-      case '/messages':
-        if (method !== 'POST') return methodNotAllowed(res, 'POST');
-        return sse.post(req, res, url, identity);
-      case '/ready':
-        return readOnly(res, method) ? ready(res, deps.status(), sessions) : undefined;
-      case '/metrics':
-        return readOnly(res, method) ? metricsText(res, metrics) : undefined;
-      default:
-        return notFound(res);
-    }
-  }
+  const endpoint = { serverFactory: deps.serverFactory, maxBodyBytes, keepAliveMs, onerror, log };
+  const modern = new ModernEndpoint(endpoint);
+  const mcp = new StreamableEndpoint({ ...endpoint, sessions, modern, idleMs, now });
+  const sse = new LegacySseEndpoint({ ...endpoint, sessions });
+  const parts: Parts = { guard, mcp, sse, sessions, status: deps.status, metrics };
 
   // Idle sessions and passed rate-limit windows are swept on one timer.
   const sweepEvery = Math.max(10, Math.min(Math.floor(idleMs / 2), 30_000));
@@ -162,7 +127,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     handler(req, res) {
       if (closed) return sendRpcError(res, 503, 'Service Unavailable: the proxy is shutting down');
       const started = now();
-      route(req, res)
+      route(parts, req, res)
         .catch((e) => {
           log?.error({ err: errorMessage(e), path: req.url?.split('?')[0] }, 'http request failed');
           if (!res.headersSent) sendRpcError(res, 500, 'Internal error', -32603);
@@ -186,4 +151,40 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       if (!closed) modern.notify(changed);
     },
   };
+}
+
+/** What a request is routed to. */
+interface Parts {
+  guard: RequestGuard;
+  mcp: StreamableEndpoint;
+  sse: LegacySseEndpoint;
+  sessions: SessionRegistry<RegisteredSession>;
+  status: () => HttpStatus;
+  metrics: Metrics;
+}
+
+async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { url, path } = requestPath(req);
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (path === '/health') return readOnly(res, method) ? health(res) : undefined;
+
+  const admitted = p.guard.admit(req, res, method);
+  if (!admitted) return;
+  const { identity, cors } = admitted;
+  switch (path) {
+    case '/mcp':
+      return p.mcp.handle(req, res, identity);
+    case '/sse':
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      return p.sse.open(req, res, cors, identity);
+    case '/messages':
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      return p.sse.post(req, res, url, identity);
+    case '/ready':
+      return readOnly(res, method) ? ready(res, p.status(), p.sessions) : undefined;
+    case '/metrics':
+      return readOnly(res, method) ? metricsText(res, p.metrics) : undefined;
+    default:
+      return notFound(res);
+  }
 }
