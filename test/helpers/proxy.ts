@@ -10,9 +10,10 @@ import { StdioClientTransport as V1Stdio } from '@modelcontextprotocol/sdk/clien
 
 import { BUNDLE, ROOT } from './paths.js';
 
-// Re-exported for the HTTP, upstream and aggregator tests, which take them from here.
+// Re-exported for the tests that take them from here with the client.
 export { tmpDir, writeConfig } from './files.js';
 export { BUNDLE, ECHO, FIXTURES } from './paths.js';
+export { waitFor } from './wait.js';
 
 export type ClientKind = 'v1' | 'v2-2025' | 'v2-2026';
 export const CLIENT_KINDS: ClientKind[] = ['v1', 'v2-2025', 'v2-2026'];

@@ -3,12 +3,11 @@
  * server-everything, server-memory, server-filesystem and the echo fixture, used by v1 and v2 clients
  * (2025 and 2026-07-28 eras) only through get_dynamic_tools / call_dynamic_tool.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../helpers/build.js';
 import { tmpDir, writeConfig } from '../../helpers/files.js';
-import { BUNDLE, ECHO, ENV_ECHO } from '../../helpers/paths.js';
+import { ECHO, ENV_ECHO } from '../../helpers/paths.js';
 import { CLIENT_KINDS, connectProxy, type ProxySession, text } from '../../helpers/proxy.js';
 import { waitFor } from '../../helpers/wait.js';
 import { callDynamic, GROUPS, getTools, groupEnum, threeRealUpstreams } from './helpers.js';
