@@ -168,7 +168,6 @@ export class Aggregator extends EventEmitter {
     }
   }
 
-  /** Capabilities: what some upstream offers (everything while an upstream's offer is unknown). */
   /**
    * Capabilities: what some upstream offers. An upstream whose offer is not known yet (connecting,
    * retrying, or failed and retried on reload) counts as offering everything, so a session made
@@ -183,15 +182,15 @@ export class Aggregator extends EventEmitter {
     const caps: ServerCapabilities = { tools: { listChanged: true } };
     if (has('prompts')) caps.prompts = { listChanged: true };
     if (has('resources')) {
-      const subscribe = conns.some(
-        (c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe,
-      );
+      const subscribe =
+        unknown || conns.some((c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe);
       caps.resources = { listChanged: true, ...(subscribe ? { subscribe: true } : {}) };
     }
     if (has('completions')) caps.completions = {};
     caps.logging = {};
-    // Extensions (MCP Apps' io.modelcontextprotocol/ui...) are the upstreams' own: relayed as they declare them.
-    const extensions: Record<string, unknown> = {};
+    // Extensions (MCP Apps' io.modelcontextprotocol/ui...) are the upstreams' own: relayed as they declare
+    // them; while an offer is unknown, the ones the proxy can relay.
+    const extensions: Record<string, unknown> = unknown ? { 'io.modelcontextprotocol/ui': {} } : {};
     for (const c of conns)
       Object.assign(extensions, (c.capabilities as { extensions?: object } | undefined)?.extensions);
     if (Object.keys(extensions).length) (caps as { extensions?: object }).extensions = extensions;
@@ -445,7 +444,8 @@ export class Aggregator extends EventEmitter {
     call: CallContext,
   ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
-    const entry = await this.whenKnown(() => this._catalog.tools.get(name) ?? this.byUpstreamName(name));
+    // A server's own name is resolved once every server is known: another may offer it too.
+    const entry = (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name);
     if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
