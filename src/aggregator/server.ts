@@ -294,7 +294,7 @@ export class Aggregator extends EventEmitter {
         'prompts/get',
         wrap(async (params: any, call) => {
           const entry = await this.whenKnown(() => this._catalog.prompts.get(params.name));
-          if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
+          if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()], this.notServing());
           const result = await this.pausable(
             `prompts/get\0${entry.upstream}\0${entry.original}`,
             entry.upstream,
@@ -446,7 +446,7 @@ export class Aggregator extends EventEmitter {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
     // A server's own name is resolved once every server is known: another may offer it too.
     const entry = (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name);
-    if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
+    if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()], this.notServing());
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
 
@@ -686,6 +686,15 @@ export class Aggregator extends EventEmitter {
     }
   }
 
+  /** Servers whose names are missing from the lists now, and why (for unknown-name errors). */
+  private notServing(): string {
+    const down = this.pool
+      .list()
+      .filter((c) => c.state !== 'ready' && c.state !== 'disabled' && c.state !== 'restarting')
+      .map((c) => `"${c.name}" (${c.state}${c.lastError ? `: ${c.lastError}` : ''})`);
+    return down.length ? `. Not serving now: ${down.join(', ')}` : '';
+  }
+
   /** Ready upstream connections (for tools modes). */
   readyUpstreams(): UpstreamConnection[] {
     return this.pool.list().filter((c) => c.state === 'ready');
@@ -780,11 +789,11 @@ function cleanResult(result: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-function unknownName(kind: string, name: string, known: string[]): ProtocolError {
+function unknownName(kind: string, name: string, known: string[], down = ''): ProtocolError {
   const list = known.length
     ? known.slice(0, 50).join(', ') + (known.length > 50 ? `, ... (${known.length} in all)` : '')
     : '(none)';
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind}: "${name}". Available: ${list}`);
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind}: "${name}". Available: ${list}${down}`);
 }
 
 function classify(e: unknown): Outcome {
