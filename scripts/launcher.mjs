@@ -1,5 +1,5 @@
 // The second build step (scripts/build.mjs runs it): embeds the CommonJS core bundle, brotli-compressed,
-// into the small launcher (src/launcher.ts) and pre-renders the top-level --help with the real CLI.
+// into the small launcher (src/boot/launcher.ts) and pre-renders the top-level --help with the real CLI.
 // Outputs: dist/mcp-proxy.mjs (ESM, the npm bin) and dist/mcp-proxy-sea.cjs (CommonJS, the main script
 // of the standalone binaries; SEA main scripts must be CommonJS).
 import { execFileSync } from 'node:child_process';
@@ -108,11 +108,11 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: core.length,
     },
   });
-  // The compressed core travels as a comment in a function's body (src/launcher.ts: __mcpCoreCarrier);
+  // The compressed core travels as a comment in a function's body (src/boot/launcher.ts: __mcpCoreCarrier);
   // base64 never contains the comment's end.
   const carrier = `function __mcpCoreCarrier(){/*${compressed.toString('base64')}*/}`;
   const common = {
-    entryPoints: [path.join(root, 'src/launcher.ts')],
+    entryPoints: [path.join(root, 'src/boot/launcher.ts')],
     footer: { js: carrier },
     bundle: true,
     platform: 'node',

@@ -26,7 +26,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import { errorMessage } from '../../errors.js';
-import { isInitialize } from '../../jsonrpc.js';
+import { isInitialize } from '../../protocol/jsonrpc.js';
 import type { Logger } from '../../observability/logger.js';
 import { isRenderable, type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';

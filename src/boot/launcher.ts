@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { brotliDecompressSync } from 'node:zlib';
-import { versionCommand } from './cli/commands/version.js';
-import { realContext } from './cli/context.js';
+import { versionCommand } from '../cli/commands/version.js';
+import { realContext } from '../cli/context.js';
 import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 
