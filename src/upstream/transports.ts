@@ -7,9 +7,9 @@ import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontext
 import type { UpstreamConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { resolveCommand } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
 import { ProcessStdioTransport } from './stdioTransport.js';
-import { resolveCommand } from './which.js';
 
 export interface TransportDeps {
   logger: Logger;
@@ -83,8 +83,8 @@ function createStdio(
 ): UpstreamTransport {
   const env = buildChildEnv(deps.env, config.env);
   const cwd = config.cwd ?? deps.cwd;
-  const resolved = resolveCommand(config.command, env, cwd);
-  if ('missing' in resolved) {
+  const resolved = resolveCommand(config.command, { env, cwd });
+  if (!resolved.found) {
     throw new AppError('UPSTREAM_FAILED', `command not found: ${config.command}`, {
       details: [`searched PATH: ${resolved.searched.join(process.platform === 'win32' ? ';' : ':') || '(empty)'}`],
       hint: `install it, give an absolute path in mcpServers.${name}.command, or set PATH in mcpServers.${name}.env`,
