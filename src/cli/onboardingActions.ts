@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { locateConfig, resolveUserPath, userConfigDir } from '../config/locate.js';
+import { locateConfig, resolveUserPath } from '../config/locate.js';
 import { parseSource } from '../config/parse.js';
 import { substitute } from '../config/substitute.js';
 import { readCredentialsFile, shellQuote } from '../credentials/sources.js';
@@ -46,6 +46,7 @@ import {
 import { CREDENTIAL_PLACEHOLDER } from '../generate/restore.js';
 import { renderStarterConfig, schemaReference } from '../generate/starter.js';
 import { mask } from '../observability/redact.js';
+import { userConfigDir } from '../util/paths.js';
 import { VERSION } from '../version.js';
 import type { GenerateArgs } from './commands/generate.js';
 import type { ImportArgs } from './commands/import.js';

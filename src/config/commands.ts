@@ -3,7 +3,7 @@
  * proxy itself marks such a server failed at start-up and serves the rest). A warning, not an
  * error: the config may be meant for another machine, or for an MCP client with another PATH.
  */
-import path from 'node:path';
+import { pathApi } from '../util/paths.js';
 import { resolveCommand } from '../util/which.js';
 import { type ConfigProblem, makeProblem, type SourcePosition } from './problems.js';
 import type { Config } from './schema.js';
@@ -22,7 +22,7 @@ export function checkCommands(
   opts: CommandCheckOptions & { locate: (path: JsonPath) => SourcePosition | undefined },
 ): ConfigProblem[] {
   const out: ConfigProblem[] = [];
-  const api = opts.platform === 'win32' ? path.win32 : path.posix;
+  const api = pathApi(opts.platform);
   for (const [name, server] of Object.entries(config.mcpServers)) {
     if (server.type !== 'stdio' || server.disabled) continue;
     const serverCwd = server.cwd ? api.resolve(opts.cwd, server.cwd) : opts.cwd;

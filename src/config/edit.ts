@@ -21,8 +21,9 @@ import {
   type WriteResult,
   writeFileAtomic,
 } from '../generate/jsonFile.js';
+import { userConfigDir } from '../util/paths.js';
 import { analyzeConfigText, type ConfigProblem, configErrorFor } from './load.js';
-import { describeSearch, type LocateOptions, locateConfig, resolveUserPath, userConfigDir } from './locate.js';
+import { describeSearch, type LocateOptions, locateConfig, resolveUserPath } from './locate.js';
 import { type ConfigFormat, formatFor } from './parse.js';
 import type { Lookup } from './substitute.js';
 

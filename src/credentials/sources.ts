@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { AppError, errorMessage } from '../errors.js';
+import { pathApi, userConfigDir } from '../util/paths.js';
 
 export interface CredentialValue {
   value: string;
@@ -46,13 +47,7 @@ export interface PlatformPaths {
  * absolute, else `~/.config`), or `%APPDATA%\mcp-proxy\credentials.json` on Windows.
  */
 export function defaultCredentialsPath({ env, homedir, platform }: PlatformPaths): string {
-  if (platform === 'win32') {
-    const appData = env.APPDATA || path.win32.join(homedir, 'AppData', 'Roaming');
-    return path.win32.join(appData, 'mcp-proxy', 'credentials.json');
-  }
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.config');
-  return path.posix.join(base, 'mcp-proxy', 'credentials.json');
+  return pathApi(platform).join(userConfigDir({ env, homedir, platform }), 'credentials.json');
 }
 
 /** Default Docker secrets directory, `MCP_PROXY_SECRETS_DIR` overriding `/run/secrets`. */
