@@ -9,6 +9,7 @@
  *    a URL with a password in it (postgres://user:pass@host), or a long random-looking string;
  *  - an `Authorization` header: the credential after the scheme (`Bearer <token>` -> `Bearer ${VAR}`).
  */
+import { escapeRegExp } from '../util/text.js';
 
 export interface SecretCandidate {
   server: string;
@@ -207,7 +208,7 @@ function urlSecret(raw: string, prefix: string): Pick<SecretCandidate, 'secret' 
   }
   for (const [k, v] of url.searchParams) {
     if (v && !plainValue(v) && (isSecretName(k) || looksLikeSecretValue(v))) {
-      const m = new RegExp(`([?&]${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=)([^&#]*)`).exec(raw);
+      const m = new RegExp(`([?&]${escapeRegExp(k)}=)([^&#]*)`).exec(raw);
       if (m) {
         const at = m.index + m[1].length;
         return {

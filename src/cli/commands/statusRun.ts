@@ -8,6 +8,7 @@ import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
+import { within } from '../../util/async.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
@@ -113,7 +114,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
   const pool = await oneShotPool(loaded.config.mcpServers, loaded.config.proxy, args, ctx);
   let upstreams: UpstreamRow[];
   try {
-    await withDeadline(pool.start(), args.timeout ?? 10_000);
+    await within(pool.start(), args.timeout ?? 10_000);
     upstreams = pool.snapshot().map(toRow);
   } finally {
     await pool.close().catch(() => {});
@@ -153,12 +154,6 @@ export async function oneShotPool(
     onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
     redact: (text) => ctx.redactor.redact(text),
   });
-}
-
-export async function withDeadline(p: Promise<void>, ms: number): Promise<void> {
-  let t: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))]);
-  clearTimeout(t);
 }
 
 function toRow(u: Partial<UpstreamRow> & { name?: string }): UpstreamRow {
