@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { DEFAULTS } from '../config/defaults.js';
 import { locateConfig, resolveUserPath } from '../config/locate.js';
 import { parseSource } from '../config/parse.js';
 import { substitute } from '../config/substitute.js';
@@ -54,7 +55,7 @@ import type { InitArgs } from './commands/init.js';
 import type { CliContext } from './context.js';
 import { credentialChainFor } from './credentialOptions.js';
 
-const DEFAULT_REMOTE_URL = 'http://127.0.0.1:8765/mcp';
+const DEFAULT_REMOTE_URL = `http://${DEFAULTS.host}:${DEFAULTS.port}/mcp`;
 
 function out(ctx: CliContext, text: string): void {
   ctx.stdout.write(`${ctx.redactor.redact(text)}\n`);

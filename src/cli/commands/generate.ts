@@ -6,6 +6,8 @@
  *                 client's own config file (atomic, backup kept, a second run changes nothing).
  *  compose        compose.yaml + secrets/ (0600, a generated proxy token) for the current config.
  */
+
+import { DEFAULTS } from '../../config/defaults.js';
 import { AppError } from '../../errors.js';
 import { CLIENTS, type ClientId, DEPLOYMENTS, type EntryDeployment } from '../../generate/clients.js';
 import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
@@ -56,7 +58,7 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
           describe: 'docker / compose: the proxy image (default mcp-proxy-server:latest)',
         })
         .option('output', { alias: 'o', type: 'string', describe: 'compose: output directory (default: .)' })
-        .option('port', { type: 'number', describe: 'compose: host port on 127.0.0.1 (default 8765)' })
+        .option('port', { type: 'number', describe: `compose: host port on 127.0.0.1 (default ${DEFAULTS.port})` })
         .example('$0 generate client-config --client claude-desktop', 'print the entry for Claude Desktop')
         .example('$0 generate client-config --client cursor --write', 'add it to ~/.cursor/mcp.json')
         .example('$0 generate client-config --client vscode --deployment remote --url http://host:8765/mcp', '')

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
 
@@ -35,7 +36,11 @@ export const statusCommand: CommandSpec<StatusArgs> = {
           describe: 'Config file whose upstreams to connect to (default: the usual config search)',
         })
         .option('json', { type: 'boolean', describe: 'Machine-readable output' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'Give up after this many milliseconds' })
+        .option('timeout', {
+          type: 'number',
+          default: DEFAULTS.cliTimeout,
+          describe: 'Give up after this many milliseconds',
+        })
         .conflicts('url', 'config')
         .example('$0 status --url http://127.0.0.1:8765', "a running proxy's view of its upstreams")
         .example('$0 status --config mcp-proxy.json --json', 'connect to each upstream now, report as JSON'),

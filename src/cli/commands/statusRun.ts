@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
+import { DEFAULTS, type ProxyConfig, type UpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
@@ -81,7 +81,7 @@ async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusRepor
   if (token) ctx.redactor.add(token);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const r = await getJson(url, headers, args.timeout ?? 10_000);
+  const r = await getJson(url, headers, args.timeout ?? DEFAULTS.cliTimeout);
   if (r.error !== undefined) {
     throw new AppError('UPSTREAM_UNAVAILABLE', `cannot reach the proxy at ${url}: ${r.error}`, {
       hint: 'is `mcp-proxy run --transport http` running there? check --url (default port 8765)',
@@ -114,7 +114,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
   const pool = await oneShotPool(loaded.config.mcpServers, loaded.config.proxy, args, ctx);
   let upstreams: UpstreamRow[];
   try {
-    await within(pool.start(), args.timeout ?? 10_000);
+    await within(pool.start(), args.timeout ?? DEFAULTS.cliTimeout);
     upstreams = pool.snapshot().map(toRow);
   } finally {
     await pool.close().catch(() => {});
