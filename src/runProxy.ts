@@ -16,6 +16,7 @@ import { AppError, errorMessage } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import type { DockerClientFactory } from './upstream/docker/client.js';
 import { UpstreamPool } from './upstream/pool.js';
 
 export interface RunOptions extends CredentialArgs, GlobalArgs {
@@ -249,13 +250,13 @@ function httpTokens(chain: { lookup(n: string): string | undefined }, ctx: CliCo
     .filter(Boolean);
 }
 
-function dockerFactory(ctx: CliContext, logger: Logger, runId: () => string): () => Promise<unknown> {
-  let client: Promise<unknown> | undefined;
+function dockerFactory(ctx: CliContext, logger: Logger, runId: () => string): DockerClientFactory {
+  let client: ReturnType<DockerClientFactory> | undefined;
   return () => {
     client ??= (async () => {
       const mod = await import('./upstream/docker/index.js');
-      const docker = await (mod as any).createDockerClient(ctx.env);
-      await (mod as any).removeStaleContainers?.(docker, logger, { runId: runId() }).catch(() => {});
+      const docker = await mod.createDockerClient(ctx.env);
+      await mod.removeStaleContainers(docker, logger, { runId: runId() }).catch(() => {});
       return docker;
     })();
     return client;

@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveCommand } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
+import type { DockerClientFactory } from './docker/client.js';
 import { ProcessStdioTransport } from './stdioTransport.js';
 
 export interface TransportDeps {
@@ -21,7 +22,7 @@ export interface TransportDeps {
   /** Identifies this proxy run (Docker labels). */
   runId: string;
   /** Lazily created Docker client, for `docker` upstreams. */
-  docker?: () => Promise<unknown>;
+  docker?: DockerClientFactory;
 }
 
 export interface UpstreamTransport {
@@ -61,7 +62,8 @@ export async function createTransport(
     }
     case 'docker': {
       const mod = await import('./docker/transport.js');
-      const docker = (await deps.docker?.()) as any;
+      if (!deps.docker) throw new AppError('UPSTREAM_FAILED', `no Docker client for mcpServers.${name}`);
+      const docker = await deps.docker();
       const transport = mod.createDockerTransport({
         serverName: name,
         config,
