@@ -70,8 +70,7 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
         hint: 'e.g. `mcp-proxy generate client-config --client claude-desktop` or `mcp-proxy generate compose`',
       });
     }
-    const impl = await import('../onboardingActions.js');
-    if (args.what === 'compose') return impl.generateCompose(args, ctx);
-    return impl.generateClientConfig(args, ctx);
+    if (args.what === 'compose') return (await import('../onboarding/compose.js')).generateCompose(args, ctx);
+    return (await import('../onboarding/clientConfig.js')).generateClientConfig(args, ctx);
   },
 };

@@ -57,7 +57,7 @@ export const importCommand: CommandSpec<ImportArgs> = {
         .example('$0 import --from claude-desktop --write --yes', 'move everything behind the proxy'),
     ),
   async handler(args, ctx) {
-    const impl = await import('../onboardingActions.js');
+    const impl = await import('../onboarding/import.js');
     return impl.importServers(args, ctx);
   },
 };

@@ -30,7 +30,7 @@ export const initCommand: CommandSpec<InitArgs> = {
       .example('$0 init', 'starter config in ~/.config/mcp-proxy/config.json')
       .example('$0 init --config ./mcp-proxy.json --docker', 'a project-local config plus compose.yaml'),
   async handler(args, ctx) {
-    const impl = await import('../onboardingActions.js');
+    const impl = await import('../onboarding/init.js');
     return impl.initConfig(args, ctx);
   },
 };
