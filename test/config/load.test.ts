@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeConfigText } from '../../src/config/analyze.js';
+import { ConfigError, configErrorFor } from '../../src/config/configError.js';
 import {
-  analyzeConfigText,
-  ConfigError,
-  configErrorFor,
   findAndLoadConfig,
   loadConfig,
   parseConfigText,

@@ -3,6 +3,8 @@
  * The work behind `add`, `remove`, `enable`, `disable` and `list` (loaded lazily). Results go to
  * stdout, notes and warnings to stderr; secret values are only ever shown masked.
  */
+
+import { analyzeConfigText } from '../../config/analyze.js';
 import {
   checkEdit,
   type EditableConfig,
@@ -13,7 +15,6 @@ import {
   setServerValue,
   writeEdit,
 } from '../../config/edit.js';
-import { analyzeConfigText } from '../../config/load.js';
 import { displayFile, formatProblem, nearest } from '../../config/problems.js';
 import { normalizeServerEntry } from '../../config/schema.js';
 import { readCredentialsFile } from '../../credentials/sources.js';
