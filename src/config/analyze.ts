@@ -5,11 +5,12 @@
  * its JSON path, its line:column in the file and a fix.
  */
 import { type CommandCheckOptions, checkCommands } from './commands.js';
-import { explainIssues, getAt } from './explain.js';
+import { explainIssues } from './explain.js';
 import { type ConfigFormat, parseSource } from './parse.js';
 import { type ConfigProblem, makeProblem, sortProblems } from './problems.js';
 import { checkRules } from './rules.js';
 import { type Config, ConfigSchema, normalizeServerEntry } from './schema.js';
+import { getAt } from './schemaPaths.js';
 import { formatPath, type JsonPath, type Lookup, type MissingVariable, substitute } from './substitute.js';
 
 export interface ServerSummary {

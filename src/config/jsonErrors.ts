@@ -167,27 +167,27 @@ function symbolError(text: string, code: ParseErrorCode, offset: number): JsonEr
   const at = text[offset];
   const prev = text[prevNonSpace(text, offset)];
   const word = /^[A-Za-z_$][\w$-]*/.exec(text.slice(offset))?.[0];
-    if (at === "'") {
-      return { offset, message: 'single quotes are not allowed in JSON', hint: 'use double quotes: "..."' };
-    }
-    if (word && code !== ParseErrorCode.ValueExpected && (prev === '{' || prev === ',')) {
-      return { offset, message: `key ${word} is not quoted`, hint: `JSON keys need double quotes: "${word}"` };
-    }
-    if (word) {
-      return {
-        offset,
-        message: `unexpected "${word}"`,
-        hint: 'strings need double quotes; the only bare words in JSON are true, false and null',
-      };
-    }
-    if (code === ParseErrorCode.PropertyNameExpected) {
-      return { offset, message: 'expected a key in double quotes', hint: 'members are written "key": value' };
-    }
+  if (at === "'") {
+    return { offset, message: 'single quotes are not allowed in JSON', hint: 'use double quotes: "..."' };
+  }
+  if (word && code !== ParseErrorCode.ValueExpected && (prev === '{' || prev === ',')) {
+    return { offset, message: `key ${word} is not quoted`, hint: `JSON keys need double quotes: "${word}"` };
+  }
+  if (word) {
     return {
       offset,
-      message: at ? `unexpected "${at}"` : 'expected a value',
-      hint: 'a value is a "string", number, true, false, null, {...} or [...]',
+      message: `unexpected "${word}"`,
+      hint: 'strings need double quotes; the only bare words in JSON are true, false and null',
     };
+  }
+  if (code === ParseErrorCode.PropertyNameExpected) {
+    return { offset, message: 'expected a key in double quotes', hint: 'members are written "key": value' };
+  }
+  return {
+    offset,
+    message: at ? `unexpected "${at}"` : 'expected a value',
+    hint: 'a value is a "string", number, true, false, null, {...} or [...]',
+  };
 }
 
 /** A YAML-looking file named *.json gets a hint about why it was read as JSON. */
