@@ -8,7 +8,7 @@ import { runCli } from './cli/createCli.js';
 import { isAppError } from './errors.js';
 
 async function main(): Promise<number> {
-  const ctx = realContext();
+  const ctx = realContext((code) => process.exit(code));
   try {
     return await runCli(process.argv.slice(2), ctx, COMMANDS);
   } catch (e) {

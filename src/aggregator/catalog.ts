@@ -5,7 +5,7 @@
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import picomatch from 'picomatch';
 import type { UpstreamConnection } from '../upstream/connection.js';
-import { prefixFor, publicName, publicUri } from './naming.js';
+import { mapUris, prefixFor, publicName, publicUri, uriToPublic } from './naming.js';
 
 export interface Entry<T> {
   upstream: string;
@@ -16,7 +16,7 @@ export interface Entry<T> {
 }
 
 export interface Collision {
-  kind: 'tool' | 'prompt' | 'resource' | 'resource template';
+  kind: 'tool' | 'prompt' | 'resource' | 'resource template' | 'prefix';
   name: string;
   owners: [string, string];
 }
@@ -56,16 +56,26 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
     if (prefix) {
       const other = cat.prefixes.get(prefix);
       if (other !== undefined && other !== conn.name) {
-        cat.collisions.push({ kind: 'resource', name: `prefix "${prefix}"`, owners: [other, conn.name] });
+        cat.collisions.push({ kind: 'prefix', name: prefix, owners: [other, conn.name] });
       } else cat.prefixes.set(prefix, conn.name);
     } else cat.unprefixed.push(conn.name);
     // A server that is restarting keeps its entries (calls fail fast until it is back); failed ones have none.
     if (conn.state !== 'ready' && conn.state !== 'restarting') continue;
     const rules = { prefix, separator };
+    // URIs inside definitions (MCP Apps' `_meta.ui.resourceUri`) name this server's resources too.
+    const toPublic = uriToPublic(prefix);
     const allowed = toolFilter(conn.config.tools);
     for (const tool of conn.catalog.tools) {
       if (!allowed(tool.name)) continue;
-      add(cat.tools, 'tool', publicName(rules, tool.name), conn.name, tool.name, (n) => ({ ...tool, name: n }), cat);
+      add(
+        cat.tools,
+        'tool',
+        publicName(rules, tool.name),
+        conn.name,
+        tool.name,
+        (n) => mapUris({ ...tool, name: n }, toPublic),
+        cat,
+      );
     }
     for (const prompt of conn.catalog.prompts) {
       add(
@@ -79,7 +89,7 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
       );
     }
     for (const res of conn.catalog.resources) {
-      add(cat.resources, 'resource', publicUri(prefix, res.uri), conn.name, res.uri, (u) => ({ ...res, uri: u }), cat);
+      add(cat.resources, 'resource', publicUri(prefix, res.uri), conn.name, res.uri, () => mapUris(res, toPublic), cat);
     }
     for (const t of conn.catalog.resourceTemplates) {
       const uriTemplate = publicUri(prefix, t.uriTemplate);
@@ -89,7 +99,11 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
         continue;
       }
       templateKeys.set(uriTemplate, conn.name);
-      cat.templates.push({ upstream: conn.name, original: t.uriTemplate, item: { ...t, uriTemplate } });
+      cat.templates.push({
+        upstream: conn.name,
+        original: t.uriTemplate,
+        item: mapUris({ ...t, uriTemplate }, toPublic),
+      });
     }
   }
   return cat;
@@ -114,5 +128,8 @@ function add<T>(
 }
 
 export function describeCollision(c: Collision): string {
+  if (c.kind === 'prefix') {
+    return `the prefix "${c.name}" is used by both "${c.owners[0]}" and "${c.owners[1]}": their resource URIs cannot be told apart`;
+  }
   return `${c.kind} "${c.name}" is offered by both "${c.owners[0]}" and "${c.owners[1]}"`;
 }

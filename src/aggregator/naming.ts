@@ -52,3 +52,70 @@ export function splitPublicUri(uri: string, prefixes: Iterable<string>): { prefi
   for (const p of prefixes) if (p === head) return { prefix: p, uri: uri.slice(plus + 1) };
   return undefined;
 }
+
+/**
+ * `_meta` keys whose value is a URI of the server's own resources: MCP Apps link a tool (and its
+ * results) to a `ui://` resource with `ui.resourceUri` and the older flat `ui/resourceUri`; the
+ * OpenAI Apps SDK uses `openai/outputTemplate` the same way.
+ */
+const META_URI_KEYS = ['ui/resourceUri', 'openai/outputTemplate'] as const;
+
+/** Where, below a message, a URI of the upstream's resources can sit: content, contents, messages. */
+const URI_CONTAINERS = ['content', 'contents', 'messages', 'resource', 'resources'] as const;
+
+/**
+ * Maps every resource URI in what an upstream sends (a tool or resource definition, a tool result,
+ * resources/read contents, prompt messages) with `map`: an object's own `uri` (resources, resource
+ * contents, `resource_link` and embedded `resource` content) and the MCP Apps `_meta` keys, at every
+ * level. Other fields (arguments, structuredContent, text) are left alone: a URI there is data.
+ * Returns the value itself when nothing changed.
+ */
+export function mapUris<T>(value: T, map: (uri: string) => string): T {
+  if (map === SAME_URI) return value;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => {
+      const m = mapUris(v, map);
+      if (m !== v) changed = true;
+      return m;
+    });
+    return (changed ? out : value) as T;
+  }
+  if (!value || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  const set = (key: string, next: unknown) => {
+    if (next === obj[key]) return;
+    out ??= { ...obj };
+    out[key] = next;
+  };
+  if (typeof obj.uri === 'string') set('uri', map(obj.uri));
+  if (obj._meta && typeof obj._meta === 'object') set('_meta', mapMetaUris(obj._meta as Record<string, unknown>, map));
+  for (const key of URI_CONTAINERS) if (obj[key] && typeof obj[key] === 'object') set(key, mapUris(obj[key], map));
+  return (out ?? obj) as T;
+}
+
+function mapMetaUris(meta: Record<string, unknown>, map: (uri: string) => string): Record<string, unknown> {
+  const out = { ...meta };
+  let changed = false;
+  for (const key of META_URI_KEYS) {
+    const v = meta[key];
+    if (typeof v === 'string') {
+      out[key] = map(v);
+      changed = true;
+    }
+  }
+  const ui = meta.ui as Record<string, unknown> | undefined;
+  if (ui && typeof ui === 'object' && typeof ui.resourceUri === 'string') {
+    out.ui = { ...ui, resourceUri: map(ui.resourceUri) };
+    changed = true;
+  }
+  return changed ? out : meta;
+}
+
+const SAME_URI = (uri: string) => uri;
+
+/** upstream -> public URI for one server's prefix (the identity for an unprefixed server). */
+export function uriToPublic(prefix: string): (uri: string) => string {
+  return prefix ? (uri) => publicUri(prefix, uri) : SAME_URI;
+}

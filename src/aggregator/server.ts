@@ -5,6 +5,7 @@
  * (sampling, elicitation, roots) go back to the session whose call caused them (sessions.ts).
  */
 import { EventEmitter } from 'node:events';
+import { type Client, LOG_LEVEL_META_KEY, type Tool } from '@modelcontextprotocol/client';
 import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
 import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { AppError, errorMessage, isAppError } from '../errors.js';
@@ -15,9 +16,11 @@ import type { DownstreamBridge, UpstreamConnection } from '../upstream/connectio
 import { isUpstreamFailure } from '../upstream/connection.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { VERSION } from '../version.js';
-import { buildCatalog, type Catalog, describeCollision } from './catalog.js';
-import { splitPublicUri } from './naming.js';
+import { buildCatalog, type Catalog, describeCollision, type Entry } from './catalog.js';
+import { mapUris, prefixFor, splitPublicUri, uriToPublic } from './naming.js';
+import { PausedCalls } from './paused.js';
 import { type CallOrigin, type Era, type Session, SessionRouter } from './sessions.js';
+import { isModernClient, Subscriptions } from './subscriptions.js';
 
 export type { CallOrigin, Era, Session };
 
@@ -67,6 +70,8 @@ export interface CallContext {
   /** Forwards upstream progress to the downstream caller (undefined when it asked for none). */
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   meta?: Record<string, unknown>;
+  /** The log level a 2026-07-28 caller asked for on this request (its own `_meta`). */
+  logLevel?: LoggingLevel;
 }
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
@@ -85,10 +90,14 @@ export class Aggregator extends EventEmitter {
   private _catalog: Catalog;
   private readonly router: SessionRouter;
   private readonly isolateSessions: boolean;
+  /** Set while servers are still starting: the first listings wait on it (see waitForStartup). */
+  private startupGate?: Promise<void>;
+  /** Until every server has had its first connect attempt (see whenKnown). */
+  private firstRound?: Promise<void>;
   private nextSessionId = 1;
   private inflightTotal = 0;
-  /** Upstream subscription refcounts: public URI -> sessions. */
-  private readonly subscribers = new Map<string, Set<number>>();
+  private readonly subscriptions: Subscriptions;
+  private readonly paused = new PausedCalls();
 
   constructor(opts: AggregatorOptions) {
     super();
@@ -101,6 +110,7 @@ export class Aggregator extends EventEmitter {
     this.toolsMode = opts.toolsMode;
     this.router = new SessionRouter(this.log);
     this.isolateSessions = opts.isolateSessions ?? false;
+    this.subscriptions = new Subscriptions((method, upstream, fn) => this.forward(method, upstream, undefined, fn));
     this._catalog = buildCatalog(this.pool.list(), this.separator);
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     this.pool.setBridge(this.bridge());
@@ -148,6 +158,7 @@ export class Aggregator extends EventEmitter {
         !sameKeys(before.resources, after.resources) ||
         JSON.stringify(before.templates.map((t) => t.item)) !== JSON.stringify(after.templates.map((t) => t.item)),
     };
+    this.emit('rebuilt');
     if (!changed.tools && !changed.prompts && !changed.resources) return;
     this.emit('list_changed', changed);
     for (const s of this.router.sessions()) {
@@ -179,6 +190,11 @@ export class Aggregator extends EventEmitter {
     }
     if (has('completions')) caps.completions = {};
     caps.logging = {};
+    // Extensions (MCP Apps' io.modelcontextprotocol/ui...) are the upstreams' own: relayed as they declare them.
+    const extensions: Record<string, unknown> = {};
+    for (const c of conns)
+      Object.assign(extensions, (c.capabilities as { extensions?: object } | undefined)?.extensions);
+    if (Object.keys(extensions).length) (caps as { extensions?: object }).extensions = extensions;
     return caps;
   }
 
@@ -270,44 +286,64 @@ export class Aggregator extends EventEmitter {
     if (caps.prompts) {
       server.setRequestHandler(
         'prompts/list',
-        wrap(async () => ({ prompts: [...this._catalog.prompts.values()].map((e) => e.item) })),
+        wrap(async () => {
+          if (this.startupGate) await this.startupGate;
+          return { prompts: [...this._catalog.prompts.values()].map((e) => e.item) };
+        }),
       );
       server.setRequestHandler(
         'prompts/get',
         wrap(async (params: any, call) => {
-          const entry = this._catalog.prompts.get(params.name);
+          const entry = await this.whenKnown(() => this._catalog.prompts.get(params.name));
           if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
-          return this.forward('prompts/get', entry.upstream, call, (client) =>
-            client.getPrompt({ ...params, name: entry.original }, this.requestOptions(entry.upstream, call)),
+          const result = await this.pausable(
+            `prompts/get\0${entry.upstream}\0${entry.original}`,
+            entry.upstream,
+            call,
+            (c) =>
+              this.forward('prompts/get', entry.upstream, c, (client) =>
+                client.getPrompt(
+                  { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
+                  this.requestOptions(entry.upstream, c),
+                ),
+              ),
           );
+          return mapUris(result, this.uriToPublic(entry.upstream));
         }),
       );
     }
     if (caps.resources) {
       server.setRequestHandler(
         'resources/list',
-        wrap(async () => ({ resources: [...this._catalog.resources.values()].map((e) => e.item) })),
+        wrap(async () => {
+          if (this.startupGate) await this.startupGate;
+          return { resources: [...this._catalog.resources.values()].map((e) => e.item) };
+        }),
       );
       server.setRequestHandler(
         'resources/templates/list',
-        wrap(async () => ({
-          resourceTemplates: this._catalog.templates.map((e) => e.item),
-        })),
+        wrap(async () => {
+          if (this.startupGate) await this.startupGate;
+          return { resourceTemplates: this._catalog.templates.map((e) => e.item) };
+        }),
       );
       server.setRequestHandler(
         'resources/read',
         wrap(async (params: any, call) => {
-          const target = this.routeUri(params.uri);
-          const result = (await this.forward('resources/read', target.upstream, call, (client) =>
-            client.readResource(
-              { ...params, uri: target.uri },
-              { ...this.requestOptions(target.upstream, call), cacheMode: 'bypass' },
-            ),
+          const target = (await this.whenKnown(() => this.tryRouteUri(params.uri))) ?? this.routeUri(params.uri);
+          const result = (await this.pausable(
+            `resources/read\0${target.upstream}\0${target.uri}`,
+            target.upstream,
+            call,
+            (c) =>
+              this.forward('resources/read', target.upstream, c, (client) =>
+                client.readResource(
+                  { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
+                  { ...this.requestOptions(target.upstream, c), cacheMode: 'bypass' },
+                ),
+              ),
           )) as any;
-          return {
-            ...result,
-            contents: (result.contents ?? []).map((c: any) => ({ ...c, uri: target.toPublic(c.uri) })),
-          };
+          return mapUris({ ...result, contents: result.contents ?? [] }, target.toPublic);
         }),
       );
       if ((caps.resources as { subscribe?: boolean }).subscribe) {
@@ -355,8 +391,50 @@ export class Aggregator extends EventEmitter {
     }
   }
 
+  /**
+   * Until `firstRound` settles, listings wait for it, but not past `windowMs` from now: a client that
+   * reads its tools once at start sees every server that is quick, and is never held up by a slow one
+   * (servers ready later are announced with list_changed).
+   */
+  waitForStartup(firstRound: Promise<unknown>, windowMs: number): void {
+    const settled = firstRound.then(
+      () => {},
+      () => {},
+    );
+    this.firstRound = settled;
+    void settled.then(() => {
+      if (this.firstRound === settled) this.firstRound = undefined;
+      this.emit('rebuilt');
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const window = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, windowMs);
+      timer.unref();
+    });
+    const gate = Promise.race([firstRound.then(() => {}), window]).finally(() => {
+      clearTimeout(timer);
+      if (this.startupGate === gate) this.startupGate = undefined;
+    });
+    this.startupGate = gate;
+  }
+
+  /**
+   * Looks a name up; while servers are still starting, a name not known yet is waited for (a client
+   * may call a tool it knows before its server is up): until it appears or every server has had its
+   * first attempt, which each connect timeout bounds.
+   */
+  private async whenKnown<T>(lookup: () => T | undefined): Promise<T | undefined> {
+    let found = lookup();
+    while (found === undefined && this.firstRound) {
+      await new Promise<void>((resolve) => this.once('rebuilt', resolve));
+      found = lookup();
+    }
+    return found;
+  }
+
   /** The tools surface: every tool, or what the tools mode offers. */
   async listTools(): Promise<Record<string, unknown>[]> {
+    if (this.startupGate) await this.startupGate;
     if (this.toolsMode) return this.toolsMode.list(this);
     return [...this._catalog.tools.values()].map((e) => e.item as unknown as Record<string, unknown>);
   }
@@ -367,13 +445,76 @@ export class Aggregator extends EventEmitter {
     call: CallContext,
   ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
-    const entry = this._catalog.tools.get(name);
+    const entry = await this.whenKnown(() => this._catalog.tools.get(name) ?? this.byUpstreamName(name));
     if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
 
+  /**
+   * A tool called by its upstream's own name, when exactly one upstream has a tool of that name. An
+   * MCP App's UI calls its server's tools by their own names, and its host forwards the call as it
+   * is, with no mark that tells it from any other call: so this holds for every call, and only a
+   * name that is no public name and is unambiguous is routed this way.
+   */
+  private byUpstreamName(name: string): Entry<Tool> | undefined {
+    let found: Entry<Tool> | undefined;
+    for (const e of this._catalog.tools.values()) {
+      if (e.original !== name) continue;
+      if (found && found.upstream !== e.upstream) return undefined;
+      found = e;
+    }
+    return found;
+  }
+
   /** Calls a tool on a given upstream by its upstream name (also used by dynamic mode). */
   async callUpstreamTool(
+    upstream: string,
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>> {
+    return this.pausable(`tools/call\0${upstream}\0${tool}`, upstream, call, (c) =>
+      this.callUpstreamOnce(upstream, tool, args, c),
+    );
+  }
+
+  /**
+   * Runs a request (tools/call, prompts/get, resources/read) for its caller. A 2026-07-28 caller
+   * cannot be sent requests during its call: requests the upstream pushes (a 2025 hop) pause the call
+   * and reach the caller as input_required rounds (paused.ts). `target` names what is called: a
+   * retry must call the same.
+   */
+  private pausable(
+    target: string,
+    upstream: string,
+    call: CallContext,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const origin = call.origin;
+    if (!origin || origin.session.era !== 'modern') return run(call);
+    const resumed = this.paused.resume(call.mrtr?.requestState, target);
+    if (resumed) resumed.answer(call.mrtr?.inputResponses);
+    const paused =
+      resumed ??
+      this.paused.start(
+        target,
+        (p) =>
+          run({
+            ...call,
+            signal: p.controller.signal,
+            onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
+            origin: {
+              ...origin,
+              log: async (m) => p.waiter?.log?.(m),
+              ask: (method, params) => p.ask(method, params),
+            },
+          }),
+        this.pool.get(upstream)?.requestTimeout ?? 60_000,
+      );
+    return paused.next({ signal: call.signal, onprogress: call.onprogress, log: origin.log });
+  }
+
+  private async callUpstreamOnce(
     upstream: string,
     tool: string,
     args: Record<string, unknown> | undefined,
@@ -391,7 +532,7 @@ export class Aggregator extends EventEmitter {
           {
             name: tool,
             arguments: args ?? {},
-            ...(call.meta ? { _meta: call.meta } : {}),
+            ...logMeta(client, call, call.meta),
             ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
             ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
           },
@@ -404,7 +545,7 @@ export class Aggregator extends EventEmitter {
         ),
       )) as Record<string, unknown>;
       if (result.resultType !== 'input_required' || call.mrtr || !origin || origin.session.era === 'modern') {
-        return passInputRequired(result);
+        return mapUris(passInputRequired(result), this.uriToPublic(upstream));
       }
       if (round >= MAX_INPUT_ROUNDS) {
         throw new ProtocolError(
@@ -473,14 +614,22 @@ export class Aggregator extends EventEmitter {
     }
   }
 
+  private tryRouteUri(uri: string): ReturnType<Aggregator['routeUri']> | undefined {
+    try {
+      return this.routeUri(uri);
+    } catch {
+      return undefined;
+    }
+  }
+
   private routeUri(uri: string): { upstream: string; uri: string; toPublic: (u: string) => string } {
     const cat = this._catalog;
     const direct = cat.resources.get(uri);
-    const prefixOf = (upstream: string) => [...cat.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
-    const mk = (upstream: string, original: string) => {
-      const prefix = prefixOf(upstream);
-      return { upstream, uri: original, toPublic: (u: string) => (prefix ? `${prefix}+${u}` : u) };
-    };
+    const mk = (upstream: string, original: string) => ({
+      upstream,
+      uri: original,
+      toPublic: this.uriToPublic(upstream),
+    });
     if (direct) return mk(direct.upstream, direct.original);
     const split = splitPublicUri(uri, cat.prefixes.keys());
     if (split) return mk(cat.prefixes.get(split.prefix)!, split.uri);
@@ -495,35 +644,20 @@ export class Aggregator extends EventEmitter {
     });
   }
 
+  /** upstream -> public URI for one upstream's resources. */
+  private uriToPublic(upstream: string): (uri: string) => string {
+    const conn = this.pool.get(upstream);
+    return uriToPublic(conn ? prefixFor(conn.name, conn.config.prefix) : '');
+  }
+
   private async subscribe(session: Session, uri: string): Promise<void> {
-    const target = this.routeUri(uri);
-    let subs = this.subscribers.get(uri);
-    if (!subs) {
-      subs = new Set();
-      this.subscribers.set(uri, subs);
-    }
-    const first = subs.size === 0;
-    subs.add(session.id);
+    await this.subscriptions.subscribe(session.id, uri, this.routeUri(uri));
     session.subscriptions.add(uri);
-    if (first)
-      await this.forward('resources/subscribe', target.upstream, undefined, (c) =>
-        c.subscribeResource({ uri: target.uri }),
-      );
   }
 
   private async unsubscribe(session: Session, uri: string): Promise<void> {
-    const subs = this.subscribers.get(uri);
     session.subscriptions.delete(uri);
-    if (!subs?.delete(session.id) || subs.size > 0) return;
-    this.subscribers.delete(uri);
-    try {
-      const target = this.routeUri(uri);
-      await this.forward('resources/unsubscribe', target.upstream, undefined, (c) =>
-        c.unsubscribeResource({ uri: target.uri }),
-      );
-    } catch {
-      // the upstream may be gone; nothing to undo
-    }
+    await this.subscriptions.unsubscribe(session.id, uri, () => this.routeUri(uri));
   }
 
   private bridge(): DownstreamBridge {
@@ -542,10 +676,8 @@ export class Aggregator extends EventEmitter {
       return;
     }
     if (method === 'notifications/resources/updated') {
-      const uri = (params as { uri: string }).uri;
-      const prefix = [...this._catalog.prefixes.entries()].find(([, u]) => u === upstream)?.[0] ?? '';
-      const pub = prefix ? `${prefix}+${uri}` : uri;
-      for (const id of this.subscribers.get(pub) ?? []) {
+      const pub = this.uriToPublic(upstream)((params as { uri: string }).uri);
+      for (const id of this.subscriptions.sessionsOf(pub)) {
         void this.router
           .get(id)
           ?.server.sendResourceUpdated({ uri: pub })
@@ -575,6 +707,9 @@ function passInputRequired(result: Record<string, unknown>): Record<string, unkn
 
 function callContext(ctx: any, params: any, session: Session): CallContext {
   const token = params?._meta?.progressToken ?? ctx?.mcpReq?._meta?.progressToken;
+  const logLevel = (params?._meta?.[LOG_LEVEL_META_KEY] ?? ctx?.mcpReq?._meta?.[LOG_LEVEL_META_KEY]) as
+    | LoggingLevel
+    | undefined;
   const meta = params?._meta ? stripReserved(params._meta) : undefined;
   if (meta) delete meta.progressToken;
   const modern = ctx?.mcpReq?.envelope !== undefined;
@@ -587,6 +722,7 @@ function callContext(ctx: any, params: any, session: Session): CallContext {
       log: (p) => ctx.mcpReq.log(p.level, p.data, p.logger),
     },
     meta: meta && Object.keys(meta).length ? meta : undefined,
+    logLevel: modern ? logLevel : undefined,
     mrtr: modern
       ? {
           inputResponses: ctx.mcpReq.inputResponses,
@@ -603,6 +739,28 @@ function callContext(ctx: any, params: any, session: Session): CallContext {
               .catch(() => {});
           },
   };
+}
+
+/**
+ * The `_meta` of a request to an upstream. A 2026-07-28 upstream sends logs only at the level each
+ * request asks for (it has no logging/setLevel): a 2026 caller's own level is passed on, and a 2025
+ * session's (every level until it sets one, as a 2025 server logs before setLevel; the proxy filters
+ * by the session's level on the way back).
+ */
+function logMeta(
+  client: Client,
+  call: CallContext,
+  meta: Record<string, unknown> | undefined,
+): { _meta?: Record<string, unknown> } {
+  const session = call.origin?.session;
+  const level =
+    session && isModernClient(client)
+      ? session.era === 'modern' || session.transient
+        ? call.logLevel
+        : (session.logLevel ?? 'debug')
+      : undefined;
+  if (!level) return meta ? { _meta: meta } : {};
+  return { _meta: { ...meta, [LOG_LEVEL_META_KEY]: level } };
 }
 
 function stripReserved(meta: Record<string, unknown>): Record<string, unknown> {

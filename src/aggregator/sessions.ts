@@ -34,6 +34,8 @@ export interface CallOrigin {
   requestId?: RequestId;
   /** A log related to the downstream request, through the SDK (honours a 2026 caller's per-request level). */
   log?: (params: LogParams) => Promise<void>;
+  /** A 2026-07-28 caller's paused call: the upstream's requests become its input_required rounds. */
+  ask?: (method: string, params: unknown) => Promise<unknown>;
 }
 
 const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -123,6 +125,7 @@ export class SessionRouter {
       throw new ProtocolError(ProtocolErrorCode.InternalError, `${method} from "${upstream}" refused: ${target}`);
     }
     const { session } = target;
+    if (target.ask) return target.ask(method, params);
     if (session.transient) {
       throw new ProtocolError(
         ProtocolErrorCode.MethodNotFound,

@@ -19,9 +19,11 @@ export interface CliContext {
   deployment: Deployment;
   /** Secret values registered here are masked in every log line and error. */
   redactor: Redactor;
+  /** Ends the process now (a forced shutdown); main.ts provides it, the one place that exits. */
+  exit?: (code: number) => void;
 }
 
-export function realContext(): CliContext {
+export function realContext(exit?: (code: number) => void): CliContext {
   const entry = process.argv[1] ?? '';
   return {
     env: process.env,
@@ -35,5 +37,6 @@ export function realContext(): CliContext {
     execPath: process.execPath,
     deployment: detectDeployment({ env: process.env, execPath: process.execPath, entry }),
     redactor: new Redactor(),
+    ...(exit ? { exit } : {}),
   };
 }

@@ -11,6 +11,8 @@ export const DEFAULTS = {
   requestTimeout: 60_000,
   /** Grace for in-flight calls at shutdown, ms. */
   shutdownGrace: 5_000,
+  /** How long start-up waits for upstreams before serving without them, ms. */
+  startupWindow: 3_000,
   /** Ping an idle HTTP/SSE upstream this often, ms (0 = off). */
   healthCheckInterval: 30_000,
   retry: { initialDelay: 500, maxDelay: 30_000, maxAttempts: 0, maxRestarts: 5, restartWindow: 60_000 },

@@ -18,7 +18,9 @@ const httpUrl = z.url({ protocol: /^https?$/, message: 'url must be an absolute 
 /** Which protocol era to speak to an upstream: probe (`auto`), or pin one. */
 export const UpstreamProtocol = z
   .enum(['auto', '2025-11-25', '2026-07-28'])
-  .describe('Protocol era towards this upstream: auto probes server/discover and falls back to initialize.');
+  .describe(
+    'Protocol era towards this upstream: auto speaks 2025-11-25 and falls back to 2026-07-28 when the server refuses initialize.',
+  );
 
 const ToolFilter = z
   .object({
@@ -156,6 +158,14 @@ export const ProxySettings = z
         connect: z.number().int().positive().optional().describe('Default upstream connect timeout, ms.'),
         request: z.number().int().positive().optional().describe('Default upstream request timeout, ms.'),
         shutdownGrace: z.number().int().nonnegative().optional().describe('Grace for in-flight calls at shutdown, ms.'),
+        startup: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe(
+            'How long the first listings wait for servers still starting, ms (they are added later with list_changed).',
+          ),
       })
       .strict()
       .optional(),

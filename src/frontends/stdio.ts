@@ -23,6 +23,9 @@ export function startStdioFrontend(
   });
   const closed = new Promise<void>((resolve) => {
     const done = () => resolve();
+    // The client may have gone before we got here: an end already seen is not emitted again.
+    const state = stdin as { readableEnded?: boolean; destroyed?: boolean };
+    if (state.readableEnded || state.destroyed) return resolve();
     stdin.once('end', done);
     stdin.once('close', done);
   });

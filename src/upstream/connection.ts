@@ -137,11 +137,18 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 const EMPTY_CATALOG: UpstreamCatalog = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
 
-/** The capabilities the proxy declares upstream: it relays these to the downstream session. */
+/**
+ * The capabilities the proxy declares upstream: it relays these to the downstream session. One
+ * connection serves every client (and a 2025 hop fixes capabilities at initialize), so extensions
+ * are the ones the proxy relays whole: MCP Apps (a tool's `ui://` resource is served byte-identical
+ * under its public URI, and the app's own tool calls are routed); a host that renders no UI shows
+ * the tool's text content, which MCP Apps servers must always return.
+ */
 const CLIENT_CAPABILITIES: ClientCapabilities = {
   sampling: {},
   elicitation: { form: {}, url: {} },
   roots: { listChanged: true },
+  extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
 };
 
 /** Errors that mean the upstream is unhealthy (not an answer it chose to give, not a caller's cancel). */
@@ -259,14 +266,14 @@ export class UpstreamConnection extends EventEmitter {
   private _catalog: UpstreamCatalog = EMPTY_CATALOG;
   private readonly breaker: CircuitBreakerPolicy;
   private firstAttempt?: Promise<void>;
-  /** The era this server turned out to speak (protocol "auto"): later connects skip the probe. */
-  private eraVerdict?: 'legacy' | { pin: string };
   private resolveFirst?: () => void;
   /** The connect in progress (shared by everyone waiting for it). */
   private connecting?: Promise<boolean>;
   /** Bumped per connect, so events of an old client are ignored. */
   private generation = 0;
   private warnedGarbage = false;
+  /** `auto` found this server refuses 2025-11-25 initialize: negotiate 2026-07-28 from now on. */
+  private modernOnly = false;
   private healthTimer?: NodeJS.Timeout;
   /** Clients dropped because the server expired their session (see call()). */
   private readonly expiredClients = new WeakSet<Client>();
@@ -438,7 +445,7 @@ export class UpstreamConnection extends EventEmitter {
       { name: 'mcp-proxy-server', version: VERSION },
       {
         capabilities: CLIENT_CAPABILITIES,
-        versionNegotiation: { mode: this.eraVerdict ?? protocolMode(this.config.protocol) },
+        versionNegotiation: { mode: protocolMode(this.config.protocol, this.modernOnly) },
         listChanged: {
           tools: { autoRefresh: false, debounceMs: 20, onChanged: () => void this.refresh(generation) },
           prompts: { autoRefresh: false, debounceMs: 20, onChanged: () => void this.refresh(generation) },
@@ -467,11 +474,6 @@ export class UpstreamConnection extends EventEmitter {
       }
       this.client = client;
       this.transport = transport;
-      // A restart of the same server speaks the same era: no second probe.
-      if (protocolMode(this.config.protocol) === 'auto') {
-        const v = client.getNegotiatedProtocolVersion();
-        this.eraVerdict = v && v >= MODERN_ERA ? { pin: v } : 'legacy';
-      }
       this.instructions = client.getInstructions();
       this.capabilities = client.getServerCapabilities();
       this.serverInfo = client.getServerVersion();
@@ -501,13 +503,10 @@ export class UpstreamConnection extends EventEmitter {
       await client.close().catch(() => {});
       await transport?.dispose().catch(() => {});
       if (this.closing || generation !== this.generation) return false;
-      if (!this.eraVerdict && closedOnProbe(e)) {
-        // A server that exits on any request before initialize: start it once more, for initialize.
-        this.eraVerdict = 'legacy';
-        this.attempts--; // the same attempt, continued
-        this.log.info(
-          'the server closed the connection on the server/discover probe: starting it again for initialize',
-        );
+      if (!this.modernOnly && isAuto(this.config.protocol) && refusedInitialize(e)) {
+        this.modernOnly = true;
+        this.attempts--;
+        this.log.info({ err: errorMessage(e) }, 'the server refused 2025-11-25 initialize; negotiating 2026-07-28');
         return await this.attempt();
       }
       const exit = transport?.describeExit?.();
@@ -1050,18 +1049,26 @@ class NotCounted extends Error {
   }
 }
 
-/** The first protocol revision of the stateless era (revisions are dates: they compare as strings). */
-const MODERN_ERA = '2026-07-28';
-
-/** The SDK's in-place era probe ended because the server closed the connection. */
-function closedOnProbe(e: unknown): boolean {
-  return /closed during the server\/discover probe/.test(errorMessage(e));
+/**
+ * `auto` speaks 2025-11-25 to every server that accepts it, and 2026-07-28 to the ones that refuse
+ * it. Most dual-era servers ask for sampling and elicitation push-style, which they refuse to do on
+ * a 2026 hop; over a 2025 hop the proxy relays those to clients of both eras (see the README).
+ */
+function protocolMode(p: UpstreamConfig['protocol'], modernOnly: boolean): 'auto' | 'legacy' | { pin: string } {
+  if (p === '2026-07-28') return { pin: p };
+  if (p === '2025-11-25' || !modernOnly) return 'legacy';
+  return 'auto';
 }
 
-function protocolMode(p: UpstreamConfig['protocol']): 'auto' | 'legacy' | { pin: string } {
-  if (p === '2025-11-25') return 'legacy';
-  if (p === '2026-07-28') return { pin: p };
-  return 'auto';
+function isAuto(p: UpstreamConfig['protocol']): boolean {
+  return p === undefined || p === 'auto';
+}
+
+/** The server answered initialize, with a refusal: it speaks only the 2026-07-28 era. */
+function refusedInitialize(e: unknown): boolean {
+  const err = e as { code?: unknown; data?: { status?: unknown } } | undefined;
+  if (typeof err?.code === 'number') return true;
+  return /protocol version|server\/discover|initialize/i.test(errorMessage(e)) && !isNetworkError(e);
 }
 
 function breakerName(s: CircuitState): BreakerState {

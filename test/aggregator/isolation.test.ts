@@ -268,12 +268,14 @@ describe('every message reaches exactly the session whose call caused it', () =>
     }
   }, 180_000);
 
-  test('a 2026-07-28 client calling a tool that pushes a 2025-style request gets a clear error', async () => {
+  test('a 2026-07-28 client calling a tool that pushes 2025-style requests gets them as input_required rounds', async () => {
     const t = await connect('v2-2026', 'stateless');
     try {
       const r = await t.call('web', 'stateless#0');
-      expect(r.error).toMatch(/input_required|cannot be sent requests/);
-      expect(t.seen.elicited).toEqual([]);
+      expect(r.error).toBeUndefined();
+      expect(r.text).toBe('stateless#0|e:stateless|s:stateless');
+      expect(t.seen.elicited).toEqual(['stateless#0']);
+      expect(t.seen.sampled).toEqual(['stateless#0']);
     } finally {
       await t.close();
     }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_NAME_LENGTH,
+  mapUris,
   prefixFor,
   publicName,
   publicUri,
   shorten,
   splitPublicUri,
+  uriToPublic,
 } from '../../src/aggregator/naming.js';
 
 describe('public names', () => {
@@ -47,5 +49,70 @@ describe('resource URIs', () => {
   it('does not claim URIs of unknown prefixes', () => {
     expect(splitPublicUri('other+x://y', ['fs'])).toBeUndefined();
     expect(splitPublicUri('file:///x', ['fs'])).toBeUndefined();
+  });
+});
+
+describe('URIs inside what an upstream sends', () => {
+  const toPublic = uriToPublic('app');
+
+  it("maps a tool's MCP Apps _meta keys and leaves the rest of the tool alone", () => {
+    const tool = {
+      name: 'get-time',
+      inputSchema: { type: 'object', properties: { uri: { type: 'string', default: 'ui://x' } } },
+      _meta: {
+        ui: { resourceUri: 'ui://t/app.html', visibility: ['app'] },
+        'ui/resourceUri': 'ui://t/app.html',
+        other: 'ui://t',
+      },
+    };
+    const out = mapUris(tool, toPublic);
+    expect(out._meta).toEqual({
+      ui: { resourceUri: 'app+ui://t/app.html', visibility: ['app'] },
+      'ui/resourceUri': 'app+ui://t/app.html',
+      other: 'ui://t',
+    });
+    expect(out.inputSchema).toBe(tool.inputSchema);
+    expect(tool._meta.ui.resourceUri).toBe('ui://t/app.html');
+  });
+
+  it('maps resource_link and embedded resources in results and prompt messages, not text or structured data', () => {
+    const result = {
+      content: [
+        { type: 'text', text: 'see ui://t/app.html' },
+        { type: 'resource_link', uri: 'file:///a', name: 'a' },
+        {
+          type: 'resource',
+          resource: { uri: 'ui://t/app.html', text: '<html>', _meta: { ui: { prefersBorder: true } } },
+        },
+      ],
+      structuredContent: { uri: 'file:///kept' },
+      _meta: { ui: { resourceUri: 'ui://t/app.html' } },
+    };
+    expect(mapUris(result, toPublic)).toEqual({
+      content: [
+        { type: 'text', text: 'see ui://t/app.html' },
+        { type: 'resource_link', uri: 'app+file:///a', name: 'a' },
+        {
+          type: 'resource',
+          resource: { uri: 'app+ui://t/app.html', text: '<html>', _meta: { ui: { prefersBorder: true } } },
+        },
+      ],
+      structuredContent: { uri: 'file:///kept' },
+      _meta: { ui: { resourceUri: 'app+ui://t/app.html' } },
+    });
+    const prompt = {
+      messages: [{ role: 'user', content: { type: 'resource_link', uri: 'ui://t/app.html', name: 'x' } }],
+    };
+    expect(mapUris(prompt, toPublic).messages[0].content.uri).toBe('app+ui://t/app.html');
+    expect(mapUris({ contents: [{ uri: 'ui://t/app.html', text: 'x' }] }, toPublic).contents[0].uri).toBe(
+      'app+ui://t/app.html',
+    );
+  });
+
+  it('returns the value itself for an unprefixed server or when nothing names a URI', () => {
+    const result = { content: [{ type: 'resource_link', uri: 'file:///a', name: 'a' }] };
+    expect(mapUris(result, uriToPublic(''))).toBe(result);
+    const plain = { content: [{ type: 'text', text: 'x' }] };
+    expect(mapUris(plain, toPublic)).toBe(plain);
   });
 });

@@ -302,15 +302,16 @@ describe('tool-name collisions in dynamic mode', () => {
     }
   });
 
-  it('still refuses to start in "all" mode', async () => {
-    const r = spawnSync(process.execPath, [BUNDLE, 'run', '--config', configFile, '--tools-mode', 'all'], {
-      input: '',
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_PROXY_DEPLOYMENT: 'node' },
-      timeout: 60_000,
-    });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('tool "get_env" is offered by both "e1" and "e2"');
+  it('in "all" mode serves the server listed first under the shared name, and says so', async () => {
+    const s = await connectProxy('v2-2025', configFile, { args: ['--tools-mode', 'all'] });
+    try {
+      const names = (await s.client.listTools()).tools.map((t: { name: string }) => t.name);
+      expect(names.filter((n: string) => n === 'get_env')).toHaveLength(1);
+      expect(text(await s.client.callTool({ name: 'get_env', arguments: { name: 'WHO' } }))).toBe('first');
+      expect(s.stderr()).toContain('tool "get_env" is offered by both "e1" and "e2"');
+    } finally {
+      await s.close();
+    }
   });
 });
 

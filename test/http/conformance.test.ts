@@ -1,7 +1,8 @@
 /**
  * The official conformance suite (`server --suite all`), first against the HTTP layer alone (the fixture
  * server behind createHttpApp), then through the whole proxy: fixture upstream over stdio (prefix off)
- * -> pool -> aggregator -> HTTP frontend. Every scenario must pass, DNS-rebinding protection included.
+ * -> pool -> aggregator -> HTTP frontend, with each upstream era. Every scenario must pass, DNS-rebinding
+ * protection included.
  */
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -41,37 +42,44 @@ describe('conformance suite', () => {
     expectAllPass(r);
   }, 240_000);
 
-  test('through the proxy: fixture upstream over stdio, prefix off', async () => {
-    const logger = silentLogger();
-    const pool = new UpstreamPool({
-      configs: {
-        conformance: {
-          type: 'stdio',
-          command: process.execPath,
-          args: [path.join(REPO, 'test/fixtures/conformance-upstream.mjs')],
-          prefix: false,
-          // The suite's scenarios are 2025-era (sampling, elicitation, logging, subscriptions over a session).
-          protocol: '2025-11-25',
+  // The suite's scenarios are 2025-era (sampling, elicitation, logging, subscriptions over a session): every
+  // one of them must pass whichever era the proxy speaks to the upstream, and with the default (auto).
+  test.each([['2025-11-25'], ['2026-07-28'], ['auto']] as const)(
+    'through the proxy: fixture upstream over stdio, prefix off, upstream hop %s',
+    async (protocol) => {
+      const logger = silentLogger();
+      const pool = new UpstreamPool({
+        configs: {
+          conformance: {
+            type: 'stdio',
+            command: process.execPath,
+            args: [path.join(REPO, 'test/fixtures/conformance-upstream.mjs')],
+            prefix: false,
+            protocol,
+          },
         },
-      },
-      logger,
-      env: process.env,
-      cwd: REPO,
-      onStderrLine: () => {},
-    });
-    closers.push(() => pool.close());
-    await pool.start();
-    expect(pool.snapshot().map((s) => s.state)).toEqual(['ready']);
-    const agg = new Aggregator({ pool, logger, separator: '__' });
-    const fe = await startHttpFrontend({
-      host: '127.0.0.1',
-      port: 0,
-      serverFactory: ({ era }) => agg.createServer({ era, transient: era === 'modern' }),
-      status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
-      rateLimit: false,
-    });
-    closers.push(() => fe.close());
-    const r = await runConformance(fe.url);
-    expectAllPass(r);
-  }, 240_000);
+        logger,
+        env: process.env,
+        cwd: REPO,
+        onStderrLine: () => {},
+      });
+      closers.push(() => pool.close());
+      await pool.start();
+      expect(pool.snapshot().map((s) => s.state)).toEqual(['ready']);
+      // auto speaks 2025-11-25 to a server that accepts it.
+      expect(pool.snapshot()[0].protocolVersion).toBe(protocol === 'auto' ? '2025-11-25' : protocol);
+      const agg = new Aggregator({ pool, logger, separator: '__' });
+      const fe = await startHttpFrontend({
+        host: '127.0.0.1',
+        port: 0,
+        serverFactory: ({ era }) => agg.createServer({ era, transient: era === 'modern' }),
+        status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
+        rateLimit: false,
+      });
+      closers.push(() => fe.close());
+      const r = await runConformance(fe.url);
+      expectAllPass(r);
+    },
+    240_000,
+  );
 });

@@ -1,4 +1,5 @@
-import type { HttpAppDeps, UpstreamStatus } from '../../src/frontends/http/app.js';
+import { createHttpApp, type HttpApp, type HttpAppDeps, type UpstreamStatus } from '../../src/frontends/http/app.js';
+import { loopbackHostnames } from '../../src/frontends/http/security.js';
 import { type HttpFrontend, type StartHttpFrontendOptions, startHttpFrontend } from '../../src/frontends/http/start.js';
 import { sampleServerFactory } from '../fixtures/sample-server-factory.js';
 
@@ -15,6 +16,26 @@ export const READY_UPSTREAMS: UpstreamStatus[] = [
     breaker: 'closed',
   },
 ];
+
+const apps: HttpApp[] = [];
+
+/** An app (no listener; drive it with supertest) on loopback hosts, rate limit off; `closeTestApps` ends it. */
+export function makeTestApp(overrides: Partial<HttpAppDeps> = {}): HttpApp {
+  const app = createHttpApp({
+    serverFactory: sampleServerFactory(),
+    status: () => ({ ready: true, upstreams: READY_UPSTREAMS }),
+    allowedHosts: loopbackHostnames(),
+    rateLimit: false,
+    ...overrides,
+  });
+  apps.push(app);
+  return app;
+}
+
+/** Closes every app `makeTestApp` made (for afterEach). */
+export async function closeTestApps(): Promise<void> {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+}
 
 /** Starts a real frontend on 127.0.0.1 port 0 with the sample server factory. */
 export async function startTestFrontend(overrides: Partial<StartHttpFrontendOptions> = {}): Promise<HttpFrontend> {

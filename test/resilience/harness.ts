@@ -119,6 +119,8 @@ export interface StartOptions {
   files?: Record<string, string>;
   /** Skip connecting a client (the test does it). */
   noClient?: boolean;
+  /** Return as soon as the proxy serves, before its upstreams' first connect attempts end. */
+  noWaitForUpstreams?: boolean;
 }
 
 const running = new Set<RunningProxy>();
@@ -246,6 +248,9 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     }
     proxy.client = client;
   }
+  // The proxy serves at once and connects its upstreams in the background: these tests start from a
+  // proxy whose servers have all had their first attempt.
+  if (!opts.noWaitForUpstreams) await proxy.waitForStderr(/upstreams ready/);
   return proxy;
 }
 

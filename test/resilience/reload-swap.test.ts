@@ -85,6 +85,8 @@ describe('proxy.logLevel', () => {
     const proxy = await startProxy({
       config: { mcpServers: { a: a() }, proxy: { ...FAST_PROXY, logLevel: 'warn' } },
       env: NO_ENV_LEVEL,
+      // At level warn the start-up summary is not logged: the call below waits for the server itself.
+      noWaitForUpstreams: true,
     });
     expect((await proxy.callTool('a__echo', { text: 'hi' })).text).toBe('hi');
     const levels = () => logLines(proxy.stderr()).map((l) => l.level as number);

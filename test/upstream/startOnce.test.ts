@@ -1,8 +1,8 @@
 /**
- * Each upstream process starts exactly once: the era is negotiated on the one process (the
- * `server/discover` probe in place, then `initialize` on the same process for a 2025 server), for
- * every `protocol` setting, in `run`'s pool and in `status`. A server that exits on the probe is
- * started a second time, for `initialize`, and only then.
+ * Each upstream process starts exactly once, for every `protocol` setting, in `run`'s pool and in
+ * `status`: `auto` speaks 2025-11-25 first, on the one process, and the SDK's throwaway probe process
+ * is never used. Only a server that refuses `initialize` (2026-07-28 only) is started a second time,
+ * for the 2026 handshake, and then probed in place.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { BUNDLE, ECHO, FIXTURES, tmpDir, writeConfig } from '../helpers/proxy.js
 
 const COUNTED = path.join(FIXTURES, 'counted-server.mjs');
 const STRICT = path.join(FIXTURES, 'strict-server.mjs');
+const MODERN_ONLY = path.join(FIXTURES, 'modern-only-server.mjs');
 const MEMORY = path.join(path.dirname(BUNDLE), '../node_modules/@modelcontextprotocol/server-memory/dist/index.js');
 const run = promisify(execFile);
 
@@ -51,7 +52,8 @@ async function startPool(config: UpstreamConfig) {
 
 describe('each upstream starts once', () => {
   const cases: [string, string, string | undefined, string][] = [
-    ['a both-era SDK v2 server, protocol auto', ECHO, undefined, '2026-07-28'],
+    ['a both-era SDK v2 server, protocol auto', ECHO, undefined, '2025-11-25'],
+    ['a server that exits on any request before initialize, protocol auto', STRICT, undefined, '2025-11-25'],
     ['a both-era SDK v2 server, protocol 2025-11-25', ECHO, '2025-11-25', '2025-11-25'],
     ['a both-era SDK v2 server, protocol 2026-07-28', ECHO, '2026-07-28', '2026-07-28'],
     ['an SDK v1 server (2025 only), protocol auto', MEMORY, undefined, '2025-11-25'],
@@ -65,16 +67,16 @@ describe('each upstream starts once', () => {
     expect(starts(log)).toBe(1);
   });
 
-  test('a server that exits on the probe is started once more, for initialize, and works', async () => {
+  test('a server that refuses initialize is started once more, for 2026-07-28, and works', async () => {
     const log = path.join(tmpDir(), 'starts');
     writeFileSync(log, '');
-    const conn = await startPool(counted(STRICT, log));
+    const conn = await startPool(counted(MODERN_ONLY, log));
     expect(conn.lastError).toBeUndefined();
     expect(conn.state).toBe('ready');
-    expect(conn.status().protocolVersion).toBe('2025-11-25');
+    expect(conn.status().protocolVersion).toBe('2026-07-28');
     expect(starts(log)).toBe(2);
-    const r = await conn.call((c) => c.callTool({ name: 'echo', arguments: { text: 'hi' } }));
-    expect((r as any).content[0].text).toBe('hi');
+    const r = await conn.call((c) => c.callTool({ name: 'era', arguments: {} }));
+    expect((r as any).content[0].text).toBe('modern');
   });
 
   test('`status --config` starts each server once', async () => {

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { DEFAULTS } from '../../config/defaults.js';
-import type { RunOptions } from '../../runProxy.js';
 import { configOption, credentialOptions } from '../credentialOptions.js';
+import type { RunOptions } from '../run/options.js';
 import type { CommandSpec } from '../types.js';
 
 export const runCommand: CommandSpec<RunOptions> = {
@@ -35,7 +35,7 @@ export const runCommand: CommandSpec<RunOptions> = {
         .example('$0 run --transport http --port 8765', 'serve Streamable HTTP at http://127.0.0.1:8765/mcp'),
     ),
   async handler(args, ctx) {
-    const { runProxy } = await import('../../runProxy.js');
+    const { runProxy } = await import('../run/index.js');
     return runProxy(args, ctx);
   },
 };

@@ -8,7 +8,6 @@ import { DEFAULTS, type ProxyConfig, type UpstreamConfig } from '../../config/sc
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
-import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import { within } from '../../util/async.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
@@ -144,22 +143,13 @@ export async function oneShotPool(
   args: GlobalArgs,
   ctx: CliContext,
 ) {
-  const { UpstreamPool } = await import('../../upstream/pool.js');
-  let docker: ReturnType<DockerClientFactory> | undefined;
-  return new UpstreamPool({
+  const { createPool } = await import('../run/pool.js');
+  return createPool(ctx, {
     configs,
     // One connect attempt per upstream: report what is found now, do not wait out retries.
     proxy: { ...proxy, retry: { ...proxy?.retry, maxAttempts: 1 } },
     logger: commandLogger(args, ctx, 'silent'),
-    env: ctx.env,
-    cwd: ctx.cwd,
-    onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
-    redact: (text) => ctx.redactor.redact(text),
-    // `docker` upstreams need a client too; one per command, loaded only when one is configured.
-    docker: () => {
-      docker ??= import('../../upstream/docker/index.js').then((m) => m.createDockerClient(ctx.env));
-      return docker;
-    },
+    relayStderr: Boolean(args.verbose || args.debug),
   });
 }
 

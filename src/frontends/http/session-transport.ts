@@ -18,12 +18,13 @@ import type {
 } from '@modelcontextprotocol/server';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { isInitialize, toJsonRpcMessage } from '../../protocol/jsonrpc.js';
+import { rpcError } from './responses.js';
 
 const MAX_BATCH = 100;
 
 type Reply = { status: number; code: number; message: string };
 
-/** A POST must accept both a JSON body and an SSE stream (the app checks this before opening a session). */
+/** A POST must accept both a JSON body and an SSE stream (checked before a session is opened, too). */
 export function acceptRefusal(req: IncomingMessage): Reply | undefined {
   const accept = req.headers.accept ?? '';
   if (accept.includes('application/json') && accept.includes('text/event-stream')) return undefined;
@@ -107,10 +108,7 @@ export class NodeSessionTransport implements Transport {
         return;
       default:
         res.setHeader('allow', 'GET, POST, DELETE');
-        {
-          this.reply(res, { status: 405, code: -32000, message: 'Method not allowed.' });
-          return;
-        }
+        this.reply(res, { status: 405, code: -32000, message: 'Method not allowed.' });
     }
   }
 
@@ -321,7 +319,7 @@ export class NodeSessionTransport implements Transport {
   }
 
   private reply(res: ServerResponse, r: Reply): void {
-    const text = JSON.stringify({ jsonrpc: '2.0', error: { code: r.code, message: r.message }, id: null });
+    const text = JSON.stringify(rpcError(r.code, r.message));
     res.writeHead(r.status, {
       ...this.opts.headers?.(),
       'content-type': 'application/json',

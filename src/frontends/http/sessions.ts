@@ -15,6 +15,8 @@ export interface RegisteredSession {
   readonly owner: string;
   /** The client address that opened it (for the per-address limit). */
   readonly client: string;
+  /** Ends the session (its transport and server); at shutdown every open session is closed this way. */
+  close(why: string): Promise<void>;
 }
 
 export interface SessionLimits {
@@ -35,7 +37,11 @@ export class SessionRegistry<S extends RegisteredSession> {
   private readonly perClient = new Map<string, number>();
   private readonly perKind: Record<SessionKind, number> = { 'streamable-http': 0, sse: 0 };
 
-  constructor(private readonly limits: SessionLimits) {}
+  /** `onchange` runs after every add and remove (the open-session gauges follow it). */
+  constructor(
+    private readonly limits: SessionLimits,
+    private readonly onchange: () => void = () => {},
+  ) {}
 
   get size(): number {
     return this.byId.size;
@@ -71,6 +77,7 @@ export class SessionRegistry<S extends RegisteredSession> {
     this.byId.set(s.id, s);
     this.perClient.set(s.client, (this.perClient.get(s.client) ?? 0) + 1);
     this.perKind[s.kind]++;
+    this.onchange();
   }
 
   /** Removes `s` (if it is still the session under its id); true when it was there. */
@@ -81,6 +88,7 @@ export class SessionRegistry<S extends RegisteredSession> {
     if (n <= 0) this.perClient.delete(s.client);
     else this.perClient.set(s.client, n);
     this.perKind[s.kind]--;
+    this.onchange();
     return true;
   }
 

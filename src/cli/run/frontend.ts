@@ -1,0 +1,87 @@
+/**
+ * Starts the frontend `run` serves on: Streamable HTTP (bound before any upstream starts, so a port
+ * in use is reported at once) or stdio. Each registers how it stops with the lifecycle.
+ */
+import type { Aggregator } from '../../aggregator/server.js';
+import type { ProxyConfig } from '../../config/schema.js';
+import type { Lifecycle } from '../../lifecycle.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { UpstreamPool } from '../../upstream/pool.js';
+import type { CliContext } from '../context.js';
+import type { RunOptions } from './options.js';
+
+export interface FrontendDeps {
+  args: RunOptions;
+  ctx: CliContext;
+  proxy: ProxyConfig;
+  logger: Logger;
+  metrics: Metrics;
+  agg: Aggregator;
+  pool: UpstreamPool;
+  lifecycle: Lifecycle;
+  lookup: (name: string) => string | undefined;
+}
+
+export async function startHttp(d: FrontendDeps): Promise<void> {
+  const { args, ctx, proxy, agg, pool, lifecycle } = d;
+  const log = d.logger.child({ component: 'run' });
+  const { startHttpFrontend } = await import('../../frontends/http/start.js');
+  const { HTTP_DEFAULTS } = await import('../../frontends/http/app.js');
+  const tokens = httpTokens(d.lookup('MCP_PROXY_TOKEN') ?? ctx.env.MCP_PROXY_TOKEN);
+  for (const t of tokens) ctx.redactor.add(t);
+  const http = proxy.http ?? {};
+  const frontend = await startHttpFrontend({
+    host: args.host ?? proxy.host,
+    port: args.port ?? proxy.port,
+    allowUnauthenticated: args.allowUnauthenticated ?? http.allowUnauthenticated,
+    allowedHosts: http.allowedHosts,
+    allowedOrigins: http.allowedOrigins,
+    maxBodyBytes: http.maxBodyBytes,
+    maxSessions: http.maxSessions,
+    maxSessionsPerClient: http.maxSessionsPerClient,
+    sessionIdleTimeoutMs: http.sessionIdleTimeout,
+    requestTimeoutMs: http.requestTimeout,
+    headersTimeoutMs: http.headersTimeout,
+    maxConnections: http.maxConnections,
+    rateLimit: http.rateLimit ? { ...HTTP_DEFAULTS.rateLimit, ...definedOnly(http.rateLimit) } : undefined,
+    auth: { tokens },
+    logger: d.logger,
+    metrics: d.metrics,
+    serverFactory: (c) => agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+    status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
+  });
+  // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.
+  agg.on('list_changed', (k) => frontend.app.notifyListChanged(k));
+  lifecycle.addStopAccepting('http', () => {
+    frontend.server.close();
+    frontend.server.closeIdleConnections?.();
+  });
+  lifecycle.add('http', () => frontend.close());
+  log.info({ url: frontend.url, auth: tokens.length > 0 }, `serving Streamable HTTP at ${frontend.url}`);
+  ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${tokens.length ? ' (bearer token required)' : ''}\n`);
+}
+
+export async function startStdio(d: FrontendDeps): Promise<void> {
+  const log = d.logger.child({ component: 'run' });
+  const { startStdioFrontend } = await import('../../frontends/stdio.js');
+  const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin);
+  d.lifecycle.add('stdio', () => stdio.close());
+  void stdio.closed.then(() => {
+    if (d.lifecycle.isShuttingDown) return;
+    log.info('stdin closed: shutting down');
+    void d.lifecycle.shutdown('stdin closed');
+  });
+}
+
+/** MCP_PROXY_TOKEN: one or more bearer tokens, comma- or space-separated. */
+function httpTokens(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

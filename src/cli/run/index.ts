@@ -1,0 +1,98 @@
+/**
+ * `mcp-proxy run`: the composition root, where everything is wired together (loaded lazily by the
+ * CLI). The frontend serves first; upstreams connect in the background; the config is followed live.
+ */
+import { Aggregator } from '../../aggregator/server.js';
+import { DEFAULTS } from '../../config/schema.js';
+import { Lifecycle } from '../../lifecycle.js';
+import { createMetrics } from '../../observability/metrics.js';
+import { registerConfigSecrets } from '../configSecrets.js';
+import type { CliContext } from '../context.js';
+import { commandLogger } from '../createCli.js';
+import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
+import { loadRunConfig, reportRunConfig } from './config.js';
+import { startHttp, startStdio } from './frontend.js';
+import type { RunOptions } from './options.js';
+import { createPool } from './pool.js';
+import { createReloader } from './reload.js';
+import { startUpstreams } from './startup.js';
+import { fileStamps, watchFiles } from './watch.js';
+
+export type { RunOptions };
+
+export async function runProxy(args: RunOptions, ctx: CliContext): Promise<number> {
+  const logger = commandLogger(args, ctx);
+  const chain = credentialChainFor(args, ctx);
+  const loadOpts = configLoadOptions(args.config, chain, ctx);
+  const run = await loadRunConfig(loadOpts, ctx);
+  const { loaded, config } = run;
+  // What the watched files looked like when read: a change before the watcher is up is caught up on.
+  const watchedFiles = loaded ? [loaded.path, chain.credentialsFile] : [];
+  const readStamps = fileStamps(watchedFiles);
+  // proxy.logLevel applies (also on reload) unless --log-level, -v, --debug or MCP_PROXY_LOG_LEVEL chose one.
+  const levelFixed = Boolean(args.debug || args.verbose || args.logLevel || ctx.env.MCP_PROXY_LOG_LEVEL);
+  if (config.proxy?.logLevel && !levelFixed) logger.level = config.proxy.logLevel;
+  reportRunConfig(run, ctx, logger.child({ component: 'run' }));
+  // Literal secrets in the config are masked like credentials from the chain.
+  registerConfigSecrets(config.mcpServers, ctx.redactor);
+
+  const proxy = config.proxy ?? {};
+  const transport = args.transport ?? proxy.transport ?? 'stdio';
+  const metrics = createMetrics();
+  const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true });
+  const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
+  const agg = new Aggregator({
+    pool,
+    logger,
+    metrics,
+    name: proxy.name,
+    separator: proxy.separator ?? DEFAULTS.separator,
+    toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
+    isolateSessions: transport === 'http',
+  });
+  let reload: ((reason: string) => Promise<void>) | undefined;
+  const lifecycle = new Lifecycle({
+    logger,
+    graceMs: proxy.timeouts?.shutdownGrace ?? DEFAULTS.shutdownGrace,
+    inflight: () => agg.inflight,
+    forceExit: (code) => ctx.exit?.(code),
+    onReload: () => void reload?.('SIGHUP'),
+  });
+  lifecycle.installSignalHandlers();
+
+  // Serve first: the listener is bound (or a port in use reported) before any upstream starts.
+  const deps = { args, ctx, proxy, logger, metrics, agg, pool, lifecycle, lookup: (n: string) => chain.lookup(n) };
+  await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  lifecycle.add('upstreams', () => pool.close());
+  if (!lifecycle.isShuttingDown) {
+    void startUpstreams(pool, agg, lifecycle, logger, {
+      windowMs: proxy.timeouts?.startup ?? DEFAULTS.startupWindow,
+    });
+  }
+
+  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
+  reload = loaded
+    ? createReloader({
+        ctx,
+        logger,
+        pool,
+        loaded,
+        loadOpts,
+        levelFixed,
+        isShuttingDown: () => lifecycle.isShuttingDown,
+      })
+    : undefined;
+  if (reload && (args.watch ?? proxy.watch ?? true) && !lifecycle.isShuttingDown) {
+    const watcher = await watchFiles(watchedFiles, () => void reload('file changed'), logger);
+    lifecycle.add('watcher', () => watcher.close());
+    if (fileStamps(watchedFiles) !== readStamps) void reload('file changed during start-up');
+  }
+
+  await lifecycle.done;
+  return 0;
+}
+
+async function loadDynamicMode() {
+  const { createDynamicToolsMode } = await import('../../aggregator/dynamicTools.js');
+  return createDynamicToolsMode();
+}

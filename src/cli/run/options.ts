@@ -1,0 +1,12 @@
+import type { CredentialArgs } from '../credentialOptions.js';
+import type { GlobalArgs } from '../types.js';
+
+export interface RunOptions extends CredentialArgs, GlobalArgs {
+  config?: string;
+  transport?: 'stdio' | 'http';
+  host?: string;
+  port?: number;
+  toolsMode?: 'all' | 'dynamic';
+  allowUnauthenticated?: boolean;
+  watch?: boolean;
+}

@@ -1,0 +1,48 @@
+/**
+ * The one way the CLI builds an upstream pool (`run`, and the one-shot `status`/`tools`): the same
+ * stderr relay, masking and Docker client for every command.
+ */
+import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { DockerClientFactory } from '../../upstream/docker/client.js';
+import { UpstreamPool } from '../../upstream/pool.js';
+import type { CliContext } from '../context.js';
+
+export interface PoolSetup {
+  configs: Record<string, UpstreamConfig>;
+  proxy?: ProxyConfig;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Upstream stderr lines reach our stderr (masked); false drops them. */
+  relayStderr: boolean;
+}
+
+export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
+  const pool: UpstreamPool = new UpstreamPool({
+    configs: setup.configs,
+    proxy: setup.proxy,
+    logger: setup.logger,
+    metrics: setup.metrics,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    onStderrLine: setup.relayStderr ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
+    docker: dockerFactory(ctx, setup.logger, () => pool.runId),
+    redact: (text) => ctx.redactor.redact(text),
+  });
+  return pool;
+}
+
+/** One Docker client per pool, made on first use; containers a crashed earlier run left are removed then. */
+function dockerFactory(ctx: CliContext, logger: Logger, runId: () => string): DockerClientFactory {
+  let client: ReturnType<DockerClientFactory> | undefined;
+  return () => {
+    client ??= (async () => {
+      const mod = await import('../../upstream/docker/index.js');
+      const docker = await mod.createDockerClient(ctx.env);
+      await mod.removeStaleContainers(docker, logger, { runId: runId() }).catch(() => {});
+      return docker;
+    })();
+    return client;
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Upstreams connect in the background while the frontend already serves. Until every server has had
+ * its first attempt, the servers still pending are logged every few seconds, so a user sees what the
+ * proxy is waiting for; the first listings wait for them at most the startup window (aggregator).
+ */
+import type { Aggregator } from '../../aggregator/server.js';
+import type { Lifecycle } from '../../lifecycle.js';
+import type { Logger } from '../../observability/logger.js';
+import type { UpstreamPool } from '../../upstream/pool.js';
+
+export interface StartupOptions {
+  /** How long the first listings wait for pending servers, ms. */
+  windowMs: number;
+  /** How often pending servers are logged, ms. */
+  reportEveryMs?: number;
+}
+
+export function startUpstreams(
+  pool: UpstreamPool,
+  agg: Aggregator,
+  lifecycle: Lifecycle,
+  logger: Logger,
+  opts: StartupOptions,
+): Promise<void> {
+  const log = logger.child({ component: 'run' });
+  const started = performance.now();
+  const report = setInterval(() => {
+    if (lifecycle.isShuttingDown || pool.firstRoundDone) return;
+    const pending = pool.snapshot().filter((s) => s.state === 'connecting' || (s.state === 'retrying' && !s.latencyMs));
+    if (!pending.length) return;
+    const secs = Math.round((performance.now() - started) / 1000);
+    log.info(
+      { pending: pending.map((s) => s.name) },
+      `still starting after ${secs}s: ${pending.map((s) => `${s.name} (${s.lastError ? `${s.state}: ${s.lastError}` : s.state})`).join(', ')}; serving the others`,
+    );
+  }, opts.reportEveryMs ?? 5000);
+  report.unref();
+  const firstRound = pool.start().then(() => {
+    clearInterval(report);
+    if (lifecycle.isShuttingDown) return;
+    const statuses = pool.snapshot();
+    const enabled = statuses.filter((s) => s.state !== 'disabled');
+    const ready = enabled.filter((s) => s.state === 'ready').length;
+    log.info(
+      {
+        ready,
+        failed: enabled.filter((s) => s.state === 'failed' || s.state === 'retrying').length,
+        ms: Math.round(performance.now() - started),
+      },
+      `${ready}/${enabled.length} upstreams ready`,
+    );
+  });
+  agg.waitForStartup(firstRound, opts.windowMs);
+  return firstRound;
+}

@@ -1,0 +1,101 @@
+/**
+ * What every request but /health passes before it reaches a route, in this order: Host and Origin
+ * validation (DNS rebinding), CORS for configured origins (and the preflight answer), the per-client rate
+ * limit, then the bearer token. The checks themselves are in security.ts; this applies them to a request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { header, sendRpcError } from './responses.js';
+import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
+
+export interface RateLimitOptions {
+  windowMs: number;
+  max: number;
+}
+
+export interface GuardOptions {
+  /** Bearer tokens; empty = no authentication. */
+  tokens: string[];
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  rateLimit?: RateLimitOptions;
+  now: () => number;
+}
+
+/** A request that passed: who sent it, and the CORS headers its answer carries (already set on it). */
+export interface Admitted {
+  identity: Identity;
+  cors: Record<string, string>;
+}
+
+const MCP_HEADERS =
+  'Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
+
+export class RequestGuard {
+  private readonly tokens: TokenVerifier;
+  private readonly limiter?: RateLimiter;
+
+  constructor(private readonly opts: GuardOptions) {
+    this.tokens = new TokenVerifier(opts.tokens);
+    const rl = opts.rateLimit;
+    if (rl) this.limiter = new RateLimiter(rl.windowMs, rl.max, opts.now);
+  }
+
+  /** The request's identity, or undefined when it was refused or was a preflight (answered already). */
+  admit(req: IncomingMessage, res: ServerResponse, method: string): Admitted | undefined {
+    const rejected =
+      checkHost(header(req, 'host'), this.opts.allowedHosts) ??
+      checkOrigin(header(req, 'origin'), this.opts.allowedOrigins);
+    if (rejected) {
+      sendRpcError(res, rejected.status, rejected.message);
+      return undefined;
+    }
+
+    const cors = this.corsHeaders(req);
+    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    if (method === 'OPTIONS') {
+      if (cors['access-control-allow-origin']) {
+        res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+        res.setHeader('access-control-allow-headers', MCP_HEADERS);
+        res.setHeader('access-control-max-age', '600');
+      }
+      res.writeHead(204);
+      res.end();
+      return undefined;
+    }
+
+    const wait = this.limiter?.hit(req.socket.remoteAddress ?? 'unknown');
+    if (wait !== undefined) {
+      res.setHeader('retry-after', String(wait));
+      sendRpcError(res, 429, `Too Many Requests: retry after ${wait} s`);
+      return undefined;
+    }
+
+    const identity = this.tokens.identify(header(req, 'authorization'));
+    if (!identity) {
+      res.setHeader('www-authenticate', 'Bearer realm="mcp-proxy"');
+      sendRpcError(
+        res,
+        401,
+        'Unauthorized: send "Authorization: Bearer <token>" with a token the proxy accepts',
+        -32001,
+      );
+      return undefined;
+    }
+    return { identity, cors };
+  }
+
+  /** Forgets rate-limit windows that have passed. */
+  sweep(): void {
+    this.limiter?.sweep();
+  }
+
+  private corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = header(req, 'origin');
+    if (!isConfiguredOrigin(origin, this.opts.allowedOrigins)) return {};
+    return {
+      'access-control-allow-origin': origin!,
+      vary: 'Origin',
+      'access-control-expose-headers': 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate',
+    };
+  }
+}

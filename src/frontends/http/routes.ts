@@ -1,0 +1,51 @@
+/**
+ * The plain routes beside the MCP endpoints: /health (liveness, never authenticated), /ready (503 until
+ * the first upstream connect round is done, then 200, with each upstream's state in the body), /metrics
+ * (Prometheus text) and the 404 for anything else.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRenderable, type Metrics } from '../../observability/metrics.js';
+import { methodNotAllowed, sendJson } from './responses.js';
+import type { RegisteredSession, SessionRegistry } from './sessions.js';
+import type { HttpStatus } from './types.js';
+
+export const PATHS = ['/mcp', '/sse', '/messages', '/health', '/ready', '/metrics'] as const;
+
+/** False (and answered 405) unless the method only reads. */
+export function readOnly(res: ServerResponse, method: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  methodNotAllowed(res, 'GET, HEAD');
+  return false;
+}
+
+export function health(res: ServerResponse): void {
+  sendJson(res, 200, { status: 'ok' });
+}
+
+/** The status code says only whether the first round is done; degraded or failed upstreams show in the body. */
+export function ready(res: ServerResponse, status: HttpStatus, sessions: SessionRegistry<RegisteredSession>): void {
+  sendJson(res, status.ready ? 200 : 503, {
+    status: status.ready ? 'ready' : 'starting',
+    ready: status.ready,
+    upstreams: status.upstreams,
+    sessions: { 'streamable-http': sessions.count('streamable-http'), sse: sessions.count('sse') },
+  });
+}
+
+export async function metricsText(res: ServerResponse, metrics: Metrics): Promise<void> {
+  if (!isRenderable(metrics)) return sendJson(res, 404, { error: 'metrics are disabled' });
+  const text = await metrics.render();
+  res.writeHead(200, { 'content-type': metrics.contentType });
+  res.end(text);
+}
+
+export function notFound(res: ServerResponse): void {
+  sendJson(res, 404, { error: 'not found', paths: PATHS });
+}
+
+/** The request path without trailing slashes ('/' stays). */
+export function requestPath(req: IncomingMessage): { url: URL; path: string } {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  return { url, path };
+}

@@ -1,0 +1,41 @@
+/**
+ * What the HTTP frontend is given from outside: the factory of downstream MCP servers and the status it
+ * reports on /ready.
+ */
+import type { McpServer, Server } from '@modelcontextprotocol/server';
+import type { Identity } from './security.js';
+
+/** What the pool reports per upstream (a local, minimal view of the pool's snapshot). */
+export interface UpstreamStatus {
+  name: string;
+  type: string;
+  state: string;
+  tools: number;
+  prompts: number;
+  resources: number;
+  lastError?: string;
+  latencyMs?: number;
+  restarts?: number;
+  breaker?: string;
+}
+
+export interface HttpStatus {
+  /** True once the first upstream connect round is done (`pool.firstRoundDone`). */
+  ready: boolean;
+  upstreams: UpstreamStatus[];
+}
+
+/** The downstream MCP server for one session (the aggregator's `Server`, or an `McpServer` in tests). */
+export type DownstreamServer = Server | McpServer;
+
+export interface ServerFactoryContext {
+  era: 'legacy' | 'modern';
+  /** Set for sessionful 2025-era sessions (Streamable HTTP and legacy SSE). */
+  sessionId?: string;
+  /** Which downstream transport the server will be connected to. */
+  transport: 'streamable-http' | 'sse';
+  /** Who opened the session (sessionful sessions only): the auth step's identity, never a credential. */
+  identity?: Identity;
+}
+
+export type ServerFactory = (ctx: ServerFactoryContext) => DownstreamServer | Promise<DownstreamServer>;

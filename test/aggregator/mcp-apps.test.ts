@@ -1,0 +1,163 @@
+/**
+ * MCP Apps through the built proxy, over stdio and Streamable HTTP, with clients of both eras: the
+ * tool's UI resource URI (in its `_meta`, both keys) names the renamed resource, which reads back
+ * byte-identical; every URI in results and prompt messages is the public one; the app's own call by
+ * the server's tool name (`callServerTool`, through the ext-apps AppBridge a host uses) reaches the
+ * right server; the MCP Apps extension is declared both ways.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { App } from '@modelcontextprotocol/ext-apps';
+import { AppBridge } from '@modelcontextprotocol/ext-apps/app-bridge';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+// @ts-expect-error a plain .mjs fixture without types
+import { UI_HTML, UI_URI } from '../fixtures/mcp-app-server.mjs';
+import { BUNDLE, connectProxy, ECHO, FIXTURES, type ProxySession, tmpDir, writeConfig } from '../helpers/proxy.js';
+
+const APP = `${FIXTURES}/mcp-app-server.mjs`;
+const PUBLIC_UI = `app+${UI_URI}`;
+const dir = tmpDir('mcp-proxy-apps-');
+const config = writeConfig(dir, {
+  mcpServers: {
+    app: { command: process.execPath, args: [APP] },
+    echo: { command: process.execPath, args: [ECHO] },
+    // Same tool names as "app": its own names are ambiguous between the two.
+    twin: { command: process.execPath, args: [APP] },
+  },
+  proxy: { retry: { maxAttempts: 1 } },
+});
+const single = writeConfig(
+  dir,
+  {
+    mcpServers: { app: { command: process.execPath, args: [APP] }, echo: { command: process.execPath, args: [ECHO] } },
+  },
+  'single.json',
+);
+
+let proxy: ChildProcess;
+let url = '';
+
+beforeAll(async () => {
+  proxy = spawn(
+    process.execPath,
+    [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', single, '--no-watch'],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    proxy.stderr!.setEncoding('utf8');
+    proxy.stderr!.on('data', (c: string) => {
+      buf += c;
+      const m = /listening on (http:\/\/\S+\/mcp)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    proxy.once('exit', (code) => reject(new Error(`exited ${code}: ${buf}`)));
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (proxy && proxy.exitCode === null) {
+    const exited = new Promise((r) => proxy.once('exit', r));
+    proxy.kill('SIGTERM');
+    await exited;
+  }
+});
+
+const ERAS = [
+  ['2025-11-25', { mode: 'legacy' }],
+  ['2026-07-28', { mode: { pin: '2026-07-28' } }],
+] as const;
+
+async function httpClient(negotiation: (typeof ERAS)[number][1]): Promise<Client> {
+  const client = new Client({ name: 'host', version: '1.0.0' }, { versionNegotiation: negotiation as any });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** What a host does with an MCP App: reads the UI its tool names, then lets the app call tools. */
+async function expectAppWorks(client: Client) {
+  expect((client.getServerCapabilities() as any)?.extensions?.['io.modelcontextprotocol/ui']).toBeDefined();
+
+  const { tools } = await client.listTools();
+  const tool = tools.find((t) => t.name === 'app__get-time')!;
+  expect(tool._meta).toMatchObject({ ui: { resourceUri: PUBLIC_UI }, 'ui/resourceUri': PUBLIC_UI });
+
+  const { resources } = await client.listResources();
+  expect(resources.map((r) => r.uri)).toContain(PUBLIC_UI);
+  const read = await client.readResource({ uri: (tool._meta as any).ui.resourceUri });
+  expect(read.contents).toHaveLength(1);
+  const [content] = read.contents as any[];
+  expect(content.uri).toBe(PUBLIC_UI);
+  expect(content.mimeType).toBe('text/html;profile=mcp-app');
+  expect(Buffer.from(content.text, 'utf8').equals(Buffer.from(UI_HTML, 'utf8'))).toBe(true);
+  expect(content._meta).toEqual({ ui: { prefersBorder: true } });
+
+  const result = (await client.callTool({ name: 'app__get-time', arguments: {} })) as any;
+  expect(result.content[0].text).toContain('ui extension: yes');
+  expect(result.content[1]).toMatchObject({ type: 'resource_link', uri: PUBLIC_UI });
+  expect(result.content[2].resource.uri).toBe(PUBLIC_UI);
+  expect(result.content[2].resource.text).toBe(UI_HTML);
+  expect(result._meta).toMatchObject({ ui: { resourceUri: PUBLIC_UI } });
+
+  const prompt = await client.getPrompt({ name: 'app__show-time' });
+  expect(prompt.messages[0].content).toMatchObject({ type: 'resource_link', uri: PUBLIC_UI });
+
+  // The app inside the UI, talking to its host's bridge, which forwards to the server it came from.
+  const bridge = new AppBridge(client as any, { name: 'host', version: '1.0.0' }, { serverTools: {} });
+  // No auto-resize: it observes a DOM, and this app has none.
+  const app = new App({ name: 'get-time app', version: '1.0.0' }, {}, { autoResize: false });
+  const [hostSide, appSide] = InMemoryTransport.createLinkedPair();
+  await bridge.connect(hostSide as any);
+  await app.connect(appSide as any);
+  const fromApp = await app.callServerTool({ name: 'get-time', arguments: {} });
+  expect((fromApp.content[0] as any).text).toMatch(/^time: 2026-01-01T00:00:00Z/);
+  await app.close();
+  await bridge.close();
+}
+
+describe.each(ERAS)('MCP Apps over Streamable HTTP, %s client', (_era, negotiation) => {
+  test('the UI resolves byte-identical and the app calls its server by its own tool name', async () => {
+    const client = await httpClient(negotiation);
+    try {
+      await expectAppWorks(client);
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+});
+
+describe.each(['v2-2025', 'v2-2026'] as const)('MCP Apps over stdio, %s client', (kind) => {
+  let s: ProxySession;
+  beforeAll(async () => {
+    s = await connectProxy(kind, single);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('the UI resolves byte-identical and the app calls its server by its own tool name', async () => {
+    await expectAppWorks(s.client);
+  }, 30_000);
+});
+
+describe('tool calls by an upstream name', () => {
+  let s: ProxySession;
+  beforeAll(async () => {
+    s = await connectProxy('v2-2025', config);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('an upstream name two servers share is refused with the public names; public names still work', async () => {
+    await expect(s.client.callTool({ name: 'get-time', arguments: {} })).rejects.toThrow(/Unknown tool: "get-time"/);
+    const r = (await s.client.callTool({ name: 'twin__get-time', arguments: {} })) as any;
+    expect(r.content[1].uri).toBe(`twin+${UI_URI}`);
+    // echo's own name is unambiguous.
+    const echo = (await s.client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as any;
+    expect(echo.isError).toBeFalsy();
+  }, 30_000);
+});
