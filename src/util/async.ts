@@ -1,8 +1,11 @@
 /** Timing helpers shared across layers. */
 
-/** A ref'd timer: the process stays up while something waits on it. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Resolves after `ms`. The timer holds the process up unless `unref` (a wait that must not delay exit). */
+export function sleep(ms: number, opts: { unref?: boolean } = {}): Promise<void> {
+  return new Promise((r) => {
+    const timer = setTimeout(r, ms);
+    if (opts.unref) timer.unref();
+  });
 }
 
 /** Waits for `p` at most `ms`, then goes on either way (the timer is cleared as soon as `p` settles). */
