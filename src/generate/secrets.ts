@@ -82,7 +82,17 @@ export function envName(s: string): string {
 export function findSecrets(server: string, entry: Record<string, unknown>): SecretCandidate[] {
   const out: SecretCandidate[] = [];
   const prefix = envName(server);
+  envSecrets(server, entry, out);
+  headerSecrets(server, entry, prefix, out);
+  if (typeof entry.url === 'string' && !isReference(entry.url)) {
+    const u = urlSecret(entry.url, prefix);
+    if (u) out.push({ server, field: 'url', key: 'url', original: entry.url, ...u });
+  }
+  argSecrets(server, entry, prefix, out);
+  return out;
+}
 
+function envSecrets(server: string, entry: Record<string, unknown>, out: SecretCandidate[]): void {
   const env = entry.env;
   if (env && typeof env === 'object' && !Array.isArray(env)) {
     for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
@@ -98,7 +108,9 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
       }
     }
   }
+}
 
+function headerSecrets(server: string, entry: Record<string, unknown>, prefix: string, out: SecretCandidate[]): void {
   const headers = entry.headers;
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
     for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
@@ -142,12 +154,9 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
       }
     }
   }
+}
 
-  if (typeof entry.url === 'string' && !isReference(entry.url)) {
-    const u = urlSecret(entry.url, prefix);
-    if (u) out.push({ server, field: 'url', key: 'url', original: entry.url, ...u });
-  }
-
+function argSecrets(server: string, entry: Record<string, unknown>, prefix: string, out: SecretCandidate[]): void {
   const args = entry.args;
   if (Array.isArray(args)) {
     args.forEach((a, i) => {
@@ -183,7 +192,6 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
       }
     });
   }
-  return out;
 }
 
 /**
