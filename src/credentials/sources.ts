@@ -142,19 +142,29 @@ export function parseCredentialsJson(text: string, file: string): Record<string,
 }
 
 export function credentialsFileSource(opts: CredentialsFileOptions): CredentialSource {
-  const load = whenChanged(opts.path, () => readCredentialsFile(opts));
+  return keyValueFileSource('file', `file ${opts.path}`, opts.path, () => readCredentialsFile(opts), {
+    place: (key, exists) => `credentials file ${opts.path} (${exists ? `no key ${key}` : 'does not exist'})`,
+  });
+}
+
+/** A source backed by one file of NAME -> value, re-read when it changes; undefined from `read`: no file. */
+function keyValueFileSource(
+  name: string,
+  description: string,
+  file: string,
+  read: () => Record<string, string> | undefined,
+  o: { place: (key: string, exists: boolean) => string },
+): CredentialSource {
+  const load = whenChanged(file, read);
   return {
-    name: 'file',
-    describe: () => `file ${opts.path}`,
+    name,
+    describe: () => description,
     get(key) {
       const d = load();
-      if (d && Object.hasOwn(d, key)) return { value: d[key], origin: opts.path };
+      if (d && Object.hasOwn(d, key)) return { value: d[key], origin: file };
       return undefined;
     },
-    places(key) {
-      const d = load();
-      return [`credentials file ${opts.path} (${d ? `no key ${key}` : 'does not exist'})`];
-    },
+    places: (key) => [o.place(key, load() !== undefined)],
     keys: () => Object.keys(load() ?? {}),
   };
 }
@@ -203,21 +213,9 @@ export function readDotenvFile(opts: DotenvOptions): Record<string, string> | un
 }
 
 export function dotenvSource(opts: DotenvOptions): CredentialSource {
-  const load = whenChanged(opts.path, () => readDotenvFile(opts));
-  return {
-    name: '.env',
-    describe: () => `.env file ${opts.path}`,
-    get(key) {
-      const d = load();
-      if (d && Object.hasOwn(d, key)) return { value: d[key], origin: opts.path };
-      return undefined;
-    },
-    places(key) {
-      const d = load();
-      return [`.env file ${opts.path} (${d ? `no ${key}=` : 'does not exist'})`];
-    },
-    keys: () => Object.keys(load() ?? {}),
-  };
+  return keyValueFileSource('.env', `.env file ${opts.path}`, opts.path, () => readDotenvFile(opts), {
+    place: (key, exists) => `.env file ${opts.path} (${exists ? `no ${key}=` : 'does not exist'})`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -112,47 +112,19 @@ function envSecrets(server: string, entry: Record<string, unknown>, out: SecretC
 
 function headerSecrets(server: string, entry: Record<string, unknown>, prefix: string, out: SecretCandidate[]): void {
   const headers = entry.headers;
-  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
-    for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v === '' || isReference(v)) continue;
-      if (/^(authorization|proxy-authorization)$/i.test(k)) {
-        const m = /^(\s*[A-Za-z][\w-]*\s+)(\S.*)$/.exec(v);
-        if (m && !/^basic\s/i.test(m[1])) {
-          const scheme = m[1];
-          out.push({
-            server,
-            field: 'headers',
-            key: k,
-            original: v,
-            secret: m[2],
-            baseName: `${prefix}_TOKEN`,
-            replace: (n) => `${scheme}\${${n}}`,
-          });
-        } else {
-          out.push({
-            server,
-            field: 'headers',
-            key: k,
-            original: v,
-            secret: v,
-            baseName: `${prefix}_AUTHORIZATION`,
-            replace: (n) => `\${${n}}`,
-          });
-        }
-        continue;
-      }
-      if ((isSecretName(k) && !plainValue(v)) || looksLikeSecretValue(v)) {
-        out.push({
-          server,
-          field: 'headers',
-          key: k,
-          original: v,
-          secret: v,
-          baseName: `${prefix}_${envName(k)}`,
-          replace: (n) => `\${${n}}`,
-        });
-      }
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return;
+  const add = (key: string, original: string, secret: string, baseName: string, scheme = '') =>
+    out.push({ server, field: 'headers', key, original, secret, baseName, replace: (n) => `${scheme}\${${n}}` });
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
+    if (typeof v !== 'string' || v === '' || isReference(v)) continue;
+    if (/^(authorization|proxy-authorization)$/i.test(k)) {
+      // `Bearer <token>` keeps its scheme; anything else (Basic, a bare value) is moved whole.
+      const m = /^(\s*[A-Za-z][\w-]*\s+)(\S.*)$/.exec(v);
+      if (m && !/^basic\s/i.test(m[1])) add(k, v, m[2], `${prefix}_TOKEN`, m[1]);
+      else add(k, v, v, `${prefix}_AUTHORIZATION`);
+      continue;
     }
+    if ((isSecretName(k) && !plainValue(v)) || looksLikeSecretValue(v)) add(k, v, v, `${prefix}_${envName(k)}`);
   }
 }
 
