@@ -27,7 +27,7 @@ export const nativeAddonStubs = {
   name: 'native-addon-stubs',
   setup(build) {
     build.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({ path: args.path, namespace: 'native-stub' }));
-    // dockerode's BuildKit support (lib/session.js: gRPC, lib/buildkit.js: protobuf) is ~0.9 MB of code the
+    // dockerode's BuildKit support (lib/session.js: gRPC, lib/buildkit.js: protobuf) is a lot of code the
     // proxy never runs (it starts containers; it never builds images through the API). Stubbed like ssh2.
     build.onResolve({ filter: /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/ }, (args) => ({
       path: args.path,
@@ -102,8 +102,8 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
       // A 1 MiB window: the decoder's ring buffer is malloc'd at the window's size and glibc keeps those
-      // pages resident after it is freed; at the default (4-16 MiB) that is ~6 MB more RSS for the
-      // process's life, for a file ~8% smaller.
+      // pages resident after it is freed; the default's larger window would cost that much more RSS for
+      // the process's life, for a slightly smaller file.
       [zlib.constants.BROTLI_PARAM_LGWIN]: 20,
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: core.length,
     },

@@ -2,7 +2,7 @@
  * V8 heap settings for the long-running `run` command, applied by the launcher (src/boot/launcher.ts) around
  * the core's load; a module of its own so tests can import it without running the CLI.
  *
- * Node's defaults size the heap for throughput on big machines, and loading the core (3 MB of code, two
+ * Node's defaults size the heap for throughput on big machines, and loading the core (the CLI with two
  * MCP SDKs and their schemas) is exactly the allocation burst that grows the young generation from
  * 2 x 1 MiB to 2 x 16 MiB, which then stays committed while the proxy sits idle. So:
  * - `--semi-space-growth-factor=1` keeps the young generation at 2 x 1 MiB while the core loads and
