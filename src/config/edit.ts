@@ -14,13 +14,13 @@ import { isMap, parseDocument } from 'yaml';
 import { AppError } from '../errors.js';
 import {
   formattingFor,
-  jsonEqual,
   parseJsonObject,
   parseYamlObject,
   setJsonValue,
   type WriteResult,
   writeFileAtomic,
 } from '../generate/jsonFile.js';
+import { jsonEqual } from '../util/objects.js';
 import { userConfigDir } from '../util/paths.js';
 import { analyzeConfigText } from './analyze.js';
 import { configErrorFor } from './configError.js';

@@ -22,6 +22,7 @@ import {
 import { parseDocument } from 'yaml';
 import { AppError, errorMessage } from '../errors.js';
 import { atomicWrite } from '../util/atomicWrite.js';
+import { jsonEqual } from '../util/objects.js';
 import { parseTomlObject, setTomlTable } from './tomlFile.js';
 
 export interface JsonFile {
@@ -169,22 +170,6 @@ export function formattingFor(text: string): FormattingOptions {
   const indent = /^([ \t]+)\S/m.exec(text)?.[1] ?? '  ';
   if (indent.startsWith('\t')) return { insertSpaces: false, tabSize: 1, eol };
   return { insertSpaces: true, tabSize: indent.length, eol };
-}
-
-/** Deep equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
 function getPath(value: unknown, p: JSONPath): unknown {

@@ -9,22 +9,10 @@
 
 import { DEFAULTS } from '../../config/defaults.js';
 import { AppError } from '../../errors.js';
-import { CLIENTS, type ClientId, DEPLOYMENTS, type EntryDeployment } from '../../generate/clients.js';
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
+import { CLIENTS, DEPLOYMENTS } from '../../generate/clients.js';
+import type { GenerateArgs } from '../args.js';
+import { credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
-
-export interface GenerateArgs extends CredentialArgs {
-  what?: 'client-config' | 'compose';
-  client?: ClientId;
-  deployment?: EntryDeployment;
-  config?: string;
-  url?: string;
-  write?: boolean;
-  project?: boolean;
-  image?: string;
-  output?: string;
-  port?: number;
-}
 
 export const generateCommand: CommandSpec<GenerateArgs> = {
   command: 'generate [what]',

@@ -1,16 +1,8 @@
 /** `mcp-proxy init [--docker]`: a starter config (with the JSON Schema reference) and, with --docker, compose. */
 
 import { DEFAULTS } from '../../config/defaults.js';
+import type { InitArgs } from '../args.js';
 import type { CommandSpec } from '../types.js';
-
-export interface InitArgs {
-  config?: string;
-  docker?: boolean;
-  force?: boolean;
-  output?: string;
-  image?: string;
-  port?: number;
-}
 
 export const initCommand: CommandSpec<InitArgs> = {
   command: 'init',

@@ -23,10 +23,10 @@ import { AppError } from '../../errors.js';
 import type { WriteResult } from '../../generate/jsonFile.js';
 import { applySecrets, findSecrets, nameSecrets } from '../../generate/secrets.js';
 import { schemaReference } from '../../generate/starter.js';
+import type { AddArgs, ListArgs, ServerNameArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { type CredentialArgs, credentialChainFor } from '../credentialOptions.js';
 import { checkVariables, type VariableReport } from '../credentialsActions.js';
-import type { AddArgs, ListArgs, ServerNameArgs } from './servers.js';
 
 function out(ctx: CliContext, text: string): void {
   ctx.stdout.write(`${ctx.redactor.redact(text)}\n`);

@@ -1,14 +1,7 @@
 import { DEFAULTS } from '../../config/defaults.js';
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
+import type { StatusArgs } from '../args.js';
+import { credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
-
-export interface StatusArgs extends CredentialArgs {
-  url?: string;
-  token?: string;
-  config?: string;
-  json?: boolean;
-  timeout?: number;
-}
 
 /**
  * `mcp-proxy status`: with --url, asks a running proxy's /ready; with --config (or no option), connects

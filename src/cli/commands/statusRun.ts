@@ -9,12 +9,12 @@ import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
 import { within } from '../../util/async.js';
+import type { StatusArgs } from '../args.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { type CredentialArgs, configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
-import type { StatusArgs } from './status.js';
 
 /** One upstream as /ready reports it (the HTTP app's wire shape), or as the pool snapshot gives it. */
 export type UpstreamRow = UpstreamStatus;

@@ -10,12 +10,12 @@ import { DEFAULTS, type ProxyConfig, type UpstreamConfig } from '../../config/sc
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
 import { within } from '../../util/async.js';
+import type { ToolsArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
 import { firstToken, loadUpstreamConfig, oneShotPool, readyUrl } from './statusRun.js';
-import type { ToolsArgs } from './tools.js';
 
 type Args = ToolsArgs & GlobalArgs;
 

@@ -10,7 +10,7 @@ import {
   vscodeTokenInput,
 } from '../../generate/clients.js';
 import { readJsonFile, setServerEntry, writeFileAtomic } from '../../generate/jsonFile.js';
-import type { GenerateArgs } from '../commands/generate.js';
+import type { GenerateArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { describeWrite, note, out, proxyConfigPath } from './output.js';
 import { deploymentFor, mergeProxyEntry, proxyEntry } from './proxyEntry.js';

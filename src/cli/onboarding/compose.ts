@@ -13,7 +13,7 @@ import { generateToken, renderCompose } from '../../generate/compose.js';
 import { SCHEMA_URL } from '../../generate/importer.js';
 import { setJsonValue, setYamlValue, type WriteResult, writeFileAtomic } from '../../generate/jsonFile.js';
 import { VERSION } from '../../version.js';
-import type { GenerateArgs } from '../commands/generate.js';
+import type { GenerateArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { credentialChainFor } from '../credentialOptions.js';
 import { describeWrite, note, out, proxyConfigPath } from './output.js';

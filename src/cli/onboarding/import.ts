@@ -23,7 +23,7 @@ import { analyzeImport, buildImport, type SourceServers, workspaceFolderOf } fro
 import { readJsonFile, writeFileAtomic } from '../../generate/jsonFile.js';
 import { CREDENTIAL_PLACEHOLDER } from '../../generate/restore.js';
 import { mask } from '../../observability/redact.js';
-import type { ImportArgs } from '../commands/import.js';
+import type { ImportArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { credentialChainFor } from '../credentialOptions.js';
 import { describeWrite, note, out, proxyConfigPath } from './output.js';

@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import { writeFileAtomic } from '../../generate/jsonFile.js';
 import { renderStarterConfig, schemaReference } from '../../generate/starter.js';
 import { userConfigDir } from '../../util/paths.js';
-import type { InitArgs } from '../commands/init.js';
+import type { InitArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { reportCompose, writeCompose } from './compose.js';
 import { describeWrite, note, out } from './output.js';
