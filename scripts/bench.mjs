@@ -74,10 +74,10 @@ async function stdioBench() {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-'));
-  // The direct client speaks 2025-11-25; the proxy's upstream hop is measured both ways: as configured by
-  // default (`auto`: the fixture serves 2026-07-28, so that is what it negotiates) and pinned to 2025-11-25.
+  // The direct client speaks 2025-11-25; the proxy's upstream hop is measured in both eras (`auto`
+  // speaks 2025-11-25 to a server that accepts it, so the 2026 hop is pinned).
   const results = {};
-  for (const protocol of ['auto', '2025-11-25']) {
+  for (const protocol of ['2026-07-28', '2025-11-25']) {
     const cfg = path.join(dir, `bench-${protocol}.json`);
     writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo], protocol } } }));
     const proxied = await connect(process.execPath, [
@@ -92,7 +92,7 @@ async function stdioBench() {
     results[protocol] = await measure(proxied, 'echo__echo');
     await proxied.close();
   }
-  return { d, auto: results.auto, legacy: results['2025-11-25'] };
+  return { d, auto: results['2026-07-28'], legacy: results['2025-11-25'] };
 }
 
 function row(cells, widths) {
@@ -117,10 +117,10 @@ async function main() {
     row([name, r.p50.toFixed(3), r.p99.toFixed(3), r.seqPerSec.toFixed(0), r.conPerSec.toFixed(0)], w);
   console.log(row(['', 'p50 (ms)', 'p99 (ms)', 'sequential/s', 'concurrent/s'], w));
   console.log(fmt('direct (2025-11-25)', d));
-  console.log(fmt('proxy, upstream auto (2026-07-28)', auto));
-  console.log(fmt('proxy, upstream 2025-11-25', legacy));
+  console.log(fmt('proxy, upstream 2026-07-28', auto));
+  console.log(fmt('proxy, upstream 2025-11-25 (auto)', legacy));
   for (const [name, p] of [
-    ['auto', auto],
+    ['2026-07-28', auto],
     ['2025-11-25', legacy],
   ]) {
     console.log(
@@ -128,7 +128,7 @@ async function main() {
     );
   }
   for (const [name, p] of [
-    ['auto', auto],
+    ['2026-07-28', auto],
     ['2025-11-25', legacy],
   ]) {
     const okP50 = p.p50 <= 2 * d.p50;
@@ -141,6 +141,7 @@ async function main() {
   for (const [title, file, fn] of [
     ['HTTP frontend', 'bench-http.mjs', 'runHttpBench'],
     ['start-up', 'bench-startup.mjs', 'runStartupBench'],
+    ['run start-up: serving, first call, 20 servers, catalog cache', 'bench-serve-start.mjs', 'runServeStartBench'],
     ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
   ]) {
     try {

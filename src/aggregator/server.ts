@@ -168,7 +168,6 @@ export class Aggregator extends EventEmitter {
     }
   }
 
-  /** Capabilities: what some upstream offers (everything while an upstream's offer is unknown). */
   /**
    * Capabilities: what some upstream offers. An upstream whose offer is not known yet (connecting,
    * retrying, or failed and retried on reload) counts as offering everything, so a session made
@@ -183,15 +182,15 @@ export class Aggregator extends EventEmitter {
     const caps: ServerCapabilities = { tools: { listChanged: true } };
     if (has('prompts')) caps.prompts = { listChanged: true };
     if (has('resources')) {
-      const subscribe = conns.some(
-        (c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe,
-      );
+      const subscribe =
+        unknown || conns.some((c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe);
       caps.resources = { listChanged: true, ...(subscribe ? { subscribe: true } : {}) };
     }
     if (has('completions')) caps.completions = {};
     caps.logging = {};
-    // Extensions (MCP Apps' io.modelcontextprotocol/ui...) are the upstreams' own: relayed as they declare them.
-    const extensions: Record<string, unknown> = {};
+    // Extensions (MCP Apps' io.modelcontextprotocol/ui...) are the upstreams' own: relayed as they declare
+    // them; while an offer is unknown, the ones the proxy can relay.
+    const extensions: Record<string, unknown> = unknown ? { 'io.modelcontextprotocol/ui': {} } : {};
     for (const c of conns)
       Object.assign(extensions, (c.capabilities as { extensions?: object } | undefined)?.extensions);
     if (Object.keys(extensions).length) (caps as { extensions?: object }).extensions = extensions;
@@ -295,7 +294,7 @@ export class Aggregator extends EventEmitter {
         'prompts/get',
         wrap(async (params: any, call) => {
           const entry = await this.whenKnown(() => this._catalog.prompts.get(params.name));
-          if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()]);
+          if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()], this.notServing());
           const result = await this.pausable(
             `prompts/get\0${entry.upstream}\0${entry.original}`,
             entry.upstream,
@@ -445,8 +444,9 @@ export class Aggregator extends EventEmitter {
     call: CallContext,
   ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
-    const entry = await this.whenKnown(() => this._catalog.tools.get(name) ?? this.byUpstreamName(name));
-    if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()]);
+    // A server's own name is resolved once every server is known: another may offer it too.
+    const entry = (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name);
+    if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()], this.notServing());
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
 
@@ -686,6 +686,15 @@ export class Aggregator extends EventEmitter {
     }
   }
 
+  /** Servers whose names are missing from the lists now, and why (for unknown-name errors). */
+  private notServing(): string {
+    const down = this.pool
+      .list()
+      .filter((c) => c.state !== 'ready' && c.state !== 'disabled' && c.state !== 'restarting')
+      .map((c) => `"${c.name}" (${c.state}${c.lastError ? `: ${c.lastError}` : ''})`);
+    return down.length ? `. Not serving now: ${down.join(', ')}` : '';
+  }
+
   /** Ready upstream connections (for tools modes). */
   readyUpstreams(): UpstreamConnection[] {
     return this.pool.list().filter((c) => c.state === 'ready');
@@ -780,11 +789,11 @@ function cleanResult(result: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-function unknownName(kind: string, name: string, known: string[]): ProtocolError {
+function unknownName(kind: string, name: string, known: string[], down = ''): ProtocolError {
   const list = known.length
     ? known.slice(0, 50).join(', ') + (known.length > 50 ? `, ... (${known.length} in all)` : '')
     : '(none)';
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind}: "${name}". Available: ${list}`);
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown ${kind}: "${name}". Available: ${list}${down}`);
 }
 
 function classify(e: unknown): Outcome {

@@ -250,7 +250,11 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   }
   // The proxy serves at once and connects its upstreams in the background: these tests start from a
   // proxy whose servers have all had their first attempt.
-  if (!opts.noWaitForUpstreams) await proxy.waitForStderr(/upstreams ready/);
+  if (!opts.noWaitForUpstreams) {
+    await proxy.waitForStderr(/upstreams ready/);
+    // list_changed sent while the servers came up is delivered before this answer (stdout is ordered).
+    await proxy.client?.ping().catch(() => {});
+  }
   return proxy;
 }
 

@@ -1,0 +1,270 @@
+// Start-up of `mcp-proxy run` over stdio, side by side with the servers alone, in one run:
+//   1. spawn -> `initialize` answered, with a quick, a hanging and a failing upstream, against bare `node -e 0`
+//   2. one stdio upstream: spawn -> first successful tools/call, against the server started directly
+//   3. 20 stdio upstreams: spawn -> every server's tools listed, against the 20 servers started directly,
+//      and with a warm catalog cache: spawn -> the first tools/list (complete) answered
+//   4. how often each upstream process was started
+// Raw JSON-RPC lines on both sides (no SDK client cost in either). Medians over interleaved runs.
+//
+//   import { runServeStartBench, formatServeStartRows } from './bench-serve-start.mjs';
+// Run alone: node scripts/bench-serve-start.mjs [--runs 5]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = path.join(root, 'dist/mcp-proxy.mjs');
+const echo = path.join(root, 'test/fixtures/echo-server.mjs');
+const counted = path.join(root, 'test/fixtures/counted-server.mjs');
+const node = process.execPath;
+
+const INIT = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+};
+
+/** A child speaking JSON-RPC lines on stdio; `request` resolves with the response to its id. */
+function rpcChild(cmd, args, env) {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+  const waiting = new Map();
+  let buf = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c) => {
+    buf += c;
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf('\n');
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (msg.id !== undefined && waiting.has(msg.id)) {
+        waiting.get(msg.id)(msg);
+        waiting.delete(msg.id);
+      }
+    }
+  });
+  let next = 1;
+  return {
+    child,
+    request(method, params, id = next++) {
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      });
+    },
+    async initialize() {
+      const r = await new Promise((resolve) => {
+        waiting.set(0, resolve);
+        child.stdin.write(`${JSON.stringify(INIT)}\n`);
+      });
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+      return r;
+    },
+    async stop() {
+      const done = new Promise((r) => child.once('exit', r));
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      await done;
+    },
+  };
+}
+
+const now = () => performance.now();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function proxyArgs(config, dir) {
+  const file = path.join(dir, 'mcp-proxy.json');
+  fs.writeFileSync(file, JSON.stringify(config));
+  return [bundle, 'run', '--config', file, '--no-watch', '--log-level', 'error'];
+}
+
+async function bareNode() {
+  const t0 = now();
+  await new Promise((r) => spawn(node, ['-e', '0']).once('exit', r));
+  return now() - t0;
+}
+
+async function initializeMixed(dir) {
+  const config = {
+    mcpServers: {
+      quick: { command: node, args: [echo] },
+      hanging: { command: node, args: ['-e', 'setInterval(() => {}, 1e9)'] },
+      failing: { command: node, args: ['-e', 'process.exit(1)'] },
+    },
+  };
+  const t0 = now();
+  const p = rpcChild(node, proxyArgs(config, dir), { HOME: dir, MCP_PROXY_CACHE_DIR: 'off' });
+  await p.initialize();
+  const ms = now() - t0;
+  await p.stop();
+  return ms;
+}
+
+async function firstCallDirect() {
+  const t0 = now();
+  const s = rpcChild(node, [echo]);
+  await s.initialize();
+  const r = await s.request('tools/call', { name: 'echo', arguments: { text: 'x' } });
+  const ms = now() - t0;
+  await s.stop();
+  if (r.error) throw new Error(`direct call failed: ${JSON.stringify(r.error)}`);
+  return ms;
+}
+
+async function firstCallProxy(dir) {
+  const t0 = now();
+  const p = rpcChild(node, proxyArgs({ mcpServers: { echo: { command: node, args: [echo] } } }, dir), {
+    HOME: dir,
+    MCP_PROXY_CACHE_DIR: 'off',
+  });
+  await p.initialize();
+  const r = await p.request('tools/call', { name: 'echo__echo', arguments: { text: 'x' } });
+  const ms = now() - t0;
+  await p.stop();
+  if (r.error) throw new Error(`proxy call failed: ${JSON.stringify(r.error)}`);
+  return ms;
+}
+
+const N = 20;
+
+async function listedDirect() {
+  const t0 = now();
+  const servers = Array.from({ length: N }, () => rpcChild(node, [echo]));
+  await Promise.all(
+    servers.map(async (s) => {
+      await s.initialize();
+      await s.request('tools/list', {});
+    }),
+  );
+  const ms = now() - t0;
+  await Promise.all(servers.map((s) => s.stop()));
+  return ms;
+}
+
+/** Spawn -> a tools/list that has every server's tools (asked again until it does). Also counts starts. */
+async function listedProxy(dir, cacheDir, log) {
+  const mcpServers = {};
+  for (let i = 0; i < N; i++) {
+    mcpServers[`s${i}`] = { command: node, args: [counted], env: { START_LOG: log, COUNTED_TARGET: echo } };
+  }
+  const t0 = now();
+  const p = rpcChild(node, proxyArgs({ mcpServers }, dir), { HOME: dir, MCP_PROXY_CACHE_DIR: cacheDir });
+  await p.initialize();
+  let first;
+  for (;;) {
+    const r = await p.request('tools/list', {});
+    first ??= now() - t0;
+    const servers = new Set((r.result?.tools ?? []).map((t) => t.name.split('__')[0]));
+    if (servers.size === N) break;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const all = now() - t0;
+  await p.stop();
+  return { first, all };
+}
+
+export async function runServeStartBench({ runs = 5 } = {}) {
+  if (!fs.existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-start-'));
+  const log = path.join(dir, 'starts');
+  const s = {
+    node: [],
+    init: [],
+    callDirect: [],
+    callProxy: [],
+    listDirect: [],
+    listProxy: [],
+    warmFirst: [],
+    warmAll: [],
+  };
+  try {
+    await bareNode();
+    for (let i = 0; i < runs; i++) {
+      s.node.push(await bareNode());
+      s.init.push(await initializeMixed(dir));
+      s.callDirect.push(await firstCallDirect());
+      s.callProxy.push(await firstCallProxy(dir));
+      s.listDirect.push(await listedDirect());
+      fs.writeFileSync(log, '');
+      const cold = await listedProxy(dir, 'off', log);
+      s.listProxy.push(cold.all);
+      const cache = path.join(dir, `cache-${i}`);
+      await listedProxy(dir, cache, log); // fills the cache
+      fs.writeFileSync(log, '');
+      const warm = await listedProxy(dir, cache, log);
+      s.warmFirst.push(warm.first);
+      s.warmAll.push(warm.all);
+    }
+    const starts = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)]));
+    return [
+      { name: 'bare node -e 0', ms: m.node },
+      {
+        name: 'spawn -> initialize answered (quick + hanging + failing upstream)',
+        ms: m.init,
+        ratio: m.init / m.node,
+        target: '<= 2.5x node -e 0',
+        ok: m.init / m.node <= 2.5,
+      },
+      { name: 'one stdio server directly: spawn -> first tools/call', ms: m.callDirect },
+      {
+        name: 'through the proxy: spawn -> first tools/call',
+        ms: m.callProxy,
+        extra: m.callProxy - m.callDirect,
+        target: '<= direct + 150 ms',
+        ok: m.callProxy - m.callDirect <= 150,
+      },
+      { name: `${N} stdio servers directly: all tools listed`, ms: m.listDirect },
+      {
+        name: `through the proxy (no cache): all ${N} servers' tools listed`,
+        ms: m.listProxy,
+        ratio: m.listProxy / m.listDirect,
+        target: '<= 1.1x direct',
+        ok: m.listProxy / m.listDirect <= 1.1,
+      },
+      {
+        name: `through the proxy (warm cache): first tools/list, complete`,
+        ms: m.warmFirst,
+        target: '<= 300 ms',
+        ok: m.warmFirst <= 300 && m.warmAll <= m.warmFirst + 1,
+      },
+      {
+        name: 'starts per upstream (last warm run)',
+        ms: undefined,
+        value: starts / N,
+        target: 'exactly 1',
+        ok: starts === N,
+      },
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatServeStartRows(rows) {
+  const w = Math.max(...rows.map((r) => r.name.length));
+  return rows
+    .map((r) => {
+      const v = r.ms !== undefined ? `${r.ms.toFixed(0).padStart(6)} ms` : `${String(r.value).padStart(6)}   `;
+      const rel =
+        r.ratio !== undefined ? ` x${r.ratio.toFixed(2)}` : r.extra !== undefined ? ` +${r.extra.toFixed(0)} ms` : '';
+      const verdict = r.target ? `  target ${r.target}: ${r.ok ? 'ok' : 'MISSED'}` : '';
+      return `${r.name.padEnd(w)}  ${v}${rel}${verdict}`;
+    })
+    .join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--runs');
+  const rows = await runServeStartBench({ runs: i > 0 ? Number(process.argv[i + 1]) : 5 });
+  console.log(formatServeStartRows(rows));
+}

@@ -1,0 +1,138 @@
+/**
+ * What each server offered the last time it connected (tools, prompts, resources, templates,
+ * instructions), kept in the user's cache directory so a proxy that starts serves a complete list
+ * at once and replaces it with the live one when the server is up. Many clients read their tools
+ * once, at start: with the cache they see every server's tools even while a slow one starts.
+ *
+ * One file per server, named by a hash of the server's resolved config with its environment and
+ * header values left out (secrets never reach the cache, and its name reveals none); written 0600,
+ * atomically. A missing, stale or unreadable entry is simply a miss.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ServerCapabilities } from '@modelcontextprotocol/client';
+import type { UpstreamConfig } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { UpstreamCatalog } from './connection.js';
+
+const FORMAT = 1;
+
+export interface CachedServer {
+  catalog: UpstreamCatalog;
+  capabilities?: ServerCapabilities;
+  instructions?: string;
+}
+
+interface CacheFile extends CachedServer {
+  format: number;
+  server: string;
+  savedAt: string;
+}
+
+export class CatalogCache {
+  constructor(
+    /** The directory; undefined turns the cache off. */
+    readonly dir: string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** The cached catalog of `name` with exactly this config, if any. */
+  read(name: string, config: UpstreamConfig): CachedServer | undefined {
+    if (!this.dir) return undefined;
+    const file = this.file(name, config);
+    let raw: string;
+    try {
+      raw = fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const parsed = JSON.parse(raw) as CacheFile;
+      if (parsed.format !== FORMAT || parsed.server !== name || !isCatalog(parsed.catalog))
+        throw new Error('not a catalog');
+      return { catalog: parsed.catalog, capabilities: parsed.capabilities, instructions: parsed.instructions };
+    } catch (e) {
+      this.log.debug({ server: name, file, err: (e as Error).message }, 'catalog cache entry unreadable: ignored');
+      return undefined;
+    }
+  }
+
+  /** Stores what `name` offers now (atomically; a failure only costs the next start its head start). */
+  write(name: string, config: UpstreamConfig, entry: CachedServer): void {
+    if (!this.dir) return;
+    const file = this.file(name, config);
+    const body: CacheFile = { format: FORMAT, server: name, savedAt: new Date().toISOString(), ...entry };
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(tmp, JSON.stringify(body), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      this.log.debug({ server: name, err: (e as Error).message }, 'could not write the catalog cache');
+    }
+  }
+
+  private file(name: string, config: UpstreamConfig): string {
+    return path.join(this.dir!, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-${configKey(name, config)}.json`);
+  }
+}
+
+/**
+ * A hash of what decides a server's catalog: everything in its config except the values of its
+ * environment and headers (their names stay: a different variable is a different server).
+ */
+export function configKey(name: string, config: UpstreamConfig): string {
+  const c = { ...config } as Record<string, unknown>;
+  for (const k of ['env', 'headers'] as const) {
+    const v = c[k];
+    if (v && typeof v === 'object') c[k] = Object.keys(v).sort();
+  }
+  return createHash('sha256')
+    .update(JSON.stringify([name, sortKeys(c)]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
+}
+
+function isCatalog(c: unknown): c is UpstreamCatalog {
+  const x = c as UpstreamCatalog | undefined;
+  return (
+    !!x &&
+    Array.isArray(x.tools) &&
+    Array.isArray(x.prompts) &&
+    Array.isArray(x.resources) &&
+    Array.isArray(x.resourceTemplates)
+  );
+}
+
+/**
+ * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else the platform's user cache
+ * directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
+ */
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string | undefined {
+  const explicit = env.MCP_PROXY_CACHE_DIR;
+  if (explicit === 'off' || explicit === '0' || explicit === 'false') return undefined;
+  if (explicit) return path.resolve(explicit);
+  if (platform === 'win32') {
+    return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), 'mcp-proxy', 'catalogs');
+  }
+  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'mcp-proxy', 'catalogs');
+  const xdg = env.XDG_CACHE_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'), 'mcp-proxy', 'catalogs');
+}

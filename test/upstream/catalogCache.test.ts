@@ -1,0 +1,89 @@
+/** The catalog cache: hit, miss, stale and corrupt entries, secrets kept out, the cache off. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { UpstreamConfig } from '../../src/config/schema.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { CatalogCache, configKey, defaultCacheDir } from '../../src/upstream/catalogCache.js';
+import { tmpDir } from '../helpers/proxy.js';
+
+const log = createLogger({ level: 'silent', format: 'json' });
+const SECRET = 'sk-live-0123456789abcdef';
+const config: UpstreamConfig = {
+  type: 'stdio',
+  command: 'node',
+  args: ['server.js'],
+  env: { API_KEY: SECRET },
+} as UpstreamConfig;
+const entry = {
+  catalog: {
+    tools: [{ name: 'echo', inputSchema: { type: 'object' as const } }],
+    prompts: [],
+    resources: [],
+    resourceTemplates: [],
+  },
+  instructions: 'Use echo.',
+};
+
+describe('CatalogCache', () => {
+  test('a written catalog is read back for the same config, and missed for another', () => {
+    const cache = new CatalogCache(tmpDir(), log);
+    expect(cache.read('s', config)).toBeUndefined();
+    cache.write('s', config, entry);
+    expect(cache.read('s', config)).toEqual({ ...entry, capabilities: undefined });
+    expect(cache.read('s', { ...config, args: ['other.js'] } as UpstreamConfig)).toBeUndefined();
+    expect(cache.read('t', config)).toBeUndefined();
+  });
+
+  test('a changed secret value is the same server; a changed variable name is not', () => {
+    expect(configKey('s', { ...config, env: { API_KEY: 'other' } } as UpstreamConfig)).toBe(configKey('s', config));
+    expect(configKey('s', { ...config, env: { OTHER_KEY: SECRET } } as UpstreamConfig)).not.toBe(
+      configKey('s', config),
+    );
+  });
+
+  test('no secret value in the file or its name; the file is 0600', () => {
+    const dir = tmpDir();
+    new CatalogCache(dir, log).write('s', config, entry);
+    const [name] = fs.readdirSync(dir);
+    expect(name).not.toContain(SECRET);
+    const file = path.join(dir, name);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain(SECRET);
+    if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test('corrupt, truncated and foreign-format entries are misses, and are replaced by the next write', () => {
+    const dir = tmpDir();
+    const cache = new CatalogCache(dir, log);
+    cache.write('s', config, entry);
+    const file = path.join(dir, fs.readdirSync(dir)[0]);
+    for (const bad of [
+      '{not json',
+      '',
+      JSON.stringify({ format: 99, server: 's', catalog: entry.catalog }),
+      '{"format":1,"server":"s"}',
+    ]) {
+      fs.writeFileSync(file, bad);
+      expect(cache.read('s', config)).toBeUndefined();
+    }
+    cache.write('s', config, entry);
+    expect(cache.read('s', config)?.catalog.tools[0].name).toBe('echo');
+  });
+
+  test('off: nothing is read or written', () => {
+    const cache = new CatalogCache(undefined, log);
+    cache.write('s', config, entry);
+    expect(cache.read('s', config)).toBeUndefined();
+  });
+
+  test('where it lives on each platform, and MCP_PROXY_CACHE_DIR', () => {
+    expect(defaultCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/mcp-proxy/catalogs');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u')).toBe('/x/mcp-proxy/catalogs');
+    expect(defaultCacheDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Caches/mcp-proxy/catalogs');
+    expect(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u')).toBe(
+      'C:\\Users\\u\\AppData\\Local\\mcp-proxy\\catalogs',
+    );
+    expect(defaultCacheDir({ MCP_PROXY_CACHE_DIR: 'off' }, 'linux', '/home/u')).toBeUndefined();
+    expect(defaultCacheDir({ MCP_PROXY_CACHE_DIR: '/c' }, 'linux', '/home/u')).toBe('/c');
+  });
+});
