@@ -163,7 +163,7 @@ const r3 = (x) => (x === undefined || x === null ? null : Math.round(x * 1000) /
 const r1 = (x) => (x === undefined || x === null ? null : Math.round(x * 10) / 10);
 
 /**
- * The proxy's two memory profiles: the default (src/v8flags.ts, src/youngGeneration.ts: the young
+ * The proxy's two memory profiles: the default (src/boot/v8flags.ts, src/boot/youngGeneration.ts: the young
  * generation grows only under heavy load) and the small heap (`MCP_PROXY_V8_FLAGS`, docs/http.md: it
  * never grows), which trades GC work for memory under load.
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the one bundle every distribution runs: dist/mcp-proxy.mjs (ESM, Node >= 20, every runtime
 // dependency and template inlined). The build fails if anything but a Node built-in is left external.
-// Two steps (see src/launcher.ts for why): the full CLI is bundled as a CommonJS "core"
+// Two steps (see src/boot/launcher.ts for why): the full CLI is bundled as a CommonJS "core"
 // (dist/mcp-proxy-core.cjs, runnable on its own), then scripts/launcher.mjs embeds it, compressed, in the
 // small launcher that is dist/mcp-proxy.mjs (and dist/mcp-proxy-sea.cjs, the binaries' main script).
 

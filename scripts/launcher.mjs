@@ -1,5 +1,5 @@
 // The second build step (scripts/build.mjs runs it): embeds the CommonJS core bundle, brotli-compressed,
-// into the small launcher (src/launcher.ts) and pre-renders the top-level --help with the real CLI.
+// into the small launcher (src/boot/launcher.ts) and pre-renders the top-level --help with the real CLI.
 // Outputs: dist/mcp-proxy.mjs (ESM, the npm bin) and dist/mcp-proxy-sea.cjs (CommonJS, the main script
 // of the standalone binaries; SEA main scripts must be CommonJS).
 import { execFileSync } from 'node:child_process';
@@ -27,7 +27,7 @@ export const nativeAddonStubs = {
   name: 'native-addon-stubs',
   setup(build) {
     build.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({ path: args.path, namespace: 'native-stub' }));
-    // dockerode's BuildKit support (lib/session.js: gRPC, lib/buildkit.js: protobuf) is ~0.9 MB of code the
+    // dockerode's BuildKit support (lib/session.js: gRPC, lib/buildkit.js: protobuf) is a lot of code the
     // proxy never runs (it starts containers; it never builds images through the API). Stubbed like ssh2.
     build.onResolve({ filter: /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/ }, (args) => ({
       path: args.path,
@@ -102,17 +102,17 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
       // A 1 MiB window: the decoder's ring buffer is malloc'd at the window's size and glibc keeps those
-      // pages resident after it is freed; at the default (4-16 MiB) that is ~6 MB more RSS for the
-      // process's life, for a file ~8% smaller.
+      // pages resident after it is freed; the default's larger window would cost that much more RSS for
+      // the process's life, for a slightly smaller file.
       [zlib.constants.BROTLI_PARAM_LGWIN]: 20,
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: core.length,
     },
   });
-  // The compressed core travels as a comment in a function's body (src/launcher.ts: __mcpCoreCarrier);
+  // The compressed core travels as a comment in a function's body (src/boot/launcher.ts: __mcpCoreCarrier);
   // base64 never contains the comment's end.
   const carrier = `function __mcpCoreCarrier(){/*${compressed.toString('base64')}*/}`;
   const common = {
-    entryPoints: [path.join(root, 'src/launcher.ts')],
+    entryPoints: [path.join(root, 'src/boot/launcher.ts')],
     footer: { js: carrier },
     bundle: true,
     platform: 'node',

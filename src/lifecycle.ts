@@ -9,6 +9,7 @@
  * forces the exit if the closers hang. SIGHUP asks for a config reload.
  */
 import type { Logger } from './observability/logger.js';
+import { sleep } from './util/async.js';
 
 export interface LifecycleOptions {
   logger: Logger;
@@ -108,7 +109,7 @@ export class Lifecycle {
     if (inflight && inflight() > 0) {
       const deadline = Date.now() + this.opts.graceMs;
       this.log.info({ inflight: inflight(), graceMs: this.opts.graceMs }, 'waiting for in-flight calls');
-      while (inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (inflight() > 0 && Date.now() < deadline) await sleep(25);
       if (inflight() > 0)
         this.log.warn({ inflight: inflight() }, 'grace period over: cancelling the calls still in flight');
     }

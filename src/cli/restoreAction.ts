@@ -6,7 +6,7 @@ import { CLIENT_LABELS, CLIENTS, clientConfigLocation, isClientId } from '../gen
 import { parseJsonObject, writeFileAtomic } from '../generate/jsonFile.js';
 import { fillPlaceholders, listBackups } from '../generate/restore.js';
 import { parseTomlObject } from '../generate/tomlFile.js';
-import type { RestoreArgs } from './commands/restore.js';
+import type { RestoreArgs } from './args.js';
 import type { CliContext } from './context.js';
 import { credentialChainFor } from './credentialOptions.js';
 

@@ -14,16 +14,19 @@ import { isMap, parseDocument } from 'yaml';
 import { AppError } from '../errors.js';
 import {
   formattingFor,
-  jsonEqual,
   parseJsonObject,
   parseYamlObject,
   setJsonValue,
   type WriteResult,
   writeFileAtomic,
 } from '../generate/jsonFile.js';
-import { analyzeConfigText, type ConfigProblem, configErrorFor } from './load.js';
-import { describeSearch, type LocateOptions, locateConfig, resolveUserPath, userConfigDir } from './locate.js';
+import { jsonEqual } from '../util/objects.js';
+import { userConfigDir } from '../util/paths.js';
+import { analyzeConfigText } from './analyze.js';
+import { configErrorFor } from './configError.js';
+import { describeSearch, type LocateOptions, locateConfig, resolveUserPath } from './locate.js';
 import { type ConfigFormat, formatFor } from './parse.js';
+import type { ConfigProblem } from './problems.js';
 import type { Lookup } from './substitute.js';
 
 export const SERVER_NAME = /^[A-Za-z0-9_-]{1,48}$/;

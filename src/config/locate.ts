@@ -11,8 +11,8 @@
  * Pure apart from the `exists` probe, which tests replace.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { AppError } from '../errors.js';
+import { pathApi, userConfigDir } from '../util/paths.js';
 
 export type ConfigSource = 'flag' | 'env' | 'cwd' | 'user';
 
@@ -35,10 +35,6 @@ export interface LocateOptions {
 export const CWD_CONFIG_NAMES = ['mcp-proxy.json', 'mcp-proxy.yaml', 'mcp-proxy.yml'] as const;
 export const USER_CONFIG_NAMES = ['config.json', 'config.yaml', 'config.yml'] as const;
 
-function pathApi(platform: NodeJS.Platform): path.PlatformPath {
-  return platform === 'win32' ? path.win32 : path.posix;
-}
-
 function defaultExists(p: string): boolean {
   try {
     fs.statSync(p);
@@ -57,19 +53,6 @@ export function resolveUserPath(p: string, opts: Pick<LocateOptions, 'cwd' | 'ho
     out = api.join(opts.homedir, out.slice(2));
   }
   return api.resolve(opts.cwd, out);
-}
-
-/** The directory holding the user's config (and credentials) files. */
-export function userConfigDir(opts: Pick<LocateOptions, 'env' | 'homedir' | 'platform'>): string {
-  const api = pathApi(opts.platform);
-  if (opts.platform === 'win32') {
-    const appData = opts.env.APPDATA || api.join(opts.homedir, 'AppData', 'Roaming');
-    return api.join(appData, 'mcp-proxy');
-  }
-  const xdg = opts.env.XDG_CONFIG_HOME;
-  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  const base = xdg && api.isAbsolute(xdg) ? xdg : api.join(opts.homedir, '.config');
-  return api.join(base, 'mcp-proxy');
 }
 
 /** Every automatic place, in search order (not including --config / $MCP_PROXY_CONFIG). */

@@ -116,3 +116,16 @@ export function nearest(input: string, candidates: Iterable<string>): string | u
   const limit = Math.max(1, Math.min(3, Math.floor(Math.max(input.length, best.length) / 3)));
   return bestScore <= limit ? best : undefined;
 }
+
+/** A key seen twice in one object (JSON) or mapping (YAML); `path` ends with the key. */
+export function duplicateKey(
+  path: JsonPath,
+  first: SourcePosition,
+  at: SourcePosition,
+  container: 'object' | 'mapping',
+): ConfigProblem {
+  const key = String(path.at(-1));
+  return makeProblem('schema', path, `duplicate key "${key}" (also at line ${first.line}:${first.column})`, at, {
+    hint: `each key may appear once per ${container}: remove or rename one of them`,
+  });
+}

@@ -27,15 +27,23 @@ export function effectivePrefix(name: string, prefix: string | false | undefined
   return prefix ?? name;
 }
 
+/** Reports one problem at `path` (a warning unless said otherwise). */
+type Add = (path: JsonPath, message: string, hint: string | undefined, severity?: 'error' | 'warning') => void;
+
 export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
   const out: ConfigProblem[] = [];
-  const add = (path: JsonPath, message: string, hint: string | undefined, severity: 'error' | 'warning' = 'warning') =>
+  const add: Add = (path, message, hint, severity = 'warning') =>
     out.push(makeProblem('rule', path, message, ctx.locate(path), { hint, severity }));
+  checkServerCount(config, add);
+  checkPrefixes(config, add);
+  checkServerEntries(config, ctx, add);
+  checkProxySettings(config, ctx, add);
+  return out;
+}
 
+function checkServerCount(config: Config, add: Add): void {
   const entries = Object.entries(config.mcpServers);
   const enabled = entries.filter(([, s]) => !s.disabled);
-  const sep = config.proxy?.separator ?? DEFAULTS.separator;
-
   if (entries.length === 0) {
     add(['mcpServers'], 'no servers are configured: the proxy will expose nothing', 'add an entry to "mcpServers"');
   } else if (enabled.length === 0) {
@@ -45,7 +53,11 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
       'remove "disabled": true from at least one server',
     );
   }
+}
 
+function checkPrefixes(config: Config, add: Add): void {
+  const enabled = Object.entries(config.mcpServers).filter(([, s]) => !s.disabled);
+  const sep = config.proxy?.separator ?? DEFAULTS.separator;
   // Two servers publishing under the same prefix: any tool name both have collides at start-up.
   const byPrefix = new Map<string, string>();
   const unprefixed: string[] = [];
@@ -74,7 +86,10 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
       byPrefix.set(p, name);
     }
   }
+}
 
+function checkServerEntries(config: Config, ctx: RuleContext, add: Add): void {
+  const entries = Object.entries(config.mcpServers);
   for (const [name, s] of entries) {
     const base: JsonPath = ['mcpServers', name];
     if (s.type === 'stdio') {
@@ -97,7 +112,9 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
       }
     }
   }
+}
 
+function checkProxySettings(config: Config, ctx: RuleContext, add: Add): void {
   const timeouts = config.proxy?.timeouts;
   for (const key of ['connect', 'request'] as const) {
     const v = timeouts?.[key];
@@ -147,5 +164,4 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
       'error',
     );
   }
-  return out;
 }

@@ -6,6 +6,9 @@
  * write, so a user can paste what they have; the proxy's own settings sit beside it under `"proxy"`.
  */
 import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+
+export { DEFAULTS };
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -137,13 +140,13 @@ export const ProxySettings = z
   .object({
     name: z.string().optional().describe('Server name reported to clients.'),
     transport: z.enum(['stdio', 'http']).optional(),
-    host: z.string().optional().describe('HTTP bind address (default 127.0.0.1).'),
-    port: z.number().int().min(0).max(65535).optional().describe('HTTP port (default 8765).'),
+    host: z.string().optional().describe(`HTTP bind address (default ${DEFAULTS.host}).`),
+    port: z.number().int().min(0).max(65535).optional().describe(`HTTP port (default ${DEFAULTS.port}).`),
     separator: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,3}$/, 'use 1-3 of letters, digits, "_" and "-"')
       .optional()
-      .describe('Between prefix and name (default "__").'),
+      .describe(`Between prefix and name (default "${DEFAULTS.separator}").`),
     tools: z
       .object({
         mode: z.enum(['all', 'dynamic']).optional().describe('dynamic: expose two meta-tools instead of every tool.'),
@@ -173,8 +176,15 @@ export const ProxySettings = z
           .int()
           .positive()
           .optional()
-          .describe('First retry delay, ms (default 500); doubles per attempt, with jitter.'),
-        maxDelay: z.number().int().positive().optional().describe('Cap on the retry delay, ms (default 30000).'),
+          .describe(
+            `First retry delay, ms (default ${DEFAULTS.retry.initialDelay}); doubles per attempt, with jitter.`,
+          ),
+        maxDelay: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(`Cap on the retry delay, ms (default ${DEFAULTS.retry.maxDelay}).`),
         maxAttempts: z
           .number()
           .int()
@@ -187,14 +197,14 @@ export const ProxySettings = z
           .nonnegative()
           .optional()
           .describe(
-            'Restarts of a crashing process upstream allowed per restartWindow before it is marked failed (default 5).',
+            `Restarts of a crashing process upstream allowed per restartWindow before it is marked failed (default ${DEFAULTS.retry.maxRestarts}).`,
           ),
         restartWindow: z
           .number()
           .int()
           .positive()
           .optional()
-          .describe('The window for maxRestarts, ms (default 60000).'),
+          .describe(`The window for maxRestarts, ms (default ${DEFAULTS.retry.restartWindow}).`),
       })
       .strict()
       .optional(),
@@ -205,13 +215,17 @@ export const ProxySettings = z
           .int()
           .positive()
           .optional()
-          .describe('Consecutive failures or timeouts that open the circuit breaker (default 5).'),
+          .describe(
+            `Consecutive failures or timeouts that open the circuit breaker (default ${DEFAULTS.breaker.failureThreshold}).`,
+          ),
         halfOpenAfter: z
           .number()
           .int()
           .positive()
           .optional()
-          .describe('How long an open breaker fails calls fast before letting one probe through, ms (default 10000).'),
+          .describe(
+            `How long an open breaker fails calls fast before letting one probe through, ms (default ${DEFAULTS.breaker.halfOpenAfter}).`,
+          ),
       })
       .strict()
       .optional(),
@@ -227,21 +241,30 @@ export const ProxySettings = z
           .int()
           .positive()
           .optional()
-          .describe('Open sessions per client address (default 100).'),
+          .describe(`Open sessions per client address (default ${DEFAULTS.http.maxSessionsPerClient}).`),
         sessionIdleTimeout: z.number().int().positive().optional().describe('ms.'),
         requestTimeout: z
           .number()
           .int()
           .nonnegative()
           .optional()
-          .describe('ms a client has to send a whole request, body included (default 30000; 0 = none).'),
+          .describe(
+            `ms a client has to send a whole request, body included (default ${DEFAULTS.http.requestTimeoutMs}; 0 = none).`,
+          ),
         headersTimeout: z
           .number()
           .int()
           .nonnegative()
           .optional()
-          .describe('ms a client has to send the request headers (default 10000, at most requestTimeout; 0 = none).'),
-        maxConnections: z.number().int().positive().optional().describe('Open TCP connections at once (default 2048).'),
+          .describe(
+            `ms a client has to send the request headers (default ${DEFAULTS.http.headersTimeoutMs}, at most requestTimeout; 0 = none).`,
+          ),
+        maxConnections: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(`Open TCP connections at once (default ${DEFAULTS.http.maxConnections}).`),
         rateLimit: z
           .object({ windowMs: z.number().int().positive().optional(), max: z.number().int().positive().optional() })
           .strict()
@@ -257,7 +280,7 @@ export const ProxySettings = z
       .nonnegative()
       .optional()
       .describe(
-        'Ping an idle HTTP/SSE upstream every N ms to notice early that it went away (default 30000; 0 = off).',
+        `Ping an idle HTTP/SSE upstream every N ms to notice early that it went away (default ${DEFAULTS.healthCheckInterval}; 0 = off).`,
       ),
   })
   .strict();
@@ -287,14 +310,3 @@ export type HttpUpstreamConfig = z.infer<typeof HttpServer>;
 export type SseUpstreamConfig = z.infer<typeof SseServer>;
 export type DockerUpstreamConfig = z.infer<typeof DockerServer>;
 export type ProxyConfig = z.infer<typeof ProxySettings>;
-
-/** Defaults applied where the config is silent. */
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8765,
-  separator: '__',
-  connectTimeout: 30_000,
-  requestTimeout: 60_000,
-  shutdownGrace: 5_000,
-  startupWindow: 3_000,
-} as const;

@@ -84,17 +84,9 @@ function expand(
     // `${` — read the name.
     let j = i + 2;
     if (j >= text.length || !NAME_START.test(text[j])) {
-      const close = text.indexOf('}', j);
-      const shown = close === -1 ? text.slice(i) : text.slice(i, close + 1);
-      state.invalid.push({
-        path: state.path,
-        message:
-          close === -1
-            ? `unterminated variable reference "${shown}"`
-            : `invalid variable reference "${shown}": names use letters, digits and "_" and do not start with a digit`,
-      });
+      const close = reportBadName(text, i, j, state);
       if (close === -1) return { out: out + text.slice(i), end: text.length, closed: false, used };
-      out += shown;
+      out += text.slice(i, close + 1);
       i = close + 1;
       continue;
     }
@@ -135,6 +127,20 @@ function expand(
     i = close + 1;
   }
   return { out, end: i, closed: !inDefault, used };
+}
+
+/** `${` at `i` without a name at `j`: records it as invalid; returns the index of its `}` (-1: none). */
+function reportBadName(text: string, i: number, j: number, state: ExpandState): number {
+  const close = text.indexOf('}', j);
+  const shown = close === -1 ? text.slice(i) : text.slice(i, close + 1);
+  state.invalid.push({
+    path: state.path,
+    message:
+      close === -1
+        ? `unterminated variable reference "${shown}"`
+        : `invalid variable reference "${shown}": names use letters, digits and "_" and do not start with a digit`,
+  });
+  return close;
 }
 
 /** Expands `${...}` references in one string. */

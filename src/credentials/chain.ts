@@ -15,6 +15,7 @@
 import path from 'node:path';
 import type { Deployment } from '../deployment/detect.js';
 import type { Redactor } from '../observability/redact.js';
+import { pathApi } from '../util/paths.js';
 import { registerSecret } from './redact.js';
 import {
   type CredentialSource,
@@ -63,7 +64,7 @@ export interface CredentialChain {
 }
 
 export function createCredentialChain(opts: CredentialChainOptions): CredentialChain {
-  const resolve = (p: string) => (opts.platform === 'win32' ? path.win32 : path.posix).resolve(opts.cwd, p);
+  const resolve = (p: string) => pathApi(opts.platform).resolve(opts.cwd, p);
   const credentialsFile = opts.credentialsFile
     ? resolve(opts.credentialsFile)
     : defaultCredentialsPath({ env: opts.env, homedir: opts.homedir, platform: opts.platform });

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { AppError, errorMessage } from '../errors.js';
+import { pathApi, userConfigDir } from '../util/paths.js';
 
 export interface CredentialValue {
   value: string;
@@ -46,13 +47,7 @@ export interface PlatformPaths {
  * absolute, else `~/.config`), or `%APPDATA%\mcp-proxy\credentials.json` on Windows.
  */
 export function defaultCredentialsPath({ env, homedir, platform }: PlatformPaths): string {
-  if (platform === 'win32') {
-    const appData = env.APPDATA || path.win32.join(homedir, 'AppData', 'Roaming');
-    return path.win32.join(appData, 'mcp-proxy', 'credentials.json');
-  }
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.config');
-  return path.posix.join(base, 'mcp-proxy', 'credentials.json');
+  return pathApi(platform).join(userConfigDir({ env, homedir, platform }), 'credentials.json');
 }
 
 /** Default Docker secrets directory, `MCP_PROXY_SECRETS_DIR` overriding `/run/secrets`. */
@@ -147,19 +142,29 @@ export function parseCredentialsJson(text: string, file: string): Record<string,
 }
 
 export function credentialsFileSource(opts: CredentialsFileOptions): CredentialSource {
-  const load = whenChanged(opts.path, () => readCredentialsFile(opts));
+  return keyValueFileSource('file', `file ${opts.path}`, opts.path, () => readCredentialsFile(opts), {
+    place: (key, exists) => `credentials file ${opts.path} (${exists ? `no key ${key}` : 'does not exist'})`,
+  });
+}
+
+/** A source backed by one file of NAME -> value, re-read when it changes; undefined from `read`: no file. */
+function keyValueFileSource(
+  name: string,
+  description: string,
+  file: string,
+  read: () => Record<string, string> | undefined,
+  o: { place: (key: string, exists: boolean) => string },
+): CredentialSource {
+  const load = whenChanged(file, read);
   return {
-    name: 'file',
-    describe: () => `file ${opts.path}`,
+    name,
+    describe: () => description,
     get(key) {
       const d = load();
-      if (d && Object.hasOwn(d, key)) return { value: d[key], origin: opts.path };
+      if (d && Object.hasOwn(d, key)) return { value: d[key], origin: file };
       return undefined;
     },
-    places(key) {
-      const d = load();
-      return [`credentials file ${opts.path} (${d ? `no key ${key}` : 'does not exist'})`];
-    },
+    places: (key) => [o.place(key, load() !== undefined)],
     keys: () => Object.keys(load() ?? {}),
   };
 }
@@ -208,21 +213,9 @@ export function readDotenvFile(opts: DotenvOptions): Record<string, string> | un
 }
 
 export function dotenvSource(opts: DotenvOptions): CredentialSource {
-  const load = whenChanged(opts.path, () => readDotenvFile(opts));
-  return {
-    name: '.env',
-    describe: () => `.env file ${opts.path}`,
-    get(key) {
-      const d = load();
-      if (d && Object.hasOwn(d, key)) return { value: d[key], origin: opts.path };
-      return undefined;
-    },
-    places(key) {
-      const d = load();
-      return [`.env file ${opts.path} (${d ? `no ${key}=` : 'does not exist'})`];
-    },
-    keys: () => Object.keys(load() ?? {}),
-  };
+  return keyValueFileSource('.env', `.env file ${opts.path}`, opts.path, () => readDotenvFile(opts), {
+    place: (key, exists) => `.env file ${opts.path} (${exists ? `no ${key}=` : 'does not exist'})`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

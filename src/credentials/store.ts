@@ -4,10 +4,10 @@
  * is created 0700 and the file is always 0600, whatever it was before. The temp file is created 0600
  * (it holds the secrets too), and temp files a killed run left behind are removed on the next write.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
+import { atomicWrite } from '../util/atomicWrite.js';
 import { parseCredentialsJson, VARIABLE_NAME } from './sources.js';
 
 export interface WriteCredentialOptions {
@@ -62,67 +62,10 @@ export function writeCredential(opts: WriteCredentialOptions): WriteCredentialRe
   } catch (e) {
     throw new AppError('CREDENTIALS_INVALID', `cannot create directory ${dir}: ${errorMessage(e)}`);
   }
-  removeStaleTempFiles(opts.file);
-  const tmp = path.join(dir, `.${path.basename(opts.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fd = fs.openSync(tmp, 'wx', 0o600);
-    try {
-      if (posix) fs.fchmodSync(fd, 0o600); // the open mode is filtered by umask; be exact
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, opts.file);
+    atomicWrite(opts.file, text, { mode: 0o600, platform: opts.platform });
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     throw new AppError('CREDENTIALS_INVALID', `cannot write credentials file ${opts.file}: ${errorMessage(e)}`);
   }
   return { created, replaced, fixedMode };
-}
-
-/** A temp file younger than this whose writer still runs may be a write in progress: left alone. */
-const STALE_AFTER_MS = 10 * 60_000;
-
-/**
- * Removes the temp files of earlier writes of `file` that never got renamed (the writer was killed):
- * they hold some or all of the secrets. Those of a live writer are kept unless they are old.
- */
-export function removeStaleTempFiles(file: string, now = Date.now()): string[] {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.`;
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
-    if (!m) continue;
-    const full = path.join(dir, name);
-    try {
-      const stat = fs.lstatSync(full);
-      if (!stat.isFile()) continue;
-      if (isRunning(Number(m[1])) && now - stat.mtimeMs < STALE_AFTER_MS) continue;
-      fs.rmSync(full, { force: true });
-      removed.push(full);
-    } catch {
-      // gone already, or not ours to remove
-    }
-  }
-  return removed;
-}
-
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, owned by someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -18,8 +18,9 @@
  *
  * <app config> is ~/Library/Application Support on macOS, %APPDATA% on Windows, $XDG_CONFIG_HOME or ~/.config on Linux.
  */
-import path from 'node:path';
+import type path from 'node:path';
 import { AppError } from '../errors.js';
+import { pathApi } from '../util/paths.js';
 
 export const CLIENTS = [
   'claude-desktop',
@@ -81,20 +82,16 @@ export interface ClientConfigLocation {
   format: 'json' | 'toml';
 }
 
-function api(platform: NodeJS.Platform): path.PlatformPath {
-  return platform === 'win32' ? path.win32 : path.posix;
-}
-
 /** %APPDATA% on Windows, ~/Library/Application Support on macOS, $XDG_CONFIG_HOME or ~/.config elsewhere. */
 function appConfigDir(ctx: PlatformContext): string {
-  const p = api(ctx.platform);
+  const p = pathApi(ctx.platform);
   if (ctx.platform === 'win32') return ctx.env.APPDATA || p.join(ctx.homedir, 'AppData', 'Roaming');
   if (ctx.platform === 'darwin') return p.join(ctx.homedir, 'Library', 'Application Support');
   return xdgConfigHome(ctx);
 }
 
 function xdgConfigHome(ctx: PlatformContext): string {
-  const p = api(ctx.platform);
+  const p = pathApi(ctx.platform);
   const xdg = ctx.env.XDG_CONFIG_HOME;
   return xdg && p.isAbsolute(xdg) ? xdg : p.join(ctx.homedir, '.config');
 }
@@ -168,7 +165,7 @@ const FILES: Record<ClientId, ClientFiles> = {
 
 /** Where `client` keeps its MCP servers on this OS (`project`: the file in the current directory). */
 export function clientConfigLocation(client: ClientId, ctx: PlatformContext, project = false): ClientConfigLocation {
-  const p = api(ctx.platform);
+  const p = pathApi(ctx.platform);
   const f = FILES[client];
   const format = f.format ?? 'json';
   if (!project) return { client, file: f.global(ctx, p), key: f.key, scope: 'global', format };
@@ -207,7 +204,7 @@ export interface LaunchOptions {
 
 /** The command line that starts the proxy over stdio for one deployment. */
 export function stdioLaunch(o: LaunchOptions): StdioLaunch {
-  const p = api(o.platform);
+  const p = pathApi(o.platform);
   const run = ['run', '--config', o.configPath, ...(o.credentialsFile ? ['--credentials', o.credentialsFile] : [])];
   switch (o.deployment) {
     case 'binary':

@@ -10,9 +10,10 @@
  */
 import path from 'node:path';
 import { normalizeServerEntry, UpstreamServer } from '../config/schema.js';
+import { jsonEqual } from '../util/objects.js';
 import type { ClientId, ServersKey } from './clients.js';
 import { normalizeDialect } from './dialects.js';
-import { jsonEqual, setJsonValue, setServerEntry, setYamlValue } from './jsonFile.js';
+import { setJsonValue, setServerEntry, setYamlValue } from './jsonFile.js';
 import { applySecrets, findSecrets, nameSecrets, type PlannedSecret, type SecretCandidate } from './secrets.js';
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,48}$/;

@@ -5,7 +5,7 @@
  * indentation stay as they were, write atomically (temp file in the same directory, fsync, rename),
  * and keep a backup of the original. An edit that changes nothing writes nothing.
  */
-import { randomBytes } from 'node:crypto';
+
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -21,6 +21,8 @@ import {
 } from 'jsonc-parser/lib/esm/main.js';
 import { parseDocument } from 'yaml';
 import { AppError, errorMessage } from '../errors.js';
+import { atomicWrite } from '../util/atomicWrite.js';
+import { jsonEqual } from '../util/objects.js';
 import { parseTomlObject, setTomlTable } from './tomlFile.js';
 
 export interface JsonFile {
@@ -170,22 +172,6 @@ export function formattingFor(text: string): FormattingOptions {
   return { insertSpaces: true, tabSize: indent.length, eol };
 }
 
-/** Deep equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
-}
-
 function getPath(value: unknown, p: JSONPath): unknown {
   let cur = value;
   for (const seg of p) {
@@ -314,7 +300,6 @@ export function writeFileAtomic(
     return { file: target, changed: false, created: false };
   }
   const dir = path.dirname(file);
-  const posix = (opts.platform ?? process.platform) !== 'win32';
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -323,29 +308,16 @@ export function writeFileAtomic(
   let backup: string | undefined;
   if (old !== undefined && opts.backup !== false && old !== text) {
     backup = backupName(file, opts.now ?? new Date());
-    writeRaw(backup, opts.backupText ?? old, opts.backupMode ?? oldMode ?? 0o600, posix);
+    writeRaw(backup, opts.backupText ?? old, opts.backupMode ?? oldMode ?? 0o600, opts.platform);
   }
-  writeRaw(file, text, mode, posix);
+  writeRaw(file, text, mode, opts.platform);
   return { file: target, changed: true, created: old === undefined, backup };
 }
 
-function writeRaw(file: string, text: string, mode: number, posix: boolean): void {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
+function writeRaw(file: string, text: string, mode: number, platform: NodeJS.Platform | undefined): void {
   try {
-    const fd = fs.openSync(tmp, 'wx', mode);
-    try {
-      if (posix) fs.fchmodSync(fd, mode); // the open mode is filtered by umask
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    atomicWrite(file, text, { mode, platform });
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     throw new AppError('CONFIG_UNREADABLE', `cannot write ${file}: ${errorMessage(e)}`, {
       hint: 'nothing was changed; check the directory permissions',
     });

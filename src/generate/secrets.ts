@@ -9,6 +9,7 @@
  *    a URL with a password in it (postgres://user:pass@host), or a long random-looking string;
  *  - an `Authorization` header: the credential after the scheme (`Bearer <token>` -> `Bearer ${VAR}`).
  */
+import { escapeRegExp } from '../util/text.js';
 
 export interface SecretCandidate {
   server: string;
@@ -81,7 +82,17 @@ export function envName(s: string): string {
 export function findSecrets(server: string, entry: Record<string, unknown>): SecretCandidate[] {
   const out: SecretCandidate[] = [];
   const prefix = envName(server);
+  envSecrets(server, entry, out);
+  headerSecrets(server, entry, prefix, out);
+  if (typeof entry.url === 'string' && !isReference(entry.url)) {
+    const u = urlSecret(entry.url, prefix);
+    if (u) out.push({ server, field: 'url', key: 'url', original: entry.url, ...u });
+  }
+  argSecrets(server, entry, prefix, out);
+  return out;
+}
 
+function envSecrets(server: string, entry: Record<string, unknown>, out: SecretCandidate[]): void {
   const env = entry.env;
   if (env && typeof env === 'object' && !Array.isArray(env)) {
     for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
@@ -97,56 +108,27 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
       }
     }
   }
+}
 
+function headerSecrets(server: string, entry: Record<string, unknown>, prefix: string, out: SecretCandidate[]): void {
   const headers = entry.headers;
-  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
-    for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v === '' || isReference(v)) continue;
-      if (/^(authorization|proxy-authorization)$/i.test(k)) {
-        const m = /^(\s*[A-Za-z][\w-]*\s+)(\S.*)$/.exec(v);
-        if (m && !/^basic\s/i.test(m[1])) {
-          const scheme = m[1];
-          out.push({
-            server,
-            field: 'headers',
-            key: k,
-            original: v,
-            secret: m[2],
-            baseName: `${prefix}_TOKEN`,
-            replace: (n) => `${scheme}\${${n}}`,
-          });
-        } else {
-          out.push({
-            server,
-            field: 'headers',
-            key: k,
-            original: v,
-            secret: v,
-            baseName: `${prefix}_AUTHORIZATION`,
-            replace: (n) => `\${${n}}`,
-          });
-        }
-        continue;
-      }
-      if ((isSecretName(k) && !plainValue(v)) || looksLikeSecretValue(v)) {
-        out.push({
-          server,
-          field: 'headers',
-          key: k,
-          original: v,
-          secret: v,
-          baseName: `${prefix}_${envName(k)}`,
-          replace: (n) => `\${${n}}`,
-        });
-      }
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return;
+  const add = (key: string, original: string, secret: string, baseName: string, scheme = '') =>
+    out.push({ server, field: 'headers', key, original, secret, baseName, replace: (n) => `${scheme}\${${n}}` });
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
+    if (typeof v !== 'string' || v === '' || isReference(v)) continue;
+    if (/^(authorization|proxy-authorization)$/i.test(k)) {
+      // `Bearer <token>` keeps its scheme; anything else (Basic, a bare value) is moved whole.
+      const m = /^(\s*[A-Za-z][\w-]*\s+)(\S.*)$/.exec(v);
+      if (m && !/^basic\s/i.test(m[1])) add(k, v, m[2], `${prefix}_TOKEN`, m[1]);
+      else add(k, v, v, `${prefix}_AUTHORIZATION`);
+      continue;
     }
+    if ((isSecretName(k) && !plainValue(v)) || looksLikeSecretValue(v)) add(k, v, v, `${prefix}_${envName(k)}`);
   }
+}
 
-  if (typeof entry.url === 'string' && !isReference(entry.url)) {
-    const u = urlSecret(entry.url, prefix);
-    if (u) out.push({ server, field: 'url', key: 'url', original: entry.url, ...u });
-  }
-
+function argSecrets(server: string, entry: Record<string, unknown>, prefix: string, out: SecretCandidate[]): void {
   const args = entry.args;
   if (Array.isArray(args)) {
     args.forEach((a, i) => {
@@ -182,7 +164,6 @@ export function findSecrets(server: string, entry: Record<string, unknown>): Sec
       }
     });
   }
-  return out;
 }
 
 /**
@@ -207,7 +188,7 @@ function urlSecret(raw: string, prefix: string): Pick<SecretCandidate, 'secret' 
   }
   for (const [k, v] of url.searchParams) {
     if (v && !plainValue(v) && (isSecretName(k) || looksLikeSecretValue(v))) {
-      const m = new RegExp(`([?&]${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=)([^&#]*)`).exec(raw);
+      const m = new RegExp(`([?&]${escapeRegExp(k)}=)([^&#]*)`).exec(raw);
       if (m) {
         const at = m.index + m[1].length;
         return {

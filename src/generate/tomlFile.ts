@@ -6,7 +6,7 @@
  */
 import { parse, stringify, TomlError } from 'smol-toml';
 import { AppError } from '../errors.js';
-import { jsonEqual } from './jsonFile.js';
+import { jsonEqual } from '../util/objects.js';
 
 /** Parses TOML; a syntax error is named `file:line:column`. */
 export function parseTomlObject(text: string, file: string, what: string): Record<string, unknown> {

@@ -2,6 +2,7 @@
  * A registry of secret values that must never be printed. Every log line, error and status
  * output passes through `redact()`. Credentials register what they resolve.
  */
+import { escapeRegExp } from '../util/text.js';
 export class Redactor {
   private readonly secrets = new Set<string>();
   private pattern: RegExp | undefined;
@@ -64,8 +65,4 @@ export function redactDeep<T>(value: T, redact: RedactFn, depth = 0): T {
 export function mask(value: string): string {
   if (value.length <= 8) return '****';
   return `${value.slice(0, 2)}****${value.slice(-2)}`;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

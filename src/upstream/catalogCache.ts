@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { ServerCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { atomicWrite } from '../util/atomicWrite.js';
 import type { UpstreamCatalog } from './connection.js';
 
 const FORMAT = 1;
@@ -64,13 +65,10 @@ export class CatalogCache {
     if (!this.dir) return;
     const file = this.file(name, config);
     const body: CacheFile = { format: FORMAT, server: name, savedAt: new Date().toISOString(), ...entry };
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(tmp, JSON.stringify(body), { mode: 0o600 });
-      fs.renameSync(tmp, file);
+      atomicWrite(file, JSON.stringify(body), { mode: 0o600 });
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
       this.log.debug({ server: name, err: (e as Error).message }, 'could not write the catalog cache');
     }
   }

@@ -23,10 +23,10 @@ import {
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import { AppError, errorMessage, isAppError } from '../errors.js';
-import { isNestingOverflow } from '../jsonrpc.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
+import { isNestingOverflow } from '../protocol/jsonrpc.js';
 import { VERSION } from '../version.js';
 import { currentOrigin, detached, withOrigin } from './origin.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';

@@ -28,7 +28,7 @@ export interface PoolOptions {
   cwd: string;
   /** Where upstream stderr lines go (already prefixed with the server name). Default: our stderr. */
   onStderrLine?: (line: string) => void;
-  docker?: () => Promise<unknown>;
+  docker?: TransportDeps['docker'];
   /** Masks registered secrets in what the upstreams report (last errors, exit descriptions, call errors). */
   redact?: RedactFn;
 }

@@ -17,7 +17,7 @@ import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import spawn from 'cross-spawn';
-import { toJsonRpcMessage } from '../jsonrpc.js';
+import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { descendants, groupAlive, isAlive, killTree, signalAll } from './processTree.js';
 
 export interface StdioParams {

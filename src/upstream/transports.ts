@@ -7,9 +7,10 @@ import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontext
 import type { UpstreamConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { resolveCommand } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
+import type { DockerClientFactory } from './docker/client.js';
 import { ProcessStdioTransport } from './stdioTransport.js';
-import { resolveCommand } from './which.js';
 
 export interface TransportDeps {
   logger: Logger;
@@ -21,7 +22,7 @@ export interface TransportDeps {
   /** Identifies this proxy run (Docker labels). */
   runId: string;
   /** Lazily created Docker client, for `docker` upstreams. */
-  docker?: () => Promise<unknown>;
+  docker?: DockerClientFactory;
 }
 
 export interface UpstreamTransport {
@@ -61,7 +62,8 @@ export async function createTransport(
     }
     case 'docker': {
       const mod = await import('./docker/transport.js');
-      const docker = (await deps.docker?.()) as any;
+      if (!deps.docker) throw new AppError('UPSTREAM_FAILED', `no Docker client for mcpServers.${name}`);
+      const docker = await deps.docker();
       const transport = mod.createDockerTransport({
         serverName: name,
         config,
@@ -83,8 +85,8 @@ function createStdio(
 ): UpstreamTransport {
   const env = buildChildEnv(deps.env, config.env);
   const cwd = config.cwd ?? deps.cwd;
-  const resolved = resolveCommand(config.command, env, cwd);
-  if ('missing' in resolved) {
+  const resolved = resolveCommand(config.command, { env, cwd });
+  if (!resolved.found) {
     throw new AppError('UPSTREAM_FAILED', `command not found: ${config.command}`, {
       details: [`searched PATH: ${resolved.searched.join(process.platform === 'win32' ? ';' : ':') || '(empty)'}`],
       hint: `install it, give an absolute path in mcpServers.${name}.command, or set PATH in mcpServers.${name}.env`,

@@ -2,10 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeConfigText } from '../../src/config/analyze.js';
+import { ConfigError, configErrorFor } from '../../src/config/configError.js';
 import {
-  analyzeConfigText,
-  ConfigError,
-  configErrorFor,
   findAndLoadConfig,
   loadConfig,
   parseConfigText,
@@ -609,7 +608,7 @@ describe('validateConfigFile', () => {
 describe('stdio commands on PATH (validate)', () => {
   it('warns about a command that is not on PATH, naming what was searched; finds one that is', async () => {
     const bin = path.join(dir, 'bin');
-    write('bin/my-mcp-server', '#!/bin/sh\n');
+    fs.chmodSync(write('bin/my-mcp-server', '#!/bin/sh\n'), 0o755);
     const file = write(
       'cmds/c.json',
       JSON.stringify({
@@ -621,7 +620,7 @@ describe('stdio commands on PATH (validate)', () => {
         },
       }),
     );
-    write('bin/run.sh', '#!/bin/sh\n');
+    fs.chmodSync(write('bin/run.sh', '#!/bin/sh\n'), 0o755);
     const r = await validateConfigFile({ ...base(), env: { PATH: `${bin}:/nonexistent` }, path: file });
     expect(r.valid).toBe(true);
     expect(r.problems).toEqual([
@@ -634,13 +633,13 @@ describe('stdio commands on PATH (validate)', () => {
   });
 
   it('uses PATHEXT on Windows', async () => {
-    const { resolveCommand } = await import('../../src/config/commands.js');
+    const { resolveCommand } = await import('../../src/util/which.js');
     const files = new Set(['C:\\tools\\uvx.EXE']);
     const opts = {
       env: { Path: 'C:\\bin;C:\\tools', PATHEXT: '.COM;.EXE' },
       platform: 'win32' as const,
       cwd: 'C:\\',
-      isFile: (p: string) => files.has(p),
+      isRunnable: (p: string) => files.has(p),
     };
     expect(resolveCommand('uvx', opts).found).toBe('C:\\tools\\uvx.EXE');
     expect(resolveCommand('npx', opts)).toEqual({ found: undefined, searched: ['C:\\bin', 'C:\\tools'] });

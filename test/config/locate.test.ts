@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeSearch, locateConfig, searchPlaces, userConfigDir } from '../../src/config/locate.js';
+import { describeSearch, locateConfig, searchPlaces } from '../../src/config/locate.js';
 import { AppError } from '../../src/errors.js';
+import { userConfigDir } from '../../src/util/paths.js';
 import { tmpDir } from '../helpers/files.js';
 
 /** A fake file system: the set of paths that exist. */

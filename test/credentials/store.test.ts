@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeStaleTempFiles, writeCredential } from '../../src/credentials/store.js';
+import { writeCredential } from '../../src/credentials/store.js';
+import { removeStaleTempFiles } from '../../src/util/atomicWrite.js';
 import { tempDir } from '../helpers/files.js';
 
 const posix = process.platform !== 'win32';

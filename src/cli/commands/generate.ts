@@ -6,23 +6,13 @@
  *                 client's own config file (atomic, backup kept, a second run changes nothing).
  *  compose        compose.yaml + secrets/ (0600, a generated proxy token) for the current config.
  */
-import { AppError } from '../../errors.js';
-import { CLIENTS, type ClientId, DEPLOYMENTS, type EntryDeployment } from '../../generate/clients.js';
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
-import type { CommandSpec } from '../types.js';
 
-export interface GenerateArgs extends CredentialArgs {
-  what?: 'client-config' | 'compose';
-  client?: ClientId;
-  deployment?: EntryDeployment;
-  config?: string;
-  url?: string;
-  write?: boolean;
-  project?: boolean;
-  image?: string;
-  output?: string;
-  port?: number;
-}
+import { DEFAULTS } from '../../config/defaults.js';
+import { AppError } from '../../errors.js';
+import { CLIENTS, DEPLOYMENTS } from '../../generate/clients.js';
+import type { GenerateArgs } from '../args.js';
+import { credentialOptions } from '../credentialOptions.js';
+import type { CommandSpec } from '../types.js';
 
 export const generateCommand: CommandSpec<GenerateArgs> = {
   command: 'generate [what]',
@@ -56,7 +46,7 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
           describe: 'docker / compose: the proxy image (default mcp-proxy-server:latest)',
         })
         .option('output', { alias: 'o', type: 'string', describe: 'compose: output directory (default: .)' })
-        .option('port', { type: 'number', describe: 'compose: host port on 127.0.0.1 (default 8765)' })
+        .option('port', { type: 'number', describe: `compose: host port on 127.0.0.1 (default ${DEFAULTS.port})` })
         .example('$0 generate client-config --client claude-desktop', 'print the entry for Claude Desktop')
         .example('$0 generate client-config --client cursor --write', 'add it to ~/.cursor/mcp.json')
         .example('$0 generate client-config --client vscode --deployment remote --url http://host:8765/mcp', '')
@@ -68,8 +58,7 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
         hint: 'e.g. `mcp-proxy generate client-config --client claude-desktop` or `mcp-proxy generate compose`',
       });
     }
-    const impl = await import('../onboardingActions.js');
-    if (args.what === 'compose') return impl.generateCompose(args, ctx);
-    return impl.generateClientConfig(args, ctx);
+    if (args.what === 'compose') return (await import('../onboarding/compose.js')).generateCompose(args, ctx);
+    return (await import('../onboarding/clientConfig.js')).generateClientConfig(args, ctx);
   },
 };

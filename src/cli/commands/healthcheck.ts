@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import type { CommandSpec } from '../types.js';
 
 interface HealthcheckArgs {
@@ -17,11 +18,16 @@ export const healthcheckCommand: CommandSpec<HealthcheckArgs> = {
   builder: (y) =>
     y
       .option('url', { type: 'string', describe: 'Full URL to probe (default http://127.0.0.1:<port>/health)' })
-      .option('port', { alias: 'p', type: 'number', default: 8765, describe: 'Port of the proxy on 127.0.0.1' })
+      .option('port', {
+        alias: 'p',
+        type: 'number',
+        default: DEFAULTS.port,
+        describe: 'Port of the proxy on 127.0.0.1',
+      })
       .option('ready', { type: 'boolean', describe: 'Probe /ready (every upstream connected) instead of /health' })
       .option('timeout', { type: 'number', default: 3000, describe: 'Give up after this many milliseconds' }),
   async handler(args, ctx) {
-    const url = args.url ?? `http://127.0.0.1:${args.port ?? 8765}/${args.ready ? 'ready' : 'health'}`;
+    const url = args.url ?? `http://127.0.0.1:${args.port ?? DEFAULTS.port}/${args.ready ? 'ready' : 'health'}`;
     const headers: Record<string, string> = {};
     // /ready sits behind the token; /health does not.
     const token = ctx.env.MCP_PROXY_TOKEN?.split(/[\s,]+/).find(Boolean);

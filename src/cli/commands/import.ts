@@ -2,21 +2,10 @@
  * `mcp-proxy import --from CLIENT|FILE`: moves a client's servers
  * behind the proxy (see src/generate/importer.ts).
  */
-import { CLIENTS, type ClientId } from '../../generate/clients.js';
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
+import { CLIENTS } from '../../generate/clients.js';
+import type { ImportArgs } from '../args.js';
+import { credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
-
-export interface ImportArgs extends CredentialArgs {
-  from: string;
-  config?: string;
-  write?: boolean;
-  yes?: boolean;
-  dryRun?: boolean;
-  project?: boolean;
-  client?: ClientId;
-  deployment?: 'binary' | 'npx' | 'docker' | 'node';
-  image?: string;
-}
 
 export const importCommand: CommandSpec<ImportArgs> = {
   command: 'import',
@@ -57,7 +46,7 @@ export const importCommand: CommandSpec<ImportArgs> = {
         .example('$0 import --from claude-desktop --write --yes', 'move everything behind the proxy'),
     ),
   async handler(args, ctx) {
-    const impl = await import('../onboardingActions.js');
+    const impl = await import('../onboarding/import.js');
     return impl.importServers(args, ctx);
   },
 };

@@ -1,14 +1,8 @@
 /** `mcp-proxy init [--docker]`: a starter config (with the JSON Schema reference) and, with --docker, compose. */
-import type { CommandSpec } from '../types.js';
 
-export interface InitArgs {
-  config?: string;
-  docker?: boolean;
-  force?: boolean;
-  output?: string;
-  image?: string;
-  port?: number;
-}
+import { DEFAULTS } from '../../config/defaults.js';
+import type { InitArgs } from '../args.js';
+import type { CommandSpec } from '../types.js';
 
 export const initCommand: CommandSpec<InitArgs> = {
   command: 'init',
@@ -24,11 +18,11 @@ export const initCommand: CommandSpec<InitArgs> = {
       .option('force', { type: 'boolean', describe: 'Overwrite an existing config (a backup is kept)' })
       .option('output', { alias: 'o', type: 'string', describe: 'With --docker: the compose directory (default: .)' })
       .option('image', { type: 'string', describe: 'With --docker: the proxy image' })
-      .option('port', { type: 'number', describe: 'With --docker: host port on 127.0.0.1 (default 8765)' })
+      .option('port', { type: 'number', describe: `With --docker: host port on 127.0.0.1 (default ${DEFAULTS.port})` })
       .example('$0 init', 'starter config in ~/.config/mcp-proxy/config.json')
       .example('$0 init --config ./mcp-proxy.json --docker', 'a project-local config plus compose.yaml'),
   async handler(args, ctx) {
-    const impl = await import('../onboardingActions.js');
+    const impl = await import('../onboarding/init.js');
     return impl.initConfig(args, ctx);
   },
 };

@@ -2,16 +2,10 @@
  * `mcp-proxy restore --client X [--backup FILE]`: puts back a client config that `--write` replaced
  * (the latest backup by default), keeping a backup of what it replaces.
  */
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
-import type { CommandSpec } from '../types.js';
 
-export interface RestoreArgs extends CredentialArgs {
-  client?: string;
-  file?: string;
-  project?: boolean;
-  backup?: string;
-  list?: boolean;
-}
+import type { RestoreArgs } from '../args.js';
+import { credentialOptions } from '../credentialOptions.js';
+import type { CommandSpec } from '../types.js';
 
 export const restoreCommand: CommandSpec<RestoreArgs> = {
   command: 'restore',

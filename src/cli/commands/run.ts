@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { DEFAULTS } from '../../config/defaults.js';
 import { configOption, credentialOptions } from '../credentialOptions.js';
 import type { RunOptions } from '../run/options.js';
 import type { CommandSpec } from '../types.js';
@@ -15,8 +16,8 @@ export const runCommand: CommandSpec<RunOptions> = {
           choices: ['stdio', 'http'],
           describe: 'How clients reach the proxy (default: stdio, or proxy.transport)',
         })
-        .option('host', { type: 'string', describe: 'HTTP bind address (default 127.0.0.1)' })
-        .option('port', { alias: 'p', type: 'number', describe: 'HTTP port (default 8765)' })
+        .option('host', { type: 'string', describe: `HTTP bind address (default ${DEFAULTS.host})` })
+        .option('port', { alias: 'p', type: 'number', describe: `HTTP port (default ${DEFAULTS.port})` })
         .option('tools-mode', {
           type: 'string',
           choices: ['all', 'dynamic'],

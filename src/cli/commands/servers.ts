@@ -5,35 +5,10 @@
  * loader, backed up and written atomically; a running proxy picks the change up through live reload.
  * The work is in serversRun.ts, loaded only when one of these runs.
  */
-import { type CredentialArgs, configOption, credentialOptions } from '../credentialOptions.js';
+
+import type { AddArgs, ListArgs, ServerNameArgs } from '../args.js';
+import { configOption, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
-
-export interface AddArgs extends CredentialArgs {
-  name: string;
-  /** The stdio command and its arguments (after `--`, or bare words when none starts with "-"). */
-  command?: string[];
-  _: (string | number)[];
-  url?: string;
-  type?: 'stdio' | 'http' | 'sse' | 'docker';
-  image?: string;
-  header?: string[];
-  env?: string[];
-  description?: string;
-  prefix?: string | false;
-  disabled?: boolean;
-  force?: boolean;
-  config?: string;
-}
-
-export interface ServerNameArgs {
-  name: string;
-  config?: string;
-}
-
-export interface ListArgs extends CredentialArgs {
-  config?: string;
-  json?: boolean;
-}
 
 export const addCommand: CommandSpec<AddArgs> = {
   command: 'add <name> [command..]',

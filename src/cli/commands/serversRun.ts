@@ -3,6 +3,8 @@
  * The work behind `add`, `remove`, `enable`, `disable` and `list` (loaded lazily). Results go to
  * stdout, notes and warnings to stderr; secret values are only ever shown masked.
  */
+
+import { analyzeConfigText } from '../../config/analyze.js';
 import {
   checkEdit,
   type EditableConfig,
@@ -13,7 +15,6 @@ import {
   setServerValue,
   writeEdit,
 } from '../../config/edit.js';
-import { analyzeConfigText } from '../../config/load.js';
 import { displayFile, formatProblem, nearest } from '../../config/problems.js';
 import { normalizeServerEntry } from '../../config/schema.js';
 import { readCredentialsFile } from '../../credentials/sources.js';
@@ -22,10 +23,10 @@ import { AppError } from '../../errors.js';
 import type { WriteResult } from '../../generate/jsonFile.js';
 import { applySecrets, findSecrets, nameSecrets } from '../../generate/secrets.js';
 import { schemaReference } from '../../generate/starter.js';
+import type { AddArgs, ListArgs, ServerNameArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { type CredentialArgs, credentialChainFor } from '../credentialOptions.js';
 import { checkVariables, type VariableReport } from '../credentialsActions.js';
-import type { AddArgs, ListArgs, ServerNameArgs } from './servers.js';
 
 function out(ctx: CliContext, text: string): void {
   ctx.stdout.write(`${ctx.redactor.redact(text)}\n`);

@@ -1,13 +1,7 @@
-import { type CredentialArgs, credentialOptions } from '../credentialOptions.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import type { StatusArgs } from '../args.js';
+import { credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';
-
-export interface StatusArgs extends CredentialArgs {
-  url?: string;
-  token?: string;
-  config?: string;
-  json?: boolean;
-  timeout?: number;
-}
 
 /**
  * `mcp-proxy status`: with --url, asks a running proxy's /ready; with --config (or no option), connects
@@ -35,7 +29,11 @@ export const statusCommand: CommandSpec<StatusArgs> = {
           describe: 'Config file whose upstreams to connect to (default: the usual config search)',
         })
         .option('json', { type: 'boolean', describe: 'Machine-readable output' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'Give up after this many milliseconds' })
+        .option('timeout', {
+          type: 'number',
+          default: DEFAULTS.cliTimeout,
+          describe: 'Give up after this many milliseconds',
+        })
         .conflicts('url', 'config')
         .example('$0 status --url http://127.0.0.1:8765', "a running proxy's view of its upstreams")
         .example('$0 status --config mcp-proxy.json --json', 'connect to each upstream now, report as JSON'),

@@ -4,16 +4,17 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
+import { DEFAULTS, type ProxyConfig, type UpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamStatus } from '../../frontends/http/app.js';
 import { mask } from '../../observability/redact.js';
+import { within } from '../../util/async.js';
+import type { StatusArgs } from '../args.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { type CredentialArgs, configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
-import type { StatusArgs } from './status.js';
 
 /** One upstream as /ready reports it (the HTTP app's wire shape), or as the pool snapshot gives it. */
 export type UpstreamRow = UpstreamStatus;
@@ -80,7 +81,7 @@ async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusRepor
   if (token) ctx.redactor.add(token);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const r = await getJson(url, headers, args.timeout ?? 10_000);
+  const r = await getJson(url, headers, args.timeout ?? DEFAULTS.cliTimeout);
   if (r.error !== undefined) {
     throw new AppError('UPSTREAM_UNAVAILABLE', `cannot reach the proxy at ${url}: ${r.error}`, {
       hint: 'is `mcp-proxy run --transport http` running there? check --url (default port 8765)',
@@ -113,7 +114,7 @@ async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promi
   const pool = await oneShotPool(loaded.config.mcpServers, loaded.config.proxy, args, ctx);
   let upstreams: UpstreamRow[];
   try {
-    await withDeadline(pool.start(), args.timeout ?? 10_000);
+    await within(pool.start(), args.timeout ?? DEFAULTS.cliTimeout);
     upstreams = pool.snapshot().map(toRow);
   } finally {
     await pool.close().catch(() => {});
@@ -142,23 +143,14 @@ export async function oneShotPool(
   args: GlobalArgs,
   ctx: CliContext,
 ) {
-  const { UpstreamPool } = await import('../../upstream/pool.js');
-  return new UpstreamPool({
+  const { createPool } = await import('../run/pool.js');
+  return createPool(ctx, {
     configs,
     // One connect attempt per upstream: report what is found now, do not wait out retries.
     proxy: { ...proxy, retry: { ...proxy?.retry, maxAttempts: 1 } },
     logger: commandLogger(args, ctx, 'silent'),
-    env: ctx.env,
-    cwd: ctx.cwd,
-    onStderrLine: args.verbose || args.debug ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
-    redact: (text) => ctx.redactor.redact(text),
+    relayStderr: Boolean(args.verbose || args.debug),
   });
-}
-
-export async function withDeadline(p: Promise<void>, ms: number): Promise<void> {
-  let t: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))]);
-  clearTimeout(t);
 }
 
 function toRow(u: Partial<UpstreamRow> & { name?: string }): UpstreamRow {

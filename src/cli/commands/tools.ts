@@ -3,20 +3,10 @@
  * tools the proxy serves, from the command line, against the configured upstreams (started here, as
  * `status --config` does) or a running HTTP proxy (--url). The work is in toolsRun.ts.
  */
-import { type CredentialArgs, configOption, credentialOptions } from '../credentialOptions.js';
-import type { CommandSpec } from '../types.js';
 
-export interface ToolsArgs extends CredentialArgs {
-  action?: 'list' | 'call';
-  name?: string;
-  server?: string;
-  args?: string;
-  url?: string;
-  token?: string;
-  config?: string;
-  json?: boolean;
-  timeout?: number;
-}
+import type { ToolsArgs } from '../args.js';
+import { configOption, credentialOptions } from '../credentialOptions.js';
+import type { CommandSpec } from '../types.js';
 
 export const toolsCommand: CommandSpec<ToolsArgs> = {
   command: 'tools [action] [name]',

@@ -9,12 +9,13 @@ import { nearest } from '../../config/problems.js';
 import { DEFAULTS, type ProxyConfig, type UpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
+import { within } from '../../util/async.js';
+import type { ToolsArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { credentialChainFor } from '../credentialOptions.js';
 import type { GlobalArgs } from '../types.js';
-import { firstToken, loadUpstreamConfig, oneShotPool, readyUrl, withDeadline } from './statusRun.js';
-import type { ToolsArgs } from './tools.js';
+import { firstToken, loadUpstreamConfig, oneShotPool, readyUrl } from './statusRun.js';
 
 type Args = ToolsArgs & GlobalArgs;
 
@@ -58,7 +59,7 @@ async function open(args: Args, ctx: CliContext): Promise<Target> {
     separator: proxy?.separator ?? DEFAULTS.separator,
   });
   try {
-    await withDeadline(pool.start(), args.timeout ?? proxy?.timeouts?.connect ?? DEFAULTS.connectTimeout);
+    await within(pool.start(), args.timeout ?? proxy?.timeouts?.connect ?? DEFAULTS.connectTimeout);
   } catch (e) {
     await pool.close().catch(() => {});
     throw e;

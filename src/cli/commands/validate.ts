@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
-import type { ConfigProblem, ServerSummary, ValidationReport } from '../../config/load.js';
+import type { ServerSummary } from '../../config/analyze.js';
+import type { ValidationReport } from '../../config/load.js';
+import type { ConfigProblem } from '../../config/problems.js';
 import { isAppError } from '../../errors.js';
 import { type CredentialArgs, configOption, credentialChainFor, credentialOptions } from '../credentialOptions.js';
 import type { CommandSpec } from '../types.js';

@@ -2,10 +2,10 @@
 import path from 'node:path';
 import type { LoadConfigOptions, LoadedConfig } from '../../config/load.js';
 import { findAndLoadConfig } from '../../config/load.js';
-import { userConfigDir } from '../../config/locate.js';
 import { displayFile, formatProblem } from '../../config/problems.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
+import { userConfigDir } from '../../util/paths.js';
 import type { CliContext } from '../context.js';
 
 export interface RunConfig {

@@ -5,6 +5,7 @@
 import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import { UpstreamPool } from '../../upstream/pool.js';
 import type { CliContext } from '../context.js';
 
@@ -33,13 +34,13 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
 }
 
 /** One Docker client per pool, made on first use; containers a crashed earlier run left are removed then. */
-function dockerFactory(ctx: CliContext, logger: Logger, runId: () => string): () => Promise<unknown> {
-  let client: Promise<unknown> | undefined;
+function dockerFactory(ctx: CliContext, logger: Logger, runId: () => string): DockerClientFactory {
+  let client: ReturnType<DockerClientFactory> | undefined;
   return () => {
     client ??= (async () => {
       const mod = await import('../../upstream/docker/index.js');
-      const docker = await (mod as any).createDockerClient(ctx.env);
-      await (mod as any).removeStaleContainers?.(docker, logger, { runId: runId() }).catch(() => {});
+      const docker = await mod.createDockerClient(ctx.env);
+      await mod.removeStaleContainers(docker, logger, { runId: runId() }).catch(() => {});
       return docker;
     })();
     return client;

@@ -11,6 +11,7 @@
  * (sessions.ts). Nothing here logs headers, tokens or session ids (a session id is bearer-like).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULTS } from '../../config/defaults.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
@@ -71,14 +72,8 @@ export interface HttpApp {
   notifyListChanged(changed: ListChanges): void;
 }
 
-export const HTTP_DEFAULTS = {
-  maxBodyBytes: 4 * 1024 * 1024,
-  maxSessions: 1000,
-  maxSessionsPerClient: 100,
-  sessionIdleTimeoutMs: 30 * 60_000,
-  rateLimit: { windowMs: 10_000, max: 50_000 },
-  keepAliveMs: 15_000,
-} as const;
+/** The HTTP frontend's defaults (the one table in config/defaults.ts). */
+export const HTTP_DEFAULTS = DEFAULTS.http;
 
 export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const now = deps.now ?? Date.now;

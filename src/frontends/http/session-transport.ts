@@ -17,7 +17,7 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import { isInitialize, toJsonRpcMessage } from '../../jsonrpc.js';
+import { isInitialize, toJsonRpcMessage } from '../../protocol/jsonrpc.js';
 import { rpcError } from './responses.js';
 
 const MAX_BATCH = 100;

@@ -31,9 +31,9 @@ export interface StartHttpFrontendOptions extends Omit<HttpAppDeps, 'allowedHost
  * counting once a request is fully read, so a long tool call or an SSE response stream is never cut.
  */
 export const CONNECTION_DEFAULTS = {
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  maxConnections: 2048,
+  requestTimeoutMs: DEFAULTS.http.requestTimeoutMs,
+  headersTimeoutMs: DEFAULTS.http.headersTimeoutMs,
+  maxConnections: DEFAULTS.http.maxConnections,
 } as const;
 
 export interface HttpFrontend {

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
-import { isInitialize } from '../../jsonrpc.js';
 import type { Logger } from '../../observability/logger.js';
+import { isInitialize } from '../../protocol/jsonrpc.js';
 import { readJsonBody } from './body.js';
 import type { ModernEndpoint } from './modern.js';
 import { header, sendRefusal, sendRpcError } from './responses.js';

@@ -64,6 +64,9 @@ export interface ContainerDetails {
   labels: Record<string, string>;
 }
 
+/** Creates (or hands out the one shared) client on first use, so a config without Docker never loads dockerode. */
+export type DockerClientFactory = () => Promise<DockerClient>;
+
 export interface DockerClient {
   /** Where this client connects, for messages ("unix:///var/run/docker.sock", "tcp://host:2375"). */
   readonly endpoint: string;

@@ -4,7 +4,14 @@
  */
 import type { DockerClient } from './client.js';
 
-export type { AttachedStdio, ContainerDetails, ContainerSpec, ContainerSummary, DockerClient } from './client.js';
+export type {
+  AttachedStdio,
+  ContainerDetails,
+  ContainerSpec,
+  ContainerSummary,
+  DockerClient,
+  DockerClientFactory,
+} from './client.js';
 export { LABELS } from './client.js';
 export { processAlive, removeStaleContainers, type StaleOptions } from './stale.js';
 export {

@@ -14,6 +14,7 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/client';
 import type { DockerUpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
+import { sleep } from '../../util/async.js';
 import { type AttachedStdio, type ContainerSpec, type DockerClient, LABELS } from './client.js';
 
 export interface DockerTransportOptions {
@@ -252,7 +253,7 @@ class DockerStdioTransport implements Transport {
         // stdin EOF lets a well-behaved stdio server exit by itself, like a child process would.
         this.io?.stdin.end();
         if (this.exitCode === undefined && this.exited) {
-          await Promise.race([this.exited, sleep(this.opts.exitGraceMs ?? 1_000)]);
+          await Promise.race([this.exited, sleep(this.opts.exitGraceMs ?? 1_000, { unref: true })]);
         }
         if (this.exitCode === undefined) await docker.stopContainer(id, this.opts.stopTimeoutSeconds ?? 2);
       } catch (e) {
@@ -272,10 +273,6 @@ class DockerStdioTransport implements Transport {
     this.state = 'closed';
     this.onclose?.();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Creates the Transport for a `docker` upstream. Nothing touches the engine until start(). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVE_V8_FLAGS, serveV8Flags } from '../../src/v8flags.js';
+import { SERVE_V8_FLAGS, serveV8Flags } from '../../src/boot/v8flags.js';
 
 describe('V8 heap flags for `run`', () => {
   it('applies to run only', () => {

@@ -1,6 +1,6 @@
 /**
  * Sizes V8's young generation to the traffic, at run time (`run` only; started by the launcher once the
- * core has loaded, see src/v8flags.ts).
+ * core has loaded, see src/boot/v8flags.ts).
  *
  * V8 decides the young generation's size at each scavenge: when more bytes survived since the last
  * resize than it holds, it multiplies its size by `--semi-space-growth-factor`, up to 2 x 16 MiB, and

@@ -3,7 +3,7 @@ import {
   DEFAULT_YOUNG_GENERATION_POLICY,
   type YoungGenerationRuntime,
   youngGenerationGovernor,
-} from '../../src/youngGeneration.js';
+} from '../../src/boot/youngGeneration.js';
 
 /** A young generation that grows like V8's: doubling at each scavenge while the factor is 2. */
 function fakeRuntime() {

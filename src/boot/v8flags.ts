@@ -1,12 +1,12 @@
 /**
- * V8 heap settings for the long-running `run` command, applied by the launcher (src/launcher.ts) around
+ * V8 heap settings for the long-running `run` command, applied by the launcher (src/boot/launcher.ts) around
  * the core's load; a module of its own so tests can import it without running the CLI.
  *
- * Node's defaults size the heap for throughput on big machines, and loading the core (3 MB of code, two
+ * Node's defaults size the heap for throughput on big machines, and loading the core (the CLI with two
  * MCP SDKs and their schemas) is exactly the allocation burst that grows the young generation from
  * 2 x 1 MiB to 2 x 16 MiB, which then stays committed while the proxy sits idle. So:
  * - `--semi-space-growth-factor=1` keeps the young generation at 2 x 1 MiB while the core loads and
- *   afterwards; src/youngGeneration.ts lets it grow (to 2 x 8 MiB at most) only while scavenges take a
+ *   afterwards; src/boot/youngGeneration.ts lets it grow (to 2 x 8 MiB at most) only while scavenges take a
  *   noticeable share of the time, i.e. under heavy traffic. Light traffic (a desktop client, a model
  *   calling a tool now and then, sessions sitting open) never grows it;
  * - `--heap-growing-percent=20`: the old generation may grow 20% over what the last full GC kept
@@ -20,7 +20,7 @@
 export interface ServeV8Flags {
   /** Set before the core loads. */
   atLoad: string[];
-  /** Whether the young generation follows the traffic once the core has loaded (src/youngGeneration.ts). */
+  /** Whether the young generation follows the traffic once the core has loaded (src/boot/youngGeneration.ts). */
   governYoungGeneration: boolean;
 }
 

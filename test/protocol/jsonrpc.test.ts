@@ -1,6 +1,6 @@
 import { parseJSONRPCMessage } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { isInitialize, toJsonRpcMessage } from '../src/jsonrpc.js';
+import { isInitialize, toJsonRpcMessage } from '../../src/protocol/jsonrpc.js';
 
 /** Valid and invalid messages: the proxy's check must agree with the SDK's union parse on each. */
 const VALID: unknown[] = [

@@ -1,0 +1,64 @@
+/**
+ * Where a command resolves to, the way a child started with this environment would find it. One
+ * function for both `validate` (a warning) and the upstream (a start-up error), so the two never
+ * disagree about what can run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ResolveCommandOptions {
+  /** The child's environment: PATH (Path on Windows) and PATHEXT are read from it. */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  platform?: NodeJS.Platform;
+  /** Overrides the PATH from env (a server's own `env.PATH`). */
+  pathValue?: string;
+  /** Is this a file the current user may run? Defaults to a real check (the execute bit off Windows). */
+  isRunnable?: (file: string) => boolean;
+}
+
+/** Windows' own default, in its order. */
+const DEFAULT_PATHEXT = '.COM;.EXE;.BAT;.CMD';
+
+/** An environment variable, case-insensitively on Windows (Path vs PATH). */
+export function envGet(
+  env: Record<string, string | undefined>,
+  name: string,
+  platform: NodeJS.Platform,
+): string | undefined {
+  if (platform !== 'win32') return env[name];
+  const key = Object.keys(env).find((k) => k.toUpperCase() === name);
+  return key === undefined ? undefined : env[key];
+}
+
+export function resolveCommand(command: string, opts: ResolveCommandOptions): { found?: string; searched: string[] } {
+  const platform = opts.platform ?? process.platform;
+  const isWin = platform === 'win32';
+  const api = isWin ? path.win32 : path.posix;
+  const runnable = opts.isRunnable ?? ((f: string) => isRunnableFile(f, isWin));
+  const exts = isWin ? (envGet(opts.env, 'PATHEXT', platform) ?? DEFAULT_PATHEXT).split(';').filter(Boolean) : [''];
+  // A name that already has an extension is taken as is on Windows; without one, only PATHEXT names run.
+  const candidates = (base: string) => (isWin && api.extname(base) ? [base] : exts.map((e) => base + e));
+  const hasSep = command.includes('/') || (isWin && command.includes('\\'));
+  if (hasSep || api.isAbsolute(command)) {
+    const full = api.resolve(opts.cwd, command);
+    return { found: candidates(full).find(runnable), searched: [api.dirname(full)] };
+  }
+  const pathValue = opts.pathValue ?? envGet(opts.env, 'PATH', platform) ?? '';
+  const dirs = pathValue.split(isWin ? ';' : ':').filter(Boolean);
+  for (const dir of dirs) {
+    const hit = candidates(api.join(dir, command)).find(runnable);
+    if (hit) return { found: hit, searched: dirs };
+  }
+  return { found: undefined, searched: dirs };
+}
+
+function isRunnableFile(file: string, isWin: boolean): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    if (!isWin) fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
