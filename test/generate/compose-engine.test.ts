@@ -173,6 +173,12 @@ describe.skipIf(!engine.ok)('generated compose on a real engine', () => {
       },
     );
     expect(g.status).toBe(0);
+    if (process.getuid?.() === 0) {
+      // The container keeps the image's non-root user; as root the generator says how to hand it the file,
+      // and a user who follows that note gets a working entry.
+      expect(g.stderr).toContain('chown 1000');
+      fs.chownSync(cred, 1000, 1000);
+    }
     const entry = JSON.parse(g.stdout).mcpServers['mcp-proxy'];
     expect(entry.args).toContain(PROXY_IMAGE);
     expect(entry.args).toContain(`${cred}:/config/credentials.json:ro`);
