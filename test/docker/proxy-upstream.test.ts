@@ -54,7 +54,8 @@ describe.skipIf(!engine.ok)('docker upstream through the proxy (real engine)', (
       mcpServers: {
         [server]: { type: 'docker', image, pull: 'never', env: { GREETING: 'hello from a container' }, memory: '128m' },
       },
-      proxy: { retry: { initialDelay: 100, maxDelay: 500 } },
+      // A container may take longer than the default start-up window on a slow engine: wait for it here.
+      proxy: { retry: { initialDelay: 100, maxDelay: 500 }, timeouts: { startup: 120_000 } },
     });
     session = await connectProxy('v2-2025', config);
   }, 300_000);
