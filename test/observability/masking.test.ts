@@ -26,7 +26,7 @@ const CRED = 'cred-s3cret-Value-1234567890';
 /** Written literally in the config: only the config scan tells the redactor about it. */
 const LITERAL = 'lit-s3cret-Value-0987654321';
 const TOKEN = 'masking-test-token-0123456789';
-const RESTART_DELAY = 3000;
+const RESTART_DELAY = 6000;
 
 let dir: string;
 let credentials: string;
