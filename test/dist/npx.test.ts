@@ -20,6 +20,8 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 interface PackResult {
   filename: string;
   files: { path: string }[];
+  size: number;
+  unpackedSize: number;
 }
 
 let work: string;
@@ -80,6 +82,15 @@ describe('npm package', () => {
     ];
     if (existsSync(path.join(ROOT, 'README.md'))) expected.push('README.md');
     expect(files).toEqual(expected.sort());
+  });
+
+  it('is as large as docs/install.md says (packed and unpacked, to the MB figure shown)', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs/install.md'), 'utf8');
+    const m = /about ([\d.]+) MB packed \(([\d.]+) MB unpacked/.exec(doc);
+    expect(m, 'install.md states the package size').not.toBeNull();
+    // The doc rounds to 0.1 MB; a build that drifts past that makes the doc wrong.
+    expect(Math.abs(Number(m![1]) - packed.size / 1e6)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(Number(m![2]) - packed.unpackedSize / 1e6)).toBeLessThanOrEqual(0.05);
   });
 
   it('declares no runtime dependencies and a bin that is the bundle', () => {
