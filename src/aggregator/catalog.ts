@@ -127,9 +127,39 @@ function add<T>(
   map.set(name, { upstream, original, item: rename(name) });
 }
 
-export function describeCollision(c: Collision): string {
-  if (c.kind === 'prefix') {
-    return `the prefix "${c.name}" is used by both "${c.owners[0]}" and "${c.owners[1]}": their resource URIs cannot be told apart`;
+/** Identifies a collision across rebuilds (so each is logged once). */
+export function collisionKey(c: Collision): string {
+  return JSON.stringify([c.kind, c.name, c.owners]);
+}
+
+/** Names shown per line before "and N more": a shared prefix collides on every name two servers share. */
+const SHOWN = 4;
+
+/**
+ * One line per pair of servers that collide, saying what they share and which one is served (the one
+ * listed first in the config, as buildCatalog keeps it), so one mistake reads as one line.
+ */
+export function describeCollisions(collisions: Collision[]): string[] {
+  const byPair = new Map<string, Collision[]>();
+  for (const c of collisions) {
+    const key = JSON.stringify(c.owners);
+    byPair.set(key, [...(byPair.get(key) ?? []), c]);
   }
-  return `${c.kind} "${c.name}" is offered by both "${c.owners[0]}" and "${c.owners[1]}"`;
+  return [...byPair.values()].map(describePair);
+}
+
+function describePair(cs: Collision[]): string {
+  const [first, second] = cs[0].owners;
+  const prefix = cs.find((c) => c.kind === 'prefix');
+  const names = cs.filter((c) => c.kind !== 'prefix').map((c) => `${c.kind} "${c.name}"`);
+  const shared: string[] = [];
+  if (prefix) shared.push(`use the prefix "${prefix.name}"`);
+  if (names.length) {
+    const more = names.length > SHOWN ? ` and ${names.length - SHOWN} more` : '';
+    shared.push(`offer ${names.slice(0, SHOWN).join(', ')}${more}`);
+  }
+  const served = names.length
+    ? `"${first}"'s ${names.length === 1 ? 'is' : 'are'} served (listed first in the config), "${second}"'s hidden`
+    : `URIs under "${prefix?.name}+" that no listed resource names go to "${first}" (listed first in the config)`;
+  return `"${first}" and "${second}" both ${shared.join(' and ')}; ${served}; set a different "prefix" on one of them`;
 }

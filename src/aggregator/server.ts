@@ -16,7 +16,7 @@ import type { DownstreamBridge, UpstreamConnection } from '../upstream/connectio
 import { isUpstreamFailure } from '../upstream/connection.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { VERSION } from '../version.js';
-import { buildCatalog, type Catalog, describeCollision, type Entry } from './catalog.js';
+import { buildCatalog, type Catalog, collisionKey, describeCollisions, type Entry } from './catalog.js';
 import { mapUris, prefixFor, splitPublicUri, uriToPublic } from './naming.js';
 import { PausedCalls } from './paused.js';
 import { type CallOrigin, type Era, type Session, SessionRouter } from './sessions.js';
@@ -126,11 +126,6 @@ export class Aggregator extends EventEmitter {
     this.rebuild(true);
   }
 
-  /** Collisions among the currently ready upstreams (start-up treats these as errors). */
-  collisions(): string[] {
-    return this.relevantCollisions(this._catalog).map(describeCollision);
-  }
-
   private relevantCollisions(cat: Catalog) {
     const toolsHidden = this.toolsMode && this.toolsMode.usesPublicToolNames === false;
     return toolsHidden ? cat.collisions.filter((c) => c.kind !== 'tool') : cat.collisions;
@@ -141,13 +136,9 @@ export class Aggregator extends EventEmitter {
     const before = this._catalog;
     const after = buildCatalog(this.pool.list(), this.separator);
     this._catalog = after;
-    for (const c of this.relevantCollisions(after)) {
-      if (!before.collisions.some((b) => describeCollision(b) === describeCollision(c))) {
-        this.log.error(
-          `name collision: ${describeCollision(c)}; the first one is served (set "prefix" to tell them apart)`,
-        );
-      }
-    }
+    const known = new Set(before.collisions.map(collisionKey));
+    const fresh = this.relevantCollisions(after).filter((c) => !known.has(collisionKey(c)));
+    for (const line of describeCollisions(fresh)) this.log.error(`name collision: ${line}`);
     const modeKey = this.toolsMode?.fingerprint?.(this);
     const modeChanged = modeKey !== this.toolsModeKey;
     this.toolsModeKey = modeKey;

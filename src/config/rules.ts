@@ -58,7 +58,7 @@ function checkServerCount(config: Config, add: Add): void {
 function checkPrefixes(config: Config, add: Add): void {
   const enabled = Object.entries(config.mcpServers).filter(([, s]) => !s.disabled);
   const sep = config.proxy?.separator ?? DEFAULTS.separator;
-  // Two servers publishing under the same prefix: any tool name both have collides at start-up.
+  // Two servers publishing under the same prefix: a name both have is served from the first only.
   const byPrefix = new Map<string, string>();
   const unprefixed: string[] = [];
   for (const [name, s] of enabled) {
@@ -68,7 +68,7 @@ function checkPrefixes(config: Config, add: Add): void {
       if (unprefixed.length > 0) {
         add(
           where,
-          `servers "${unprefixed[0]}" and "${name}" both expose their names unprefixed (prefix: false); any tool, prompt or resource name they share collides at start-up`,
+          `servers "${unprefixed[0]}" and "${name}" both expose their names unprefixed (prefix: false); a tool, prompt or resource name they share is served from "${unprefixed[0]}" only`,
           `give "${name}" a "prefix"`,
         );
       }
@@ -79,7 +79,7 @@ function checkPrefixes(config: Config, add: Add): void {
     if (other !== undefined) {
       add(
         where,
-        `servers "${other}" and "${name}" both publish under the prefix "${p}" (${p}${sep}<name>); a name they share collides at start-up`,
+        `servers "${other}" and "${name}" both publish under the prefix "${p}" (${p}${sep}<name>); a name they share is served from "${other}" only`,
         `give one of them a different "prefix"`,
       );
     } else {

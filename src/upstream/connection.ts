@@ -454,6 +454,10 @@ export class UpstreamConnection extends EventEmitter {
       },
     );
     this.installHandlers(client);
+    // A banner printed before the handshake is skipped too, and said once (the full handler comes after).
+    client.onerror = (e) => {
+      if (e.name === 'StdoutGarbageError') this.onTransportError(e, client);
+    };
     try {
       transport = await createTransport(this.name, this.config, {
         ...this.opts.transportDeps,
@@ -480,7 +484,6 @@ export class UpstreamConnection extends EventEmitter {
       this._latencyMs = Math.round(performance.now() - started);
       this.attempts = 0;
       this.nextRetryAt = undefined;
-      this.warnedGarbage = false;
       client.onclose = () => this.onClosed(generation);
       client.onerror = (e) => this.onTransportError(e, client);
       this._catalog = catalog;
@@ -592,12 +595,13 @@ export class UpstreamConnection extends EventEmitter {
       return;
     }
     if (e.name === 'StdoutGarbageError') {
-      // Once per connection at warn level (a chatty server would flood the log), then debug.
+      // Once per server at warn level (a banner comes back on every restart; a chatty server would flood
+      // the log), then debug.
       if (!this.warnedGarbage) {
         this.warnedGarbage = true;
         this.log.warn(
           { err: msg },
-          'the server wrote something that is not JSON-RPC to stdout (skipped; servers must log to stderr)',
+          `"${this.name}" wrote something to stdout that is not JSON-RPC (skipped; servers must log to stderr)`,
         );
       } else this.log.debug({ err: msg }, 'skipped non-JSON-RPC stdout line');
       return;

@@ -481,7 +481,7 @@ describe('cross-field rules', () => {
     });
     const messages = loaded.warnings.map((w) => w.message);
     expect(messages).toContain(
-      'servers "a" and "gh" both publish under the prefix "gh" (gh__<name>); a name they share collides at start-up',
+      'servers "a" and "gh" both publish under the prefix "gh" (gh__<name>); a name they share is served from "a" only',
     );
     expect(messages.some((m) => /servers "c" and "d" both expose their names unprefixed/.test(m))).toBe(true);
     expect(messages).toHaveLength(2); // the disabled one does not count

@@ -5,7 +5,7 @@
  * the embedded example server (which the proxy starts from its own entry in the npx cache).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -20,6 +20,8 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 interface PackResult {
   filename: string;
   files: { path: string }[];
+  size: number;
+  unpackedSize: number;
 }
 
 let work: string;
@@ -82,6 +84,15 @@ describe('npm package', () => {
     expect(files).toEqual(expected.sort());
   });
 
+  it('is as large as docs/install.md says (packed and unpacked, to the MB figure shown)', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs/install.md'), 'utf8');
+    const m = /about ([\d.]+) MB packed \(([\d.]+) MB unpacked/.exec(doc);
+    expect(m, 'install.md states the package size').not.toBeNull();
+    // The doc rounds to 0.1 MB; a build that drifts past that makes the doc wrong.
+    expect(Math.abs(Number(m![1]) - packed.size / 1e6)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(Number(m![2]) - packed.unpackedSize / 1e6)).toBeLessThanOrEqual(0.05);
+  });
+
   it('declares no runtime dependencies and a bin that is the bundle', () => {
     const dir = tmpDir('mcp-proxy-npx-pkg-');
     execFileSync('tar', ['-xzf', tarball, '-C', dir]);
@@ -93,6 +104,33 @@ describe('npm package', () => {
     }
     expect(manifest.bin).toEqual({ 'mcp-proxy': 'dist/mcp-proxy.mjs' });
     expect(manifest.scripts?.install ?? manifest.scripts?.postinstall).toBeUndefined();
+  });
+
+  it("names its repository, so the registry page links the README's relative links and issues there", () => {
+    const dir = tmpDir('mcp-proxy-npx-repo-');
+    execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package/package.json'), 'utf8'));
+    // The same repository the install scripts download releases from.
+    const release = /https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\/releases/.exec(
+      readFileSync(path.join(ROOT, 'scripts/install.sh'), 'utf8'),
+    )![1];
+    expect(manifest.repository).toEqual({ type: 'git', url: `git+https://github.com/${release}.git` });
+    expect(manifest.homepage).toBe(`https://github.com/${release}#readme`);
+    expect(manifest.bugs).toEqual({ url: `https://github.com/${release}/issues` });
+  });
+
+  it('has README and docs links that resolve inside the repository (npm rewrites them against it)', () => {
+    const broken: string[] = [];
+    for (const doc of ['README.md', ...readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)]) {
+      if (!doc.endsWith('.md')) continue;
+      const text = readFileSync(path.join(ROOT, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const file = path.resolve(ROOT, path.dirname(doc), target);
+        if (!file.startsWith(`${ROOT}${path.sep}`) || !existsSync(file)) broken.push(`${doc}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it('runs `npx -y ./<tarball> version` in an empty directory and reports itself as npx', () => {

@@ -161,7 +161,7 @@ describe('credentials reach upstreams through `run`', () => {
     expect(s.stderr()).not.toContain(rotated);
   });
 
-  it('a missing variable stops `run`, naming every place searched and how to set it', () => {
+  it('a missing variable stops `run` with exit 3, naming every place searched and how to set it', () => {
     const { config, credentials, envFile, env } = setup();
     fs.writeFileSync(
       config,
@@ -179,7 +179,7 @@ describe('credentials reach upstreams through `run`', () => {
         env: { PATH: process.env.PATH ?? '', ...env, MCP_PROXY_DEPLOYMENT: 'docker' },
       },
     );
-    expect(r.status).not.toBe(0);
+    expect(r.status).toBe(3);
     expect(r.stderr).toContain('GITHUB_TOKEN');
     expect(r.stderr).toContain(
       `Docker secret ${path.join(dir, 'secrets')}/GITHUB_TOKEN or ${path.join(dir, 'secrets')}/github_token`,

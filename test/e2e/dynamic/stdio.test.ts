@@ -275,7 +275,7 @@ function callWith(s: ProxySession, params: unknown, options: Record<string, unkn
 const sdkV1Types: any = await import('@modelcontextprotocol/sdk/types.js');
 
 describe('tool-name collisions in dynamic mode', () => {
-  // Two servers with the same tool name and no prefix: fatal in "all" mode, fine in dynamic mode,
+  // Two servers with the same tool name and no prefix: one is hidden in "all" mode, fine in dynamic mode,
   // where tools are addressed by group and upstream name.
   const dir = tmpDir('mcp-proxy-dynamic-collide-');
   const envEcho = (who: string) => ({ command: 'node', args: [ENV_ECHO], env: { WHO: who }, prefix: false });
@@ -298,7 +298,7 @@ describe('tool-name collisions in dynamic mode', () => {
       const names = (await s.client.listTools()).tools.map((t: { name: string }) => t.name);
       expect(names.filter((n: string) => n === 'get_env')).toHaveLength(1);
       expect(text(await s.client.callTool({ name: 'get_env', arguments: { name: 'WHO' } }))).toBe('first');
-      expect(s.stderr()).toContain('tool "get_env" is offered by both "e1" and "e2"');
+      expect(s.stderr()).toContain('"e1" and "e2" both offer tool "get_env"');
     } finally {
       await s.close();
     }

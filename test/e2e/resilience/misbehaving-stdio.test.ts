@@ -58,8 +58,30 @@ describe('a stdio upstream that misbehaves', () => {
     const r = await call(proxy, 'g__garbage');
     expect(r.text).toBe('after garbage');
     expect((await call(proxy, 'g__echo', { text: 'still here' })).text).toBe('still here');
-    await proxy.waitForStderr(/not JSON-RPC to stdout/);
+    await proxy.waitForStderr(/\\"g\\" wrote something to stdout that is not JSON-RPC/);
     expect(proxy.stderr()).not.toMatch(/server (exited|was killed)/);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+
+  it('prints a banner to stdout before the handshake: skipped, and warned once naming the server, restarts included', async () => {
+    const proxy = await startProxy({
+      config: { mcpServers: { chatty: fixture('echo-server.mjs', { FIXTURE_JUNK: '1' }) }, proxy: FAST_PROXY },
+    });
+    const warning = /"component":"upstream:chatty".*\\"chatty\\" wrote something to stdout that is not JSON-RPC/;
+    await proxy.waitForStderr(warning);
+    expect(proxy.stderr()).toContain('this is not JSON-RPC, just junk on stdout');
+    // A restart prints the banner again; the warning is not repeated.
+    await call(proxy, 'chatty__crash');
+    await proxy.waitForStderr(
+      /"component":"upstream:chatty"[^\n]*"connected"[\s\S]*"component":"upstream:chatty"[^\n]*"connected"/,
+    );
+    expect((await call(proxy, 'chatty__echo', { text: 'still here' })).text).toBe('still here');
+    const warnings = proxy
+      .stderr()
+      .split('\n')
+      .filter((l) => warning.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/"level":"?(40|warn)/);
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
 
