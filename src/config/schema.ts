@@ -346,3 +346,4 @@ export type HttpUpstreamConfig = z.infer<typeof HttpServer>;
 export type SseUpstreamConfig = z.infer<typeof SseServer>;
 export type DockerUpstreamConfig = z.infer<typeof DockerServer>;
 export type ProxyConfig = z.infer<typeof ProxySettings>;
+export type OAuthSettings = z.infer<typeof OAuthSettings>;
