@@ -50,7 +50,8 @@ export async function deviceLogin(opts: DeviceLoginOptions): Promise<StoredLogin
     fetchFn: opts.fetchFn,
   });
   const metadata = info.authorizationServerMetadata;
-  const endpoint = metadata?.device_authorization_endpoint;
+  // RFC 8628 metadata; the SDK's schema keeps fields it does not know.
+  const endpoint = (metadata as { device_authorization_endpoint?: unknown } | undefined)?.device_authorization_endpoint;
   if (!metadata || typeof endpoint !== 'string') {
     throw new AppError('USAGE', `the authorization server of "${opts.server}" does not offer the device flow`, {
       hint: `log in where a browser is (\`mcp-proxy auth login ${opts.server}\`) and hand the token file over (docs/credentials.md)`,
