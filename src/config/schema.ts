@@ -82,10 +82,7 @@ export const OAuthSettings = z
       .min(1)
       .optional()
       .describe('The pre-registered client secret; write it as ${VAR} so it comes from the credentials.'),
-    scopes: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Scopes to ask for (default: what the server advertises).'),
+    scopes: z.array(z.string().min(1)).optional().describe('Scopes to ask for (default: what the server advertises).'),
     redirectUrl: loopbackRedirect
       .optional()
       .describe('Loopback redirect URL registered for a pre-registered client (default: a free port on 127.0.0.1).'),

@@ -189,10 +189,12 @@ async function listenLoopback(wanted: string | undefined, required: boolean): Pr
           () => reject(new AppError('UPSTREAM_FAILED', `no login within ${Math.round(timeoutMs / 1000)} s`)),
           timeoutMs,
         );
-        const done = <T>(f: (v: T) => void) => (v: T) => {
-          clearTimeout(timer);
-          f(v);
-        };
+        const done =
+          <T>(f: (v: T) => void) =>
+          (v: T) => {
+            clearTimeout(timer);
+            f(v);
+          };
         waiter = { state, resolve: done(resolve), reject: done(reject) };
       }),
     close: () =>

@@ -149,7 +149,10 @@ export class ServerAuth implements AuthProvider {
         this.log.warn({ err: reason }, 'OAuth login expired');
         throw this.needsLogin(reason);
       }
-      throw new AppError('UPSTREAM_UNAVAILABLE', `could not refresh the OAuth token of "${this.name}": ${errorMessage(e)}`);
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        `could not refresh the OAuth token of "${this.name}": ${errorMessage(e)}`,
+      );
     }
     const now = this.now();
     this.deps.register(tokens.access_token);

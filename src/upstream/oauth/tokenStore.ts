@@ -11,7 +11,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OAuthDiscoveryState, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
+import type {
+  OAuthDiscoveryState,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
 import { assertPrivate } from '../../credentials/sources.js';
 import { AppError, errorMessage } from '../../errors.js';
 import { atomicWrite } from '../../util/atomicWrite.js';

@@ -7,7 +7,13 @@ import { OAuthRuntime } from '../../../src/upstream/oauth/runtime.js';
 import { TokenStore } from '../../../src/upstream/oauth/tokenStore.js';
 import { UpstreamPool } from '../../../src/upstream/pool.js';
 import { tempDir } from '../../helpers/files.js';
-import { type AuthServer, browse, type ProtectedServer, startAuthServer, startProtectedServer } from '../../helpers/oauth.js';
+import {
+  type AuthServer,
+  browse,
+  type ProtectedServer,
+  startAuthServer,
+  startProtectedServer,
+} from '../../helpers/oauth.js';
 
 let as: AuthServer;
 let mcp: ProtectedServer;
