@@ -156,9 +156,10 @@ export async function startProtectedServer(issuer: string): Promise<ProtectedSer
 /**
  * A browser without a screen: follows redirects (keeping cookies) and submits each HTML form it is
  * shown, filling a login form with `user`/`secret`, never choosing "abort". Stops at the first URL
- * that starts with `stopAt` (after requesting it) and returns its response text.
+ * that starts with `stopAt` (after requesting it), or without `stopAt` at the first page that is
+ * neither a redirect nor a form, and returns its response text.
  */
-export async function browse(start: string, stopAt: string, user = 'alice'): Promise<string> {
+export async function browse(start: string, stopAt: string | undefined, user = 'alice'): Promise<string> {
   const cookies = new Map<string, string>();
   let url = start;
   let init: RequestInit = {};
@@ -172,7 +173,7 @@ export async function browse(start: string, stopAt: string, user = 'alice'): Pro
       cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
     const text = await res.text();
-    if (url.startsWith(stopAt)) return text;
+    if (stopAt && url.startsWith(stopAt)) return text;
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       url = new URL(location, url).href;
@@ -180,6 +181,7 @@ export async function browse(start: string, stopAt: string, user = 'alice'): Pro
       continue;
     }
     const form = parseForm(text);
+    if (!form && !stopAt) return text;
     if (!form) throw new Error(`the browser is stuck at ${url} (HTTP ${res.status}): ${text.slice(0, 500)}`);
     const body = new URLSearchParams(form.fields);
     if (form.fields.some(([k]) => k === 'login')) body.set('password', 'secret');
