@@ -251,7 +251,7 @@ describe('expiry, refresh and rotation', () => {
     a.refuse.add(la.tokens?.access_token as string);
     const err = await whoami(pool, 'a').catch((e) => e as Error);
     expect(String(err)).toContain('run `mcp-proxy auth login a`');
-    await waitFor(() => pool.get('a')?.state === 'failed');
+    await waitFor(() => pool.get('a')?.state === 'failed', 'a to fail with needs login');
     expect(pool.get('a')?.lastError).toMatch(/^needs login: the authorization server refused the refresh token/);
     await expect(whoami(pool, 'a')).rejects.toThrow(/needs login.*mcp-proxy auth login a/);
     expect(store.read('a')?.login.needsLogin).toBeDefined();
