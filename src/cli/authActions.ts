@@ -132,7 +132,8 @@ export function loginStatus(name: string, url: string, store: TokenStore, comman
   try {
     stored = store.read(name);
   } catch (e) {
-    return { server: name, state: 'unreadable', reason: errorMessage(e), file: store.file(name), command };
+    const fix = e instanceof AppError && e.hint ? `; fix: ${e.hint}` : '';
+    return { server: name, state: 'unreadable', reason: `${errorMessage(e)}${fix}`, file: store.file(name) };
   }
   if (!stored) return { server: name, state: 'not logged in', command };
   const { login, origin } = stored;
@@ -173,7 +174,7 @@ export async function authStatus(args: AuthCommandArgs, ctx: CliContext): Promis
         r.client,
         r.reason,
       ].filter(Boolean);
-      const fix = r.state === 'logged in' ? '' : `; run \`${r.command}\``;
+      const fix = r.command && r.state !== 'logged in' ? `; run \`${r.command}\`` : '';
       ctx.stdout.write(`${r.server}: ${r.state}${details.length ? ` (${details.join('; ')})` : ''}${fix}\n`);
     }
   }
