@@ -50,7 +50,7 @@ describe('auth', () => {
   it('login prints the URL, receives the redirect, stores the token; status and logout then work', async () => {
     const t = ctx();
     const running = runInProcess(t, ['auth', 'login', 'remote', '--no-browser']);
-    const url = await waitFor(() => /^\s+(http\S+)$/m.exec(t.stderr())?.[1], 'the login URL on stderr');
+    const url = (await waitFor(() => /^\s+(http\S+)$/m.exec(t.stderr())?.[1], 'the login URL on stderr')) as string;
     await browse(url, new URL(url).searchParams.get('redirect_uri') as string);
     const r = await running;
     expect(r.error).toBeUndefined();
