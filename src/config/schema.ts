@@ -81,7 +81,9 @@ export const OAuthSettings = z
       .string()
       .min(1)
       .optional()
-      .describe('The pre-registered client secret; write it as a $-variable reference so it comes from the credentials.'),
+      .describe(
+        'The pre-registered client secret; write it as a $-variable reference so it comes from the credentials.',
+      ),
     scopes: z.array(z.string().min(1)).optional().describe('Scopes to ask for (default: what the server advertises).'),
     redirectUrl: loopbackRedirect
       .optional()
