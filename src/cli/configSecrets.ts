@@ -22,6 +22,9 @@ export function configSecrets(servers: Record<string, UpstreamConfig>): string[]
         if (credential && /^(authorization|proxy-authorization)$/i.test(String(c.key))) out.add(credential);
       }
     }
+    // An OAuth client secret written literally (better: through ${VAR}, which the chain registers).
+    const oauth = 'oauth' in entry ? entry.oauth : undefined;
+    if (oauth && oauth !== true && oauth.clientSecret) out.add(oauth.clientSecret);
     // findSecrets names one secret per URL (it rewrites one); a URL may hold a password and a key.
     if ('url' in entry && typeof entry.url === 'string') for (const s of urlSecrets(entry.url)) out.add(s);
   }

@@ -105,6 +105,17 @@ function checkServerEntries(config: Config, ctx: RuleContext, add: Add): void {
         );
       }
     }
+    if ((s.type === 'http' || s.type === 'sse') && s.oauth) {
+      const auth = Object.keys(s.headers ?? {}).find((h) => h.toLowerCase() === 'authorization');
+      if (auth) {
+        add(
+          [...base, 'headers', auth],
+          '"oauth" and an Authorization header both set: the OAuth login would replace this header',
+          'remove the Authorization header, or remove "oauth" to keep the static token',
+          'error',
+        );
+      }
+    }
     for (const key of ['timeout', 'connectTimeout'] as const) {
       const v = s[key];
       if (v !== undefined && v < 100) {

@@ -63,11 +63,45 @@ export const StdioServer = z
   })
   .strict();
 
+/** A loopback http:// redirect URL (RFC 8252: native apps receive the code on the loopback interface). */
+const loopbackRedirect = httpUrl.refine(
+  (u) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u),
+  'redirectUrl must be a loopback http:// URL, e.g. http://127.0.0.1:33418/callback',
+);
+
+/**
+ * OAuth 2.1 login to a remote server (the MCP authorization spec): `true` for discovery and dynamic
+ * client registration, or the details of a client registered by hand. Tokens come from
+ * `mcp-proxy auth login NAME`, never from the config.
+ */
+export const OAuthSettings = z
+  .object({
+    clientId: z.string().min(1).optional().describe('A pre-registered client id (default: dynamic registration).'),
+    clientSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The pre-registered client secret; write it as a $-variable reference so it comes from the credentials.',
+      ),
+    scopes: z.array(z.string().min(1)).optional().describe('Scopes to ask for (default: what the server advertises).'),
+    redirectUrl: loopbackRedirect
+      .optional()
+      .describe('Loopback redirect URL registered for a pre-registered client (default: a free port on 127.0.0.1).'),
+  })
+  .strict();
+
+const oauthField = z
+  .union([z.literal(true), OAuthSettings])
+  .optional()
+  .describe('Log in with OAuth (`mcp-proxy auth login NAME`): true, or a pre-registered client.');
+
 export const HttpServer = z
   .object({
     type: z.literal('http'),
     url: httpUrl,
     headers: stringMap.optional(),
+    oauth: oauthField,
     ...common,
   })
   .strict();
@@ -77,6 +111,7 @@ export const SseServer = z
     type: z.literal('sse'),
     url: httpUrl,
     headers: stringMap.optional(),
+    oauth: oauthField,
     ...common,
   })
   .strict();
@@ -310,3 +345,4 @@ export type HttpUpstreamConfig = z.infer<typeof HttpServer>;
 export type SseUpstreamConfig = z.infer<typeof SseServer>;
 export type DockerUpstreamConfig = z.infer<typeof DockerServer>;
 export type ProxyConfig = z.infer<typeof ProxySettings>;
+export type OAuthSettings = z.infer<typeof OAuthSettings>;

@@ -28,6 +28,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
 import { isNestingOverflow } from '../protocol/jsonrpc.js';
 import { VERSION } from '../version.js';
+import { isNeedsLogin } from './oauth/needsLogin.js';
 import { currentOrigin, detached, withOrigin } from './origin.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
 
@@ -833,6 +834,8 @@ export class UpstreamConnection extends EventEmitter {
         return result;
       }
       if (client !== this.client) throw e;
+      // An OAuth login that ended (refresh refused): reconnecting reports "needs login" in the status.
+      if (isNeedsLogin(e)) this.drop(client, errorMessage(e));
       if (isServerGone(e) && (this.config.type === 'http' || this.config.type === 'sse')) {
         this.drop(client, `cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`);
       }

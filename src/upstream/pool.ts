@@ -29,6 +29,8 @@ export interface PoolOptions {
   /** Where upstream stderr lines go (already prefixed with the server name). Default: our stderr. */
   onStderrLine?: (line: string) => void;
   docker?: TransportDeps['docker'];
+  /** OAuth logins of HTTP/SSE upstreams. */
+  auth?: TransportDeps['auth'];
   /** Masks registered secrets in what the upstreams report (last errors, exit descriptions, call errors). */
   redact?: RedactFn;
 }
@@ -157,6 +159,7 @@ export class UpstreamPool extends EventEmitter {
       onStderrLine: stderr,
       runId: this.runId,
       docker: this.opts.docker,
+      auth: this.opts.auth,
     };
     return {
       name,

@@ -2,7 +2,7 @@
  * Config -> SDK client Transport, for every upstream kind. The one place the proxy touches the
  * SDK's client transports (plus the Docker transport behind our own port).
  */
-import type { Transport } from '@modelcontextprotocol/client';
+import type { AuthProvider, Transport } from '@modelcontextprotocol/client';
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
@@ -23,6 +23,8 @@ export interface TransportDeps {
   runId: string;
   /** Lazily created Docker client, for `docker` upstreams. */
   docker?: DockerClientFactory;
+  /** The OAuth login of an HTTP/SSE server with `oauth` set (see oauth/runtime.ts). */
+  auth?: (name: string, config: { url: string; oauth?: unknown }) => AuthProvider | undefined;
 }
 
 export interface UpstreamTransport {
@@ -45,12 +47,14 @@ export async function createTransport(
     case 'http': {
       const transport = new StreamableHTTPClientTransport(new URL(config.url), {
         requestInit: config.headers ? { headers: config.headers } : undefined,
+        authProvider: deps.auth?.(name, config),
       });
       return { transport, kind: 'http', dispose: async () => {} };
     }
     case 'sse': {
       const transport = new SSEClientTransport(new URL(config.url), {
         requestInit: config.headers ? { headers: config.headers } : undefined,
+        authProvider: deps.auth?.(name, config),
         eventSourceInit: config.headers
           ? ({
               fetch: (url: string | URL, init?: RequestInit) =>

@@ -47,7 +47,10 @@ describe('docker/compose.yaml', () => {
     expect(service.tmpfs.some((t: string) => t.startsWith('/tmp:') && t.includes('uid=1000'))).toBe(true);
     expect(service.secrets).toContain('mcp_proxy_token');
     expect(compose.secrets.mcp_proxy_token).toEqual({ file: './secrets/mcp_proxy_token' });
-    expect(service.volumes).toEqual(['./config:/config:ro']);
+    // From the host only the config, read-only; the one writable volume is a named one for the
+    // credentials directory (OAuth logins refreshed at run time), not a host path.
+    expect(service.volumes).toEqual(['./config:/config:ro', 'mcp-proxy-state:/home/node/.config/mcp-proxy']);
+    expect(compose.volumes).toEqual({ 'mcp-proxy-state': null });
     expect(service.restart).toBe('unless-stopped');
     expect(service.mem_limit).toBeTruthy();
     expect(service.cpus).toBeGreaterThan(0);

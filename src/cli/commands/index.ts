@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../types.js';
+import { authCommand } from './auth.js';
 import { completionCommand } from './completion.js';
 import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
@@ -26,6 +27,7 @@ export const COMMANDS: CommandSpec[] = [
   listCommand,
   toolsCommand,
   credentialsCommand,
+  authCommand,
   initCommand,
   importCommand,
   generateCommand,

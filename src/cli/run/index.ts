@@ -10,8 +10,10 @@ import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
+import { oauthRuntimeFor } from '../oauthRuntime.js';
 import { loadRunConfig, reportRunConfig } from './config.js';
 import { startHttp, startStdio } from './frontend.js';
+import { watchLogins } from './oauthWatch.js';
 import type { RunOptions } from './options.js';
 import { createPool } from './pool.js';
 import { createReloader } from './reload.js';
@@ -39,7 +41,8 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const proxy = config.proxy ?? {};
   const transport = args.transport ?? proxy.transport ?? 'stdio';
   const metrics = createMetrics();
-  const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true });
+  const oauth = oauthRuntimeFor(args, ctx, logger);
+  const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true, oauth });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const agg = new Aggregator({
     pool,
@@ -86,6 +89,8 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     const watcher = await watchFiles(watchedFiles, () => void reload('file changed'), logger);
     lifecycle.add('watcher', () => watcher.close());
     if (fileStamps(watchedFiles) !== readStamps) void reload('file changed during start-up');
+    const logins = await watchLogins(oauth.store, config.mcpServers, pool, reload, logger);
+    lifecycle.add('oauth watcher', () => logins.close());
   }
 
   await lifecycle.done;

@@ -6,8 +6,10 @@ import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DockerClientFactory } from '../../upstream/docker/client.js';
+import type { OAuthRuntime } from '../../upstream/oauth/runtime.js';
 import { UpstreamPool } from '../../upstream/pool.js';
 import type { CliContext } from '../context.js';
+import { oauthRuntimeFor } from '../oauthRuntime.js';
 
 export interface PoolSetup {
   configs: Record<string, UpstreamConfig>;
@@ -16,9 +18,12 @@ export interface PoolSetup {
   metrics?: Metrics;
   /** Upstream stderr lines reach our stderr (masked); false drops them. */
   relayStderr: boolean;
+  /** OAuth logins of HTTP/SSE upstreams (default: the token files beside the default credentials file). */
+  oauth?: OAuthRuntime;
 }
 
 export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
+  const oauth = setup.oauth ?? oauthRuntimeFor({}, ctx, setup.logger);
   const pool: UpstreamPool = new UpstreamPool({
     configs: setup.configs,
     proxy: setup.proxy,
@@ -29,6 +34,7 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     onStderrLine: setup.relayStderr ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
     docker: dockerFactory(ctx, setup.logger, () => pool.runId),
     redact: (text) => ctx.redactor.redact(text),
+    auth: (name, config) => oauth.authFor(name, config),
   });
   return pool;
 }

@@ -1,0 +1,37 @@
+/**
+ * A new `auth login` reaches the running proxy without a restart: the token files of the servers
+ * with `oauth` are watched, and when one changes while such a server is down (it failed with
+ * "needs login"), the config is applied again, which retries the servers that failed.
+ * The proxy's own refreshes change these files too; they trigger nothing while the servers are up.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { UpstreamConfig } from '../../config/schema.js';
+import type { Logger } from '../../observability/logger.js';
+import type { TokenStore } from '../../upstream/oauth/tokenStore.js';
+import type { UpstreamPool } from '../../upstream/pool.js';
+import { watchFiles } from './watch.js';
+
+export async function watchLogins(
+  store: TokenStore,
+  servers: Record<string, UpstreamConfig>,
+  pool: UpstreamPool,
+  reload: (reason: string) => Promise<void>,
+  logger: Logger,
+): Promise<{ close(): Promise<void> }> {
+  const names = Object.entries(servers)
+    .filter(([, s]) => (s.type === 'http' || s.type === 'sse') && s.oauth)
+    .map(([n]) => n);
+  if (!names.length) return { close: async () => {} };
+  // A seed is watched only where secrets are mounted (watching from / for a missing /run/secrets would be costly).
+  const seeds = names.map((n) => store.seed(n)).filter((f): f is string => !!f && fs.existsSync(path.dirname(f)));
+  const files = [...names.map((n) => store.file(n)), ...seeds];
+  return watchFiles(
+    files,
+    () => {
+      const waiting = names.filter((n) => pool.get(n)?.state === 'failed');
+      if (waiting.length) void reload(`OAuth login changed (${waiting.join(', ')})`);
+    },
+    logger,
+  );
+}
