@@ -19,8 +19,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { UpstreamConnection } from '../upstream/connection.js';
+import type { CallContext } from './callContext.js';
 import { toolFilter } from './catalog.js';
-import type { Aggregator, CallContext, ToolsMode } from './server.js';
+import type { Aggregator, ToolsMode } from './server.js';
 
 /** The meta-tool names (dynamic-mcp's, unchanged). */
 export const GET_DYNAMIC_TOOLS = 'get_dynamic_tools';
