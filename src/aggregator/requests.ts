@@ -3,6 +3,7 @@
  * server.ts): prompts, resources, completion and subscriptions, each routed by public name or URI
  * to its upstream and forwarded with the upstream's own name or URI.
  */
+import type { Client } from '@modelcontextprotocol/client';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { type CallContext, logMeta } from './callContext.js';
 import { byUpstreamName, type Catalog } from './catalog.js';
@@ -54,20 +55,14 @@ export class Requests {
   }
 
   async getPrompt(params: any, call: CallContext): Promise<Result> {
-    const { gate, rounds, forwarder, routes } = this.opts;
+    const { gate, forwarder, routes } = this.opts;
     const entry = await gate.whenKnown(() => this.catalog.prompts.get(params.name));
     if (!entry) throw unknownName('prompt', params.name, [...this.catalog.prompts.keys()], this.down());
-    const result = await rounds.pausable(
-      `prompts/get\0${entry.upstream}\0${entry.original}`,
-      entry.upstream,
-      call,
-      (c) =>
-        forwarder.run('prompts/get', entry.upstream, c, (client) =>
-          client.getPrompt(
-            { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
-            forwarder.requestOptions(entry.upstream, c),
-          ),
-        ),
+    const result = await this.forwardPausable('prompts/get', entry.upstream, entry.original, call, (client, c) =>
+      client.getPrompt(
+        { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
+        forwarder.requestOptions(entry.upstream, c),
+      ),
     );
     return mapUris(result, routes.toPublic(entry.upstream));
   }
@@ -83,19 +78,13 @@ export class Requests {
   }
 
   async readResource(params: any, call: CallContext): Promise<Result> {
-    const { gate, rounds, forwarder, routes } = this.opts;
+    const { gate, forwarder, routes } = this.opts;
     const target = (await gate.whenKnown(() => routes.tryRoute(params.uri))) ?? routes.route(params.uri);
-    const result = (await rounds.pausable(
-      `resources/read\0${target.upstream}\0${target.uri}`,
-      target.upstream,
-      call,
-      (c) =>
-        forwarder.run('resources/read', target.upstream, c, (client) =>
-          client.readResource(
-            { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
-            { ...forwarder.requestOptions(target.upstream, c), cacheMode: 'bypass' },
-          ),
-        ),
+    const result = (await this.forwardPausable('resources/read', target.upstream, target.uri, call, (client, c) =>
+      client.readResource(
+        { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
+        { ...forwarder.requestOptions(target.upstream, c), cacheMode: 'bypass' },
+      ),
     )) as any;
     return mapUris({ ...result, contents: result.contents ?? [] }, target.toPublic);
   }
@@ -126,6 +115,26 @@ export class Requests {
     const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : routes.route(ref.uri);
     return forwarder.run('completion/complete', target.upstream, call, (client) =>
       client.complete({ ...params, ref: { ...ref, uri: target.uri } }, forwarder.requestOptions(target.upstream, call)),
+    );
+  }
+
+  /**
+   * Forwards a request its caller may be asked for input during (InputRounds.pausable); `name` is
+   * what is called on the upstream, which a resumed call must match.
+   */
+  private forwardPausable(
+    method: string,
+    upstream: string,
+    name: string,
+    call: CallContext,
+    fn: (client: Client, call: CallContext) => Promise<unknown>,
+  ): Promise<Result> {
+    const { rounds, forwarder } = this.opts;
+    return rounds.pausable(
+      `${method}\0${upstream}\0${name}`,
+      upstream,
+      call,
+      (c) => forwarder.run(method, upstream, c, (client) => fn(client, c)) as Promise<Result>,
     );
   }
 
