@@ -115,7 +115,7 @@ export class Aggregator extends EventEmitter {
     this.rebuild(true);
   }
 
-  /** Collisions among the currently ready upstreams (start-up treats these as errors). */
+  /** Name collisions in the current catalog, described (each is logged once when it appears). */
   collisions(): string[] {
     return this.relevantCollisions(this._catalog).map(describeCollision);
   }
