@@ -163,3 +163,48 @@ function describePair(cs: Collision[]): string {
     : `URIs under "${prefix?.name}+" that no listed resource names go to "${first}" (listed first in the config)`;
   return `"${first}" and "${second}" both ${shared.join(' and ')}; ${served}; set a different "prefix" on one of them`;
 }
+
+/** Which lists differ between two catalogs (what list_changed notifications to send). */
+export interface CatalogChanges {
+  tools: boolean;
+  prompts: boolean;
+  resources: boolean;
+}
+
+export function catalogChanges(before: Catalog, after: Catalog): CatalogChanges {
+  return {
+    tools: !sameEntries(before.tools, after.tools),
+    prompts: !sameEntries(before.prompts, after.prompts),
+    resources:
+      !sameKeys(before.resources, after.resources) ||
+      JSON.stringify(before.templates.map((t) => t.item)) !== JSON.stringify(after.templates.map((t) => t.item)),
+  };
+}
+
+/**
+ * A tool by its upstream's own name, when exactly one upstream has a tool of that name. An MCP App's
+ * UI calls its server's tools by their own names, and its host forwards the call as it is, with no
+ * mark that tells it from any other call: so this holds for every call, and only a name that is no
+ * public name and is unambiguous is routed this way.
+ */
+export function byUpstreamName(cat: Catalog, name: string): Entry<Tool> | undefined {
+  let found: Entry<Tool> | undefined;
+  for (const e of cat.tools.values()) {
+    if (e.original !== name) continue;
+    if (found && found.upstream !== e.upstream) return undefined;
+    found = e;
+  }
+  return found;
+}
+
+function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}
+
+function sameEntries(a: Map<string, { item: unknown }>, b: Map<string, { item: unknown }>): boolean {
+  if (!sameKeys(a, b)) return false;
+  for (const [k, v] of a) if (JSON.stringify(v.item) !== JSON.stringify(b.get(k)?.item)) return false;
+  return true;
+}

@@ -19,8 +19,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { UpstreamConnection } from '../upstream/connection.js';
+import type { CallContext } from './callContext.js';
 import { toolFilter } from './catalog.js';
-import type { Aggregator, CallContext, ToolsMode } from './server.js';
+import type { Aggregator, ToolsMode } from './server.js';
 
 /** The meta-tool names (dynamic-mcp's, unchanged). */
 export const GET_DYNAMIC_TOOLS = 'get_dynamic_tools';
@@ -257,91 +258,108 @@ export interface DynamicToolsOptions {
   validator?: ArgumentValidator;
 }
 
+function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[]): Result {
+  const available = listNames(groups.map((g) => g.name));
+  if (typeof group !== 'string' || !group) {
+    return textResult(`"group" is required: one of ${available}.`, undefined, true);
+  }
+  const conn = agg.pool.get(group);
+  let why = `Unknown group "${group}".`;
+  if (conn && conn.state !== 'ready') {
+    why = `Group "${group}" is not available right now (server state: ${conn.state}${conn.lastError ? `; ${conn.lastError}` : ''}).`;
+  } else if (conn) {
+    why = `Group "${group}" exposes no tools.`;
+  }
+  return textResult(`${why} Available groups: ${available}.`, undefined, true);
+}
+
+function getTools(agg: Aggregator, args: Result): Result {
+  const groups = dynamicGroups(agg);
+  const group = groups.find((g) => g.name === args.group);
+  if (!group) return unknownGroup(agg, args.group, groups);
+  const tools = group.tools.map(describeTool);
+  return textResult(JSON.stringify(tools), { group: group.name, tools });
+}
+
+function unknownTool(name: unknown, group: DynamicGroup, groups: DynamicGroup[]): Result {
+  const elsewhere = typeof name === 'string' ? groups.filter((g) => g.tools.some((t) => t.name === name)) : [];
+  const hint = elsewhere.length
+    ? ` A tool of that name is in group ${listNames(elsewhere.map((g) => `"${g.name}"`))}.`
+    : '';
+  const what =
+    typeof name === 'string' && name ? `Unknown tool "${name}" in group "${group.name}".` : '"name" is required.';
+  return textResult(
+    `${what}${hint} Tools in "${group.name}": ${listNames(group.tools.map((t) => t.name))}. ` +
+      `Use ${GET_DYNAMIC_TOOLS} to see their input schemas.`,
+    undefined,
+    true,
+  );
+}
+
+/** dynamic-mcp calls it "args"; both are accepted. A JSON string holding an object is unwrapped. */
+function toolArguments(args: Result): unknown {
+  let toolArgs: unknown = args.arguments !== undefined ? args.arguments : args.args;
+  if (toolArgs === undefined || toolArgs === null) toolArgs = {};
+  if (typeof toolArgs === 'string') {
+    try {
+      const parsed = JSON.parse(toolArgs);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) toolArgs = parsed;
+    } catch {
+      // reported by the caller as a type problem
+    }
+  }
+  return toolArgs;
+}
+
+function invalidArguments(
+  group: string,
+  tool: string,
+  schema: Result | undefined,
+  problems: ArgumentProblem[],
+): Result {
+  const shownSchema = stripDialect(schema ?? {});
+  const text =
+    `Invalid arguments for tool "${tool}" in group "${group}":\n` +
+    problems.map((p) => `- ${formatPath(p.path)}: ${p.message}`).join('\n') +
+    `\n\nInput schema of "${tool}":\n${JSON.stringify(shownSchema, null, 2)}\n\n` +
+    `Call ${CALL_DYNAMIC_TOOL} again with arguments that match this schema.`;
+  return textResult(
+    text,
+    {
+      error: 'invalid_arguments',
+      group,
+      tool,
+      problems: problems.map((p) => ({ path: formatPath(p.path), message: p.message })),
+      inputSchema: shownSchema,
+    },
+    true,
+  );
+}
+
+async function callTool(
+  agg: Aggregator,
+  args: Result,
+  call: CallContext,
+  validator: ArgumentValidator,
+): Promise<Result> {
+  const groups = dynamicGroups(agg);
+  const group = groups.find((g) => g.name === args.group);
+  if (!group) return unknownGroup(agg, args.group, groups);
+  const name = args.name;
+  const tool = typeof name === 'string' ? group.tools.find((t) => t.name === name) : undefined;
+  if (!tool) return unknownTool(name, group, groups);
+  const toolArgs = toolArguments(args);
+  const schema = tool.inputSchema as Result | undefined;
+  const problems: ArgumentProblem[] | undefined =
+    typeof toolArgs !== 'object' || Array.isArray(toolArgs)
+      ? [{ path: '', message: `must be an object, not ${Array.isArray(toolArgs) ? 'an array' : typeof toolArgs}` }]
+      : validator.validate(group.name, tool.name, schema, toolArgs);
+  if (problems?.length) return invalidArguments(group.name, tool.name, schema, problems);
+  return agg.callUpstreamTool(group.name, tool.name, toolArgs as Result, call);
+}
+
 export function createDynamicToolsMode(opts: DynamicToolsOptions = {}): ToolsMode {
   const validator = opts.validator ?? new ArgumentValidator();
-
-  function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[]): Result {
-    const available = listNames(groups.map((g) => g.name));
-    if (typeof group !== 'string' || !group) {
-      return textResult(`"group" is required: one of ${available}.`, undefined, true);
-    }
-    const conn = agg.pool.get(group);
-    let why = `Unknown group "${group}".`;
-    if (conn && conn.state !== 'ready') {
-      why = `Group "${group}" is not available right now (server state: ${conn.state}${conn.lastError ? `; ${conn.lastError}` : ''}).`;
-    } else if (conn) {
-      why = `Group "${group}" exposes no tools.`;
-    }
-    return textResult(`${why} Available groups: ${available}.`, undefined, true);
-  }
-
-  function getTools(agg: Aggregator, args: Result): Result {
-    const groups = dynamicGroups(agg);
-    const group = groups.find((g) => g.name === args.group);
-    if (!group) return unknownGroup(agg, args.group, groups);
-    const tools = group.tools.map(describeTool);
-    return textResult(JSON.stringify(tools), { group: group.name, tools });
-  }
-
-  async function callTool(agg: Aggregator, args: Result, call: CallContext): Promise<Result> {
-    const groups = dynamicGroups(agg);
-    const group = groups.find((g) => g.name === args.group);
-    if (!group) return unknownGroup(agg, args.group, groups);
-    const name = args.name;
-    const tool = typeof name === 'string' ? group.tools.find((t) => t.name === name) : undefined;
-    if (!tool) {
-      const elsewhere = typeof name === 'string' ? groups.filter((g) => g.tools.some((t) => t.name === name)) : [];
-      const hint = elsewhere.length
-        ? ` A tool of that name is in group ${listNames(elsewhere.map((g) => `"${g.name}"`))}.`
-        : '';
-      const what =
-        typeof name === 'string' && name ? `Unknown tool "${name}" in group "${group.name}".` : '"name" is required.';
-      return textResult(
-        `${what}${hint} Tools in "${group.name}": ${listNames(group.tools.map((t) => t.name))}. ` +
-          `Use ${GET_DYNAMIC_TOOLS} to see their input schemas.`,
-        undefined,
-        true,
-      );
-    }
-
-    // dynamic-mcp calls it "args"; both are accepted. A JSON string holding an object is unwrapped.
-    let toolArgs: unknown = args.arguments !== undefined ? args.arguments : args.args;
-    if (toolArgs === undefined || toolArgs === null) toolArgs = {};
-    if (typeof toolArgs === 'string') {
-      try {
-        const parsed = JSON.parse(toolArgs);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) toolArgs = parsed;
-      } catch {
-        // reported below as a type problem
-      }
-    }
-    const schema = tool.inputSchema as Result | undefined;
-    const problems: ArgumentProblem[] | undefined =
-      typeof toolArgs !== 'object' || Array.isArray(toolArgs)
-        ? [{ path: '', message: `must be an object, not ${Array.isArray(toolArgs) ? 'an array' : typeof toolArgs}` }]
-        : validator.validate(group.name, tool.name, schema, toolArgs);
-    if (problems?.length) {
-      const shownSchema = stripDialect(schema ?? {});
-      const text =
-        `Invalid arguments for tool "${tool.name}" in group "${group.name}":\n` +
-        problems.map((p) => `- ${formatPath(p.path)}: ${p.message}`).join('\n') +
-        `\n\nInput schema of "${tool.name}":\n${JSON.stringify(shownSchema, null, 2)}\n\n` +
-        `Call ${CALL_DYNAMIC_TOOL} again with arguments that match this schema.`;
-      return textResult(
-        text,
-        {
-          error: 'invalid_arguments',
-          group: group.name,
-          tool: tool.name,
-          problems: problems.map((p) => ({ path: formatPath(p.path), message: p.message })),
-          inputSchema: shownSchema,
-        },
-        true,
-      );
-    }
-    return agg.callUpstreamTool(group.name, tool.name, toolArgs as Result, call);
-  }
-
   return {
     usesPublicToolNames: false,
     list: (agg) => metaTools(dynamicGroups(agg)),
@@ -349,7 +367,7 @@ export function createDynamicToolsMode(opts: DynamicToolsOptions = {}): ToolsMod
     async call(agg, name, args, call) {
       const a = args ?? {};
       if (name === GET_DYNAMIC_TOOLS) return getTools(agg, a);
-      if (name === CALL_DYNAMIC_TOOL) return callTool(agg, a, call);
+      if (name === CALL_DYNAMIC_TOOL) return callTool(agg, a, call, validator);
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
         `Unknown tool: "${name}". Available: ${GET_DYNAMIC_TOOLS}, ${CALL_DYNAMIC_TOOL} (dynamic tools mode)`,

@@ -38,6 +38,13 @@ export interface CallOrigin {
   ask?: (method: string, params: unknown) => Promise<unknown>;
 }
 
+/** A new session's record; `self` makes it an origin of its own. */
+export function newSession(id: number, server: Server, era: Era, transient: boolean): Session {
+  const session = { id, server, era, subscriptions: new Set<string>(), transient } as Session;
+  (session as { self: CallOrigin }).self = { session };
+  return session;
+}
+
 const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 export class SessionRouter {

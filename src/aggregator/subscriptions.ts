@@ -6,9 +6,13 @@
  * the same handler a 2025 upstream's do.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import type { Session } from './sessions.js';
 
 /** Runs a request on an upstream's client (the aggregator's forward: errors, metrics, breaker). */
 export type Forward = (method: string, upstream: string, fn: (client: Client) => Promise<unknown>) => Promise<unknown>;
+
+/** The upstream and its own URI for a public URI (throws when no upstream owns it). */
+export type Route = (uri: string) => { upstream: string; uri: string };
 
 interface Listening {
   close(): Promise<void>;
@@ -25,14 +29,29 @@ export class Subscriptions {
   /** Public URI -> the listen stream held open on a 2026-07-28 upstream. */
   private readonly listening = new Map<string, Listening>();
 
-  constructor(private readonly forward: Forward) {}
+  constructor(
+    private readonly forward: Forward,
+    private readonly route: Route,
+  ) {}
+
+  /** A session's resources/subscribe: an unknown URI fails before anything is recorded. */
+  async subscribe(session: Session, uri: string): Promise<void> {
+    await this.add(session.id, uri, this.route(uri));
+    session.subscriptions.add(uri);
+  }
+
+  /** A session's resources/unsubscribe (also each of its subscriptions when it closes). */
+  async unsubscribe(session: Session, uri: string): Promise<void> {
+    session.subscriptions.delete(uri);
+    await this.remove(session.id, uri);
+  }
 
   /** The sessions subscribed to a public URI. */
   sessionsOf(uri: string): Iterable<number> {
     return this.subscribers.get(uri) ?? [];
   }
 
-  async subscribe(session: number, uri: string, target: { upstream: string; uri: string }): Promise<void> {
+  private async add(session: number, uri: string, target: { upstream: string; uri: string }): Promise<void> {
     let subs = this.subscribers.get(uri);
     if (!subs) {
       subs = new Set();
@@ -59,7 +78,7 @@ export class Subscriptions {
     }
   }
 
-  async unsubscribe(session: number, uri: string, target: () => { upstream: string; uri: string }): Promise<void> {
+  private async remove(session: number, uri: string): Promise<void> {
     const subs = this.subscribers.get(uri);
     if (!subs?.delete(session) || subs.size > 0) return;
     this.subscribers.delete(uri);
@@ -70,7 +89,7 @@ export class Subscriptions {
       return;
     }
     try {
-      const t = target();
+      const t = this.route(uri);
       await this.forward('resources/unsubscribe', t.upstream, (c) => c.unsubscribeResource({ uri: t.uri }));
     } catch {
       // the upstream may be gone; nothing to undo

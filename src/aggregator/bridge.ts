@@ -1,0 +1,36 @@
+/**
+ * Server-to-client traffic from the upstreams, to the downstream sessions it concerns: requests
+ * (sampling, elicitation, roots) and logs through the SessionRouter, which attributes each to one
+ * call; resources/updated to the sessions subscribed to that resource.
+ */
+import type { LoggingLevel } from '@modelcontextprotocol/server';
+import type { DownstreamBridge } from '../upstream/connection.js';
+import type { CallOrigin, SessionRouter } from './sessions.js';
+import type { Subscriptions } from './subscriptions.js';
+
+export function downstreamBridge(
+  router: SessionRouter,
+  subscriptions: Subscriptions,
+  toPublic: (upstream: string) => (uri: string) => string,
+): DownstreamBridge {
+  return {
+    request: (upstream, method, params, signal, origin) =>
+      router.request(upstream, method, params, signal, origin as CallOrigin | undefined),
+    notify: (upstream, method, params, origin) => {
+      if (method === 'notifications/message') {
+        const p = params as { level: LoggingLevel; logger?: string; data: unknown };
+        router.relayLog(upstream, p, origin as CallOrigin | undefined);
+        return;
+      }
+      if (method === 'notifications/resources/updated') {
+        const pub = toPublic(upstream)((params as { uri: string }).uri);
+        for (const id of subscriptions.sessionsOf(pub)) {
+          void router
+            .get(id)
+            ?.server.sendResourceUpdated({ uri: pub })
+            .catch(() => {});
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * What a new downstream session is told at initialize: the capabilities the upstreams offer
+ * together, and their instructions.
+ */
+import type { ServerCapabilities } from '@modelcontextprotocol/server';
+import type { UpstreamConnection } from '../upstream/connection.js';
+
+/**
+ * Capabilities: what some upstream offers. An upstream whose offer is not known yet (connecting,
+ * retrying, or failed and retried on reload) counts as offering everything, so a session made
+ * while it is down can still use it when it comes back; `tools` is always there (the proxy's own
+ * surface, and what a reload most often adds). Capabilities cannot change within a session.
+ */
+export function mergedCapabilities(connections: UpstreamConnection[]): ServerCapabilities {
+  const conns = connections.filter((c) => c.state !== 'disabled');
+  const unknown = conns.some((c) => c.state !== 'ready');
+  const has = (k: keyof ServerCapabilities) => unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
+  const caps: ServerCapabilities = { tools: { listChanged: true } };
+  if (has('prompts')) caps.prompts = { listChanged: true };
+  if (has('resources')) {
+    const subscribe =
+      unknown || conns.some((c) => (c.capabilities?.resources as { subscribe?: boolean } | undefined)?.subscribe);
+    caps.resources = { listChanged: true, ...(subscribe ? { subscribe: true } : {}) };
+  }
+  if (has('completions')) caps.completions = {};
+  caps.logging = {};
+  // Extensions (MCP Apps' io.modelcontextprotocol/ui...) are the upstreams' own: relayed as they declare
+  // them; while an offer is unknown, the ones the proxy can relay.
+  const extensions: Record<string, unknown> = unknown ? { 'io.modelcontextprotocol/ui': {} } : {};
+  for (const c of conns) Object.assign(extensions, (c.capabilities as { extensions?: object } | undefined)?.extensions);
+  if (Object.keys(extensions).length) (caps as { extensions?: object }).extensions = extensions;
+  return caps;
+}
+
+/** Each ready server's description (or its own instructions) under its name. */
+export function mergedInstructions(connections: UpstreamConnection[]): string | undefined {
+  const parts = connections
+    .filter((c) => c.state === 'ready' && (c.instructions || c.config.description))
+    .map((c) => `## ${c.name}\n${c.config.description ?? c.instructions}`);
+  return parts.length ? parts.join('\n\n') : undefined;
+}

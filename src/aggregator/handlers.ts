@@ -1,0 +1,70 @@
+/**
+ * The MCP request handlers of one downstream session's Server: each builds the call's context and
+ * hands it to the aggregator's tools surface or to Requests. Only what the session's capabilities
+ * announce is installed.
+ */
+import type { LoggingLevel, RequestMethod, Server, ServerCapabilities } from '@modelcontextprotocol/server';
+import { type CallContext, callContext } from './callContext.js';
+import type { Requests } from './requests.js';
+import type { Session } from './sessions.js';
+
+/** The tools surface as a session sees it (every tool, or what a tools mode offers). */
+export interface ToolsSurface {
+  listTools(): Promise<Record<string, unknown>[]>;
+  callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>>;
+}
+
+export interface HandlerDeps {
+  tools: ToolsSurface;
+  requests: Requests;
+  /** Called on every request: a session is registered on first use. */
+  touch(): void;
+}
+
+type Handler = (params: any, call: CallContext) => Promise<any>;
+
+export function installHandlers(server: Server, session: Session, caps: ServerCapabilities, deps: HandlerDeps): void {
+  const { tools, requests } = deps;
+  const on = (method: RequestMethod, fn: Handler) =>
+    server.setRequestHandler(method, (request: any, ctx: any) => {
+      deps.touch();
+      const params = request.params ?? {};
+      return fn(params, callContext(ctx, params, session));
+    });
+
+  // The level is this session's own: kept here (unattributed logs go to sessions that asked) and
+  // never forwarded (one client would silence the others).
+  server.setRequestHandler('logging/setLevel', async (request: any) => {
+    deps.touch();
+    session.logLevel = request.params.level as LoggingLevel;
+    return {};
+  });
+  if (caps.tools) {
+    on('tools/list', async () => ({ tools: await tools.listTools() }));
+    on('tools/call', (params, call) => tools.callTool(params.name, params.arguments, call));
+  }
+  if (caps.prompts) {
+    on('prompts/list', () => requests.listPrompts());
+    on('prompts/get', (params, call) => requests.getPrompt(params, call));
+  }
+  if (caps.resources) {
+    on('resources/list', () => requests.listResources());
+    on('resources/templates/list', () => requests.listResourceTemplates());
+    on('resources/read', (params, call) => requests.readResource(params, call));
+    if ((caps.resources as { subscribe?: boolean }).subscribe) {
+      on('resources/subscribe', async (params) => {
+        await requests.subscribe(session, params.uri);
+        return {};
+      });
+      on('resources/unsubscribe', async (params) => {
+        await requests.unsubscribe(session, params.uri);
+        return {};
+      });
+    }
+  }
+  if (caps.completions) on('completion/complete', (params, call) => requests.complete(params, call));
+}

@@ -1,0 +1,164 @@
+/**
+ * Calls that need input from the caller mid-way, across protocol eras. A 2026-07-28 upstream asks
+ * with `input_required` results: a 2026 caller gets them passed through (it retries with the opaque
+ * state), and for a 2025 caller the proxy asks it with server-to-client requests on its own session,
+ * then retries the call. A 2025 upstream asks push-style: for a 2026 caller the call pauses and the
+ * requests reach it as input_required rounds (paused.ts).
+ */
+import type { Client, Tool } from '@modelcontextprotocol/client';
+import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { UpstreamPool } from '../upstream/pool.js';
+import { type CallContext, logMeta } from './callContext.js';
+import type { Forwarder } from './forward.js';
+import { mapUris } from './naming.js';
+import { PausedCalls } from './paused.js';
+import type { ResourceRoutes } from './resourceRoutes.js';
+import type { SessionRouter } from './sessions.js';
+
+/** Input rounds (2026 input_required) the proxy fulfils for a 2025 caller within one call. */
+const MAX_INPUT_ROUNDS = 8;
+/** Without a known upstream timeout, how long a paused call waits for its caller's retry. */
+const DEFAULT_PAUSE_TTL_MS = 60_000;
+const toolIndex = new WeakMap<object, Map<string, Tool>>();
+
+export interface InputRoundsOptions {
+  pool: UpstreamPool;
+  forwarder: Forwarder;
+  router: SessionRouter;
+  routes: ResourceRoutes;
+}
+
+export class InputRounds {
+  private readonly paused = new PausedCalls();
+
+  constructor(private readonly opts: InputRoundsOptions) {}
+
+  /**
+   * Runs a request (tools/call, prompts/get, resources/read) for its caller. A 2026-07-28 caller
+   * cannot be sent requests during its call: requests the upstream pushes (a 2025 hop) pause the call
+   * and reach the caller as input_required rounds (paused.ts). `target` names what is called: a
+   * retry must call the same.
+   */
+  pausable(
+    target: string,
+    upstream: string,
+    call: CallContext,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const origin = call.origin;
+    if (origin?.session.era !== 'modern') return run(call);
+    const resumed = this.paused.resume(call.mrtr?.requestState, target);
+    if (resumed) resumed.answer(call.mrtr?.inputResponses);
+    const paused =
+      resumed ??
+      this.paused.start(
+        target,
+        (p) =>
+          run({
+            ...call,
+            signal: p.controller.signal,
+            onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
+            origin: {
+              ...origin,
+              log: async (m) => p.waiter?.log?.(m),
+              ask: (method, params) => p.ask(method, params),
+            },
+          }),
+        this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS,
+      );
+    return paused.next({ signal: call.signal, onprogress: call.onprogress, log: origin.log });
+  }
+
+  /** Calls a tool on a given upstream by its upstream name, through as many input rounds as it takes. */
+  callTool(
+    upstream: string,
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>> {
+    return this.pausable(`tools/call\0${upstream}\0${tool}`, upstream, call, (c) =>
+      this.callToolRounds(upstream, tool, args, c),
+    );
+  }
+
+  private async callToolRounds(
+    upstream: string,
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+  ): Promise<Record<string, unknown>> {
+    const origin = call.origin;
+    const definition = this.upstreamTool(upstream, tool);
+    let mrtr = call.mrtr;
+    for (let round = 0; ; round++) {
+      const result = await this.callToolOnce({ upstream, tool, definition }, args, call, mrtr);
+      if (result.resultType !== 'input_required' || call.mrtr || !origin || origin.session.era === 'modern') {
+        return mapUris(passInputRequired(result), this.opts.routes.toPublic(upstream));
+      }
+      if (round >= MAX_INPUT_ROUNDS) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
+          `upstream "${upstream}" asked for input ${MAX_INPUT_ROUNDS} times in one call; giving up`,
+        );
+      }
+      const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: unknown }>;
+      const inputResponses: Record<string, unknown> = {};
+      for (const [key, req] of Object.entries(requests)) {
+        inputResponses[key] = await this.opts.router.request(upstream, req.method, req.params, call.signal, origin);
+      }
+      mrtr = { inputResponses, requestState: result.requestState as string | undefined };
+    }
+  }
+
+  private async callToolOnce(
+    target: { upstream: string; tool: string; definition?: Tool },
+    args: Record<string, unknown> | undefined,
+    call: CallContext,
+    mrtr: CallContext['mrtr'],
+  ): Promise<Record<string, unknown>> {
+    const { upstream, tool, definition } = target;
+    const { forwarder } = this.opts;
+    return (await forwarder.run('tools/call', upstream, call, (client: Client) =>
+      client.callTool(
+        {
+          name: tool,
+          arguments: args ?? {},
+          ...logMeta(client, call, call.meta),
+          ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
+          ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
+        },
+        {
+          ...forwarder.requestOptions(upstream, call),
+          // The definition we already hold: the client then skips its tools/list cache lookup.
+          ...(definition ? { toolDefinition: definition } : {}),
+          allowInputRequired: true,
+        },
+      ),
+    )) as Record<string, unknown>;
+  }
+
+  /** The upstream's own definition of a tool, from its current catalog (indexed once per catalog). */
+  private upstreamTool(upstream: string, tool: string): Tool | undefined {
+    const tools = this.opts.pool.get(upstream)?.catalog.tools;
+    if (!tools) return undefined;
+    let index = toolIndex.get(tools);
+    if (!index) {
+      index = new Map(tools.map((t) => [t.name, t]));
+      toolIndex.set(tools, index);
+    }
+    return index.get(tool);
+  }
+}
+
+/**
+ * An upstream's `input_required` answer for a modern (2026-07-28) caller goes back as it came: the
+ * caller fulfils the requests and retries with the same opaque state, which the proxy forwards.
+ */
+function passInputRequired(result: Record<string, unknown>): Record<string, unknown> {
+  if ((result as { resultType?: string }).resultType !== 'input_required') return result;
+  const { inputRequests, requestState } = result as { inputRequests?: any; requestState?: string };
+  return inputRequired({
+    ...(inputRequests ? { inputRequests } : {}),
+    ...(requestState !== undefined ? { requestState } : {}),
+  }) as unknown as Record<string, unknown>;
+}

@@ -1,0 +1,144 @@
+/**
+ * The downstream requests other than the tools surface (which tools modes may replace; see
+ * server.ts): prompts, resources, completion and subscriptions, each routed by public name or URI
+ * to its upstream and forwarded with the upstream's own name or URI.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import type { UpstreamPool } from '../upstream/pool.js';
+import { type CallContext, logMeta } from './callContext.js';
+import { byUpstreamName, type Catalog } from './catalog.js';
+import type { Forwarder } from './forward.js';
+import type { InputRounds } from './inputRounds.js';
+import { mapUris } from './naming.js';
+import { notServing, unknownName } from './protocolErrors.js';
+import type { ResourceRoutes } from './resourceRoutes.js';
+import type { Session } from './sessions.js';
+import type { StartupGate } from './startupGate.js';
+import type { Subscriptions } from './subscriptions.js';
+
+type Result = Record<string, unknown>;
+
+export interface RequestsOptions {
+  pool: UpstreamPool;
+  catalog: () => Catalog;
+  gate: StartupGate;
+  forwarder: Forwarder;
+  rounds: InputRounds;
+  routes: ResourceRoutes;
+  subscriptions: Subscriptions;
+}
+
+export class Requests {
+  constructor(private readonly opts: RequestsOptions) {}
+
+  private get catalog(): Catalog {
+    return this.opts.catalog();
+  }
+
+  /** Every upstream tool under its public name (the default tools surface). */
+  tools(): Result[] {
+    return [...this.catalog.tools.values()].map((e) => e.item as unknown as Result);
+  }
+
+  /** A tool by public name (or, when unambiguous, by its upstream's own name). */
+  async callTool(name: string, args: Result | undefined, call: CallContext): Promise<Result> {
+    // A server's own name is resolved once every server is known: another may offer it too.
+    const entry =
+      (await this.opts.gate.whenKnown(() => this.catalog.tools.get(name))) ?? byUpstreamName(this.catalog, name);
+    if (!entry) throw unknownName('tool', name, [...this.catalog.tools.keys()], this.down());
+    return this.opts.rounds.callTool(entry.upstream, entry.original, args, call);
+  }
+
+  async listPrompts(): Promise<Result> {
+    await this.opts.gate.listing();
+    return { prompts: [...this.catalog.prompts.values()].map((e) => e.item) };
+  }
+
+  async getPrompt(params: any, call: CallContext): Promise<Result> {
+    const { gate, forwarder, routes } = this.opts;
+    const entry = await gate.whenKnown(() => this.catalog.prompts.get(params.name));
+    if (!entry) throw unknownName('prompt', params.name, [...this.catalog.prompts.keys()], this.down());
+    const result = await this.forwardPausable('prompts/get', entry.upstream, entry.original, call, (client, c) =>
+      client.getPrompt(
+        { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
+        forwarder.requestOptions(entry.upstream, c),
+      ),
+    );
+    return mapUris(result, routes.toPublic(entry.upstream));
+  }
+
+  async listResources(): Promise<Result> {
+    await this.opts.gate.listing();
+    return { resources: [...this.catalog.resources.values()].map((e) => e.item) };
+  }
+
+  async listResourceTemplates(): Promise<Result> {
+    await this.opts.gate.listing();
+    return { resourceTemplates: this.catalog.templates.map((e) => e.item) };
+  }
+
+  async readResource(params: any, call: CallContext): Promise<Result> {
+    const { gate, forwarder, routes } = this.opts;
+    const target = (await gate.whenKnown(() => routes.tryRoute(params.uri))) ?? routes.route(params.uri);
+    const result = (await this.forwardPausable('resources/read', target.upstream, target.uri, call, (client, c) =>
+      client.readResource(
+        { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
+        { ...forwarder.requestOptions(target.upstream, c), cacheMode: 'bypass' },
+      ),
+    )) as any;
+    return mapUris({ ...result, contents: result.contents ?? [] }, target.toPublic);
+  }
+
+  subscribe(session: Session, uri: string): Promise<void> {
+    return this.opts.subscriptions.subscribe(session, uri);
+  }
+
+  unsubscribe(session: Session, uri: string): Promise<void> {
+    return this.opts.subscriptions.unsubscribe(session, uri);
+  }
+
+  /** completion/complete for a prompt's argument or a resource template's variable. */
+  async complete(params: any, call: CallContext): Promise<Result> {
+    const { forwarder, routes } = this.opts;
+    const ref = params.ref ?? {};
+    if (ref.type === 'ref/prompt') {
+      const entry = this.catalog.prompts.get(ref.name);
+      if (!entry) throw unknownName('prompt', ref.name, [...this.catalog.prompts.keys()]);
+      return forwarder.run('completion/complete', entry.upstream, call, (client) =>
+        client.complete(
+          { ...params, ref: { ...ref, name: entry.original } },
+          forwarder.requestOptions(entry.upstream, call),
+        ),
+      );
+    }
+    const tmpl = this.catalog.templates.find((t) => t.item.uriTemplate === ref.uri);
+    const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : routes.route(ref.uri);
+    return forwarder.run('completion/complete', target.upstream, call, (client) =>
+      client.complete({ ...params, ref: { ...ref, uri: target.uri } }, forwarder.requestOptions(target.upstream, call)),
+    );
+  }
+
+  /**
+   * Forwards a request its caller may be asked for input during (InputRounds.pausable); `name` is
+   * what is called on the upstream, which a resumed call must match.
+   */
+  private forwardPausable(
+    method: string,
+    upstream: string,
+    name: string,
+    call: CallContext,
+    fn: (client: Client, call: CallContext) => Promise<unknown>,
+  ): Promise<Result> {
+    const { rounds, forwarder } = this.opts;
+    return rounds.pausable(
+      `${method}\0${upstream}\0${name}`,
+      upstream,
+      call,
+      (c) => forwarder.run(method, upstream, c, (client) => fn(client, c)) as Promise<Result>,
+    );
+  }
+
+  private down(): string {
+    return notServing(this.opts.pool.list());
+  }
+}
