@@ -9,6 +9,9 @@ import { type Client, LOG_LEVEL_META_KEY, type Tool } from '@modelcontextprotoco
 import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
 import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { AppError, errorMessage, isAppError } from '../errors.js';
+import type { AccessControl } from '../gateway/access.js';
+import type { Identity } from '../gateway/identity.js';
+import { type AccessView, ALLOW_ALL, filterListing, type ItemKind, itemOf } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics, type Outcome } from '../observability/metrics.js';
 import { type RedactFn, redactDeep } from '../observability/redact.js';
@@ -37,11 +40,14 @@ export interface AggregatorOptions {
    * Over stdio there is one session, and the shared connection is its own.
    */
   isolateSessions?: boolean;
+  /** Who may see and use what (proxy.access); absent: everyone everything. */
+  access?: AccessControl;
 }
 
 /** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
 export interface ToolsMode {
-  list(agg: Aggregator): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
+  /** `view`: what the listing session may see (a mode lists only what it allows). */
+  list(agg: Aggregator, view?: AccessView): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
   call(
     agg: Aggregator,
     name: string,
@@ -84,7 +90,7 @@ export class Aggregator extends EventEmitter {
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly name: string;
-  private readonly separator: string;
+  readonly separator: string;
   private toolsMode?: ToolsMode;
   private toolsModeKey?: string;
   private _catalog: Catalog;
@@ -98,6 +104,7 @@ export class Aggregator extends EventEmitter {
   private inflightTotal = 0;
   private readonly subscriptions: Subscriptions;
   private readonly paused = new PausedCalls();
+  private readonly access?: AccessControl;
 
   constructor(opts: AggregatorOptions) {
     super();
@@ -115,6 +122,18 @@ export class Aggregator extends EventEmitter {
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     this.pool.setBridge(this.bridge());
     this.pool.on('catalog', () => this.rebuild());
+    this.access = opts.access;
+    this.access?.on('changed', () => this.accessChanged());
+  }
+
+  /** A reloaded policy may show or hide anything: every session is told every list changed. */
+  private accessChanged(): void {
+    this.emit('list_changed', { tools: true, prompts: true, resources: true });
+    for (const s of this.router.sessions()) {
+      void s.server.sendToolListChanged().catch(() => {});
+      void s.server.sendPromptListChanged().catch(() => {});
+      void s.server.sendResourceListChanged().catch(() => {});
+    }
   }
 
   get catalog(): Catalog {
@@ -209,7 +228,7 @@ export class Aggregator extends EventEmitter {
    * One MCP Server for one downstream session. `transient` servers answer a single stateless
    * (2026-07-28) HTTP request and are not kept for notifications.
    */
-  createServer(opts: { era: Era; transient?: boolean }): Server {
+  createServer(opts: { era: Era; transient?: boolean; identity?: Identity; profile?: string }): Server {
     const capabilities = this.capabilities();
     const server = new Server(
       { name: this.name, version: VERSION },
@@ -221,6 +240,7 @@ export class Aggregator extends EventEmitter {
       era: opts.era,
       subscriptions: new Set<string>(),
       transient: opts.transient ?? false,
+      access: this.access?.view(opts.identity, opts.profile) ?? ALLOW_ALL,
     } as Session;
     (session as { self: CallOrigin }).self = { session };
     if (!session.transient) {
@@ -275,7 +295,7 @@ export class Aggregator extends EventEmitter {
     if (caps.tools) {
       server.setRequestHandler(
         'tools/list',
-        wrap(async () => ({ tools: await this.listTools() })),
+        wrap(async () => ({ tools: await this.listTools(session.access) })),
       );
       server.setRequestHandler(
         'tools/call',
@@ -287,14 +307,19 @@ export class Aggregator extends EventEmitter {
         'prompts/list',
         wrap(async () => {
           if (this.startupGate) await this.startupGate;
-          return { prompts: [...this._catalog.prompts.values()].map((e) => e.item) };
+          return { prompts: this.visible(session, 'prompt', [...this._catalog.prompts.values()]).map((e) => e.item) };
         }),
       );
       server.setRequestHandler(
         'prompts/get',
         wrap(async (params: any, call) => {
-          const entry = await this.whenKnown(() => this._catalog.prompts.get(params.name));
-          if (!entry) throw unknownName('prompt', params.name, [...this._catalog.prompts.keys()], this.notServing());
+          const entry = this.ifAllowed(
+            session,
+            'prompt',
+            await this.whenKnown(() => this._catalog.prompts.get(params.name)),
+          );
+          if (!entry)
+            throw unknownName('prompt', params.name, this.visibleNames(session, 'prompt'), this.notServing(session));
           const result = await this.pausable(
             `prompts/get\0${entry.upstream}\0${entry.original}`,
             entry.upstream,
@@ -316,20 +341,23 @@ export class Aggregator extends EventEmitter {
         'resources/list',
         wrap(async () => {
           if (this.startupGate) await this.startupGate;
-          return { resources: [...this._catalog.resources.values()].map((e) => e.item) };
+          return {
+            resources: this.visible(session, 'resource', [...this._catalog.resources.values()]).map((e) => e.item),
+          };
         }),
       );
       server.setRequestHandler(
         'resources/templates/list',
         wrap(async () => {
           if (this.startupGate) await this.startupGate;
-          return { resourceTemplates: this._catalog.templates.map((e) => e.item) };
+          return { resourceTemplates: this.visible(session, 'resource', this._catalog.templates).map((e) => e.item) };
         }),
       );
       server.setRequestHandler(
         'resources/read',
         wrap(async (params: any, call) => {
           const target = (await this.whenKnown(() => this.tryRouteUri(params.uri))) ?? this.routeUri(params.uri);
+          this.assertUri(session, target.upstream, params.uri);
           const result = (await this.pausable(
             `resources/read\0${target.upstream}\0${target.uri}`,
             target.upstream,
@@ -349,6 +377,7 @@ export class Aggregator extends EventEmitter {
         server.setRequestHandler(
           'resources/subscribe',
           wrap(async (params: any) => {
+            this.assertUri(session, this.routeUri(params.uri).upstream, params.uri);
             await this.subscribe(session, params.uri);
             return {};
           }),
@@ -368,8 +397,8 @@ export class Aggregator extends EventEmitter {
         wrap(async (params: any, call) => {
           const ref = params.ref ?? {};
           if (ref.type === 'ref/prompt') {
-            const entry = this._catalog.prompts.get(ref.name);
-            if (!entry) throw unknownName('prompt', ref.name, [...this._catalog.prompts.keys()]);
+            const entry = this.ifAllowed(session, 'prompt', this._catalog.prompts.get(ref.name));
+            if (!entry) throw unknownName('prompt', ref.name, this.visibleNames(session, 'prompt'));
             return this.forward('completion/complete', entry.upstream, call, (client) =>
               client.complete(
                 { ...params, ref: { ...ref, name: entry.original } },
@@ -379,6 +408,7 @@ export class Aggregator extends EventEmitter {
           }
           const tmpl = this._catalog.templates.find((t) => t.item.uriTemplate === ref.uri);
           const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : this.routeUri(ref.uri);
+          this.assertUri(session, target.upstream, ref.uri);
           return this.forward('completion/complete', target.upstream, call, (client) =>
             client.complete(
               { ...params, ref: { ...ref, uri: target.uri } },
@@ -431,11 +461,40 @@ export class Aggregator extends EventEmitter {
     return found;
   }
 
-  /** The tools surface: every tool, or what the tools mode offers. */
-  async listTools(): Promise<Record<string, unknown>[]> {
+  /** The tools surface: every tool, or what the tools mode offers; only what `view` allows. */
+  async listTools(view: AccessView = ALLOW_ALL): Promise<Record<string, unknown>[]> {
     if (this.startupGate) await this.startupGate;
-    if (this.toolsMode) return this.toolsMode.list(this);
-    return [...this._catalog.tools.values()].map((e) => e.item as unknown as Record<string, unknown>);
+    if (this.toolsMode) return this.toolsMode.list(this, view);
+    return filterListing(view, [...this._catalog.tools.values()], (e) => itemOf('tool', e)).map(
+      (e) => e.item as unknown as Record<string, unknown>,
+    );
+  }
+
+  /** The entries the session's caller may see. */
+  private visible<E extends Entry<any>>(session: Session, kind: ItemKind, entries: E[]): E[] {
+    return filterListing(session.access, entries, (e) => itemOf(kind, e));
+  }
+
+  private visibleNames(session: Session, kind: 'tool' | 'prompt'): string[] {
+    const map = kind === 'tool' ? this._catalog.tools : this._catalog.prompts;
+    return this.visible(session, kind, [...map.values()]).map((e) => e.item.name);
+  }
+
+  /** The entry when the caller may use it; a hidden one is answered exactly as an unknown one. */
+  private ifAllowed<E extends Entry<any>>(
+    session: Session | undefined,
+    kind: ItemKind,
+    e: E | undefined,
+  ): E | undefined {
+    return e && (!session || session.access.allows(itemOf(kind, e))) ? e : undefined;
+  }
+
+  /** A URI of a hidden server or resource is refused as an unknown one (its own URI is all it names). */
+  private assertUri(session: Session, upstream: string, uri: string): void {
+    if (session.access.allows({ kind: 'resource', server: upstream, name: uri })) return;
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource URI: ${uri}`, {
+      hint: 'URIs are "<server>+<upstream URI>"; see resources/list and resources/templates/list',
+    });
   }
 
   async callTool(
@@ -445,8 +504,16 @@ export class Aggregator extends EventEmitter {
   ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
     // A server's own name is resolved once every server is known: another may offer it too.
-    const entry = (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name);
-    if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()], this.notServing());
+    const session = call.origin?.session;
+    const entry = this.ifAllowed(
+      session,
+      'tool',
+      (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name),
+    );
+    if (!entry) {
+      const known = session ? this.visibleNames(session, 'tool') : [...this._catalog.tools.keys()];
+      throw unknownName('tool', name, known, this.notServing(session));
+    }
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
 
@@ -687,7 +754,9 @@ export class Aggregator extends EventEmitter {
   }
 
   /** Servers whose names are missing from the lists now, and why (for unknown-name errors). */
-  private notServing(): string {
+  private notServing(session?: Session): string {
+    // Down servers are named only to callers who may see everything.
+    if (session && !session.access.unrestricted?.()) return '';
     const down = this.pool
       .list()
       .filter((c) => c.state !== 'ready' && c.state !== 'disabled' && c.state !== 'restarting')

@@ -128,10 +128,12 @@ export function compilePolicy(access: AccessConfig | undefined): Policy {
 /** What one caller (an identity, with the profiles it chose or is bound to) may see and use. */
 export interface AccessView {
   allows(item: Item): boolean;
+  /** True when it allows everything (listings are then passed through untouched). */
+  unrestricted?(): boolean;
 }
 
 /** Everything allowed: stdio without a profile, or a proxy without an access section. */
-export const ALLOW_ALL: AccessView = { allows: () => true };
+export const ALLOW_ALL: AccessView = { allows: () => true, unrestricted: () => true };
 
 /**
  * The view of `identity` under `policy`: the rules that apply to it are picked once; decisions are
@@ -171,26 +173,19 @@ export function accessView(policy: Policy, identity: Identity, profiles: readonl
 
 /** The listed items the view allows (`itemOf` says what each one is). */
 export function filterListing<T>(view: AccessView, items: readonly T[], itemOf: (t: T) => Item): T[] {
-  if (view === ALLOW_ALL) return items as T[];
+  if (view.unrestricted?.()) return items as T[];
   return items.filter((t) => view.allows(itemOf(t)));
+}
+
+/** A catalog entry (its server and the item as served) as a policy item. */
+export function itemOf(
+  kind: ItemKind,
+  entry: { upstream: string; item: { name?: string; uri?: string; uriTemplate?: string } },
+): Item {
+  return { kind, server: entry.upstream, name: entry.item.name ?? entry.item.uri ?? entry.item.uriTemplate ?? '' };
 }
 
 /** Whether the caller may call/get/read `item`. */
 export function mayCall(view: AccessView, item: Item): boolean {
   return view.allows(item);
-}
-
-/** Server names the policy's rules and profiles name, with where (for validate). */
-export function namedServers(access: AccessConfig | undefined): { server: string; path: (string | number)[] }[] {
-  const out: { server: string; path: (string | number)[] }[] = [];
-  const scan = (g: Grant | undefined, path: (string | number)[]) =>
-    g?.servers?.forEach((s, i) => {
-      if (!/[*?]/.test(s)) out.push({ server: s, path: [...path, 'servers', i] });
-    });
-  access?.rules?.forEach((r, i) => {
-    scan(r.allow, ['proxy', 'access', 'rules', i, 'allow']);
-    scan(r.deny, ['proxy', 'access', 'rules', i, 'deny']);
-  });
-  for (const [name, g] of Object.entries(access?.profiles ?? {})) scan(g, ['proxy', 'access', 'profiles', name]);
-  return out;
 }

@@ -6,6 +6,7 @@ import { generateCommand } from './generate.js';
 import { healthcheckCommand } from './healthcheck.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { keysCommand } from './keys.js';
 import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
 import { addCommand, disableCommand, enableCommand, listCommand, removeCommand } from './servers.js';
@@ -26,6 +27,7 @@ export const COMMANDS: CommandSpec[] = [
   listCommand,
   toolsCommand,
   credentialsCommand,
+  keysCommand,
   initCommand,
   importCommand,
   generateCommand,

@@ -12,6 +12,7 @@ import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { loadRunConfig, reportRunConfig } from './config.js';
 import { startHttp, startStdio } from './frontend.js';
+import { createAccess } from './gateway.js';
 import type { RunOptions } from './options.js';
 import { createPool } from './pool.js';
 import { createReloader } from './reload.js';
@@ -41,6 +42,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const metrics = createMetrics();
   const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
+  const access = createAccess(proxy, args.profile);
   const agg = new Aggregator({
     pool,
     logger,
@@ -49,6 +51,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     separator: proxy.separator ?? DEFAULTS.separator,
     toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
     isolateSessions: transport === 'http',
+    access,
   });
   let reload: ((reason: string) => Promise<void>) | undefined;
   const lifecycle = new Lifecycle({
@@ -61,7 +64,19 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   lifecycle.installSignalHandlers();
 
   // Serve first: the listener is bound (or a port in use reported) before any upstream starts.
-  const deps = { args, ctx, proxy, logger, metrics, agg, pool, lifecycle, lookup: (n: string) => chain.lookup(n) };
+  const deps = {
+    args,
+    ctx,
+    proxy,
+    logger,
+    metrics,
+    agg,
+    pool,
+    lifecycle,
+    access,
+    lookup: (n: string) => chain.lookup(n),
+    where: { configPath: loaded?.path, credentialsFile: chain.credentialsFile },
+  };
   await (transport === 'http' ? startHttp(deps) : startStdio(deps));
   lifecycle.add('upstreams', () => pool.close());
   if (!lifecycle.isShuttingDown) {
@@ -80,6 +95,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
         loadOpts,
         levelFixed,
         isShuttingDown: () => lifecycle.isShuttingDown,
+        onConfig: (next) => access.update(next.proxy?.access),
       })
     : undefined;
   if (reload && (args.watch ?? proxy.watch ?? true) && !lifecycle.isShuttingDown) {
