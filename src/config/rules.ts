@@ -61,7 +61,8 @@ function checkAccess(config: Config, add: Add): void {
     check(r.allow?.servers, ['proxy', 'access', 'rules', i, 'allow']);
     check(r.deny?.servers, ['proxy', 'access', 'rules', i, 'deny']);
   });
-  for (const [name, g] of Object.entries(access.profiles ?? {})) check(g.servers, ['proxy', 'access', 'profiles', name]);
+  for (const [name, g] of Object.entries(access.profiles ?? {}))
+    check(g.servers, ['proxy', 'access', 'profiles', name]);
 }
 
 function checkServerCount(config: Config, add: Add): void {
