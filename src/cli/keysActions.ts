@@ -30,6 +30,7 @@ export async function keysAction(args: KeysArgs, ctx: CliContext): Promise<numbe
   ctx.stdout.write(`${key}\n`);
   ctx.stderr.write(
     `created key "${args.name}"${record.roles.length ? ` (roles: ${record.roles.join(', ')})` : ''}` +
+      `${record.profile ? `, profile ${record.profile}` : ''}` +
       `${record.expires ? `, expires ${record.expires}` : ''} in ${file}.\n` +
       'It is shown only this once: clients send it as "Authorization: Bearer <key>".\n',
   );
