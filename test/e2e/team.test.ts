@@ -5,7 +5,7 @@
  * and in dynamic mode; a profile narrows a key; a revoked key stops working without a restart; a 401 names
  * the RFC 9728 metadata document, which is served.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -16,6 +16,7 @@ import { tempDir, writeConfig } from '../helpers/files.js';
 import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidcProvider.js';
 import { BUNDLE, ECHO, NODE } from '../helpers/paths.js';
+import { connectProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Era = '2025-11-25' | '2026-07-28';
@@ -238,5 +239,28 @@ describe('team gateway (built bundle)', () => {
     cli(['keys', 'revoke', 'bob']);
     await waitFor(async () => (await ready()).status === 401, 'the revoked key to be refused');
     expect(proxy.child.exitCode).toBeNull();
+  });
+
+  test('stdio: rules do not apply to the local user, `run --profile` does; an unknown profile exits 2', async () => {
+    const names = async (args: string[]) => {
+      const s = await connectProxy('v2-2025', config, { args, env });
+      try {
+        return (await s.client.listTools()).tools.map((t: { name: string }) => t.name).sort();
+      } finally {
+        await s.close();
+      }
+    };
+    const all = await names([]);
+    expect(all.some((n: string) => n.startsWith('alpha__'))).toBe(true);
+    expect(all.some((n: string) => n.startsWith('beta__'))).toBe(true);
+    expect(await names(['--profile', 'small'])).toEqual(['alpha__echo']);
+    const bad = spawnSync(NODE, [BUNDLE, 'run', '--config', config, '--profile', 'nope'], {
+      env,
+      encoding: 'utf8',
+      input: '',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--profile: unknown profile "nope"; profiles: small');
+    expect(bad.stderr).not.toMatch(/^\s+at /m);
   });
 });
