@@ -6,6 +6,7 @@
  * the RFC 9728 metadata document, which is served.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -76,6 +77,8 @@ interface Conn {
   prompts(): Promise<string[]>;
   resources(): Promise<string[]>;
   read(uri: string): Promise<{ text?: string; error?: string }>;
+  /** tools/list_changed notifications received. */
+  listChanged(): number;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,13 @@ async function connect(era: Era, token: string, url = proxy.url): Promise<Conn> 
       ? new V1Transport(new URL(url), { requestInit })
       : new StreamableHTTPClientTransport(new URL(url), { requestInit });
   const c = client as any;
+  let changed = 0;
+  if (era === '2025-11-25') {
+    const { ToolListChangedNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+  }
   await c.connect(transport);
   const attempt = async <T>(fn: () => Promise<T>) => {
     try {
@@ -108,6 +118,7 @@ async function connect(era: Era, token: string, url = proxy.url): Promise<Conn> 
     prompts: async () => (await c.listPrompts()).prompts.map((p: { name: string }) => p.name).sort(),
     resources: async () => (await c.listResources()).resources.map((r: { uri: string }) => r.uri).sort(),
     read: (uri) => attempt(async () => ({ text: (await c.readResource({ uri })).contents[0].text })),
+    listChanged: () => changed,
     close: () => c.close(),
   };
 }
@@ -262,5 +273,22 @@ describe('team gateway (built bundle)', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--profile: unknown profile "nope"; profiles: small');
     expect(bad.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test('a reloaded policy applies to open sessions at once, and they are told their lists changed', async () => {
+    const alice = await connect('2025-11-25', keys.alice);
+    try {
+      expect((await alice.tools()).every((t) => t.startsWith('alpha__'))).toBe(true);
+      const current = JSON.parse(fs.readFileSync(config, 'utf8'));
+      current.proxy.access.rules[0].allow = { servers: ['beta'] };
+      fs.writeFileSync(config, JSON.stringify(current));
+      proxy.child.kill('SIGHUP');
+      await waitFor(async () => (await alice.tools()).every((t) => t.startsWith('beta__')), 'the new policy');
+      expect((await alice.call('alpha__echo', { text: 'x' })).error).toMatch(/Unknown tool/);
+      expect((await alice.call('beta__echo', { text: 'now' })).text).toBe('now');
+      await waitFor(() => alice.listChanged() > 0, 'tools/list_changed');
+    } finally {
+      await alice.close();
+    }
   });
 });
