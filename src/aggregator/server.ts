@@ -10,7 +10,7 @@ import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/ser
 import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { AccessControl } from '../gateway/access.js';
-import type { Identity } from '../gateway/identity.js';
+import { type Identity, LOCAL } from '../gateway/identity.js';
 import { type AccessView, ALLOW_ALL, filterListing, type ItemKind, itemOf } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics, type Outcome } from '../observability/metrics.js';
@@ -240,6 +240,7 @@ export class Aggregator extends EventEmitter {
       era: opts.era,
       subscriptions: new Set<string>(),
       transient: opts.transient ?? false,
+      identity: opts.identity ?? LOCAL,
       access: this.access?.view(opts.identity, opts.profile) ?? ALLOW_ALL,
     } as Session;
     (session as { self: CallOrigin }).self = { session };
