@@ -143,6 +143,7 @@ async function main() {
     ['start-up', 'bench-startup.mjs', 'runStartupBench'],
     ['run start-up: serving, first call, 20 servers, catalog cache', 'bench-serve-start.mjs', 'runServeStartBench'],
     ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
+    ['team gateway: CPU per call with a ~20-rule policy vs none', 'bench-policy.mjs', 'runPolicyBench'],
   ]) {
     try {
       const rows = await optional(file, fn);

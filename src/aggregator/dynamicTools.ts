@@ -18,9 +18,11 @@ import { addFormats } from '@modelcontextprotocol/server/validators/ajv';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
 import type { UpstreamConnection } from '../upstream/connection.js';
 import type { CallContext } from './callContext.js';
 import { toolFilter } from './catalog.js';
+import { prefixFor, publicName } from './naming.js';
 import type { Aggregator, ToolsMode } from './server.js';
 
 /** The meta-tool names (dynamic-mcp's, unchanged). */
@@ -54,12 +56,20 @@ type Validator = (value: unknown) => ArgumentProblem[] | undefined;
  * restarting keeps its catalog, and one that fails for good has it cleared, which emits the catalog
  * event that rebuilds and notifies. So the list and the list_changed notifications always agree.
  */
-export function dynamicGroups(agg: { pool: { list(): UpstreamConnection[] } }): DynamicGroup[] {
+export function dynamicGroups(
+  agg: { pool: { list(): UpstreamConnection[] }; separator?: string },
+  view: AccessView = ALLOW_ALL,
+): DynamicGroup[] {
   const groups: DynamicGroup[] = [];
+  const open = view.unrestricted?.() ?? false;
   for (const conn of agg.pool.list()) {
     if (conn.state === 'disabled' || conn.state === 'closed') continue;
     const allowed = toolFilter(conn.config.tools);
-    const tools = conn.catalog.tools.filter((t) => allowed(t.name));
+    // Policy speaks of public names: a tool's name as `all` mode would publish it.
+    const rules = { prefix: prefixFor(conn.name, conn.config.prefix), separator: agg.separator ?? '__' };
+    const visible = (t: Tool) =>
+      open || view.allows({ kind: 'tool', server: conn.name, name: publicName(rules, t.name) });
+    const tools = conn.catalog.tools.filter((t) => allowed(t.name) && visible(t));
     if (tools.length) groups.push({ name: conn.name, description: describeGroup(conn), tools });
   }
   return groups;
@@ -258,12 +268,13 @@ export interface DynamicToolsOptions {
   validator?: ArgumentValidator;
 }
 
-function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[]): Result {
+function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[], view?: AccessView): Result {
   const available = listNames(groups.map((g) => g.name));
   if (typeof group !== 'string' || !group) {
     return textResult(`"group" is required: one of ${available}.`, undefined, true);
   }
-  const conn = agg.pool.get(group);
+  // A group the caller may not see is unknown to it, whatever its state.
+  const conn = view && !view.unrestricted?.() ? undefined : agg.pool.get(group);
   let why = `Unknown group "${group}".`;
   if (conn && conn.state !== 'ready') {
     why = `Group "${group}" is not available right now (server state: ${conn.state}${conn.lastError ? `; ${conn.lastError}` : ''}).`;
@@ -273,10 +284,10 @@ function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[]): 
   return textResult(`${why} Available groups: ${available}.`, undefined, true);
 }
 
-function getTools(agg: Aggregator, args: Result): Result {
-  const groups = dynamicGroups(agg);
+function getTools(agg: Aggregator, args: Result, view: AccessView | undefined): Result {
+  const groups = dynamicGroups(agg, view);
   const group = groups.find((g) => g.name === args.group);
-  if (!group) return unknownGroup(agg, args.group, groups);
+  if (!group) return unknownGroup(agg, args.group, groups, view);
   const tools = group.tools.map(describeTool);
   return textResult(JSON.stringify(tools), { group: group.name, tools });
 }
@@ -342,9 +353,10 @@ async function callTool(
   call: CallContext,
   validator: ArgumentValidator,
 ): Promise<Result> {
-  const groups = dynamicGroups(agg);
+  const view = call.origin?.session.access;
+  const groups = dynamicGroups(agg, view);
   const group = groups.find((g) => g.name === args.group);
-  if (!group) return unknownGroup(agg, args.group, groups);
+  if (!group) return unknownGroup(agg, args.group, groups, view);
   const name = args.name;
   const tool = typeof name === 'string' ? group.tools.find((t) => t.name === name) : undefined;
   if (!tool) return unknownTool(name, group, groups);
@@ -362,11 +374,11 @@ export function createDynamicToolsMode(opts: DynamicToolsOptions = {}): ToolsMod
   const validator = opts.validator ?? new ArgumentValidator();
   return {
     usesPublicToolNames: false,
-    list: (agg) => metaTools(dynamicGroups(agg)),
+    list: (agg, view) => metaTools(dynamicGroups(agg, view)),
     fingerprint: (agg) => JSON.stringify(metaTools(dynamicGroups(agg))),
     async call(agg, name, args, call) {
       const a = args ?? {};
-      if (name === GET_DYNAMIC_TOOLS) return getTools(agg, a);
+      if (name === GET_DYNAMIC_TOOLS) return getTools(agg, a, call.origin?.session.access);
       if (name === CALL_DYNAMIC_TOOL) return callTool(agg, a, call, validator);
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,

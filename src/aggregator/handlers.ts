@@ -4,13 +4,14 @@
  * announce is installed.
  */
 import type { LoggingLevel, RequestMethod, Server, ServerCapabilities } from '@modelcontextprotocol/server';
+import type { AccessView } from '../gateway/policy.js';
 import { type CallContext, callContext } from './callContext.js';
 import type { Requests } from './requests.js';
 import type { Session } from './sessions.js';
 
 /** The tools surface as a session sees it (every tool, or what a tools mode offers). */
 export interface ToolsSurface {
-  listTools(): Promise<Record<string, unknown>[]>;
+  listTools(view?: AccessView): Promise<Record<string, unknown>[]>;
   callTool(
     name: string,
     args: Record<string, unknown> | undefined,
@@ -44,16 +45,16 @@ export function installHandlers(server: Server, session: Session, caps: ServerCa
     return {};
   });
   if (caps.tools) {
-    on('tools/list', async () => ({ tools: await tools.listTools() }));
+    on('tools/list', async () => ({ tools: await tools.listTools(session.access) }));
     on('tools/call', (params, call) => tools.callTool(params.name, params.arguments, call));
   }
   if (caps.prompts) {
-    on('prompts/list', () => requests.listPrompts());
+    on('prompts/list', () => requests.listPrompts(session));
     on('prompts/get', (params, call) => requests.getPrompt(params, call));
   }
   if (caps.resources) {
-    on('resources/list', () => requests.listResources());
-    on('resources/templates/list', () => requests.listResourceTemplates());
+    on('resources/list', () => requests.listResources(session));
+    on('resources/templates/list', () => requests.listResourceTemplates(session));
     on('resources/read', (params, call) => requests.readResource(params, call));
     if ((caps.resources as { subscribe?: boolean }).subscribe) {
       on('resources/subscribe', async (params) => {

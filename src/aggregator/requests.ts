@@ -4,9 +4,11 @@
  * to its upstream and forwarded with the upstream's own name or URI.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { type AccessView, ALLOW_ALL, filterListing, type ItemKind, itemOf } from '../gateway/policy.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { type CallContext, logMeta } from './callContext.js';
-import { byUpstreamName, type Catalog } from './catalog.js';
+import { byUpstreamName, type Catalog, type Entry } from './catalog.js';
 import type { Forwarder } from './forward.js';
 import type { InputRounds } from './inputRounds.js';
 import { mapUris } from './naming.js';
@@ -35,29 +37,42 @@ export class Requests {
     return this.opts.catalog();
   }
 
-  /** Every upstream tool under its public name (the default tools surface). */
-  tools(): Result[] {
-    return [...this.catalog.tools.values()].map((e) => e.item as unknown as Result);
+  /** Every upstream tool `view` allows, under its public name (the default tools surface). */
+  tools(view: AccessView = ALLOW_ALL): Result[] {
+    return filterListing(view, [...this.catalog.tools.values()], (e) => itemOf('tool', e)).map(
+      (e) => e.item as unknown as Result,
+    );
   }
 
   /** A tool by public name (or, when unambiguous, by its upstream's own name). */
   async callTool(name: string, args: Result | undefined, call: CallContext): Promise<Result> {
     // A server's own name is resolved once every server is known: another may offer it too.
-    const entry =
-      (await this.opts.gate.whenKnown(() => this.catalog.tools.get(name))) ?? byUpstreamName(this.catalog, name);
-    if (!entry) throw unknownName('tool', name, [...this.catalog.tools.keys()], this.down());
+    const session = call.origin?.session;
+    const entry = allowed(
+      session,
+      'tool',
+      (await this.opts.gate.whenKnown(() => this.catalog.tools.get(name))) ?? byUpstreamName(this.catalog, name),
+    );
+    if (!entry) {
+      const known = session ? this.visibleNames(session, 'tool') : [...this.catalog.tools.keys()];
+      throw unknownName('tool', name, known, this.down(session));
+    }
     return this.opts.rounds.callTool(entry.upstream, entry.original, args, call);
   }
 
-  async listPrompts(): Promise<Result> {
+  async listPrompts(session: Session): Promise<Result> {
     await this.opts.gate.listing();
-    return { prompts: [...this.catalog.prompts.values()].map((e) => e.item) };
+    return { prompts: visible(session, 'prompt', [...this.catalog.prompts.values()]).map((e) => e.item) };
   }
 
   async getPrompt(params: any, call: CallContext): Promise<Result> {
     const { gate, forwarder, routes } = this.opts;
-    const entry = await gate.whenKnown(() => this.catalog.prompts.get(params.name));
-    if (!entry) throw unknownName('prompt', params.name, [...this.catalog.prompts.keys()], this.down());
+    const session = call.origin?.session;
+    const entry = allowed(session, 'prompt', await gate.whenKnown(() => this.catalog.prompts.get(params.name)));
+    if (!entry) {
+      const known = session ? this.visibleNames(session, 'prompt') : [...this.catalog.prompts.keys()];
+      throw unknownName('prompt', params.name, known, this.down(session));
+    }
     const result = await this.forwardPausable('prompts/get', entry.upstream, entry.original, call, (client, c) =>
       client.getPrompt(
         { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
@@ -67,19 +82,20 @@ export class Requests {
     return mapUris(result, routes.toPublic(entry.upstream));
   }
 
-  async listResources(): Promise<Result> {
+  async listResources(session: Session): Promise<Result> {
     await this.opts.gate.listing();
-    return { resources: [...this.catalog.resources.values()].map((e) => e.item) };
+    return { resources: visible(session, 'resource', [...this.catalog.resources.values()]).map((e) => e.item) };
   }
 
-  async listResourceTemplates(): Promise<Result> {
+  async listResourceTemplates(session: Session): Promise<Result> {
     await this.opts.gate.listing();
-    return { resourceTemplates: this.catalog.templates.map((e) => e.item) };
+    return { resourceTemplates: visible(session, 'resource', this.catalog.templates).map((e) => e.item) };
   }
 
   async readResource(params: any, call: CallContext): Promise<Result> {
     const { gate, forwarder, routes } = this.opts;
     const target = (await gate.whenKnown(() => routes.tryRoute(params.uri))) ?? routes.route(params.uri);
+    assertUri(call.origin?.session, target.upstream, params.uri);
     const result = (await this.forwardPausable('resources/read', target.upstream, target.uri, call, (client, c) =>
       client.readResource(
         { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
@@ -90,6 +106,7 @@ export class Requests {
   }
 
   subscribe(session: Session, uri: string): Promise<void> {
+    assertUri(session, this.opts.routes.route(uri).upstream, uri);
     return this.opts.subscriptions.subscribe(session, uri);
   }
 
@@ -102,8 +119,15 @@ export class Requests {
     const { forwarder, routes } = this.opts;
     const ref = params.ref ?? {};
     if (ref.type === 'ref/prompt') {
-      const entry = this.catalog.prompts.get(ref.name);
-      if (!entry) throw unknownName('prompt', ref.name, [...this.catalog.prompts.keys()]);
+      const session = call.origin?.session;
+      const entry = allowed(session, 'prompt', this.catalog.prompts.get(ref.name));
+      if (!entry) {
+        throw unknownName(
+          'prompt',
+          ref.name,
+          session ? this.visibleNames(session, 'prompt') : [...this.catalog.prompts.keys()],
+        );
+      }
       return forwarder.run('completion/complete', entry.upstream, call, (client) =>
         client.complete(
           { ...params, ref: { ...ref, name: entry.original } },
@@ -113,6 +137,7 @@ export class Requests {
     }
     const tmpl = this.catalog.templates.find((t) => t.item.uriTemplate === ref.uri);
     const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : routes.route(ref.uri);
+    assertUri(call.origin?.session, target.upstream, ref.uri);
     return forwarder.run('completion/complete', target.upstream, call, (client) =>
       client.complete({ ...params, ref: { ...ref, uri: target.uri } }, forwarder.requestOptions(target.upstream, call)),
     );
@@ -138,7 +163,32 @@ export class Requests {
     );
   }
 
-  private down(): string {
+  private visibleNames(session: Session, kind: 'tool' | 'prompt'): string[] {
+    const map = kind === 'tool' ? this.catalog.tools : this.catalog.prompts;
+    return visible(session, kind, [...map.values()]).map((e) => e.item.name);
+  }
+
+  private down(session?: Session): string {
+    // Down servers are named only to callers who may see everything.
+    if (session && !session.access.unrestricted?.()) return '';
     return notServing(this.opts.pool.list());
   }
+}
+
+/** The entries the session's caller may see. */
+function visible<E extends Entry<any>>(session: Session, kind: ItemKind, entries: E[]): E[] {
+  return filterListing(session.access, entries, (e) => itemOf(kind, e));
+}
+
+/** The entry when the caller may use it; a hidden one is answered exactly as an unknown one. */
+function allowed<E extends Entry<any>>(session: Session | undefined, kind: ItemKind, e: E | undefined): E | undefined {
+  return e && (!session || session.access.allows(itemOf(kind, e))) ? e : undefined;
+}
+
+/** A URI of a hidden server or resource is refused as an unknown one (its own URI is all it names). */
+function assertUri(session: Session | undefined, upstream: string, uri: string): void {
+  if (!session || session.access.allows({ kind: 'resource', server: upstream, name: uri })) return;
+  throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource URI: ${uri}`, {
+    hint: 'URIs are "<server>+<upstream URI>"; see resources/list and resources/templates/list',
+  });
 }

@@ -8,6 +8,9 @@
 import { EventEmitter } from 'node:events';
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
 import { Server } from '@modelcontextprotocol/server';
+import type { AccessControl } from '../gateway/access.js';
+import { type Identity, LOCAL } from '../gateway/identity.js';
+import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
 import type { UpstreamConnection } from '../upstream/connection.js';
@@ -41,11 +44,14 @@ export interface AggregatorOptions {
    * Over stdio there is one session, and the shared connection is its own.
    */
   isolateSessions?: boolean;
+  /** Who may see and use what (proxy.access); absent: everyone everything. */
+  access?: AccessControl;
 }
 
 /** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
 export interface ToolsMode {
-  list(agg: Aggregator): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
+  /** `view`: what the listing session may see (a mode lists only what it allows). */
+  list(agg: Aggregator, view?: AccessView): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
   call(
     agg: Aggregator,
     name: string,
@@ -65,7 +71,7 @@ export class Aggregator extends EventEmitter {
   readonly pool: UpstreamPool;
   private readonly log: Logger;
   private readonly name: string;
-  private readonly separator: string;
+  readonly separator: string;
   private toolsMode?: ToolsMode;
   private toolsModeKey?: string;
   private _catalog: Catalog;
@@ -76,6 +82,7 @@ export class Aggregator extends EventEmitter {
   private readonly subscriptions: Subscriptions;
   private readonly requests: Requests;
   private nextSessionId = 1;
+  private readonly access?: AccessControl;
 
   constructor(opts: AggregatorOptions) {
     super();
@@ -104,6 +111,18 @@ export class Aggregator extends EventEmitter {
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     pool.setBridge(downstreamBridge(router, subscriptions, (upstream) => routes.toPublic(upstream)));
     pool.on('catalog', () => this.rebuild());
+    this.access = opts.access;
+    this.access?.on('changed', () => this.accessChanged());
+  }
+
+  /** A reloaded policy may show or hide anything: every session is told every list changed. */
+  private accessChanged(): void {
+    this.emit('list_changed', { tools: true, prompts: true, resources: true });
+    for (const s of this.router.sessions()) {
+      void s.server.sendToolListChanged().catch(() => {});
+      void s.server.sendPromptListChanged().catch(() => {});
+      void s.server.sendResourceListChanged().catch(() => {});
+    }
   }
 
   get catalog(): Catalog {
@@ -161,13 +180,15 @@ export class Aggregator extends EventEmitter {
    * One MCP Server for one downstream session. `transient` servers answer a single stateless
    * (2026-07-28) HTTP request and are not kept for notifications.
    */
-  createServer(opts: { era: Era; transient?: boolean }): Server {
+  createServer(opts: { era: Era; transient?: boolean; identity?: Identity; profile?: string }): Server {
     const capabilities = this.capabilities();
     const server = new Server(
       { name: this.name, version: VERSION },
       { capabilities, instructions: this.instructions() },
     );
     const session = newSession(this.nextSessionId++, server, opts.era, opts.transient ?? false);
+    session.identity = opts.identity ?? LOCAL;
+    session.access = this.access?.view(opts.identity, opts.profile) ?? ALLOW_ALL;
     if (!session.transient) {
       // Registered on first use, not at construction: serving entries may build an instance only to
       // probe the era and discard it.
@@ -206,11 +227,11 @@ export class Aggregator extends EventEmitter {
     this.gate.wait(firstRound, windowMs);
   }
 
-  /** The tools surface: every tool, or what the tools mode offers. */
-  async listTools(): Promise<Record<string, unknown>[]> {
+  /** The tools surface: every tool, or what the tools mode offers; only what `view` allows. */
+  async listTools(view: AccessView = ALLOW_ALL): Promise<Record<string, unknown>[]> {
     await this.gate.listing();
-    if (this.toolsMode) return this.toolsMode.list(this);
-    return this.requests.tools();
+    if (this.toolsMode) return this.toolsMode.list(this, view);
+    return this.requests.tools(view);
   }
 
   async callTool(

@@ -8,6 +8,8 @@
  */
 import type { LoggingLevel, RequestId, Server } from '@modelcontextprotocol/server';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { Identity } from '../gateway/identity.js';
+import type { AccessView } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 
 export type Era = 'legacy' | 'modern';
@@ -21,6 +23,10 @@ export interface Session {
   subscriptions: Set<string>;
   /** The level this session asked for with logging/setLevel; undefined until it asks. */
   logLevel?: LoggingLevel;
+  /** Who opened the session (HTTP: the authenticated caller; stdio: `local`). */
+  identity: Identity;
+  /** What this session's caller may see and use. */
+  access: AccessView;
   /** This session as an origin of its own (the owner key of per-session upstream connections). */
   readonly self: CallOrigin;
 }

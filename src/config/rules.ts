@@ -38,7 +38,31 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
   checkPrefixes(config, add);
   checkServerEntries(config, ctx, add);
   checkProxySettings(config, ctx, add);
+  checkAccess(config, add);
   return out;
+}
+
+/** Rules and profiles that name a server the config does not have (a typo would silently grant or hide nothing). */
+function checkAccess(config: Config, add: Add): void {
+  const access = config.proxy?.access;
+  if (!access) return;
+  const known = Object.keys(config.mcpServers);
+  const check = (servers: string[] | undefined, at: JsonPath) =>
+    servers?.forEach((name, i) => {
+      if (/[*?]/.test(name) || known.includes(name)) return;
+      add(
+        [...at, 'servers', i],
+        `unknown server "${name}" in proxy.access`,
+        known.length ? `servers: ${known.join(', ')}` : 'add it to "mcpServers"',
+        'error',
+      );
+    });
+  access.rules?.forEach((r, i) => {
+    check(r.allow?.servers, ['proxy', 'access', 'rules', i, 'allow']);
+    check(r.deny?.servers, ['proxy', 'access', 'rules', i, 'deny']);
+  });
+  for (const [name, g] of Object.entries(access.profiles ?? {}))
+    check(g.servers, ['proxy', 'access', 'profiles', name]);
 }
 
 function checkServerCount(config: Config, add: Add): void {

@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
+import { AccessSettings, AuthSettings } from './schemaAccess.js';
 
-export { DEFAULTS };
+export { AccessSettings, AuthSettings, DEFAULTS };
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -307,6 +308,8 @@ export const ProxySettings = z
       })
       .strict()
       .optional(),
+    auth: AuthSettings.optional(),
+    access: AccessSettings.optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).optional(),
     watch: z.boolean().optional().describe('Reload when the config or credentials file changes (default true).'),
     healthCheckInterval: z
@@ -346,3 +349,5 @@ export type SseUpstreamConfig = z.infer<typeof SseServer>;
 export type DockerUpstreamConfig = z.infer<typeof DockerServer>;
 export type ProxyConfig = z.infer<typeof ProxySettings>;
 export type OAuthSettings = z.infer<typeof OAuthSettings>;
+export type AccessConfig = z.infer<typeof AccessSettings>;
+export type AuthConfig = z.infer<typeof AuthSettings>;

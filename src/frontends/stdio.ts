@@ -16,9 +16,11 @@ export function startStdioFrontend(
   agg: Aggregator,
   logger: Logger,
   stdin: NodeJS.ReadableStream = process.stdin,
+  /** `run --profile NAME`: the one local user sees only this profile. */
+  profile?: string,
 ): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
-  const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era }), {
+  const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era, profile }), {
     onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
   });
   const closed = new Promise<void>((resolve) => {

@@ -115,6 +115,35 @@ describe('mcp-proxy validate (built bundle)', () => {
     expect(r.stderr).toContain('-> did you mean "port"?');
   });
 
+  it('exits 2 when proxy.access names a server the config does not have (rules and profiles)', async () => {
+    const file = write(
+      'access.json',
+      JSON.stringify(
+        {
+          mcpServers: { memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] } },
+          proxy: {
+            access: {
+              rules: [
+                { who: { roles: ['dev'] }, allow: { servers: ['memory', 'git*'] }, deny: { servers: ['githb'] } },
+              ],
+              profiles: { small: { servers: ['memroy'] } },
+            },
+          },
+        },
+        null,
+        2,
+      ),
+    );
+    const r = await run(['--config', file]);
+    expect(r.code).toBe(2);
+    noStack(r);
+    expect(r.stderr).toMatch(/proxy\.access\.rules\[0\]\.deny\.servers\[0\]: unknown server "githb" in proxy\.access/);
+    expect(r.stderr).toMatch(/proxy\.access\.profiles\.small\.servers\[0\]: unknown server "memroy"/);
+    expect(r.stderr).toContain('servers: memory');
+    // A glob names no one server: not reported.
+    expect(r.stderr).not.toContain('"git*"');
+  });
+
   it('--json on an invalid config: valid false, every problem with path, line and column', async () => {
     const file = write(
       'bad.yaml',

@@ -26,7 +26,10 @@ describe('authentication', () => {
         .set(MCP_HEADERS)
         .send(method === 'post' ? INIT_BODY : undefined);
       expect(r.status, path).toBe(401);
-      expect(r.headers['www-authenticate']).toBe('Bearer realm="mcp-proxy"');
+      // RFC 9728: the challenge names the protected resource metadata document.
+      expect(r.headers['www-authenticate']).toMatch(
+        /^Bearer realm="mcp-proxy", resource_metadata="http:\/\/127\.0\.0\.1(:\d+)?\/\.well-known\/oauth-protected-resource\/mcp"$/,
+      );
       expect(r.body.error.message).toContain('Unauthorized');
     }
   });

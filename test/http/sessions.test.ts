@@ -172,12 +172,12 @@ describe('a session is bound to the credential that opened it', () => {
     const b = v.identify(`Bearer ${TOKEN_B}`)!;
     expect(a.kind).toBe('token');
     expect(a).toEqual(v.identify(`Bearer ${TOKEN_A}`));
-    expect(a.key).not.toBe(b.key);
-    expect(a.key).not.toContain(TOKEN_A);
+    expect(a.id).not.toBe(b.id);
+    expect(a.id).not.toContain(TOKEN_A);
     expect(v.identify(`Bearer ${TOKEN_A}x`)).toBeUndefined();
     // A fingerprint is keyed per process (per verifier): it is no offline-checkable hash of the token.
-    expect(new TokenVerifier([TOKEN_A]).identify(`Bearer ${TOKEN_A}`)!.key).not.toBe(a.key);
-    expect(new TokenVerifier([]).identify(undefined)).toEqual({ kind: 'anonymous', key: 'anonymous' });
+    expect(new TokenVerifier([TOKEN_A]).identify(`Bearer ${TOKEN_A}`)!.id).not.toBe(a.id);
+    expect(new TokenVerifier([]).identify(undefined)).toEqual({ id: 'anonymous', kind: 'anonymous', roles: [] });
   });
 
   test('Streamable HTTP: another token cannot POST to, stream from or DELETE it; it answers as unknown', async () => {

@@ -7,6 +7,7 @@ import { generateCommand } from './generate.js';
 import { healthcheckCommand } from './healthcheck.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { keysCommand } from './keys.js';
 import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
 import { addCommand, disableCommand, enableCommand, listCommand, removeCommand } from './servers.js';
@@ -28,6 +29,7 @@ export const COMMANDS: CommandSpec[] = [
   toolsCommand,
   credentialsCommand,
   authCommand,
+  keysCommand,
   initCommand,
   importCommand,
   generateCommand,

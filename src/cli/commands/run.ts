@@ -27,6 +27,10 @@ export const runCommand: CommandSpec<RunOptions> = {
           type: 'boolean',
           describe: 'Allow binding HTTP to a non-loopback address without MCP_PROXY_TOKEN',
         })
+        .option('profile', {
+          type: 'string',
+          describe: 'Serve only a profile (proxy.access.profiles): a named subset of the tools',
+        })
         .option('watch', {
           type: 'boolean',
           describe: 'Reload when the config or credentials file changes (default on)',

@@ -4,6 +4,7 @@
  */
 import type { Aggregator } from '../../aggregator/server.js';
 import type { ProxyConfig } from '../../config/schema.js';
+import type { AccessControl } from '../../gateway/access.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -21,6 +22,9 @@ export interface FrontendDeps {
   pool: UpstreamPool;
   lifecycle: Lifecycle;
   lookup: (name: string) => string | undefined;
+  access: AccessControl;
+  /** Where the config and the credentials file are (the keys file is found from them). */
+  where: { configPath?: string; credentialsFile: string };
 }
 
 export async function startHttp(d: FrontendDeps): Promise<void> {
@@ -31,6 +35,9 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
   const tokens = httpTokens(d.lookup('MCP_PROXY_TOKEN') ?? ctx.env.MCP_PROXY_TOKEN);
   for (const t of tokens) ctx.redactor.add(t);
   const http = proxy.http ?? {};
+  const { createHttpIdentities } = await import('./gateway.js');
+  const ids = createHttpIdentities(proxy.auth, d.where, d.logger);
+  lifecycle.add('keys', async () => ids.close());
   const frontend = await startHttpFrontend({
     host: args.host ?? proxy.host,
     port: args.port ?? proxy.port,
@@ -45,10 +52,12 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     headersTimeoutMs: http.headersTimeout,
     maxConnections: http.maxConnections,
     rateLimit: http.rateLimit ? { ...HTTP_DEFAULTS.rateLimit, ...definedOnly(http.rateLimit) } : undefined,
-    auth: { tokens },
+    auth: { tokens, keys: ids.keys, oidc: ids.oidc, resource: ids.resource, scopes: ids.scopes },
+    checkProfile: (name) => d.access.checkProfile(name),
     logger: d.logger,
     metrics: d.metrics,
-    serverFactory: (c) => agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+    serverFactory: (c) =>
+      agg.createServer({ era: c.era, transient: c.era === 'modern', identity: c.identity, profile: c.profile }),
     status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
   });
   // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.
@@ -58,14 +67,18 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     frontend.server.closeIdleConnections?.();
   });
   lifecycle.add('http', () => frontend.close());
-  log.info({ url: frontend.url, auth: tokens.length > 0 }, `serving Streamable HTTP at ${frontend.url}`);
-  ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${tokens.length ? ' (bearer token required)' : ''}\n`);
+  const authOn = tokens.length > 0 || ids.keys.size > 0 || ids.oidc !== undefined;
+  log.info(
+    { url: frontend.url, auth: authOn, keys: ids.keys.size, oidc: ids.oidc !== undefined },
+    `serving Streamable HTTP at ${frontend.url}`,
+  );
+  ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${authOn ? ' (bearer token required)' : ''}\n`);
 }
 
 export async function startStdio(d: FrontendDeps): Promise<void> {
   const log = d.logger.child({ component: 'run' });
   const { startStdioFrontend } = await import('../../frontends/stdio.js');
-  const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin);
+  const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile);
   d.lifecycle.add('stdio', () => stdio.close());
   void stdio.closed.then(() => {
     if (d.lifecycle.isShuttingDown) return;

@@ -13,6 +13,7 @@ import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { oauthRuntimeFor } from '../oauthRuntime.js';
 import { loadRunConfig, reportRunConfig } from './config.js';
 import { startHttp, startStdio } from './frontend.js';
+import { createAccess } from './gateway.js';
 import { watchLogins } from './oauthWatch.js';
 import type { RunOptions } from './options.js';
 import { createPool } from './pool.js';
@@ -44,6 +45,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const oauth = oauthRuntimeFor(args, ctx, logger);
   const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true, oauth });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
+  const access = createAccess(proxy, args.profile);
   const agg = new Aggregator({
     pool,
     logger,
@@ -52,6 +54,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     separator: proxy.separator ?? DEFAULTS.separator,
     toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
     isolateSessions: transport === 'http',
+    access,
   });
   let reload: ((reason: string) => Promise<void>) | undefined;
   const lifecycle = new Lifecycle({
@@ -64,7 +67,19 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   lifecycle.installSignalHandlers();
 
   // Serve first: the listener is bound (or a port in use reported) before any upstream starts.
-  const deps = { args, ctx, proxy, logger, metrics, agg, pool, lifecycle, lookup: (n: string) => chain.lookup(n) };
+  const deps = {
+    args,
+    ctx,
+    proxy,
+    logger,
+    metrics,
+    agg,
+    pool,
+    lifecycle,
+    access,
+    lookup: (n: string) => chain.lookup(n),
+    where: { configPath: loaded?.path, credentialsFile: chain.credentialsFile },
+  };
   await (transport === 'http' ? startHttp(deps) : startStdio(deps));
   lifecycle.add('upstreams', () => pool.close());
   if (!lifecycle.isShuttingDown) {
@@ -83,6 +98,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
         loadOpts,
         levelFixed,
         isShuttingDown: () => lifecycle.isShuttingDown,
+        onConfig: (next) => access.update(next.proxy?.access),
       })
     : undefined;
   if (reload && (args.watch ?? proxy.watch ?? true) && !lifecycle.isShuttingDown) {

@@ -9,4 +9,6 @@ export interface RunOptions extends CredentialArgs, GlobalArgs {
   toolsMode?: 'all' | 'dynamic';
   allowUnauthenticated?: boolean;
   watch?: boolean;
+  /** A profile (proxy.access.profiles) for the stdio session. */
+  profile?: string;
 }

@@ -21,6 +21,8 @@ export interface ReloaderDeps {
   /** A log level chosen on the command line or by environment: proxy.logLevel does not override it. */
   levelFixed: boolean;
   isShuttingDown: () => boolean;
+  /** Applies the parts of a reloaded config the pool does not hold (the access policy). */
+  onConfig?: (config: Config) => void;
 }
 
 export function createReloader(deps: ReloaderDeps): (reason: string) => Promise<void> {
@@ -44,6 +46,7 @@ export function createReloader(deps: ReloaderDeps): (reason: string) => Promise<
         log.info({ logLevel: level }, 'log level changed (proxy.logLevel)');
       }
       const result = await pool.apply(next.config.mcpServers as Record<string, UpstreamConfig>, next.config.proxy);
+      deps.onConfig?.(next.config);
       loaded = next;
       log.info({ reason, ...result }, 'config reloaded');
     } catch (e) {
@@ -73,6 +76,6 @@ export function createReloader(deps: ReloaderDeps): (reason: string) => Promise<
 
 /** Proxy settings a reload cannot apply to a running proxy (the listener, the public names). */
 function restartOnlySettings(before: Config['proxy'], after: Config['proxy']): string[] {
-  const keys = ['transport', 'host', 'port', 'name', 'separator', 'tools', 'http'] as const;
+  const keys = ['transport', 'host', 'port', 'name', 'separator', 'tools', 'http', 'auth'] as const;
   return keys.filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k]));
 }

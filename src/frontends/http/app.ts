@@ -15,6 +15,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
+import { Authenticator, type AuthOptions, METADATA_PATH } from './auth.js';
 import { type RateLimitOptions, RequestGuard } from './guards.js';
 import { LegacySseEndpoint } from './legacySse.js';
 import { type ListChanges, ModernEndpoint } from './modern.js';
@@ -38,8 +39,13 @@ export interface HttpAppDeps {
   status: () => HttpStatus;
   metrics?: Metrics;
   logger?: Logger;
-  /** Bearer tokens; empty or absent = no authentication. */
-  auth?: { tokens: string[] };
+  /** Bearer tokens, API keys, OIDC; none = no authentication. */
+  auth?: AuthOptions;
+  /**
+   * Checks a profile a client asks for (`/mcp?profile=NAME`): an error message when there is no such
+   * profile. Absent: profiles are refused.
+   */
+  checkProfile?: (name: string) => string | undefined;
   /** Allowed Host names (no port). `undefined` = any host (see `defaultAllowedHosts`). */
   allowedHosts?: string[];
   /** Origins (or hostnames) allowed besides loopback ones; also enables CORS for them. */
@@ -96,8 +102,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     metrics.setOpenSessions('sse', sessions.count('sse'));
   };
   publishSessions();
+  const auth = new Authenticator(deps.auth ?? { tokens: [] });
   const guard = new RequestGuard({
-    tokens: deps.auth?.tokens ?? [],
+    auth,
     allowedHosts: deps.allowedHosts,
     allowedOrigins: deps.allowedOrigins,
     rateLimit: deps.rateLimit === false ? undefined : (deps.rateLimit ?? HTTP_DEFAULTS.rateLimit),
@@ -107,7 +114,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const modern = new ModernEndpoint(endpoint);
   const mcp = new StreamableEndpoint({ ...endpoint, sessions, modern, idleMs, now });
   const sse = new LegacySseEndpoint({ ...endpoint, sessions });
-  const parts: Parts = { guard, mcp, sse, sessions, status: deps.status, metrics };
+  const checkProfile = deps.checkProfile ?? ((name: string) => `unknown profile "${name}": no profiles are configured`);
+  const parts: Parts = { guard, auth, checkProfile, mcp, sse, sessions, status: deps.status, metrics };
 
   // Idle sessions and passed rate-limit windows are swept on one timer.
   const sweepEvery = Math.max(10, Math.min(Math.floor(idleMs / 2), 30_000));
@@ -151,6 +159,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 /** What a request is routed to. */
 interface Parts {
   guard: RequestGuard;
+  auth: Authenticator;
+  checkProfile: (name: string) => string | undefined;
   mcp: StreamableEndpoint;
   sse: LegacySseEndpoint;
   sessions: SessionRegistry<RegisteredSession>;
@@ -163,15 +173,25 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
   const method = (req.method ?? 'GET').toUpperCase();
   if (path === '/health') return readOnly(res, method) ? health(res) : undefined;
 
-  const admitted = p.guard.admit(req, res, method);
+  const screened = p.guard.screen(req, res, method);
+  if (!screened) return;
+  if (path === METADATA_PATH || path.startsWith(`${METADATA_PATH}/`)) {
+    return readOnly(res, method) ? p.auth.serveMetadata(req, res) : undefined;
+  }
+  const admitted = await p.guard.admit(req, res, screened);
   if (!admitted) return;
   const { identity, cors } = admitted;
+  const profile = url.searchParams.get('profile') ?? undefined;
+  if (profile !== undefined && (path === '/mcp' || path === '/sse')) {
+    const problem = p.checkProfile(profile);
+    if (problem) return sendRpcError(res, 400, `Bad Request: ${problem}`);
+  }
   switch (path) {
     case '/mcp':
-      return p.mcp.handle(req, res, identity);
+      return p.mcp.handle(req, res, { identity, profile });
     case '/sse':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
-      return p.sse.open(req, res, cors, identity);
+      return p.sse.open(req, res, cors, { identity, profile });
     case '/messages':
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return p.sse.post(req, res, url, identity);

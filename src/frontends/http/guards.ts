@@ -4,8 +4,9 @@
  * limit, then the bearer token. The checks themselves are in security.ts; this applies them to a request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator } from './auth.js';
 import { header, sendRpcError } from './responses.js';
-import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter, TokenVerifier } from './security.js';
+import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter } from './security.js';
 
 export interface RateLimitOptions {
   windowMs: number;
@@ -13,8 +14,7 @@ export interface RateLimitOptions {
 }
 
 export interface GuardOptions {
-  /** Bearer tokens; empty = no authentication. */
-  tokens: string[];
+  auth: Authenticator;
   allowedHosts?: string[];
   allowedOrigins?: string[];
   rateLimit?: RateLimitOptions;
@@ -31,17 +31,18 @@ const MCP_HEADERS =
   'Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
 
 export class RequestGuard {
-  private readonly tokens: TokenVerifier;
   private readonly limiter?: RateLimiter;
 
   constructor(private readonly opts: GuardOptions) {
-    this.tokens = new TokenVerifier(opts.tokens);
     const rl = opts.rateLimit;
     if (rl) this.limiter = new RateLimiter(rl.windowMs, rl.max, opts.now);
   }
 
-  /** The request's identity, or undefined when it was refused or was a preflight (answered already). */
-  admit(req: IncomingMessage, res: ServerResponse, method: string): Admitted | undefined {
+  /**
+   * Host, Origin and CORS (and the preflight answer): true when the request may go on. The metadata
+   * document is served after these, without a credential: it is how a client learns to get one.
+   */
+  screen(req: IncomingMessage, res: ServerResponse, method: string): Record<string, string> | undefined {
     const rejected =
       checkHost(header(req, 'host'), this.opts.allowedHosts) ??
       checkOrigin(header(req, 'origin'), this.opts.allowedOrigins);
@@ -62,7 +63,11 @@ export class RequestGuard {
       res.end();
       return undefined;
     }
+    return cors;
+  }
 
+  /** The request's identity, or undefined when it was refused (answered already). */
+  async admit(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<Admitted | undefined> {
     const wait = this.limiter?.hit(req.socket.remoteAddress ?? 'unknown');
     if (wait !== undefined) {
       res.setHeader('retry-after', String(wait));
@@ -70,9 +75,10 @@ export class RequestGuard {
       return undefined;
     }
 
-    const identity = this.tokens.identify(header(req, 'authorization'));
+    const authorization = header(req, 'authorization');
+    const identity = await this.opts.auth.identify(authorization);
     if (!identity) {
-      res.setHeader('www-authenticate', 'Bearer realm="mcp-proxy"');
+      res.setHeader('www-authenticate', this.opts.auth.challenge(req, authorization !== undefined));
       sendRpcError(
         res,
         401,

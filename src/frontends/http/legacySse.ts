@@ -11,7 +11,7 @@ import { sendRefusal, sendRpcError } from './responses.js';
 import type { Identity } from './security.js';
 import { clientAddress, type RegisteredSession, type SessionRegistry } from './sessions.js';
 import { SseServerTransport } from './sse-transport.js';
-import type { DownstreamServer, ServerFactory } from './types.js';
+import type { Caller, DownstreamServer, ServerFactory } from './types.js';
 
 export interface LegacySseEndpointOptions {
   sessions: SessionRegistry<RegisteredSession>;
@@ -32,7 +32,8 @@ export class LegacySseEndpoint {
   constructor(private readonly opts: LegacySseEndpointOptions) {}
 
   /** `GET /sse`: a new session whose stream is this response. */
-  async open(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, identity: Identity) {
+  async open(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, caller: Caller) {
+    const { identity, profile } = caller;
     const { sessions, log } = this.opts;
     const client = clientAddress(req.socket.remoteAddress);
     const refused = sessions.admit(client);
@@ -47,7 +48,7 @@ export class LegacySseEndpoint {
     const session: SseSession = {
       id,
       kind: 'sse',
-      owner: identity.key,
+      owner: identity.id,
       client,
       transport,
       close: () => transport.close(),
@@ -60,7 +61,13 @@ export class LegacySseEndpoint {
     };
     transport.onerror = this.opts.onerror;
     try {
-      session.server = await this.opts.serverFactory({ era: 'legacy', sessionId: id, transport: 'sse', identity });
+      session.server = await this.opts.serverFactory({
+        era: 'legacy',
+        sessionId: id,
+        transport: 'sse',
+        identity,
+        profile,
+      });
       if (transport.isClosed || res.destroyed) {
         // Gone before the stream started: the transport never saw its close, so free the slot here.
         sessions.remove(session);

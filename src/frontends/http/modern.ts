@@ -4,9 +4,9 @@
  * refused here with the reason.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import { header, rpcError, rpcErrorResponse } from './responses.js';
-import type { ServerFactory } from './types.js';
+import type { Caller, ServerFactory } from './types.js';
 
 export interface ModernEndpointOptions {
   serverFactory: ServerFactory;
@@ -25,12 +25,24 @@ export class ModernEndpoint {
   private readonly handler: ReturnType<typeof createMcpHandler>;
 
   constructor(private readonly opts: ModernEndpointOptions) {
-    this.handler = createMcpHandler((ctx) => opts.serverFactory({ era: ctx.era, transport: 'streamable-http' }), {
-      legacy: 'reject',
-      maxRequestBodySize: opts.maxBodyBytes,
-      keepAliveMs: opts.keepAliveMs,
-      onerror: opts.onerror,
-    });
+    // The caller travels as the request's authInfo (the SDK hands it to the factory untouched).
+    this.handler = createMcpHandler(
+      (ctx) => {
+        const caller = ctx.authInfo?.extra?.caller as Caller | undefined;
+        return opts.serverFactory({
+          era: ctx.era,
+          transport: 'streamable-http',
+          identity: caller?.identity,
+          profile: caller?.profile,
+        });
+      },
+      {
+        legacy: 'reject',
+        maxRequestBodySize: opts.maxBodyBytes,
+        keepAliveMs: opts.keepAliveMs,
+        onerror: opts.onerror,
+      },
+    );
   }
 
   /**
@@ -39,7 +51,13 @@ export class ModernEndpoint {
    * and nothing is serialized again), and a request that names a 2026 revision (`modernOnly`) skips the
    * era classification the handler repeats anyway.
    */
-  async serve(req: IncomingMessage, res: ServerResponse, parsed: unknown, modernOnly: boolean): Promise<void> {
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsed: unknown,
+    modernOnly: boolean,
+    caller?: Caller,
+  ): Promise<void> {
     const abort = new AbortController();
     let finished = false;
     res.once('close', () => {
@@ -48,7 +66,11 @@ export class ModernEndpoint {
     let response: Response;
     try {
       const request = toBodylessRequest(req, abort.signal);
-      const options = parsed === undefined ? undefined : { parsedBody: parsed };
+      const authInfo = caller ? { token: '', clientId: caller.identity.id, scopes: [], extra: { caller } } : undefined;
+      const options =
+        parsed === undefined && !authInfo
+          ? undefined
+          : { ...(parsed !== undefined ? { parsedBody: parsed } : {}), ...(authInfo ? { authInfo } : {}) };
       response = modernOnly ? await this.handler.fetch(request, options) : await this.classified(request, options);
     } catch (e) {
       this.opts.onerror(e instanceof Error ? e : new Error(String(e)));
@@ -72,7 +94,7 @@ export class ModernEndpoint {
   }
 
   /** The SDK's own era classification: 2026 requests go on, 2025-era ones left over are refused. */
-  private async classified(request: Request, options?: { parsedBody: unknown }): Promise<Response> {
+  private async classified(request: Request, options?: McpHandlerRequestOptions): Promise<Response> {
     const parsedBody = options?.parsedBody;
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.opts.maxBodyBytes })) {
       if (request.headers.get('mcp-session-id')) {

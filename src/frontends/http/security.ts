@@ -6,6 +6,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { isIP } from 'node:net';
 import { localhostAllowedHostnames, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import { AppError } from '../../errors.js';
+import { ANONYMOUS, type Identity } from '../../gateway/identity.js';
 
 /** Host names a loopback-bound proxy accepts by default (no port; IPv6 in brackets). */
 export function loopbackHostnames(): string[] {
@@ -99,17 +100,8 @@ export function isConfiguredOrigin(originHeader: string | undefined, allowedOrig
   return r.ok;
 }
 
-/**
- * Who a request comes from, as the auth step resolved it. A session is bound to the identity that
- * opened it. `key` is stable for the process and not secret (never the credential itself): a later
- * auth scheme (named API keys, an OIDC subject) resolves its own key here.
- */
-export interface Identity {
-  kind: 'anonymous' | 'token';
-  key: string;
-}
-
-export const ANONYMOUS: Identity = Object.freeze({ kind: 'anonymous', key: 'anonymous' });
+export type { Identity } from '../../gateway/identity.js';
+export { ANONYMOUS } from '../../gateway/identity.js';
 
 /** Bearer-token check in constant time: tokens are hashed so neither content nor length leaks. */
 export class TokenVerifier {
@@ -121,10 +113,13 @@ export class TokenVerifier {
     // A keyed fingerprint with a per-process key: it tells sessions apart without being a stable,
     // offline-guessable hash of the token.
     const key = randomBytes(32);
-    this.identities = this.digests.map((d) => ({
-      kind: 'token',
-      key: `token:${createHmac('sha256', key).update(d).digest('hex').slice(0, 32)}`,
-    }));
+    this.identities = this.digests.map((d) =>
+      Object.freeze({
+        id: `token:${createHmac('sha256', key).update(d).digest('hex').slice(0, 32)}`,
+        kind: 'token' as const,
+        roles: [],
+      }),
+    );
   }
 
   get enabled(): boolean {
@@ -139,10 +134,14 @@ export class TokenVerifier {
   /** The Authorization header value -> the identity it proves (anonymous when auth is off), or undefined. */
   identify(authorization: string | undefined): Identity | undefined {
     if (!this.enabled) return ANONYMOUS;
-    if (!authorization) return undefined;
-    const m = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization);
-    if (!m) return undefined;
-    const presented = sha256(m[1]);
+    const token = bearerToken(authorization);
+    return token === undefined ? undefined : this.match(token);
+  }
+
+  /** The shared token's identity when `token` is one of them. */
+  match(token: string): Identity | undefined {
+    if (!this.enabled) return undefined;
+    const presented = sha256(token);
     let matched = -1;
     // Compare against every token (no early exit) so timing does not reveal which one matched.
     for (let i = 0; i < this.digests.length; i++) {
@@ -150,6 +149,13 @@ export class TokenVerifier {
     }
     return matched < 0 ? undefined : this.identities[matched];
   }
+}
+
+/** `Authorization: Bearer <token>` -> the token. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const m = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization);
+  return m ? m[1] : undefined;
 }
 
 function sha256(s: string): Buffer {

@@ -11,7 +11,7 @@ export type SessionKind = 'streamable-http' | 'sse';
 export interface RegisteredSession {
   readonly id: string;
   readonly kind: SessionKind;
-  /** `Identity.key` of the credential that opened the session. */
+  /** `Identity.id` of the credential that opened the session. */
   readonly owner: string;
   /** The client address that opened it (for the per-address limit). */
   readonly client: string;
@@ -95,7 +95,7 @@ export class SessionRegistry<S extends RegisteredSession> {
   /** The session `id` of this kind when `identity` opened it; otherwise undefined, as for an unknown id. */
   find(id: string, kind: SessionKind, identity: Identity): S | undefined {
     const s = this.byId.get(id);
-    if (!s || s.kind !== kind || s.owner !== identity.key) return undefined;
+    if (!s || s.kind !== kind || s.owner !== identity.id) return undefined;
     return s;
   }
 }

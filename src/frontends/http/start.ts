@@ -51,8 +51,13 @@ export interface HttpFrontend {
 export async function startHttpFrontend(options: StartHttpFrontendOptions): Promise<HttpFrontend> {
   const host = options.host ?? DEFAULTS.host;
   const port = options.port ?? DEFAULTS.port;
-  const tokens = options.auth?.tokens ?? [];
-  assertSafeBind(host, tokens, options.allowUnauthenticated ?? false);
+  const auth = options.auth;
+  // Keys and OIDC count as authentication like the shared token (the guard then requires one of them).
+  const credentials = [
+    ...(auth?.tokens ?? []),
+    ...((auth?.keys?.size ?? 0) > 0 || auth?.oidc ? ['(keys or oidc)'] : []),
+  ];
+  assertSafeBind(host, credentials, options.allowUnauthenticated ?? false);
   const app = createHttpApp({ ...options, allowedHosts: defaultAllowedHosts(host, options.allowedHosts) });
   const requestTimeout = options.requestTimeoutMs ?? CONNECTION_DEFAULTS.requestTimeoutMs;
   let headersTimeout = options.headersTimeoutMs ?? CONNECTION_DEFAULTS.headersTimeoutMs;

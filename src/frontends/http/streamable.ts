@@ -15,7 +15,7 @@ import { header, sendRefusal, sendRpcError } from './responses.js';
 import type { Identity } from './security.js';
 import { acceptRefusal, NodeSessionTransport } from './session-transport.js';
 import { clientAddress, type RegisteredSession, type SessionRegistry } from './sessions.js';
-import type { DownstreamServer, ServerFactory } from './types.js';
+import type { Caller, DownstreamServer, ServerFactory } from './types.js';
 
 export interface StreamableEndpointOptions {
   sessions: SessionRegistry<RegisteredSession>;
@@ -45,7 +45,8 @@ interface StreamableSession extends RegisteredSession {
 export class StreamableEndpoint {
   constructor(private readonly opts: StreamableEndpointOptions) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse, identity: Identity): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+    const { identity } = caller;
     const method = req.method ?? 'GET';
     let parsed: unknown;
     if (method === 'POST') {
@@ -66,10 +67,10 @@ export class StreamableEndpoint {
       return;
     }
     if (!sid && !modernHeader && method === 'POST' && isLegacyInitialize(parsed)) {
-      return this.open(req, res, parsed, identity);
+      return this.open(req, res, parsed, caller);
     }
     // A 2026 request naming its revision (and no session) goes straight to the modern handler.
-    await this.opts.modern.serve(req, res, parsed, modernHeader && !sid);
+    await this.opts.modern.serve(req, res, parsed, modernHeader && !sid, caller);
   }
 
   /** Closes the sessions that have served nothing for `idleMs`. */
@@ -88,7 +89,8 @@ export class StreamableEndpoint {
    * without a result (refused, or the client went away) is closed with its request: a refused request
    * never keeps a slot.
    */
-  private async open(req: IncomingMessage, res: ServerResponse, body: unknown, identity: Identity): Promise<void> {
+  private async open(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void> {
+    const { identity, profile } = caller;
     const notAcceptable = acceptRefusal(req);
     if (notAcceptable) return sendRpcError(res, notAcceptable.status, notAcceptable.message, notAcceptable.code);
     const client = clientAddress(req.socket.remoteAddress);
@@ -100,6 +102,7 @@ export class StreamableEndpoint {
       sessionId: id,
       transport: 'streamable-http',
       identity,
+      profile,
     });
     const session = this.register(id, identity, client, server);
     res.once('close', () => {
@@ -122,7 +125,7 @@ export class StreamableEndpoint {
     const session: StreamableSession = {
       id,
       kind: 'streamable-http',
-      owner: identity.key,
+      owner: identity.id,
       client,
       server,
       lastSeen: this.opts.now(),

@@ -34,8 +34,16 @@ export interface ServerFactoryContext {
   sessionId?: string;
   /** Which downstream transport the server will be connected to. */
   transport: 'streamable-http' | 'sse';
-  /** Who opened the session (sessionful sessions only): the auth step's identity, never a credential. */
+  /** Who opened the session or sent the request: the auth step's identity, never a credential. */
   identity?: Identity;
+  /** The profile the client chose (`/mcp?profile=NAME`), checked already. */
+  profile?: string;
+}
+
+/** Who a request comes from and the profile it chose. */
+export interface Caller {
+  identity: Identity;
+  profile?: string;
 }
 
 export type ServerFactory = (ctx: ServerFactoryContext) => DownstreamServer | Promise<DownstreamServer>;
