@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 import { type Client, LOG_LEVEL_META_KEY, type Tool } from '@modelcontextprotocol/client';
 import type { LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/server';
 import { inputRequired, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { Caller } from '../audit/caller.js';
+import type { CallHook } from '../audit/recorder.js';
 import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics, type Outcome } from '../observability/metrics.js';
@@ -37,6 +39,8 @@ export interface AggregatorOptions {
    * Over stdio there is one session, and the shared connection is its own.
    */
   isolateSessions?: boolean;
+  /** Wraps every forwarded tools/call, prompts/get and resources/read (the audit log). */
+  onCall?: CallHook;
 }
 
 /** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
@@ -98,6 +102,7 @@ export class Aggregator extends EventEmitter {
   private inflightTotal = 0;
   private readonly subscriptions: Subscriptions;
   private readonly paused = new PausedCalls();
+  private readonly onCall?: CallHook;
 
   constructor(opts: AggregatorOptions) {
     super();
@@ -110,6 +115,7 @@ export class Aggregator extends EventEmitter {
     this.toolsMode = opts.toolsMode;
     this.router = new SessionRouter(this.log);
     this.isolateSessions = opts.isolateSessions ?? false;
+    this.onCall = opts.onCall;
     this.subscriptions = new Subscriptions((method, upstream, fn) => this.forward(method, upstream, undefined, fn));
     this._catalog = buildCatalog(this.pool.list(), this.separator);
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
@@ -209,7 +215,7 @@ export class Aggregator extends EventEmitter {
    * One MCP Server for one downstream session. `transient` servers answer a single stateless
    * (2026-07-28) HTTP request and are not kept for notifications.
    */
-  createServer(opts: { era: Era; transient?: boolean }): Server {
+  createServer(opts: { era: Era; transient?: boolean; caller?: Caller }): Server {
     const capabilities = this.capabilities();
     const server = new Server(
       { name: this.name, version: VERSION },
@@ -221,6 +227,7 @@ export class Aggregator extends EventEmitter {
       era: opts.era,
       subscriptions: new Set<string>(),
       transient: opts.transient ?? false,
+      caller: opts.caller,
     } as Session;
     (session as { self: CallOrigin }).self = { session };
     if (!session.transient) {
@@ -306,6 +313,7 @@ export class Aggregator extends EventEmitter {
                   this.requestOptions(entry.upstream, c),
                 ),
               ),
+            params.arguments,
           );
           return mapUris(result, this.uriToPublic(entry.upstream));
         }),
@@ -473,8 +481,12 @@ export class Aggregator extends EventEmitter {
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
-    return this.pausable(`tools/call\0${upstream}\0${tool}`, upstream, call, (c) =>
-      this.callUpstreamOnce(upstream, tool, args, c),
+    return this.pausable(
+      `tools/call\0${upstream}\0${tool}`,
+      upstream,
+      call,
+      (c) => this.callUpstreamOnce(upstream, tool, args, c),
+      args,
     );
   }
 
@@ -485,6 +497,19 @@ export class Aggregator extends EventEmitter {
    * retry must call the same.
    */
   private pausable(
+    target: string,
+    upstream: string,
+    call: CallContext,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+    args?: unknown,
+  ): Promise<Record<string, unknown>> {
+    if (!this.onCall) return this.pausableRun(target, upstream, call, run);
+    const [method = '', , name = ''] = target.split('\0');
+    const info = { method, upstream, name, caller: call.origin?.session.caller, args };
+    return this.onCall(info, () => this.pausableRun(target, upstream, call, run));
+  }
+
+  private pausableRun(
     target: string,
     upstream: string,
     call: CallContext,

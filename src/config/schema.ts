@@ -136,6 +136,47 @@ export function normalizeServerEntry(raw: unknown): unknown {
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,48}$/;
 
+const AuditSettings = z
+  .object({
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'JSON Lines file (relative: to the config file). Default when no postgres is set: audit.jsonl in the user state directory.',
+      ),
+    postgres: z
+      .object({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} reference is what the user writes
+        url: z.string().min(1).describe('postgres://user:password@host:5432/db; write the password as ${VAR}.'),
+        spool: z
+          .string()
+          .optional()
+          .describe('File that buffers records while the database is down (default: beside the audit file).'),
+      })
+      .strict()
+      .optional(),
+    arguments: z.boolean().optional().describe('Record the arguments themselves, secrets masked (default false).'),
+    rotate: z
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(`Rotate the file past this size (default ${DEFAULTS.audit.rotate.maxBytes}).`),
+        keep: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe(`Rotated files kept (default ${DEFAULTS.audit.rotate.keep}).`),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const ProxySettings = z
   .object({
     name: z.string().optional().describe('Server name reported to clients.'),
@@ -269,6 +310,32 @@ export const ProxySettings = z
           .object({ windowMs: z.number().int().positive().optional(), max: z.number().int().positive().optional() })
           .strict()
           .optional(),
+      })
+      .strict()
+      .optional(),
+    audit: AuditSettings.optional().describe(
+      'Record every tools/call, prompts/get and resources/read: who, which session (hashed), what, outcome, duration.',
+    ),
+    limits: z
+      .object({
+        perIdentity: z
+          .object({
+            windowMs: z
+              .number()
+              .int()
+              .positive()
+              .optional()
+              .describe(`Window, ms (default ${DEFAULTS.perIdentityLimit.windowMs}).`),
+            max: z
+              .number()
+              .int()
+              .positive()
+              .optional()
+              .describe(`Requests per identity per window (default ${DEFAULTS.perIdentityLimit.max}).`),
+          })
+          .strict()
+          .optional()
+          .describe('HTTP requests each identity may send per window; more are refused with 429 and Retry-After.'),
       })
       .strict()
       .optional(),

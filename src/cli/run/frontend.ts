@@ -3,6 +3,7 @@
  * in use is reported at once) or stdio. Each registers how it stops with the lifecycle.
  */
 import type { Aggregator } from '../../aggregator/server.js';
+import { callerOf } from '../../audit/caller.js';
 import type { ProxyConfig } from '../../config/schema.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
@@ -48,7 +49,8 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     auth: { tokens },
     logger: d.logger,
     metrics: d.metrics,
-    serverFactory: (c) => agg.createServer({ era: c.era, transient: c.era === 'modern' }),
+    serverFactory: (c) =>
+      agg.createServer({ era: c.era, transient: c.era === 'modern', caller: callerOf(c.identity, c.sessionId) }),
     status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
   });
   // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.

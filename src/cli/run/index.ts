@@ -10,6 +10,7 @@ import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
+import { setupAudit } from './audit.js';
 import { loadRunConfig, reportRunConfig } from './config.js';
 import { startHttp, startStdio } from './frontend.js';
 import type { RunOptions } from './options.js';
@@ -41,6 +42,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const metrics = createMetrics();
   const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
+  const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });
   const agg = new Aggregator({
     pool,
     logger,
@@ -49,6 +51,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     separator: proxy.separator ?? DEFAULTS.separator,
     toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
     isolateSessions: transport === 'http',
+    onCall: audit.hook,
   });
   let reload: ((reason: string) => Promise<void>) | undefined;
   const lifecycle = new Lifecycle({
@@ -64,6 +67,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const deps = { args, ctx, proxy, logger, metrics, agg, pool, lifecycle, lookup: (n: string) => chain.lookup(n) };
   await (transport === 'http' ? startHttp(deps) : startStdio(deps));
   lifecycle.add('upstreams', () => pool.close());
+  lifecycle.add('audit', () => audit.close());
   if (!lifecycle.isShuttingDown) {
     void startUpstreams(pool, agg, lifecycle, logger, {
       windowMs: proxy.timeouts?.startup ?? DEFAULTS.startupWindow,

@@ -4,8 +4,9 @@
  * refused here with the reason.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import { header, rpcError, rpcErrorResponse } from './responses.js';
+import type { Identity } from './security.js';
 import type { ServerFactory } from './types.js';
 
 export interface ModernEndpointOptions {
@@ -25,7 +26,14 @@ export class ModernEndpoint {
   private readonly handler: ReturnType<typeof createMcpHandler>;
 
   constructor(private readonly opts: ModernEndpointOptions) {
-    this.handler = createMcpHandler((ctx) => opts.serverFactory({ era: ctx.era, transport: 'streamable-http' }), {
+    // The request's identity rides in authInfo.extra (the SDK passes authInfo through to the factory).
+    const factory = (ctx: { era: 'legacy' | 'modern'; authInfo?: { extra?: Record<string, unknown> } }) =>
+      opts.serverFactory({
+        era: ctx.era,
+        transport: 'streamable-http',
+        identity: ctx.authInfo?.extra?.identity as Identity | undefined,
+      });
+    this.handler = createMcpHandler(factory, {
       legacy: 'reject',
       maxRequestBodySize: opts.maxBodyBytes,
       keepAliveMs: opts.keepAliveMs,
@@ -39,7 +47,13 @@ export class ModernEndpoint {
    * and nothing is serialized again), and a request that names a 2026 revision (`modernOnly`) skips the
    * era classification the handler repeats anyway.
    */
-  async serve(req: IncomingMessage, res: ServerResponse, parsed: unknown, modernOnly: boolean): Promise<void> {
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsed: unknown,
+    modernOnly: boolean,
+    identity?: Identity,
+  ): Promise<void> {
     const abort = new AbortController();
     let finished = false;
     res.once('close', () => {
@@ -48,7 +62,9 @@ export class ModernEndpoint {
     let response: Response;
     try {
       const request = toBodylessRequest(req, abort.signal);
-      const options = parsed === undefined ? undefined : { parsedBody: parsed };
+      const options: McpHandlerRequestOptions = {};
+      if (parsed !== undefined) options.parsedBody = parsed;
+      if (identity) options.authInfo = { token: '', clientId: identity.key, scopes: [], extra: { identity } };
       response = modernOnly ? await this.handler.fetch(request, options) : await this.classified(request, options);
     } catch (e) {
       this.opts.onerror(e instanceof Error ? e : new Error(String(e)));
@@ -72,7 +88,7 @@ export class ModernEndpoint {
   }
 
   /** The SDK's own era classification: 2026 requests go on, 2025-era ones left over are refused. */
-  private async classified(request: Request, options?: { parsedBody: unknown }): Promise<Response> {
+  private async classified(request: Request, options?: McpHandlerRequestOptions): Promise<Response> {
     const parsedBody = options?.parsedBody;
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.opts.maxBodyBytes })) {
       if (request.headers.get('mcp-session-id')) {

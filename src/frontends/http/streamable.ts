@@ -69,7 +69,7 @@ export class StreamableEndpoint {
       return this.open(req, res, parsed, identity);
     }
     // A 2026 request naming its revision (and no session) goes straight to the modern handler.
-    await this.opts.modern.serve(req, res, parsed, modernHeader && !sid);
+    await this.opts.modern.serve(req, res, parsed, modernHeader && !sid, identity);
   }
 
   /** Closes the sessions that have served nothing for `idleMs`. */
