@@ -3,7 +3,7 @@
  * size (`audit.jsonl` -> `audit.jsonl.1` -> ... -> `audit.jsonl.N`, the oldest dropped).
  */
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { errorMessage } from '../errors.js';
@@ -123,13 +123,18 @@ export class JsonlReader implements AuditReader {
   }
 
   async follow(filter: AuditFilter, onRecord: (r: AuditRecord) => void, signal: AbortSignal): Promise<void> {
-    let offset = await sizeOf(this.file);
+    const each = (r: AuditRecord) => matches(r, filter) && onRecord(r);
+    let at = await position(this.file);
     while (!signal.aborted) {
       await new Promise((r) => setTimeout(r, this.pollMs));
-      const size = await sizeOf(this.file);
-      // Smaller than what was read: the file was rotated; the new one is read from its start.
-      if (size < offset) offset = 0;
-      if (size > offset) offset = await readLines(this.file, offset, (r) => matches(r, filter) && onRecord(r));
+      const now = await position(this.file);
+      if (now.ino !== at.ino) {
+        // Rotated: the rest of the file we were reading is now file.1; then the new file from its start.
+        const previous = await position(`${this.file}.1`);
+        if (at.ino !== 0 && previous.ino === at.ino) await readLines(`${this.file}.1`, at.offset, each);
+        at = { ino: now.ino, offset: 0 };
+      }
+      if (now.offset > at.offset) at.offset = await readLines(this.file, at.offset, each);
     }
   }
 
@@ -139,7 +144,6 @@ export class JsonlReader implements AuditReader {
   private async files(): Promise<string[]> {
     const dir = path.dirname(this.file);
     const base = path.basename(this.file);
-    const { readdir } = await import('node:fs/promises');
     const names = await readdir(dir).catch(() => [] as string[]);
     const rotated = names
       .map((n) => ({ n, i: n.startsWith(`${base}.`) ? Number(n.slice(base.length + 1)) : Number.NaN }))
@@ -150,11 +154,13 @@ export class JsonlReader implements AuditReader {
   }
 }
 
-async function sizeOf(file: string): Promise<number> {
+/** A file's inode and size (0 and 0 when it is not there). */
+async function position(file: string): Promise<{ ino: number; offset: number }> {
   try {
-    return (await stat(file)).size;
+    const st = await stat(file);
+    return { ino: st.ino, offset: st.size };
   } catch {
-    return 0;
+    return { ino: 0, offset: 0 };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../types.js';
+import { auditCommand } from './audit.js';
 import { completionCommand } from './completion.js';
 import { credentialsCommand } from './credentials.js';
 import { exampleServerCommand } from './exampleServer.js';
@@ -25,6 +26,7 @@ export const COMMANDS: CommandSpec[] = [
   disableCommand,
   listCommand,
   toolsCommand,
+  auditCommand,
   credentialsCommand,
   initCommand,
   importCommand,
