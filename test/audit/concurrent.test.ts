@@ -31,6 +31,7 @@ const env = { PATH: process.env.PATH ?? '', HOME: tmp.dir, MCP_PROXY_TOKEN: TOKE
 beforeAll(async () => {
   ensureBuilt();
   cfg = writeConfig(tmp.dir, {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} reference
     mcpServers: { echo: { command: process.execPath, args: [ECHO], env: { API_TOKEN: '${SECRET_TOKEN}' } } },
     proxy: { audit: { file: 'logs/audit.jsonl', arguments: true } },
   });

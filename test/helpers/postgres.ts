@@ -4,17 +4,19 @@
  * the `postgres` user (PostgreSQL refuses to run as root). `startPostgres()` resolves to undefined,
  * with the reason, when no PostgreSQL can be had: the caller skips loudly.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { tmpDir } from './files.js';
 
 export interface PostgresCluster {
   url: string;
   port: number;
-  stop(): void;
-  start(): void;
+  /** pg_ctl stop -m fast / start, without blocking the event loop (clients in this process keep going). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** Stops the server and removes its directory. */
   destroy(): void;
 }
@@ -63,18 +65,22 @@ export async function startPostgres(): Promise<{ cluster?: PostgresCluster; reas
     run(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     const port = await freePort();
     const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-    const start = () => run(pgCtl, ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
-    const stop = () => run(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
-    start();
+    const startArgs = ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start'];
+    const stopArgs = ['-D', data, '-m', 'fast', '-w', 'stop'];
+    const runAsync = async (args: string[]) => {
+      const [c, a] = asUser(pgCtl, args);
+      await promisify(execFile)(c, a, { cwd: dir, timeout: 60_000 });
+    };
+    run(pgCtl, startArgs);
     return {
       cluster: {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         port,
-        start,
-        stop,
+        start: () => runAsync(startArgs),
+        stop: () => runAsync(stopArgs),
         destroy() {
           try {
-            stop();
+            run(pgCtl, stopArgs);
           } catch {}
           fs.rmSync(dir, { recursive: true, force: true });
         },
