@@ -4,7 +4,7 @@
  */
 import type { Aggregator } from '../../aggregator/server.js';
 import { callerOf } from '../../audit/caller.js';
-import type { ProxyConfig } from '../../config/schema.js';
+import { DEFAULTS, type ProxyConfig } from '../../config/schema.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -46,6 +46,9 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     headersTimeoutMs: http.headersTimeout,
     maxConnections: http.maxConnections,
     rateLimit: http.rateLimit ? { ...HTTP_DEFAULTS.rateLimit, ...definedOnly(http.rateLimit) } : undefined,
+    perIdentityRateLimit: proxy.limits?.perIdentity
+      ? { ...DEFAULTS.perIdentityLimit, ...definedOnly(proxy.limits.perIdentity) }
+      : undefined,
     auth: { tokens },
     logger: d.logger,
     metrics: d.metrics,
