@@ -143,6 +143,7 @@ async function main() {
     ['start-up', 'bench-startup.mjs', 'runStartupBench'],
     ['run start-up: serving, first call, 20 servers, catalog cache', 'bench-serve-start.mjs', 'runServeStartBench'],
     ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
+    ['audit log: proxy CPU per call, off vs on', 'bench-audit.mjs', 'runAuditBench'],
   ]) {
     try {
       const rows = await optional(file, fn);
