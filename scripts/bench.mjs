@@ -144,6 +144,7 @@ async function main() {
     ['run start-up: serving, first call, 20 servers, catalog cache', 'bench-serve-start.mjs', 'runServeStartBench'],
     ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
     ['team gateway: CPU per call with a ~20-rule policy vs none', 'bench-policy.mjs', 'runPolicyBench'],
+    ['audit log: proxy CPU per call, off vs on', 'bench-audit.mjs', 'runAuditBench'],
   ]) {
     try {
       const rows = await optional(file, fn);

@@ -44,8 +44,12 @@ export const nativeAddonStubs = {
       loader: 'js',
     }));
     // `debug` (used by docker-modem) tries `require('supports-color')` in a try/catch and does without it; it is
-    // not installed, so it resolves to a module that throws as a missing module would.
-    build.onResolve({ filter: /^supports-color$/ }, (args) => ({ path: args.path, namespace: 'absent-optional' }));
+    // not installed, so it resolves to a module that throws as a missing module would. pg's native binding
+    // (pg-native, needed only for `new pg.native.Pool`) is the same: the pure JavaScript client is used.
+    build.onResolve({ filter: /^(supports-color|pg-native)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'absent-optional',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'absent-optional' }, (args) => ({
       contents: `const e = new Error(${JSON.stringify(`Cannot find module '${args.path}' (optional, not bundled)`)}); e.code = 'MODULE_NOT_FOUND'; throw e;`,
       loader: 'js',

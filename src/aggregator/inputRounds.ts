@@ -7,6 +7,7 @@
  */
 import type { Client, Tool } from '@modelcontextprotocol/client';
 import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallHook } from '../audit/recorder.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { type CallContext, logMeta } from './callContext.js';
 import type { Forwarder } from './forward.js';
@@ -26,6 +27,8 @@ export interface InputRoundsOptions {
   forwarder: Forwarder;
   router: SessionRouter;
   routes: ResourceRoutes;
+  /** Wraps every forwarded tools/call, prompts/get and resources/read (the audit log). */
+  onCall?: CallHook;
 }
 
 export class InputRounds {
@@ -40,6 +43,20 @@ export class InputRounds {
    * retry must call the same.
    */
   pausable(
+    target: string,
+    upstream: string,
+    call: CallContext,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+    args?: unknown,
+  ): Promise<Record<string, unknown>> {
+    const onCall = this.opts.onCall;
+    if (!onCall) return this.pausableRun(target, upstream, call, run);
+    const [method = '', , name = ''] = target.split('\0');
+    const info = { method, upstream, name, caller: call.origin?.session.caller, args };
+    return onCall(info, () => this.pausableRun(target, upstream, call, run));
+  }
+
+  private pausableRun(
     target: string,
     upstream: string,
     call: CallContext,
@@ -76,8 +93,12 @@ export class InputRounds {
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
-    return this.pausable(`tools/call\0${upstream}\0${tool}`, upstream, call, (c) =>
-      this.callToolRounds(upstream, tool, args, c),
+    return this.pausable(
+      `tools/call\0${upstream}\0${tool}`,
+      upstream,
+      call,
+      (c) => this.callToolRounds(upstream, tool, args, c),
+      args,
     );
   }
 

@@ -73,11 +73,17 @@ export class Requests {
       const known = session ? this.visibleNames(session, 'prompt') : [...this.catalog.prompts.keys()];
       throw unknownName('prompt', params.name, known, this.down(session));
     }
-    const result = await this.forwardPausable('prompts/get', entry.upstream, entry.original, call, (client, c) =>
-      client.getPrompt(
-        { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
-        forwarder.requestOptions(entry.upstream, c),
-      ),
+    const result = await this.forwardPausable(
+      'prompts/get',
+      entry.upstream,
+      entry.original,
+      call,
+      (client, c) =>
+        client.getPrompt(
+          { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
+          forwarder.requestOptions(entry.upstream, c),
+        ),
+      params.arguments,
     );
     return mapUris(result, routes.toPublic(entry.upstream));
   }
@@ -153,6 +159,7 @@ export class Requests {
     name: string,
     call: CallContext,
     fn: (client: Client, call: CallContext) => Promise<unknown>,
+    args?: unknown,
   ): Promise<Result> {
     const { rounds, forwarder } = this.opts;
     return rounds.pausable(
@@ -160,6 +167,7 @@ export class Requests {
       upstream,
       call,
       (c) => forwarder.run(method, upstream, c, (client) => fn(client, c)) as Promise<Result>,
+      args,
     );
   }
 

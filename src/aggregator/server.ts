@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events';
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
 import { Server } from '@modelcontextprotocol/server';
+import type { Caller } from '../audit/caller.js';
+import type { CallHook } from '../audit/recorder.js';
 import type { AccessControl } from '../gateway/access.js';
 import { type Identity, LOCAL } from '../gateway/identity.js';
 import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
@@ -46,6 +48,8 @@ export interface AggregatorOptions {
   isolateSessions?: boolean;
   /** Who may see and use what (proxy.access); absent: everyone everything. */
   access?: AccessControl;
+  /** Wraps every forwarded tools/call, prompts/get and resources/read (the audit log). */
+  onCall?: CallHook;
 }
 
 /** What a tools surface must provide (the default exposes every tool; dynamic mode two meta-tools). */
@@ -100,7 +104,7 @@ export class Aggregator extends EventEmitter {
     const metrics = opts.metrics ?? noopMetrics;
     const forwarder = new Forwarder({ pool, router, metrics, isolateSessions: opts.isolateSessions ?? false });
     this.forwarder = forwarder;
-    this.rounds = new InputRounds({ pool, forwarder, router, routes });
+    this.rounds = new InputRounds({ pool, forwarder, router, routes, onCall: opts.onCall });
     this.subscriptions = new Subscriptions(
       (method, upstream, fn) => forwarder.run(method, upstream, undefined, fn),
       (uri) => routes.route(uri),
@@ -180,7 +184,13 @@ export class Aggregator extends EventEmitter {
    * One MCP Server for one downstream session. `transient` servers answer a single stateless
    * (2026-07-28) HTTP request and are not kept for notifications.
    */
-  createServer(opts: { era: Era; transient?: boolean; identity?: Identity; profile?: string }): Server {
+  createServer(opts: {
+    era: Era;
+    transient?: boolean;
+    identity?: Identity;
+    profile?: string;
+    caller?: Caller;
+  }): Server {
     const capabilities = this.capabilities();
     const server = new Server(
       { name: this.name, version: VERSION },
@@ -189,6 +199,7 @@ export class Aggregator extends EventEmitter {
     const session = newSession(this.nextSessionId++, server, opts.era, opts.transient ?? false);
     session.identity = opts.identity ?? LOCAL;
     session.access = this.access?.view(opts.identity, opts.profile) ?? ALLOW_ALL;
+    session.caller = opts.caller ?? { identity: session.identity };
     if (!session.transient) {
       // Registered on first use, not at construction: serving entries may build an instance only to
       // probe the era and discard it.

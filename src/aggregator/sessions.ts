@@ -6,8 +6,10 @@
  * sessions have calls in flight there, nobody can tell: requests are refused and logs stay in the
  * proxy's own log, rather than reach a session they might not belong to.
  */
+
 import type { LoggingLevel, RequestId, Server } from '@modelcontextprotocol/server';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { Caller } from '../audit/caller.js';
 import type { Identity } from '../gateway/identity.js';
 import type { AccessView } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
@@ -27,6 +29,8 @@ export interface Session {
   identity: Identity;
   /** What this session's caller may see and use. */
   access: AccessView;
+  /** Who opened the session, as the frontend knows it (the audit log and per-identity metrics). */
+  caller?: Caller;
   /** This session as an origin of its own (the owner key of per-session upstream connections). */
   readonly self: CallOrigin;
 }

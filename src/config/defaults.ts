@@ -29,6 +29,10 @@ export const DEFAULTS = {
     headersTimeoutMs: 10_000,
     maxConnections: 2048,
   },
+  /** The audit log: JSON Lines rotation, and how long records wait to be written together. */
+  audit: { rotate: { maxBytes: 10 * 1024 * 1024, keep: 5 }, flushMs: 50, postgresFlushMs: 200 },
+  /** Requests per identity per window, when proxy.limits.perIdentity is set without numbers. */
+  perIdentityLimit: { windowMs: 60_000, max: 600 },
   /** How long `status` and `tools` wait for the upstreams, ms. */
   cliTimeout: 10_000,
 } as const;

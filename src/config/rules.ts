@@ -39,6 +39,7 @@ export function checkRules(config: Config, ctx: RuleContext): ConfigProblem[] {
   checkServerEntries(config, ctx, add);
   checkProxySettings(config, ctx, add);
   checkAccess(config, add);
+  checkAudit(config, add);
   return out;
 }
 
@@ -196,6 +197,24 @@ function checkProxySettings(config: Config, ctx: RuleContext, add: Add): void {
       ['proxy', 'retry', 'initialDelay'],
       `retry.initialDelay (${retry.initialDelay}) is larger than retry.maxDelay (${retry.maxDelay})`,
       'make initialDelay <= maxDelay',
+      'error',
+    );
+  }
+}
+
+function checkAudit(config: Config, add: Add): void {
+  const url = config.proxy?.audit?.postgres?.url;
+  if (url === undefined) return;
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {}
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    add(
+      ['proxy', 'audit', 'postgres', 'url'],
+      'proxy.audit.postgres.url is not a PostgreSQL connection URL',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} reference is what the user writes
+      'write it as postgres://user:${AUDIT_DB_PASSWORD}@host:5432/database',
       'error',
     );
   }

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
-import { AccessSettings, AuthSettings } from './schemaAccess.js';
+import { AccessSettings, AuditSettings, AuthSettings, LimitsSettings } from './schemaTeam.js';
 
-export { AccessSettings, AuthSettings, DEFAULTS };
+export { AccessSettings, AuditSettings, AuthSettings, DEFAULTS, LimitsSettings };
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -310,6 +310,10 @@ export const ProxySettings = z
       .optional(),
     auth: AuthSettings.optional(),
     access: AccessSettings.optional(),
+    audit: AuditSettings.optional().describe(
+      'Record every tools/call, prompts/get and resources/read: who, which session (hashed), what, outcome, duration.',
+    ),
+    limits: LimitsSettings.optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).optional(),
     watch: z.boolean().optional().describe('Reload when the config or credentials file changes (default true).'),
     healthCheckInterval: z

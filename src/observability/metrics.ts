@@ -15,6 +15,10 @@ export interface Metrics {
   setBreakerState(upstream: string, state: BreakerState): void;
   incUpstreamRestarts(upstream: string): void;
   setOpenSessions(transport: string, count: number): void;
+  /** One forwarded call by an identity (a bounded label: see audit/recorder.ts identityLabel). */
+  observeIdentityCall(identity: string, ok: boolean): void;
+  /** One request an identity sent over its rate limit. */
+  incIdentityRateLimited(identity: string): void;
 }
 
 export const noopMetrics: Metrics = {
@@ -23,6 +27,8 @@ export const noopMetrics: Metrics = {
   setBreakerState() {},
   incUpstreamRestarts() {},
   setOpenSessions() {},
+  observeIdentityCall() {},
+  incIdentityRateLimited() {},
 };
 
 /** Metrics that can also be rendered (what /metrics serves). */
@@ -86,6 +92,24 @@ export function createMetrics(options: CreateMetricsOptions = {}): RenderableMet
     labelNames: ['transport'] as const,
     registers: [registry],
   });
+  const identityCalls = new Counter({
+    name: `${prefix}identity_calls_total`,
+    help: 'Forwarded calls (tools/call, prompts/get, resources/read) per identity.',
+    labelNames: ['identity'] as const,
+    registers: [registry],
+  });
+  const identityErrors = new Counter({
+    name: `${prefix}identity_errors_total`,
+    help: 'Forwarded calls per identity that failed (a JSON-RPC error or a tool error result).',
+    labelNames: ['identity'] as const,
+    registers: [registry],
+  });
+  const identityLimited = new Counter({
+    name: `${prefix}identity_rate_limited_total`,
+    help: 'HTTP requests refused with 429 by the per-identity rate limit.',
+    labelNames: ['identity'] as const,
+    registers: [registry],
+  });
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix });
 
   return {
@@ -107,6 +131,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): RenderableMet
     },
     setOpenSessions(transport, count) {
       sessions.set({ transport }, count);
+    },
+    observeIdentityCall(identity, ok) {
+      identityCalls.inc({ identity });
+      if (!ok) identityErrors.inc({ identity });
+    },
+    incIdentityRateLimited(identity) {
+      identityLimited.inc({ identity });
     },
   };
 }

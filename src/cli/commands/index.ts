@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../types.js';
+import { auditCommand } from './audit.js';
 import { authCommand } from './auth.js';
 import { completionCommand } from './completion.js';
 import { credentialsCommand } from './credentials.js';
@@ -27,6 +28,7 @@ export const COMMANDS: CommandSpec[] = [
   disableCommand,
   listCommand,
   toolsCommand,
+  auditCommand,
   credentialsCommand,
   authCommand,
   keysCommand,

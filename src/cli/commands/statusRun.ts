@@ -26,6 +26,8 @@ export interface StatusReport {
   ready: boolean;
   deployment: string;
   upstreams: UpstreamRow[];
+  /** A running proxy's open sessions per identity id. */
+  sessionsByIdentity?: Record<string, number>;
   /** The proxy's and the upstreams' containers, when a Docker engine answers. */
   docker?: unknown;
 }
@@ -94,7 +96,9 @@ async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusRepor
       { hint: 'pass --token or set the MCP_PROXY_TOKEN credential to a token the proxy accepts' },
     );
   }
-  const body = r.body as Partial<{ ready: boolean; upstreams: UpstreamRow[] }> | undefined;
+  const body = r.body as
+    | Partial<{ ready: boolean; upstreams: UpstreamRow[]; sessions: { byIdentity?: Record<string, number> } }>
+    | undefined;
   if ((r.status !== 200 && r.status !== 503) || !body || !Array.isArray(body.upstreams)) {
     throw new AppError('UPSTREAM_FAILED', `${url} answered ${r.status} without a readiness report`, {
       hint: 'is this URL an mcp-proxy? its /ready answers JSON with an "upstreams" list',
@@ -106,7 +110,14 @@ async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusRepor
     ready: r.status === 200 && body.ready !== false,
     deployment: ctx.deployment.kind,
     upstreams: body.upstreams.map(toRow),
+    ...(body.sessions?.byIdentity && { sessionsByIdentity: sessionCounts(body.sessions.byIdentity) }),
   };
+}
+
+function sessionCounts(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw)) out[k] = Number(v) || 0;
+  return out;
 }
 
 async function fromConfig(args: StatusArgs & GlobalArgs, ctx: CliContext): Promise<StatusReport> {
@@ -197,7 +208,16 @@ export function renderReport(r: StatusReport): string {
   const out = [`${from}: ${state}  [deployment: ${r.deployment}]`, ''];
   if (rows.length === 0) out.push('(no upstream servers configured)');
   else out.push(line(head), ...rows.map(line));
+  if (r.sessionsByIdentity) out.push('', ...renderSessions(r.sessionsByIdentity));
   return `${out.join('\n')}\n`;
+}
+
+/** Open sessions per identity, most first. */
+function renderSessions(by: Record<string, number>): string[] {
+  const entries = Object.entries(by).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (!entries.length) return ['open sessions: none'];
+  const w = Math.max('IDENTITY'.length, ...entries.map(([k]) => k.length));
+  return [`${'IDENTITY'.padEnd(w)}  SESSIONS`, ...entries.map(([k, n]) => `${k.padEnd(w)}  ${n}`)];
 }
 
 function oneLine(s: string): string {

@@ -3,7 +3,8 @@
  * in use is reported at once) or stdio. Each registers how it stops with the lifecycle.
  */
 import type { Aggregator } from '../../aggregator/server.js';
-import type { ProxyConfig } from '../../config/schema.js';
+import { callerOf } from '../../audit/caller.js';
+import { DEFAULTS, type ProxyConfig } from '../../config/schema.js';
 import type { AccessControl } from '../../gateway/access.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
@@ -52,12 +53,21 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     headersTimeoutMs: http.headersTimeout,
     maxConnections: http.maxConnections,
     rateLimit: http.rateLimit ? { ...HTTP_DEFAULTS.rateLimit, ...definedOnly(http.rateLimit) } : undefined,
+    perIdentityRateLimit: proxy.limits?.perIdentity
+      ? { ...DEFAULTS.perIdentityLimit, ...definedOnly(proxy.limits.perIdentity) }
+      : undefined,
     auth: { tokens, keys: ids.keys, oidc: ids.oidc, resource: ids.resource, scopes: ids.scopes },
     checkProfile: (name) => d.access.checkProfile(name),
     logger: d.logger,
     metrics: d.metrics,
     serverFactory: (c) =>
-      agg.createServer({ era: c.era, transient: c.era === 'modern', identity: c.identity, profile: c.profile }),
+      agg.createServer({
+        era: c.era,
+        transient: c.era === 'modern',
+        identity: c.identity,
+        profile: c.profile,
+        caller: callerOf(c.identity, c.sessionId),
+      }),
     status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
   });
   // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.

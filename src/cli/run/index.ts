@@ -11,6 +11,7 @@ import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { oauthRuntimeFor } from '../oauthRuntime.js';
+import { setupAudit } from './audit.js';
 import { loadRunConfig, reportRunConfig } from './config.js';
 import { startHttp, startStdio } from './frontend.js';
 import { createAccess } from './gateway.js';
@@ -46,6 +47,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true, oauth });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const access = createAccess(proxy, args.profile);
+  const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });
   const agg = new Aggregator({
     pool,
     logger,
@@ -55,6 +57,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     toolsMode: toolsModeName === 'dynamic' ? await loadDynamicMode() : undefined,
     isolateSessions: transport === 'http',
     access,
+    onCall: audit.hook,
   });
   let reload: ((reason: string) => Promise<void>) | undefined;
   const lifecycle = new Lifecycle({
@@ -82,6 +85,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   };
   await (transport === 'http' ? startHttp(deps) : startStdio(deps));
   lifecycle.add('upstreams', () => pool.close());
+  lifecycle.add('audit', () => audit.close());
   if (!lifecycle.isShuttingDown) {
     void startUpstreams(pool, agg, lifecycle, logger, {
       windowMs: proxy.timeouts?.startup ?? DEFAULTS.startupWindow,
@@ -89,25 +93,15 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   }
 
   // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
-  reload = loaded
-    ? createReloader({
-        ctx,
-        logger,
-        pool,
-        loaded,
-        loadOpts,
-        levelFixed,
-        isShuttingDown: () => lifecycle.isShuttingDown,
-        onConfig: (next) => access.update(next.proxy?.access),
-      })
-    : undefined;
-  if (reload && (args.watch ?? proxy.watch ?? true) && !lifecycle.isShuttingDown) {
-    const watcher = await watchFiles(watchedFiles, () => void reload('file changed'), logger);
-    lifecycle.add('watcher', () => watcher.close());
-    if (fileStamps(watchedFiles) !== readStamps) void reload('file changed during start-up');
-    const logins = await watchLogins(oauth.store, config.mcpServers, pool, reload, logger);
-    lifecycle.add('oauth watcher', () => logins.close());
-  }
+  reload = await followConfig(
+    { args, ctx, logger, pool, access, oauth, lifecycle, loaded, loadOpts, levelFixed },
+    {
+      watchedFiles,
+      readStamps,
+      servers: config.mcpServers,
+      watch: args.watch ?? proxy.watch ?? true,
+    },
+  );
 
   await lifecycle.done;
   return 0;
@@ -116,4 +110,44 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 async function loadDynamicMode() {
   const { createDynamicToolsMode } = await import('../../aggregator/dynamicTools.js');
   return createDynamicToolsMode();
+}
+
+interface FollowDeps {
+  args: RunOptions;
+  ctx: CliContext;
+  logger: ReturnType<typeof commandLogger>;
+  pool: ReturnType<typeof createPool>;
+  access: ReturnType<typeof createAccess>;
+  oauth: ReturnType<typeof oauthRuntimeFor>;
+  lifecycle: Lifecycle;
+  loaded: Awaited<ReturnType<typeof loadRunConfig>>['loaded'];
+  loadOpts: ReturnType<typeof configLoadOptions>;
+  levelFixed: boolean;
+}
+
+/** The reloader (config, credentials, SIGHUP) and the watchers that trigger it; none without a config file. */
+async function followConfig(
+  d: FollowDeps,
+  w: { watchedFiles: string[]; readStamps: string; servers: Parameters<typeof watchLogins>[1]; watch: boolean },
+): Promise<((reason: string) => Promise<void>) | undefined> {
+  const { ctx, logger, pool, loaded, lifecycle } = d;
+  if (!loaded) return undefined;
+  const reload = createReloader({
+    ctx,
+    logger,
+    pool,
+    loaded,
+    loadOpts: d.loadOpts,
+    levelFixed: d.levelFixed,
+    isShuttingDown: () => lifecycle.isShuttingDown,
+    onConfig: (next) => d.access.update(next.proxy?.access),
+  });
+  if (w.watch && !lifecycle.isShuttingDown) {
+    const watcher = await watchFiles(w.watchedFiles, () => void reload('file changed'), logger);
+    lifecycle.add('watcher', () => watcher.close());
+    if (fileStamps(w.watchedFiles) !== w.readStamps) void reload('file changed during start-up');
+    const logins = await watchLogins(d.oauth.store, w.servers, pool, reload, logger);
+    lifecycle.add('oauth watcher', () => logins.close());
+  }
+  return reload;
 }

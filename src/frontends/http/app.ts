@@ -60,6 +60,8 @@ export interface HttpAppDeps {
   sessionIdleTimeoutMs?: number;
   /** Per client address; `false` disables. Default 50000 requests per 10 s (a flood guard, not a quota). */
   rateLimit?: RateLimitOptions | false;
+  /** Requests per authenticated identity (429 with Retry-After past it); absent = no such limit. */
+  perIdentityRateLimit?: RateLimitOptions;
   /** SSE keep-alive comment interval in ms (default 15000; 0 disables). */
   keepAliveMs?: number;
   /** Clock for idle expiry and rate limiting (tests). */
@@ -108,6 +110,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     allowedHosts: deps.allowedHosts,
     allowedOrigins: deps.allowedOrigins,
     rateLimit: deps.rateLimit === false ? undefined : (deps.rateLimit ?? HTTP_DEFAULTS.rateLimit),
+    perIdentity: deps.perIdentityRateLimit,
+    onIdentityLimited: (identity) => metrics.incIdentityRateLimited(identity.id),
     now,
   });
   const endpoint = { serverFactory: deps.serverFactory, maxBodyBytes, keepAliveMs, onerror, log };

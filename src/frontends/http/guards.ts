@@ -18,6 +18,10 @@ export interface GuardOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   rateLimit?: RateLimitOptions;
+  /** Requests per identity (after authentication); absent = no per-identity limit. */
+  perIdentity?: RateLimitOptions;
+  /** Told of each request refused by the per-identity limit (the metrics count it). */
+  onIdentityLimited?: (identity: Identity) => void;
   now: () => number;
 }
 
@@ -32,10 +36,13 @@ const MCP_HEADERS =
 
 export class RequestGuard {
   private readonly limiter?: RateLimiter;
+  private readonly identityLimiter?: RateLimiter;
 
   constructor(private readonly opts: GuardOptions) {
     const rl = opts.rateLimit;
     if (rl) this.limiter = new RateLimiter(rl.windowMs, rl.max, opts.now);
+    const pi = opts.perIdentity;
+    if (pi) this.identityLimiter = new RateLimiter(pi.windowMs, pi.max, opts.now);
   }
 
   /**
@@ -69,11 +76,7 @@ export class RequestGuard {
   /** The request's identity, or undefined when it was refused (answered already). */
   async admit(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<Admitted | undefined> {
     const wait = this.limiter?.hit(req.socket.remoteAddress ?? 'unknown');
-    if (wait !== undefined) {
-      res.setHeader('retry-after', String(wait));
-      sendRpcError(res, 429, `Too Many Requests: retry after ${wait} s`);
-      return undefined;
-    }
+    if (wait !== undefined) return tooMany(res, wait, 'retry after');
 
     const authorization = header(req, 'authorization');
     const identity = await this.opts.auth.identify(authorization);
@@ -87,12 +90,23 @@ export class RequestGuard {
       );
       return undefined;
     }
+    // Counted once the caller is known: each identity has its own budget, whatever address it comes from.
+    const identityWait = this.identityLimiter?.hit(identity.id);
+    if (identityWait !== undefined) {
+      this.opts.onIdentityLimited?.(identity);
+      return tooMany(
+        res,
+        identityWait,
+        'this identity sent more requests than proxy.limits.perIdentity allows; retry after',
+      );
+    }
     return { identity, cors };
   }
 
   /** Forgets rate-limit windows that have passed. */
   sweep(): void {
     this.limiter?.sweep();
+    this.identityLimiter?.sweep();
   }
 
   private corsHeaders(req: IncomingMessage): Record<string, string> {
@@ -104,4 +118,10 @@ export class RequestGuard {
       'access-control-expose-headers': 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate',
     };
   }
+}
+
+function tooMany(res: ServerResponse, wait: number, why: string): undefined {
+  res.setHeader('retry-after', String(wait));
+  sendRpcError(res, 429, `Too Many Requests: ${why} ${wait} s`);
+  return undefined;
 }

@@ -28,7 +28,11 @@ export function ready(res: ServerResponse, status: HttpStatus, sessions: Session
     status: status.ready ? 'ready' : 'starting',
     ready: status.ready,
     upstreams: status.upstreams,
-    sessions: { 'streamable-http': sessions.count('streamable-http'), sse: sessions.count('sse') },
+    sessions: {
+      'streamable-http': sessions.count('streamable-http'),
+      sse: sessions.count('sse'),
+      byIdentity: sessions.byOwner(),
+    },
   });
 }
 

@@ -35,6 +35,7 @@ export interface SessionRefusal {
 export class SessionRegistry<S extends RegisteredSession> {
   private readonly byId = new Map<string, S>();
   private readonly perClient = new Map<string, number>();
+  private readonly perOwner = new Map<string, number>();
   private readonly perKind: Record<SessionKind, number> = { 'streamable-http': 0, sse: 0 };
 
   /** `onchange` runs after every add and remove (the open-session gauges follow it). */
@@ -49,6 +50,11 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   count(kind: SessionKind): number {
     return this.perKind[kind];
+  }
+
+  /** Open sessions per identity (`Identity.id`; only identities with one open). */
+  byOwner(): Record<string, number> {
+    return Object.fromEntries(this.perOwner);
   }
 
   values(): IterableIterator<S> {
@@ -76,6 +82,7 @@ export class SessionRegistry<S extends RegisteredSession> {
   add(s: S): void {
     this.byId.set(s.id, s);
     this.perClient.set(s.client, (this.perClient.get(s.client) ?? 0) + 1);
+    this.perOwner.set(s.owner, (this.perOwner.get(s.owner) ?? 0) + 1);
     this.perKind[s.kind]++;
     this.onchange();
   }
@@ -87,6 +94,9 @@ export class SessionRegistry<S extends RegisteredSession> {
     const n = (this.perClient.get(s.client) ?? 1) - 1;
     if (n <= 0) this.perClient.delete(s.client);
     else this.perClient.set(s.client, n);
+    const o = (this.perOwner.get(s.owner) ?? 1) - 1;
+    if (o <= 0) this.perOwner.delete(s.owner);
+    else this.perOwner.set(s.owner, o);
     this.perKind[s.kind]--;
     this.onchange();
     return true;

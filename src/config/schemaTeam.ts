@@ -1,8 +1,10 @@
 /**
  * The team-gateway part of the config schema: who a caller is besides MCP_PROXY_TOKEN (named keys,
- * OIDC) and what each caller may use (`proxy.access`). Kept apart from schema.ts, which composes it.
+ * OIDC), what each caller may use (`proxy.access`), the audit log and per-identity limits. Kept apart
+ * from schema.ts, which composes it.
  */
 import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'url must be an absolute http:// or https:// URL' });
 
@@ -87,3 +89,67 @@ export const AuthSettings = z
   })
   .strict()
   .describe('Identities besides MCP_PROXY_TOKEN: named API keys and OIDC access tokens (HTTP).');
+
+export const AuditSettings = z
+  .object({
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'JSON Lines file (relative: to the config file). Default when no postgres is set: audit.jsonl in the user state directory.',
+      ),
+    postgres: z
+      .object({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} reference is what the user writes
+        url: z.string().min(1).describe('postgres://user:password@host:5432/db; write the password as ${VAR}.'),
+        spool: z
+          .string()
+          .optional()
+          .describe('File that buffers records while the database is down (default: beside the audit file).'),
+      })
+      .strict()
+      .optional(),
+    arguments: z.boolean().optional().describe('Record the arguments themselves, secrets masked (default false).'),
+    rotate: z
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(`Rotate the file past this size (default ${DEFAULTS.audit.rotate.maxBytes}).`),
+        keep: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe(`Rotated files kept (default ${DEFAULTS.audit.rotate.keep}).`),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const LimitsSettings = z
+  .object({
+    perIdentity: z
+      .object({
+        windowMs: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(`Window, ms (default ${DEFAULTS.perIdentityLimit.windowMs}).`),
+        max: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(`Requests per identity per window (default ${DEFAULTS.perIdentityLimit.max}).`),
+      })
+      .strict()
+      .optional()
+      .describe('HTTP requests each identity may send per window; more are refused with 429 and Retry-After.'),
+  })
+  .strict();
