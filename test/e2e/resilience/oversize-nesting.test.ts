@@ -22,7 +22,8 @@ describe('a stdio upstream writes a line over the limit', () => {
     const line = await proxy.waitForStderr(/"component":"upstream:l".*stdout line longer than the limit[^\n]*/);
     expect(line).toContain('10485760 bytes (10 MiB');
     expect(line).toContain('the connection was dropped');
-    // The restart notice carries the cause, not "closed unexpectedly".
+    // The restart notice carries the cause, not "closed unexpectedly" (it follows once the transport has closed).
+    await proxy.waitForStderr(/"msg":"server exited; restarting"/);
     const restart = logLines(proxy.stderr()).find((l) => l.msg === 'server exited; restarting');
     expect(String(restart?.err)).toMatch(/stdout line longer than the limit/);
     const ready = async () =>
