@@ -12,6 +12,7 @@ import { isNestingOverflow } from '../protocol/jsonrpc.js';
 import { sleep, within } from '../util/async.js';
 import type { UpstreamBreaker } from './breaker.js';
 import { isAnswer, isConnectionGone, isServerGone } from './errors.js';
+import { HealthPinger } from './health.js';
 import type { CallOptions } from './options.js';
 import { withOrigin } from './origin.js';
 import { type ExpiryPort, isSessionExpired, recordMethod, recoverFromExpiry } from './sessionExpiry.js';
@@ -44,8 +45,13 @@ export class CallRunner {
   /** Clients dropped because the server expired their session. */
   private readonly expiredClients = new WeakSet<Client>();
   private readonly expiry: ExpiryPort;
+  /** Pings the upstream through this call path when it has been idle (HTTP/SSE; see health.ts). */
+  readonly pinger: HealthPinger;
 
-  constructor(private readonly port: CallPort) {
+  constructor(
+    private readonly port: CallPort,
+    health: { pingEvery: number; requestTimeout: number },
+  ) {
     this.expiry = {
       name: port.name,
       log: port.log,
@@ -55,6 +61,13 @@ export class CallRunner {
       current: () => port.client(),
       lastError: () => port.status.lastError,
     };
+    this.pinger = new HealthPinger({
+      every: health.pingEvery,
+      idle: (every) => port.status.state === 'ready' && this.inflight === 0 && Date.now() - this.lastActivity >= every,
+      ping: (timeout) => this.run((c) => c.ping({ timeout }), { method: 'ping' }),
+      requestTimeout: health.requestTimeout,
+      log: port.log,
+    });
   }
 
   /** Calls still in flight on `client` belong to a dead session: they take the same path as an expiry. */

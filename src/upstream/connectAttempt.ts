@@ -8,6 +8,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import { withDeadline } from '../util/async.js';
 import { type ClientSetup, createClient, listAll, shouldSwitchToModern } from './handshake.js';
+import type { OpenTransport } from './options.js';
 import type { UpstreamCatalog } from './status.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
 
@@ -27,9 +28,12 @@ export interface AttemptInput {
   name: string;
   config: UpstreamConfig;
   transportDeps: TransportDeps;
+  openTransport?: OpenTransport;
   client: ClientSetup;
   /** Per request of the handshake, ms; the whole handshake gets twice this plus a second. */
   timeout: number;
+  /** Aborted when the connection closes: the attempt stops at once (its process killed, its request aborted). */
+  signal: AbortSignal;
   /** The attempt's result is no longer wanted (the connection closed, or a newer attempt began). */
   stale(): boolean;
   /** The server refused 2025-11-25: the attempt goes on with 2026-07-28, and so should later ones. */
@@ -56,14 +60,15 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
   const client = createClient(setup);
   let transport: UpstreamTransport | undefined;
   try {
-    transport = await createTransport(name, input.config, {
+    transport = await (input.openTransport ?? createTransport)(name, input.config, {
       ...input.transportDeps,
       onStderrLine: (line) => input.transportDeps.onStderrLine?.(`[${name}] ${line}`),
     });
     const deadline = timeout * 2 + 1000;
+    const handshake = client.connect(transport.transport, { timeout }).then(() => listAll(client, timeout));
     // The SDK times each request; this bounds the whole handshake (spawn, probe, initialize, listings).
     const catalog = await withDeadline(
-      client.connect(transport.transport, { timeout }).then(() => listAll(client, timeout)),
+      Promise.race([handshake, whenAborted(input.signal)]),
       deadline,
       `no complete handshake within ${deadline} ms`,
     );
@@ -73,4 +78,13 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
     await transport?.dispose().catch(() => {});
     return { ok: false, error, exit: transport?.describeExit?.() };
   }
+}
+
+/** Rejects once `signal` is aborted (at once if it already is). */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () => reject(new Error('the connect attempt was abandoned: the connection is closing'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
 }

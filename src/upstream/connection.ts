@@ -14,9 +14,8 @@ import type { Logger } from '../observability/logger.js';
 import { UpstreamBreaker } from './breaker.js';
 import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
-import { describeConnectError, transportTrouble } from './errors.js';
+import { describeConnectError, isTimeout, transportTrouble } from './errors.js';
 import { listAll } from './handshake.js';
-import { HealthPinger } from './health.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
 import { detached } from './origin.js';
 import { RestartPolicy } from './restartPolicy.js';
@@ -38,13 +37,13 @@ export class UpstreamConnection extends EventEmitter {
   private readonly policy: RestartPolicy;
   private readonly breaker: UpstreamBreaker;
   private readonly calls: CallRunner;
-  private readonly pinger: HealthPinger;
   private retryTimer?: NodeJS.Timeout;
   private closing = false;
   private firstAttempt?: Promise<void>;
   private resolveFirst?: () => void;
-  /** The connect in progress (shared by everyone waiting for it). */
+  /** The connect in progress (shared by everyone waiting for it), and how to abandon it. */
   private connecting?: Promise<boolean>;
+  private abandon?: AbortController;
   /** Bumped per connect, so events of an old client are ignored. */
   private generation = 0;
   private warnedGarbage = false;
@@ -64,32 +63,16 @@ export class UpstreamConnection extends EventEmitter {
     this.log = opts.logger.child({ component: `upstream:${opts.name}` });
     const redact = opts.redact ?? ((text: string) => text);
     const emit = (event: 'status' | 'catalog' = 'status') => this.emit(event);
-    const report = new StatusKeeper(this.name, opts.config.disabled ? 'disabled' : 'connecting', {
-      metrics: opts.metrics,
-      log: this.log,
-      redact,
-      emit,
-    });
+    const initial = opts.config.disabled ? 'disabled' : 'connecting';
+    const report = new StatusKeeper(this.name, initial, { metrics: opts.metrics, log: this.log, redact, emit });
     this.report = report;
-    if (opts.replacing && !opts.config.disabled) {
-      // Listed as restarting (its entries kept) rather than connecting (no entries) while it swaps in.
-      report.state = 'restarting';
-      report.swapping = true;
-      report.catalog = opts.replacing;
-    }
+    if (opts.replacing && !opts.config.disabled) report.swapIn(opts.replacing);
     this.policy = new RestartPolicy(opts.retry, this.isProcess);
     this.breaker = new UpstreamBreaker(this.name, opts.breaker, redact);
     this.breaker.reportTo({ metrics: opts.metrics, log: this.log, quiet: () => report.retired, changed: emit });
-    this.calls = new CallRunner(this.callPort());
     const remote = this.config.type === 'http' || this.config.type === 'sse';
-    this.pinger = new HealthPinger({
-      every: remote ? (opts.healthCheckInterval ?? 0) : 0,
-      idle: (every) =>
-        report.state === 'ready' && this.calls.inflight === 0 && Date.now() - this.calls.lastActivity >= every,
-      ping: (timeout) => this.call((c) => c.ping({ timeout }), { method: 'ping' }),
-      requestTimeout: this.requestTimeout,
-      log: this.log,
-    });
+    const pingEvery = remote ? (opts.healthCheckInterval ?? 0) : 0;
+    this.calls = new CallRunner(this.callPort(), { pingEvery, requestTimeout: this.requestTimeout });
   }
 
   private callPort(): CallPort {
@@ -169,12 +152,16 @@ export class UpstreamConnection extends EventEmitter {
     this.policy.attemptStarted();
     const started = performance.now();
     const stale = () => this.closing || generation !== this.generation;
+    const abandon = new AbortController();
+    this.abandon = abandon;
     try {
       const outcome = await connectAttempt({
         name: this.name,
         config: this.config,
         transportDeps: this.opts.transportDeps,
+        openTransport: this.opts.openTransport,
         timeout: this.connectTimeout,
+        signal: abandon.signal,
         client: {
           name: this.name,
           protocol: this.config.protocol,
@@ -197,11 +184,10 @@ export class UpstreamConnection extends EventEmitter {
         this.connected(outcome, generation, Math.round(performance.now() - started));
         return true;
       }
-      const e = outcome.error;
-      const message = outcome.exit ? `the server ${outcome.exit}` : describeConnectError(e);
-      this.connectFailed(message, isAppError(e) && e.code === 'UPSTREAM_FAILED');
+      this.connectFailed(outcome.error, outcome.exit);
       return false;
     } finally {
+      if (this.abandon === abandon) this.abandon = undefined;
       this.resolveFirst?.();
       this.resolveFirst = undefined;
     }
@@ -229,13 +215,19 @@ export class UpstreamConnection extends EventEmitter {
     );
     // Always: a rebuild while this server was down may have dropped its entries.
     this.emit('catalog');
-    this.pinger.start();
+    this.calls.pinger.start();
   }
 
-  /** After a failed attempt: give up (permanent error, attempts or restart limit) or retry with backoff. */
-  private connectFailed(message: string, permanent: boolean): void {
+  /**
+   * After a failed attempt: give up (permanent error, attempts or restart limit, a server that never
+   * answers) or retry with backoff. A timed-out process is one we stopped: how it ended says nothing.
+   */
+  private connectFailed(e: unknown, exit: string | undefined): void {
+    const timedOut = isTimeout(e);
+    const message = exit && !timedOut ? `the server ${exit}` : describeConnectError(e);
+    const permanent = isAppError(e) && e.code === 'UPSTREAM_FAILED';
     const timeoutMs = this.connectTimeout;
-    const decision = this.policy.connectFailed(Date.now(), { message, permanent, timedOut: false, timeoutMs });
+    const decision = this.policy.connectFailed(Date.now(), { message, permanent, timedOut, timeoutMs });
     if ('giveUp' in decision) {
       this.report.nextRetryAt = undefined;
       this.report.set('failed', decision.giveUp);
@@ -377,15 +369,17 @@ export class UpstreamConnection extends EventEmitter {
     this.report.nextRetryAt = undefined;
     if (this.report.state !== 'disabled') this.report.set('closed');
     await release(link);
-    // A connect in progress disposes its own transport when it sees `closing`.
+    // The abandoned connect in progress stops its own transport.
     await this.connecting?.catch(() => {});
   }
 
   /** No more reconnects or pings from here on. */
   private stopping(): void {
     this.closing = true;
+    // A connect in progress is abandoned, not awaited: a server hanging at start must not hold up shutdown.
+    this.abandon?.abort();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.pinger.stop();
+    this.calls.pinger.stop();
   }
 }
 

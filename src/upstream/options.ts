@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
 import type { UpstreamCatalog } from './status.js';
-import type { TransportDeps } from './transports.js';
+import type { TransportDeps, UpstreamTransport } from './transports.js';
 
 /**
  * Where server-to-client traffic of an upstream goes: the aggregator routes it to a session.
@@ -67,7 +67,11 @@ export interface ConnectionOptions {
    * while it connects, and calls wait for it instead of finding an unknown tool.
    */
   replacing?: UpstreamCatalog;
+  /** Opens the transport for a connect attempt; createTransport unless a test puts its own in. */
+  openTransport?: OpenTransport;
 }
+
+export type OpenTransport = (name: string, config: UpstreamConfig, deps: TransportDeps) => Promise<UpstreamTransport>;
 
 export interface CallOptions {
   /** The MCP method this call sends (decides whether it may be retried after a re-initialize). */

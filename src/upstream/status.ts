@@ -89,6 +89,13 @@ export class StatusKeeper {
     private readonly port: { metrics: Metrics; log: Logger; redact: RedactFn; emit(event: 'status' | 'catalog'): void },
   ) {}
 
+  /** Replaces an older connection: listed as restarting with its entries kept (not connecting, with none). */
+  swapIn(catalog: UpstreamCatalog): void {
+    this.state = 'restarting';
+    this.swapping = true;
+    this.catalog = catalog;
+  }
+
   /** The last error, masked again on the way out: a secret registered after it was kept is covered too. */
   get lastError(): string | undefined {
     return this.raw && this.port.redact(this.raw);
