@@ -3,6 +3,8 @@
  * connection's openTransport port) and a fake clock, for the connect, restart, give-up, breaker and
  * shutdown paths.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UpstreamConnection } from '../../src/upstream/connection.js';
 import { InMemoryUpstream, memoryConnection } from '../helpers/inMemoryUpstream.js';
@@ -149,6 +151,38 @@ describe('closing', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(c.state).toBe('closed');
     expect(upstream.closed).toBe(1);
+  });
+
+  it('close() aborts the HTTP request of a connect in progress', async () => {
+    vi.useRealTimers();
+    const held = new Set<http.ServerResponse>();
+    let aborted = 0;
+    // Accepts every request and never answers it.
+    const server = http.createServer((req, res) => {
+      held.add(res);
+      req.on('close', () => aborted++);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const opts = memoryConnection(upstream, { type: 'http', connectTimeout: 60_000 });
+      conn = new UpstreamConnection({
+        ...opts,
+        config: { type: 'http', url: `http://127.0.0.1:${port}/mcp` },
+        openTransport: undefined,
+      });
+      const first = conn.start();
+      while (held.size === 0) await new Promise((r) => setTimeout(r, 5));
+      const started = Date.now();
+      await conn.close();
+      await first;
+      expect(Date.now() - started).toBeLessThan(1000);
+      for (let i = 0; i < 100 && aborted === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(aborted).toBe(held.size);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
