@@ -8,11 +8,13 @@ import { InMemoryTransport } from '@modelcontextprotocol/client';
 import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { UpstreamConfig } from '../../src/config/schema.js';
+import { AppError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { noopMetrics } from '../../src/observability/metrics.js';
 import type { ConnectionOptions, OpenTransport } from '../../src/upstream/options.js';
 
-export type UpstreamMode = 'ok' | 'hang';
+/** ok: a real server answers; hang: nobody answers; refuse: the transport cannot be opened (permanent). */
+export type UpstreamMode = 'ok' | 'hang' | 'refuse';
 
 export class InMemoryUpstream {
   mode: UpstreamMode = 'ok';
@@ -24,6 +26,7 @@ export class InMemoryUpstream {
 
   readonly open: OpenTransport = async (_name, config) => {
     this.opens++;
+    if (this.mode === 'refuse') throw new AppError('UPSTREAM_FAILED', 'command not found: in-memory');
     const [client, server] = InMemoryTransport.createLinkedPair();
     if (this.mode === 'ok') {
       await buildServer().connect(server);
