@@ -17,6 +17,7 @@ import {
   UpstreamConnection,
   type UpstreamStatus,
 } from './connection.js';
+import type { OpenTransport } from './options.js';
 import type { TransportDeps } from './transports.js';
 
 export interface PoolOptions {
@@ -33,6 +34,8 @@ export interface PoolOptions {
   auth?: TransportDeps['auth'];
   /** Masks registered secrets in what the upstreams report (last errors, exit descriptions, call errors). */
   redact?: RedactFn;
+  /** Opens upstream transports (tests put in-process servers here); createTransport by default. */
+  openTransport?: OpenTransport;
 }
 
 export class UpstreamPool extends EventEmitter {
@@ -183,6 +186,7 @@ export class UpstreamPool extends EventEmitter {
       },
       healthCheckInterval: proxy.healthCheckInterval ?? 30_000,
       redact: (text) => this.redact(text),
+      openTransport: this.opts.openTransport,
     };
   }
 

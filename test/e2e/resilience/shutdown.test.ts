@@ -47,6 +47,29 @@ describe('shutdown', () => {
     expect((await hung).ok).toBe(false);
   });
 
+  it('SIGTERM while a server hangs at start abandons its connect and exits 0 within the grace period', async () => {
+    const graceMs = 1500;
+    const proxy = await startProxy({
+      config: {
+        mcpServers: {
+          a: fixture('echo-server.mjs'),
+          // Ignores stdin closing: only a signal stops it, like a server stuck at start.
+          h: fixture('hanging-server.mjs', { HANG_IGNORE_EOF: '1' }, { connectTimeout: 120_000 }),
+        },
+        proxy: { ...FAST_PROXY, timeouts: { ...FAST_PROXY.timeouts, shutdownGrace: graceMs } },
+      },
+      noWaitForUpstreams: true,
+    });
+    await proxy.waitForStderr(/hanging-server: starting/);
+    expect((await proxy.callTool('a__echo', { text: 'up' })).text).toBe('up');
+    const started = Date.now();
+    const { code, leftovers } = await proxy.stop('SIGTERM');
+    // Waiting for the connect would end only in the watchdog's forced exit (code 1), long after the grace.
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(graceMs + 5000);
+    expect(leftovers).toEqual([]);
+  });
+
   it('a second signal forces the exit at once, and still leaves no process behind', async () => {
     const proxy = await startProxy({
       config: {

@@ -1,0 +1,98 @@
+/**
+ * One connect attempt: create the transport (spawn the process, open the HTTP client), run the
+ * handshake and the first listing, all within a deadline. A failed attempt leaves nothing behind
+ * (its client closed, its process tree stopped) and says how the process ended, if it did. Under
+ * `auto`, a server that refuses 2025-11-25 `initialize` is connected once more, for 2026-07-28.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import type { UpstreamConfig } from '../config/schema.js';
+import { withDeadline } from '../util/async.js';
+import { type ClientSetup, createClient, listAll, shouldSwitchToModern } from './handshake.js';
+import type { OpenTransport } from './options.js';
+import type { UpstreamCatalog } from './status.js';
+import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
+
+/** A live connection to an upstream: the client and the transport under it. */
+export interface Link {
+  client: Client;
+  transport: UpstreamTransport;
+}
+
+/** Closes a link no longer used (the client, then what the transport leaves behind); never throws. */
+export async function release(link: Link | undefined): Promise<void> {
+  await link?.client.close().catch(() => {});
+  await link?.transport.dispose().catch(() => {});
+}
+
+export interface AttemptInput {
+  name: string;
+  config: UpstreamConfig;
+  transportDeps: TransportDeps;
+  openTransport?: OpenTransport;
+  client: ClientSetup;
+  /** Per request of the handshake, ms; the whole handshake gets twice this plus a second. */
+  timeout: number;
+  /** Aborted when the connection closes: the attempt stops at once (its process killed, its request aborted). */
+  signal: AbortSignal;
+  /** The attempt's result is no longer wanted (the connection closed, or a newer attempt began). */
+  stale(): boolean;
+  /** The server refused 2025-11-25: the attempt goes on with 2026-07-28, and so should later ones. */
+  onModernOnly(e: unknown): void;
+  /** A transport error during the handshake (a banner on stdout is skipped, and said, before the full handler). */
+  onEarlyError?(e: Error, client: Client): void;
+}
+
+export type AttemptOutcome =
+  | ({ ok: true; catalog: UpstreamCatalog } & Link)
+  | { ok: false; error: unknown /** How the process ended, if it did. */; exit?: string };
+
+export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcome> {
+  let setup = input.client;
+  for (;;) {
+    const outcome = await connectOnce(input, setup);
+    if (outcome.ok || input.stale() || !shouldSwitchToModern(input.config.protocol, setup.modernOnly, outcome.error))
+      return outcome;
+    input.onModernOnly(outcome.error);
+    setup = { ...setup, modernOnly: true };
+  }
+}
+
+async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<AttemptOutcome> {
+  const { name, timeout } = input;
+  const client = createClient(setup);
+  const early = input.onEarlyError;
+  if (early) {
+    client.onerror = (e) => {
+      if (e.name === 'StdoutGarbageError') early(e, client);
+    };
+  }
+  let transport: UpstreamTransport | undefined;
+  try {
+    transport = await (input.openTransport ?? createTransport)(name, input.config, {
+      ...input.transportDeps,
+      onStderrLine: (line) => input.transportDeps.onStderrLine?.(`[${name}] ${line}`),
+    });
+    const deadline = timeout * 2 + 1000;
+    const handshake = client.connect(transport.transport, { timeout }).then(() => listAll(client, timeout));
+    // The SDK times each request; this bounds the whole handshake (spawn, probe, initialize, listings).
+    const catalog = await withDeadline(
+      Promise.race([handshake, whenAborted(input.signal)]),
+      deadline,
+      `no complete handshake within ${deadline} ms`,
+    );
+    return { ok: true, client, transport, catalog };
+  } catch (error) {
+    await client.close().catch(() => {});
+    await transport?.dispose().catch(() => {});
+    return { ok: false, error, exit: transport?.describeExit?.() };
+  }
+}
+
+/** Rejects once `signal` is aborted (at once if it already is). */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () => reject(new Error('the connect attempt was abandoned: the connection is closing'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}
