@@ -18,7 +18,7 @@ import { addFormats } from '@modelcontextprotocol/server/validators/ajv';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { UpstreamConnection } from '../upstream/connection.js';
+import type { UpstreamCatalog, UpstreamConnection } from '../upstream/connection.js';
 import { toolFilter } from './catalog.js';
 import type { Aggregator, CallContext, ToolsMode } from './server.js';
 
@@ -53,12 +53,16 @@ type Validator = (value: unknown) => ArgumentProblem[] | undefined;
  * restarting keeps its catalog, and one that fails for good has it cleared, which emits the catalog
  * event that rebuilds and notifies. So the list and the list_changed notifications always agree.
  */
-export function dynamicGroups(agg: { pool: { list(): UpstreamConnection[] } }): DynamicGroup[] {
+export function dynamicGroups(agg: {
+  pool: { list(): UpstreamConnection[]; served?(conn: UpstreamConnection): UpstreamCatalog | undefined };
+}): DynamicGroup[] {
   const groups: DynamicGroup[] = [];
   for (const conn of agg.pool.list()) {
     if (conn.state === 'disabled' || conn.state === 'closed') continue;
     const allowed = toolFilter(conn.config.tools);
-    const tools = conn.catalog.tools.filter((t) => allowed(t.name));
+    // A server still starting (or a sleeping lazy one) is offered with its cached catalog.
+    const catalog = agg.pool.served?.(conn) ?? conn.catalog;
+    const tools = catalog.tools.filter((t) => allowed(t.name));
     if (tools.length) groups.push({ name: conn.name, description: describeGroup(conn), tools });
   }
   return groups;

@@ -111,7 +111,7 @@ export class Aggregator extends EventEmitter {
     this.router = new SessionRouter(this.log);
     this.isolateSessions = opts.isolateSessions ?? false;
     this.subscriptions = new Subscriptions((method, upstream, fn) => this.forward(method, upstream, undefined, fn));
-    this._catalog = buildCatalog(this.pool.list(), this.separator);
+    this._catalog = buildCatalog(this.pool.list(), this.separator, (c) => this.pool.served(c));
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     this.pool.setBridge(this.bridge());
     this.pool.on('catalog', () => this.rebuild());
@@ -139,7 +139,7 @@ export class Aggregator extends EventEmitter {
   /** Rebuilds the index and tells every session what changed. */
   rebuild(forceTools = false): void {
     const before = this._catalog;
-    const after = buildCatalog(this.pool.list(), this.separator);
+    const after = buildCatalog(this.pool.list(), this.separator, (c) => this.pool.served(c));
     this._catalog = after;
     for (const c of this.relevantCollisions(after)) {
       if (!before.collisions.some((b) => describeCollision(b) === describeCollision(c))) {
@@ -197,11 +197,14 @@ export class Aggregator extends EventEmitter {
     return caps;
   }
 
+  /** Each server's description or instructions: its own once connected, else what is known of it (cache). */
   instructions(): string | undefined {
-    const parts = this.pool
-      .list()
-      .filter((c) => c.state === 'ready' && (c.instructions || c.config.description))
-      .map((c) => `## ${c.name}\n${c.config.description ?? c.instructions}`);
+    const parts: string[] = [];
+    for (const c of this.pool.list()) {
+      const known = c.state === 'ready' ? c : this.pool.knownOf(c);
+      const text = known && (c.config.description ?? known.instructions);
+      if (text) parts.push(`## ${c.name}\n${text}`);
+    }
     return parts.length ? parts.join('\n\n') : undefined;
   }
 
@@ -393,9 +396,10 @@ export class Aggregator extends EventEmitter {
   /**
    * Until `firstRound` settles, listings wait for it, but not past `windowMs` from now: a client that
    * reads its tools once at start sees every server that is quick, and is never held up by a slow one
-   * (servers ready later are announced with list_changed).
+   * (servers ready later are announced with list_changed). `listed` settles once every server's
+   * entries can be listed (servers with a cached catalog are listed from it): listings wait only for it.
    */
-  waitForStartup(firstRound: Promise<unknown>, windowMs: number): void {
+  waitForStartup(firstRound: Promise<unknown>, windowMs: number, listed: Promise<unknown> = firstRound): void {
     const settled = firstRound.then(
       () => {},
       () => {},
@@ -410,7 +414,7 @@ export class Aggregator extends EventEmitter {
       timer = setTimeout(resolve, windowMs);
       timer.unref();
     });
-    const gate = Promise.race([firstRound.then(() => {}), window]).finally(() => {
+    const gate = Promise.race([listed.then(() => {}), window]).finally(() => {
       clearTimeout(timer);
       if (this.startupGate === gate) this.startupGate = undefined;
     });
@@ -445,7 +449,13 @@ export class Aggregator extends EventEmitter {
   ): Promise<Record<string, unknown>> {
     if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
     // A server's own name is resolved once every server is known: another may offer it too.
-    const entry = (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name);
+    let entry = (await this.whenKnown(() => this._catalog.tools.get(name))) ?? this.byUpstreamName(name);
+    const waking = entry && this.pool.wake(entry.upstream);
+    if (waking) {
+      // Listed from the cache: the server decides, once it is up, whether the tool still exists.
+      await waking;
+      entry = this._catalog.tools.get(name) ?? this.byUpstreamName(name);
+    }
     if (!entry) throw unknownName('tool', name, [...this._catalog.tools.keys()], this.notServing());
     return this.callUpstreamTool(entry.upstream, entry.original, args, call);
   }
@@ -594,12 +604,17 @@ export class Aggregator extends EventEmitter {
   ): Promise<T> {
     const origin = call?.origin;
     const owner = this.isolateSessions && origin && !origin.session.transient ? origin.session.self : undefined;
-    const conn = this.pool.connectionFor(upstream, owner);
     const started = performance.now();
     let outcome: Outcome = 'ok';
     this.inflightTotal++;
     const end = origin ? this.router.begin(upstream, origin) : undefined;
+    const used = this.pool.beginUse(upstream);
+    let conn: UpstreamConnection | undefined;
     try {
+      // A lazy server starts on its first request; one still starting is waited for (its first attempt).
+      const waking = this.pool.wake(upstream);
+      if (waking) await waking;
+      conn = this.pool.connectionFor(upstream, owner);
       if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
       const result = await conn.call(fn, { origin });
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
@@ -608,6 +623,7 @@ export class Aggregator extends EventEmitter {
       outcome = classify(e);
       throw toProtocolError(e, upstream, conn, (text) => this.pool.redact(text));
     } finally {
+      used();
       end?.();
       this.inflightTotal--;
       this.metrics.observeRequest(method, upstream, outcome, (performance.now() - started) / 1000);

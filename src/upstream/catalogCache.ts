@@ -6,7 +6,7 @@
  *
  * One file per server, named by a hash of the server's resolved config with its environment and
  * header values left out (secrets never reach the cache, and its name reveals none); written 0600,
- * atomically. A missing, stale or unreadable entry is simply a miss.
+ * atomically. A missing or stale entry is simply a miss; an unreadable one is a miss with a warning.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -55,7 +55,10 @@ export class CatalogCache {
         throw new Error('not a catalog');
       return { catalog: parsed.catalog, capabilities: parsed.capabilities, instructions: parsed.instructions };
     } catch (e) {
-      this.log.debug({ server: name, file, err: (e as Error).message }, 'catalog cache entry unreadable: ignored');
+      this.log.warn(
+        { server: name, file, err: (e as Error).message },
+        'catalog cache entry unreadable: ignored (it is rewritten once the server connects)',
+      );
       return undefined;
     }
   }

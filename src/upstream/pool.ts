@@ -2,6 +2,9 @@
  * All upstreams: start in parallel, snapshot their status, emit changes, close them all.
  * Apply a new config by diffing: added servers connect, removed ones close, changed ones restart,
  * untouched ones keep their connections and in-flight calls.
+ *
+ * While a server is not connected yet (or sleeps, when lazy) the catalog it had last time is served
+ * (`served`): from this run, or from the on-disk catalog cache of an earlier one.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -10,14 +13,22 @@ import { DEFAULTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
+import type { CachedServer, CatalogCache } from './catalogCache.js';
 import {
   type ConnectionOptions,
   DEFAULT_RETRY,
   type DownstreamBridge,
+  type UpstreamCatalog,
   UpstreamConnection,
+  type UpstreamState,
   type UpstreamStatus,
 } from './connection.js';
+import { IdleTimers } from './idle.js';
+import { KnownCatalogs } from './knownCatalogs.js';
 import type { TransportDeps } from './transports.js';
+
+/** A server's status as the pool reports it: `idle` is a lazy server that is not running. */
+export type PoolStatus = Omit<UpstreamStatus, 'state'> & { state: UpstreamState | 'idle' };
 
 export interface PoolOptions {
   configs: Record<string, UpstreamConfig>;
@@ -31,6 +42,8 @@ export interface PoolOptions {
   docker?: TransportDeps['docker'];
   /** Masks registered secrets in what the upstreams report (last errors, exit descriptions, call errors). */
   redact?: RedactFn;
+  /** Where catalogs are kept between runs (`run` only; `proxy.cache: false` turns it off). */
+  cache?: CatalogCache;
 }
 
 export class UpstreamPool extends EventEmitter {
@@ -44,11 +57,24 @@ export class UpstreamPool extends EventEmitter {
   private readonly owned = new Map<object, Map<string, UpstreamConnection>>();
   /** Replaced or removed connections finishing their calls in flight (see UpstreamConnection.retire). */
   private readonly draining = new Map<UpstreamConnection, Promise<void>>();
+  private readonly known: KnownCatalogs;
+  /** Lazy servers not started (yet, or again after idling). */
+  private readonly sleeping = new WeakSet<UpstreamConnection>();
+  /** Connections that have been ready at least once: their own catalog is what they offer from then on. */
+  private readonly live = new WeakSet<UpstreamConnection>();
+  /** Whether each connection's entries came from the known catalog at the last look (a flip rebuilds). */
+  private readonly fromKnown = new WeakMap<UpstreamConnection, boolean>();
+  private readonly idle = new IdleTimers((name) => this.sleep(name));
 
   constructor(opts: PoolOptions) {
     super();
     this.opts = opts;
     this.setMaxListeners(0);
+    this.known = new KnownCatalogs(
+      opts.cache,
+      (text) => this.redact(text),
+      () => this.opts.proxy?.cache !== false,
+    );
   }
 
   /** The aggregator registers where server-to-client traffic goes. */
@@ -65,18 +91,41 @@ export class UpstreamPool extends EventEmitter {
     return this._firstRoundDone;
   }
 
-  /** Connects every configured upstream in parallel; resolves when each has succeeded or failed once. */
+  /**
+   * Connects every configured upstream in parallel (a lazy one with a known catalog stays asleep);
+   * resolves when each started one has succeeded or failed once. Known catalogs are listed at once.
+   */
   async start(): Promise<void> {
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
-    await Promise.all([...this.connections.values()].map((c) => c.start()));
+    const started = [...this.connections.values()].map((c) => this.launch(c));
+    this.emit('catalog', '*');
+    await Promise.all(started);
     this._firstRoundDone = true;
     this.emit('status');
+  }
+
+  /**
+   * Resolves when every started server without a known catalog has had its first attempt: until then
+   * a listing would miss its entries (the others are listed from what is known).
+   */
+  unknownFirstRound(): Promise<void> {
+    const pending = this.list().filter((c) => !this.sleeping.has(c) && !this.known.has(c.name));
+    return Promise.all(pending.map((c) => c.start())).then(() => {});
   }
 
   private add(name: string, config: UpstreamConfig): UpstreamConnection {
     const conn = this.create(name, config, undefined);
     this.connections.set(name, conn);
+    if (!config.disabled) this.known.load(name, config);
     return conn;
+  }
+
+  /** Starts a new connection, or leaves a lazy one asleep when its catalog is known. */
+  private launch(conn: UpstreamConnection): Promise<void> {
+    const asleep = conn.config.lazy && conn.state === 'connecting' && this.known.has(conn.name);
+    if (asleep) this.sleeping.add(conn);
+    this.fromKnown.set(conn, this.servesKnown(conn));
+    return asleep ? Promise.resolve() : conn.start();
   }
 
   private create(name: string, config: UpstreamConfig, replacing: UpstreamConnection | undefined): UpstreamConnection {
@@ -88,12 +137,83 @@ export class UpstreamPool extends EventEmitter {
     const conn = new UpstreamConnection(opts);
     // Events of a connection that was replaced or removed no longer concern anyone.
     conn.on('catalog', () => {
-      if (this.connections.get(name) === conn) this.emit('catalog', name);
+      if (this.connections.get(name) !== conn) return;
+      if (conn.state === 'ready') this.known.remember(conn);
+      this.emit('catalog', name);
     });
     conn.on('status', () => {
-      if (this.connections.get(name) === conn) this.emit('status', name);
+      if (this.connections.get(name) !== conn) return;
+      if (conn.state === 'ready' && !this.live.has(conn)) {
+        this.live.add(conn);
+        if (conn.config.lazy) this.idle.arm(name, conn.config.idleTimeout);
+      }
+      // Entries listed from the known catalog appear or go with the state (a first connect, a failure).
+      const fromKnown = this.servesKnown(conn);
+      if (fromKnown !== (this.fromKnown.get(conn) ?? false)) {
+        this.fromKnown.set(conn, fromKnown);
+        this.emit('catalog', name);
+      }
+      this.emit('status', name);
     });
     return conn;
+  }
+
+  /**
+   * The catalog `conn` offers the aggregator now: its own once connected (kept while it restarts),
+   * else what is known of it while it starts, retries before its first connect, or sleeps (lazy).
+   */
+  served(conn: UpstreamConnection): UpstreamCatalog | undefined {
+    if (conn.state === 'ready' || conn.state === 'restarting') return conn.catalog;
+    return this.servesKnown(conn) ? this.known.get(conn.name)?.catalog : undefined;
+  }
+
+  /** What is known of a server that is listed from it (instructions, capabilities), if it is. */
+  knownOf(conn: UpstreamConnection): CachedServer | undefined {
+    return this.servesKnown(conn) ? this.known.get(conn.name) : undefined;
+  }
+
+  private servesKnown(conn: UpstreamConnection): boolean {
+    if (this.connections.get(conn.name) !== conn || !this.known.has(conn.name)) return false;
+    if (this.sleeping.has(conn)) return true;
+    return !this.live.has(conn) && (conn.state === 'connecting' || conn.state === 'retrying');
+  }
+
+  /**
+   * A request is about to go to `name`: a sleeping lazy server starts now. Resolves when a server
+   * listed from what is known has had its first attempt (undefined when there is nothing to wait for).
+   */
+  wake(name: string): Promise<void> | undefined {
+    const conn = this.connections.get(name);
+    if (!conn || !this.servesKnown(conn)) return undefined;
+    if (this.sleeping.has(conn)) {
+      this.sleeping.delete(conn);
+      this.opts.logger.child({ component: `upstream:${name}` }).info('lazy server: starting on first use');
+      this.emit('status', name);
+    }
+    return conn.start();
+  }
+
+  /** Counts a request to `name` (a lazy server with an idleTimeout stops when none came for that long). */
+  beginUse(name: string): () => void {
+    const config = this.connections.get(name)?.config;
+    if (!config?.lazy) return noop;
+    return this.idle.begin(name, config.idleTimeout);
+  }
+
+  /** Stops an idle lazy server: a fresh, sleeping connection takes its place, listed from what is known. */
+  private sleep(name: string): void {
+    const conn = this.connections.get(name);
+    if (conn?.state !== 'ready' || !this.known.has(name) || this.idle.busy(name)) return;
+    const fresh = this.create(name, conn.config, undefined);
+    this.connections.set(name, fresh);
+    this.sleeping.add(fresh);
+    this.fromKnown.set(fresh, true);
+    this.opts.logger
+      .child({ component: `upstream:${name}` })
+      .info({ idleTimeout: conn.config.idleTimeout }, 'lazy server idle: stopped (it starts again on the next use)');
+    void conn.close();
+    this.emit('catalog', name);
+    this.emit('status', name);
   }
 
   /**
@@ -192,13 +312,25 @@ export class UpstreamPool extends EventEmitter {
     return [...this.connections.values()];
   }
 
-  snapshot(): UpstreamStatus[] {
-    return this.list().map((c) => c.status());
+  snapshot(): PoolStatus[] {
+    return this.list().map((c) => {
+      const status: PoolStatus = c.status();
+      const known = this.sleeping.has(c) ? this.known.get(c.name) : undefined;
+      if (!known) return status;
+      const { tools, prompts, resources, resourceTemplates } = known.catalog;
+      return {
+        ...status,
+        state: 'idle',
+        tools: tools.length,
+        prompts: prompts.length,
+        resources: resources.length + resourceTemplates.length,
+      };
+    });
   }
 
-  /** True when no enabled upstream is down. */
+  /** True when no enabled upstream is down (a sleeping lazy one is not down). */
   allHealthy(): boolean {
-    return this.list().every((c) => c.state === 'ready' || c.state === 'disabled');
+    return this.list().every((c) => c.state === 'ready' || c.state === 'disabled' || this.sleeping.has(c));
   }
 
   /**
@@ -251,6 +383,7 @@ export class UpstreamPool extends EventEmitter {
       } else {
         added.push(name);
       }
+      if (!sameConfig || !this.known.has(name)) this.known.load(name, config);
       const conn = this.create(name, config, existing);
       next.set(name, conn);
       fresh.push(conn);
@@ -267,8 +400,12 @@ export class UpstreamPool extends EventEmitter {
         .finally(() => this.draining.delete(c));
       this.draining.set(c, done);
     }
+    for (const name of removed) {
+      this.known.forget(name);
+      this.idle.cancel(name);
+    }
     await Promise.all([
-      ...fresh.map((c) => c.start()),
+      ...fresh.map((c) => this.launch(c)),
       this.retireOwned(new Set([...removed, ...changed, ...retried])),
     ]);
     if (added.length || removed.length || changed.length || retried.length) {
@@ -279,6 +416,7 @@ export class UpstreamPool extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
     const draining = [...this.draining];
     const owned = [...this.owned.keys()].map((o) => this.release(o));
@@ -300,6 +438,8 @@ function connectionSettings(proxy: ProxyConfig | undefined): unknown {
     healthCheckInterval: proxy?.healthCheckInterval,
   };
 }
+
+function noop(): void {}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

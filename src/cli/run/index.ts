@@ -39,7 +39,14 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const proxy = config.proxy ?? {};
   const transport = args.transport ?? proxy.transport ?? 'stdio';
   const metrics = createMetrics();
-  const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true });
+  const pool = createPool(ctx, {
+    configs: config.mcpServers,
+    proxy,
+    logger,
+    metrics,
+    relayStderr: true,
+    catalogCache: true,
+  });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const agg = new Aggregator({
     pool,

@@ -5,6 +5,7 @@
 import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
 import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import { UpstreamPool } from '../../upstream/pool.js';
 import type { CliContext } from '../context.js';
@@ -16,6 +17,8 @@ export interface PoolSetup {
   metrics?: Metrics;
   /** Upstream stderr lines reach our stderr (masked); false drops them. */
   relayStderr: boolean;
+  /** Keep catalogs between runs (`run`; the one-shot commands want the servers' live answers). */
+  catalogCache?: boolean;
 }
 
 export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
@@ -29,6 +32,9 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     onStderrLine: setup.relayStderr ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
     docker: dockerFactory(ctx, setup.logger, () => pool.runId),
     redact: (text) => ctx.redactor.redact(text),
+    cache: setup.catalogCache
+      ? new CatalogCache(defaultCacheDir(ctx.env, ctx.platform, ctx.homedir), setup.logger)
+      : undefined,
   });
   return pool;
 }
