@@ -16,6 +16,7 @@ import type { ServerCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { atomicWrite } from '../util/atomicWrite.js';
+import { explicitDir, userCacheRoot } from '../util/cacheDir.js';
 import type { UpstreamCatalog } from './connection.js';
 
 const FORMAT = 1;
@@ -119,21 +120,16 @@ function isCatalog(c: unknown): c is UpstreamCatalog {
 }
 
 /**
- * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else the platform's user cache
- * directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
+ * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else `catalogs` in the user
+ * cache directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
  */
 export function defaultCacheDir(
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
 ): string | undefined {
-  const explicit = env.MCP_PROXY_CACHE_DIR;
-  if (explicit === 'off' || explicit === '0' || explicit === 'false') return undefined;
-  if (explicit) return path.resolve(explicit);
-  if (platform === 'win32') {
-    return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), 'mcp-proxy', 'catalogs');
-  }
-  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'mcp-proxy', 'catalogs');
-  const xdg = env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'), 'mcp-proxy', 'catalogs');
+  const explicit = explicitDir(env.MCP_PROXY_CACHE_DIR);
+  if (explicit !== undefined) return explicit ?? undefined;
+  const root = userCacheRoot(env, platform, home);
+  return platform === 'win32' ? path.win32.join(root, 'catalogs') : path.join(root, 'catalogs');
 }

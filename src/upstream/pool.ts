@@ -149,7 +149,7 @@ export class UpstreamPool extends EventEmitter {
       }
       // Entries listed from the known catalog appear or go with the state (a first connect, a failure).
       const fromKnown = this.servesKnown(conn);
-      if (fromKnown !== (this.fromKnown.get(conn) ?? false)) {
+      if (fromKnown !== (this.fromKnown.get(conn) ?? false) && conn.state !== 'closed') {
         this.fromKnown.set(conn, fromKnown);
         this.emit('catalog', name);
       }
