@@ -65,6 +65,8 @@ export class UpstreamPool extends EventEmitter {
   /** Whether each connection's entries came from the known catalog at the last look (a flip rebuilds). */
   private readonly fromKnown = new WeakMap<UpstreamConnection, boolean>();
   private readonly idle = new IdleTimers((name) => this.sleep(name));
+  /** Settles once start() has started every server it starts. */
+  private launched: Promise<void> = Promise.resolve();
 
   constructor(opts: PoolOptions) {
     super();
@@ -97,8 +99,22 @@ export class UpstreamPool extends EventEmitter {
    */
   async start(): Promise<void> {
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
-    const started = [...this.connections.values()].map((c) => this.launch(c));
+    const conns = this.list();
+    for (const c of conns) this.prepare(c);
     this.emit('catalog', '*');
+    let launched!: () => void;
+    this.launched = new Promise((resolve) => {
+      launched = resolve;
+    });
+    const started: Promise<void>[] = [];
+    for (const c of conns) {
+      if (this.sleeping.has(c)) continue;
+      started.push(c.start());
+      // Each spawn holds the event loop a moment: what arrived meanwhile (initialize, the first listing)
+      // is answered in between rather than after the last server was spawned.
+      if (conns.length > 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+    launched();
     await Promise.all(started);
     this._firstRoundDone = true;
     this.emit('status');
@@ -110,7 +126,7 @@ export class UpstreamPool extends EventEmitter {
    */
   unknownFirstRound(): Promise<void> {
     const pending = this.list().filter((c) => !this.sleeping.has(c) && !this.known.has(c.name));
-    return Promise.all(pending.map((c) => c.start())).then(() => {});
+    return this.launched.then(() => Promise.all(pending.map((c) => c.start()))).then(() => {});
   }
 
   private add(name: string, config: UpstreamConfig): UpstreamConnection {
@@ -122,10 +138,15 @@ export class UpstreamPool extends EventEmitter {
 
   /** Starts a new connection, or leaves a lazy one asleep when its catalog is known. */
   private launch(conn: UpstreamConnection): Promise<void> {
-    const asleep = conn.config.lazy && conn.state === 'connecting' && this.known.has(conn.name);
+    return this.prepare(conn) ? Promise.resolve() : conn.start();
+  }
+
+  /** Puts a lazy connection with a known catalog to sleep (returns true then); notes where its entries come from. */
+  private prepare(conn: UpstreamConnection): boolean {
+    const asleep = Boolean(conn.config.lazy && conn.state === 'connecting' && this.known.has(conn.name));
     if (asleep) this.sleeping.add(conn);
     this.fromKnown.set(conn, this.servesKnown(conn));
-    return asleep ? Promise.resolve() : conn.start();
+    return asleep;
   }
 
   private create(name: string, config: UpstreamConfig, replacing: UpstreamConnection | undefined): UpstreamConnection {
