@@ -214,8 +214,11 @@ describe('stdio hygiene and lifecycle', () => {
   it('exits when stdin closes, and its upstream processes are gone', async () => {
     const s = await connectProxy('v2-2025', config);
     const pid = s.pid()!;
-    const children = descendantsOf(pid);
-    expect(children.length).toBeGreaterThanOrEqual(3); // echo, memory, paged
+    // The proxy answers before its upstreams are all spawned: wait for them (echo, memory, paged).
+    const children = await waitFor(() => {
+      const now = descendantsOf(pid);
+      return now.length >= 3 && now;
+    }, 'the upstream processes to start');
     await s.close();
     await waitFor(() => !alive(pid) && children.every((c) => !alive(c)), 'proxy and upstreams to exit');
   });
