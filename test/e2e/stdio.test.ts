@@ -215,9 +215,10 @@ describe('stdio hygiene and lifecycle', () => {
     const s = await connectProxy('v2-2025', config);
     const pid = s.pid()!;
     // The proxy answers before its upstreams are all spawned: wait for them (echo, memory, paged).
-    const children = await waitFor(() => {
-      const now = descendantsOf(pid);
-      return now.length >= 3 && now;
+    let children: number[] = [];
+    await waitFor(() => {
+      children = descendantsOf(pid);
+      return children.length >= 3;
     }, 'the upstream processes to start');
     await s.close();
     await waitFor(() => !alive(pid) && children.every((c) => !alive(c)), 'proxy and upstreams to exit');
