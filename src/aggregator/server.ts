@@ -501,7 +501,7 @@ export class Aggregator extends EventEmitter {
     run: (call: CallContext) => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> {
     const origin = call.origin;
-    if (!origin || origin.session.era !== 'modern') return run(call);
+    if (origin?.session.era !== 'modern') return run(call);
     const resumed = this.paused.resume(call.mrtr?.requestState, target);
     if (resumed) resumed.answer(call.mrtr?.inputResponses);
     const paused =
