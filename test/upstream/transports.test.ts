@@ -99,7 +99,7 @@ describe('sse transport', () => {
     const p = startPool({ type: 'sse', url: sse.url, headers: { [HEADER[0]]: HEADER[1] }, oauth: true }, store);
     await p.start();
     // Permanent (no retry with backoff): the login's own error, not the event source's rewording of it.
-    expect(p.get('remote')?.state).toBe('failed');
+    expect(p.get('remote')?.state).toBe('needs-login');
     expect(p.get('remote')?.lastError).toBe('needs login: not logged in; run `mcp-proxy auth login remote`');
     expect(sse.streams.length).toBe(seen);
   });
