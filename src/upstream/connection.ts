@@ -229,11 +229,12 @@ export class UpstreamConnection extends EventEmitter {
     const message = exit && !timedOut ? `the server ${exit}` : describeConnectError(e);
     const permanent = isAppError(e) && e.code === 'UPSTREAM_FAILED';
     const timeoutMs = this.connectTimeout;
-    if (isNeedsLogin(e)) return this.awaitLogin(message);
-    const decision = this.policy.connectFailed(Date.now(), { message, permanent, timedOut, timeoutMs });
-    if ('giveUp' in decision) {
-      this.report.nextRetryAt = undefined;
-      this.report.set('failed', decision.giveUp);
+    const decision = isNeedsLogin(e)
+      ? { login: true }
+      : this.policy.connectFailed(Date.now(), { message, permanent, timedOut, timeoutMs });
+    if ('login' in decision) this.awaitLogin(message);
+    else if ('giveUp' in decision) {
+      this.report.stop('failed', decision.giveUp);
       this.log.error({ err: decision.giveUp }, 'failed to connect; not retrying');
     } else {
       this.retryIn(decision.retryIn, 'retrying', message);
@@ -289,10 +290,8 @@ export class UpstreamConnection extends EventEmitter {
     this.opts.metrics.incUpstreamRestarts(this.name);
     const decision = this.policy.lost(Date.now(), reason);
     if ('giveUp' in decision) {
-      this.report.nextRetryAt = undefined;
-      this.report.set('failed', decision.giveUp);
+      this.report.stop('failed', decision.giveUp);
       this.log.error(decision.giveUp);
-      this.report.clearCatalog();
       return;
     }
     this.retryIn(decision.retryIn, this.isProcess ? 'restarting' : 'retrying', reason);
@@ -322,10 +321,8 @@ export class UpstreamConnection extends EventEmitter {
 
   /** Only the user can help (`auth login`): no retries; the token-file watch applies the config again. */
   private awaitLogin(reason: string): void {
-    this.report.nextRetryAt = undefined;
-    this.report.set('needs-login', reason);
+    this.report.stop('needs-login', reason);
     this.log.error({ err: reason }, 'needs an OAuth login; not connecting until one is made');
-    this.report.clearCatalog();
   }
 
   /** Drops the current client and connects again now (an expired session, a dead HTTP server). */

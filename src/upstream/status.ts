@@ -115,6 +115,13 @@ export class StatusKeeper {
     this.port.emit('status');
   }
 
+  /** Given up (no retry is due): the state, why, and the entries leave the catalog. */
+  stop(state: 'failed' | 'needs-login', reason: string): void {
+    this.nextRetryAt = undefined;
+    this.set(state, reason);
+    this.clearCatalog();
+  }
+
   /** A call got an answer (a result or an error the server chose to give): healthy again. */
   answered(): void {
     if (!this.health.answered()) return;
