@@ -328,9 +328,9 @@ export class UpstreamPool extends EventEmitter {
     const fresh: UpstreamConnection[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
-      // A server that was given up on is tried again on every reload (the user may have fixed it).
+      // A server that was given up on is tried again on every reload (the user may have fixed it or logged in).
       const sameConfig = !settingsChanged && JSON.stringify(existing?.config) === JSON.stringify(config);
-      if (existing && sameConfig && existing.state !== 'failed') {
+      if (existing && sameConfig && existing.state !== 'failed' && existing.state !== 'needs-login') {
         next.set(name, existing);
         unchanged.push(name);
         continue;

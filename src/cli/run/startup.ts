@@ -47,6 +47,7 @@ export function startUpstreams(
         ready,
         idle,
         failed: enabled.filter((s) => s.state === 'failed' || s.state === 'retrying').length,
+        needsLogin: enabled.filter((s) => s.state === 'needs-login').length,
         ms: Math.round(performance.now() - started),
       },
       `${ready}/${enabled.length} upstreams ready${idle ? ` (${idle} lazy, not started yet)` : ''}`,
