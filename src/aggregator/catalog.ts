@@ -4,7 +4,7 @@
  */
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import picomatch from 'picomatch';
-import type { UpstreamConnection } from '../upstream/connection.js';
+import type { Upstream } from '../upstream/upstream.js';
 import { mapUris, prefixFor, publicName, publicUri, uriToPublic } from './naming.js';
 
 export interface Entry<T> {
@@ -40,7 +40,7 @@ export function toolFilter(filter: { include?: string[]; exclude?: string[] } | 
   return (name) => inc(name) && !exc(name);
 }
 
-export function buildCatalog(connections: UpstreamConnection[], separator: string): Catalog {
+export function buildCatalog(connections: Upstream[], separator: string): Catalog {
   const cat: Catalog = {
     tools: new Map(),
     prompts: new Map(),

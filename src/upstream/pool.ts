@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
-import { DEFAULTS } from '../config/schema.js';
+import { DEFAULTS, normalizeServerEntry } from '../config/schema.js';
+import { replicaEntries } from '../config/schemaScale.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
@@ -14,11 +15,14 @@ import {
   type ConnectionOptions,
   DEFAULT_RETRY,
   type DownstreamBridge,
+  type UpstreamCatalog,
   UpstreamConnection,
   type UpstreamStatus,
 } from './connection.js';
+import { UpstreamGroup } from './group.js';
 import type { OpenTransport } from './options.js';
 import type { TransportDeps } from './transports.js';
+import type { Upstream } from './upstream.js';
 
 export interface PoolOptions {
   configs: Record<string, UpstreamConfig>;
@@ -39,7 +43,7 @@ export interface PoolOptions {
 }
 
 export class UpstreamPool extends EventEmitter {
-  private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly connections = new Map<string, Upstream>();
   private opts: PoolOptions;
   /** Identifies this proxy run (labels on Docker upstreams). */
   readonly runId = randomUUID().slice(0, 8);
@@ -48,7 +52,7 @@ export class UpstreamPool extends EventEmitter {
   /** Connections owned by one downstream session (isolation "session"): owner -> server name -> connection. */
   private readonly owned = new Map<object, Map<string, UpstreamConnection>>();
   /** Replaced or removed connections finishing their calls in flight (see UpstreamConnection.retire). */
-  private readonly draining = new Map<UpstreamConnection, Promise<void>>();
+  private readonly draining = new Map<Upstream, Promise<void>>();
 
   constructor(opts: PoolOptions) {
     super();
@@ -78,19 +82,17 @@ export class UpstreamPool extends EventEmitter {
     this.emit('status');
   }
 
-  private add(name: string, config: UpstreamConfig): UpstreamConnection {
+  private add(name: string, config: UpstreamConfig): Upstream {
     const conn = this.create(name, config, undefined);
     this.connections.set(name, conn);
     return conn;
   }
 
-  private create(name: string, config: UpstreamConfig, replacing: UpstreamConnection | undefined): UpstreamConnection {
-    const opts = this.connectionOptions(name, config);
+  private create(name: string, config: UpstreamConfig, replacing: Upstream | undefined): Upstream {
     // A connected server being swapped: its entries stay listed until the new connection is up.
-    if (replacing && (replacing.state === 'ready' || replacing.state === 'restarting')) {
-      opts.replacing = replacing.catalog;
-    }
-    const conn = new UpstreamConnection(opts);
+    const kept =
+      replacing && (replacing.state === 'ready' || replacing.state === 'restarting') ? replacing.catalog : undefined;
+    const conn = config.replicas === undefined ? this.single(name, config, kept) : this.group(name, config, kept);
     // Events of a connection that was replaced or removed no longer concern anyone.
     conn.on('catalog', () => {
       if (this.connections.get(name) === conn) this.emit('catalog', name);
@@ -101,11 +103,30 @@ export class UpstreamPool extends EventEmitter {
     return conn;
   }
 
+  private single(name: string, config: UpstreamConfig, replacing?: UpstreamCatalog): UpstreamConnection {
+    return new UpstreamConnection({ ...this.connectionOptions(name, config), replacing });
+  }
+
+  /**
+   * Replicas, each a connection named `name#i` (its status, metrics and log lines) that speaks for
+   * `name` everywhere else: its server-to-client traffic and its OAuth login are the server's.
+   */
+  private group(name: string, config: UpstreamConfig, replacing?: UpstreamCatalog): UpstreamGroup {
+    const specs = replicaEntries(name, config as Record<string, unknown>, normalizeServerEntry);
+    const replicas = specs.map((s) => {
+      const spec = { ...s, config: s.config as UpstreamConfig };
+      const opts = this.connectionOptions(spec.label, spec.config, name);
+      return { spec, conn: new UpstreamConnection({ ...opts, replacing }) };
+    });
+    const log = this.opts.logger.child({ component: `upstream:${name}` });
+    return new UpstreamGroup(name, config, replicas, log, this.opts.metrics ?? noopMetrics);
+  }
+
   /**
    * The connection `owner` (a downstream session) uses for `name`: its own one, started on first use,
    * when the server is configured with isolation "session"; otherwise the shared one.
    */
-  connectionFor(name: string, owner: object | undefined): UpstreamConnection | undefined {
+  connectionFor(name: string, owner: object | undefined): Upstream | undefined {
     const shared = this.connections.get(name);
     if (!owner || !shared || shared.config.isolation !== 'session' || shared.state === 'disabled') return shared;
     let mine = this.owned.get(owner);
@@ -152,7 +173,8 @@ export class UpstreamPool extends EventEmitter {
     return n;
   }
 
-  private connectionOptions(name: string, config: UpstreamConfig): ConnectionOptions {
+  /** `server` is the configured name a replica `name` speaks for (its own name otherwise). */
+  private connectionOptions(name: string, config: UpstreamConfig, server = name): ConnectionOptions {
     const proxy = this.opts.proxy ?? {};
     const stderr = this.opts.onStderrLine ?? ((line: string) => process.stderr.write(`${line}\n`));
     const transportDeps: TransportDeps = {
@@ -162,7 +184,7 @@ export class UpstreamPool extends EventEmitter {
       onStderrLine: stderr,
       runId: this.runId,
       docker: this.opts.docker,
-      auth: this.opts.auth,
+      auth: this.opts.auth && server !== name ? (_n, c) => this.opts.auth?.(server, c) : this.opts.auth,
     };
     return {
       name,
@@ -173,9 +195,9 @@ export class UpstreamPool extends EventEmitter {
       bridge: {
         request: (u, m, p, s, o) => {
           if (!this.bridge) return Promise.reject(new Error(`no downstream client to handle ${m}`));
-          return this.bridge.request(u, m, p, s, o);
+          return this.bridge.request(u === name ? server : u, m, p, s, o);
         },
-        notify: (u, m, p, o) => this.bridge?.notify(u, m, p, o),
+        notify: (u, m, p, o) => this.bridge?.notify(u === name ? server : u, m, p, o),
       },
       connectTimeout: proxy.timeouts?.connect ?? DEFAULTS.connectTimeout,
       requestTimeout: proxy.timeouts?.request ?? DEFAULTS.requestTimeout,
@@ -190,12 +212,12 @@ export class UpstreamPool extends EventEmitter {
     };
   }
 
-  get(name: string): UpstreamConnection | undefined {
+  get(name: string): Upstream | undefined {
     return this.connections.get(name);
   }
 
   /** Connections in config order. */
-  list(): UpstreamConnection[] {
+  list(): Upstream[] {
     return [...this.connections.values()];
   }
 
@@ -231,7 +253,7 @@ export class UpstreamPool extends EventEmitter {
     const changed: string[] = [];
     const unchanged: string[] = [];
     const retried: string[] = [];
-    const retired: UpstreamConnection[] = [];
+    const retired: Upstream[] = [];
     for (const [name, conn] of this.connections) {
       if (!(name in configs)) {
         removed.push(name);
@@ -241,8 +263,8 @@ export class UpstreamPool extends EventEmitter {
       }
     }
     // The new map, in config order (listings keep a stable order).
-    const next = new Map<string, UpstreamConnection>();
-    const fresh: UpstreamConnection[] = [];
+    const next = new Map<string, Upstream>();
+    const fresh: Upstream[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
       // A server that was given up on is tried again on every reload (the user may have fixed it).
