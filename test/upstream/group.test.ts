@@ -54,7 +54,7 @@ describe('replicas of one server', () => {
     const s = g.status();
     expect(s.state).toBe('ready');
     expect(s.balance).toBe('round-robin');
-    expect(s.tools).toBe(4);
+    expect(s.tools).toBe(5);
     expect(s.replicas?.map((r) => [r.name, r.state, r.backup])).toEqual([
       ['r#1', 'ready', false],
       ['r#2', 'ready', false],
