@@ -83,7 +83,16 @@ describe('scale settings in the JSON Schema', () => {
   it('editors and the proxy agree on replicas, balance and cache', () => {
     const ok = [
       { mcpServers: { a: { command: 'node', replicas: 3, balance: 'least-outstanding', cache: { ttlMs: 1000 } } } },
-      { mcpServers: { a: { replicas: [{ url: 'http://a/mcp', weight: 2 }, { url: 'http://b/mcp', backup: true }] } } },
+      {
+        mcpServers: {
+          a: {
+            replicas: [
+              { url: 'http://a/mcp', weight: 2 },
+              { url: 'http://b/mcp', backup: true },
+            ],
+          },
+        },
+      },
     ];
     for (const c of ok) expect(bothAccept(c)).toEqual({ editor: true, proxy: true });
     const bad = [
