@@ -145,6 +145,7 @@ async function main() {
     ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
     ['team gateway: CPU per call with a ~20-rule policy vs none', 'bench-policy.mjs', 'runPolicyBench'],
     ['audit log: proxy CPU per call, off vs on', 'bench-audit.mjs', 'runAuditBench'],
+    ['replicas: 3 copies of a slow upstream vs one', 'bench-replicas.mjs', 'runReplicaBench'],
   ]) {
     try {
       const rows = await optional(file, fn);

@@ -12,6 +12,8 @@ export function downstreamBridge(
   router: SessionRouter,
   subscriptions: Subscriptions,
   toPublic: (upstream: string) => (uri: string) => string,
+  /** A resource changed: what was kept of it (the result cache) goes. */
+  onUpdated: (upstream: string, uri: string) => void = () => {},
 ): DownstreamBridge {
   return {
     request: (upstream, method, params, signal, origin) =>
@@ -23,6 +25,7 @@ export function downstreamBridge(
         return;
       }
       if (method === 'notifications/resources/updated') {
+        onUpdated(upstream, (params as { uri: string }).uri);
         const pub = toPublic(upstream)((params as { uri: string }).uri);
         for (const id of subscriptions.sessionsOf(pub)) {
           void router

@@ -3,7 +3,7 @@
  * together, and their instructions.
  */
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
-import type { UpstreamConnection } from '../upstream/connection.js';
+import type { Upstream } from '../upstream/upstream.js';
 
 /**
  * Capabilities: what some upstream offers. An upstream whose offer is not known yet (connecting,
@@ -11,7 +11,7 @@ import type { UpstreamConnection } from '../upstream/connection.js';
  * while it is down can still use it when it comes back; `tools` is always there (the proxy's own
  * surface, and what a reload most often adds). Capabilities cannot change within a session.
  */
-export function mergedCapabilities(connections: UpstreamConnection[]): ServerCapabilities {
+export function mergedCapabilities(connections: Upstream[]): ServerCapabilities {
   const conns = connections.filter((c) => c.state !== 'disabled');
   const unknown = conns.some((c) => c.state !== 'ready');
   const has = (k: keyof ServerCapabilities) => unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
@@ -34,8 +34,8 @@ export function mergedCapabilities(connections: UpstreamConnection[]): ServerCap
 
 /** Each server's description or instructions: its own once connected, else what is known of it (cache). */
 export function mergedInstructions(
-  connections: UpstreamConnection[],
-  knownOf: (c: UpstreamConnection) => { instructions?: string } | undefined = () => undefined,
+  connections: Upstream[],
+  knownOf: (c: Upstream) => { instructions?: string } | undefined = () => undefined,
 ): string | undefined {
   const parts: string[] = [];
   for (const c of connections) {

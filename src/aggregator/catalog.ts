@@ -4,7 +4,8 @@
  */
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import picomatch from 'picomatch';
-import type { UpstreamCatalog, UpstreamConnection } from '../upstream/connection.js';
+import type { UpstreamCatalog } from '../upstream/connection.js';
+import type { Upstream } from '../upstream/upstream.js';
 import { mapUris, prefixFor, publicName, publicUri, uriToPublic } from './naming.js';
 
 export interface Entry<T> {
@@ -41,14 +42,14 @@ export function toolFilter(filter: { include?: string[]; exclude?: string[] } | 
 }
 
 /** What a connection offers now: by default its own catalog while connected (the pool adds cached ones). */
-export type ServedCatalog = (conn: UpstreamConnection) => UpstreamCatalog | undefined;
+export type ServedCatalog = (conn: Upstream) => UpstreamCatalog | undefined;
 
 // A server that is restarting keeps its entries (calls fail fast until it is back); failed ones have none.
 const connectedCatalog: ServedCatalog = (conn) =>
   conn.state === 'ready' || conn.state === 'restarting' ? conn.catalog : undefined;
 
 export function buildCatalog(
-  connections: UpstreamConnection[],
+  connections: Upstream[],
   separator: string,
   served: ServedCatalog = connectedCatalog,
 ): Catalog {

@@ -19,7 +19,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
-import type { UpstreamCatalog, UpstreamConnection } from '../upstream/connection.js';
+import type { UpstreamCatalog } from '../upstream/connection.js';
+import type { Upstream } from '../upstream/upstream.js';
 import type { CallContext } from './callContext.js';
 import { toolFilter } from './catalog.js';
 import { prefixFor, publicName } from './naming.js';
@@ -58,7 +59,7 @@ type Validator = (value: unknown) => ArgumentProblem[] | undefined;
  */
 export function dynamicGroups(
   agg: {
-    pool: { list(): UpstreamConnection[]; served?(conn: UpstreamConnection): UpstreamCatalog | undefined };
+    pool: { list(): Upstream[]; served?(conn: Upstream): UpstreamCatalog | undefined };
     separator?: string;
   },
   view: AccessView = ALLOW_ALL,
@@ -81,7 +82,7 @@ export function dynamicGroups(
 }
 
 /** The config's description, else (a summary of) the server's instructions, else its name. */
-export function describeGroup(conn: Pick<UpstreamConnection, 'name' | 'config' | 'instructions'>): string {
+export function describeGroup(conn: Pick<Upstream, 'name' | 'config' | 'instructions'>): string {
   const configured = conn.config.description?.trim();
   if (configured) return oneLine(configured);
   const fromInstructions = summarize(conn.instructions);

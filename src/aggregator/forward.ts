@@ -3,13 +3,14 @@
  * under isolation "session"), the call marked in flight for server-to-client routing, the result
  * cleaned of the upstream hop's protocol fields, failures mapped to JSON-RPC errors, metrics.
  */
-import type { Client } from '@modelcontextprotocol/client';
+import type { Client, Tool } from '@modelcontextprotocol/client';
 import { AppError } from '../errors.js';
 import type { Metrics, Outcome } from '../observability/metrics.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { type CallContext, stripReserved } from './callContext.js';
 import { classify, toProtocolError } from './protocolErrors.js';
-import type { SessionRouter } from './sessions.js';
+import type { ResultCache } from './resultCache.js';
+import type { CallOrigin, SessionRouter } from './sessions.js';
 
 export interface ForwarderOptions {
   pool: UpstreamPool;
@@ -17,6 +18,19 @@ export interface ForwarderOptions {
   metrics: Metrics;
   /** Whether servers with isolation "session" get a connection per downstream session. */
   isolateSessions: boolean;
+  /** The opt-in result cache (servers with "cache" settings). */
+  cache?: ResultCache;
+}
+
+/** What a forwarded request asks for: the cache key and whether it is safe to send again. */
+export interface ForwardedRequest {
+  /** The upstream tool or prompt name, or the upstream resource URI. */
+  name: string;
+  args?: unknown;
+  /** The upstream's definition of the tool called (its annotations). */
+  definition?: Tool;
+  /** A call resumed with input the upstream asked for: it belongs where it started, and is never cached. */
+  continued?: boolean;
 }
 
 export class Forwarder {
@@ -35,8 +49,9 @@ export class Forwarder {
     upstream: string,
     call: CallContext | undefined,
     fn: (client: Client) => Promise<T>,
+    request?: ForwardedRequest,
   ): Promise<T> {
-    const { pool, router, metrics } = this.opts;
+    const { pool, router, metrics, cache } = this.opts;
     const origin = call?.origin;
     const owner = this.opts.isolateSessions && origin && !origin.session.transient ? origin.session.self : undefined;
     const started = performance.now();
@@ -51,9 +66,22 @@ export class Forwarder {
       if (waking) await waking;
       conn = pool.connectionFor(upstream, owner);
       if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
-      const result = await conn.call(fn, { origin });
+      const plan =
+        cache && request && !request.continued
+          ? cache.plan({ method, upstream, config: conn.config, origin, ...request })
+          : undefined;
+      const cached = plan && cache?.get(plan, upstream);
+      if (cached) return cached as T;
+      const retryable = request !== undefined && !request.continued && safeToRepeat(method, request.definition);
+      const result = await conn.call(fn, { origin, retryable, affinity: affinityOf(origin) });
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
-      return (result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result) as T;
+      const clean = (
+        result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result
+      ) as T;
+      if (plan && conn.config.cache && outcome === 'ok' && !(clean as { resultType?: string }).resultType) {
+        cache?.set(plan, conn.config.cache, clean as object);
+      }
+      return clean;
     } catch (e) {
       outcome = classify(e);
       throw toProtocolError(e, upstream, conn, (text) => pool.redact(text));
@@ -76,6 +104,20 @@ export class Forwarder {
       onprogress: call.onprogress,
     };
   }
+}
+
+/** Reads, and tools that say they change nothing or the same thing each time, may be sent to another replica. */
+function safeToRepeat(method: string, tool: Tool | undefined): boolean {
+  if (method === 'resources/read' || method === 'prompts/get') return true;
+  const a = tool?.annotations;
+  return method === 'tools/call' && (a?.readOnlyHint === true || a?.idempotentHint === true);
+}
+
+/** A session's key for balance "session"; a stateless (2026-07-28) request has only its caller's identity. */
+function affinityOf(origin: CallOrigin | undefined): string | undefined {
+  if (!origin) return undefined;
+  const { session } = origin;
+  return session.transient ? `identity:${session.identity?.id}` : `session:${session.id}`;
 }
 
 /** Removes the upstream hop's protocol-level fields; the downstream hop adds its own. */

@@ -139,22 +139,27 @@ export class InputRounds {
   ): Promise<Record<string, unknown>> {
     const { upstream, tool, definition } = target;
     const { forwarder } = this.opts;
-    return (await forwarder.run('tools/call', upstream, call, (client: Client) =>
-      client.callTool(
-        {
-          name: tool,
-          arguments: args ?? {},
-          ...logMeta(client, call, call.meta),
-          ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
-          ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
-        },
-        {
-          ...forwarder.requestOptions(upstream, call),
-          // The definition we already hold: the client then skips its tools/list cache lookup.
-          ...(definition ? { toolDefinition: definition } : {}),
-          allowInputRequired: true,
-        },
-      ),
+    return (await forwarder.run(
+      'tools/call',
+      upstream,
+      call,
+      (client: Client) =>
+        client.callTool(
+          {
+            name: tool,
+            arguments: args ?? {},
+            ...logMeta(client, call, call.meta),
+            ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
+            ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
+          },
+          {
+            ...forwarder.requestOptions(upstream, call),
+            // The definition we already hold: the client then skips its tools/list cache lookup.
+            ...(definition ? { toolDefinition: definition } : {}),
+            allowInputRequired: true,
+          },
+        ),
+      { name: tool, args, definition, continued: mrtr !== undefined },
     )) as Record<string, unknown>;
   }
 

@@ -6,7 +6,8 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { errorMessage, isAppError } from '../errors.js';
 import type { Outcome } from '../observability/metrics.js';
 import { type RedactFn, redactDeep } from '../observability/redact.js';
-import { isUpstreamFailure, type UpstreamConnection } from '../upstream/connection.js';
+import { isUpstreamFailure } from '../upstream/connection.js';
+import type { Upstream } from '../upstream/upstream.js';
 
 /** The metrics outcome of a failed upstream request. */
 export function classify(e: unknown): Outcome {
@@ -22,12 +23,7 @@ export function classify(e: unknown): Outcome {
  * masked in the message and data of every one, the upstream's own errors included: an upstream that
  * puts its API key in an error message must not hand it to every client.
  */
-export function toProtocolError(
-  e: unknown,
-  upstream: string,
-  conn: UpstreamConnection | undefined,
-  redact: RedactFn,
-): unknown {
+export function toProtocolError(e: unknown, upstream: string, conn: Upstream | undefined, redact: RedactFn): unknown {
   if (e instanceof ProtocolError) {
     const message = redact(e.message);
     const data = redactDeep(e.data, redact);
@@ -58,7 +54,7 @@ export function unknownName(kind: string, name: string, known: string[], down = 
 }
 
 /** Servers whose names are missing from the lists now, and why (appended to unknown-name errors). */
-export function notServing(connections: UpstreamConnection[]): string {
+export function notServing(connections: Upstream[]): string {
   const down = connections
     .filter((c) => c.state !== 'ready' && c.state !== 'disabled' && c.state !== 'restarting')
     .map((c) => `"${c.name}" (${c.state}${c.lastError ? `: ${c.lastError}` : ''})`);

@@ -171,7 +171,12 @@ export class Requests {
       `${method}\0${upstream}\0${name}`,
       upstream,
       call,
-      (c) => forwarder.run(method, upstream, c, (client) => fn(client, c)) as Promise<Result>,
+      (c) =>
+        forwarder.run(method, upstream, c, (client) => fn(client, c), {
+          name,
+          args,
+          continued: c.mrtr !== undefined,
+        }) as Promise<Result>,
       args,
     );
   }

@@ -15,8 +15,8 @@ import { type Identity, LOCAL } from '../gateway/identity.js';
 import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
-import type { UpstreamConnection } from '../upstream/connection.js';
 import type { UpstreamPool } from '../upstream/pool.js';
+import type { Upstream } from '../upstream/upstream.js';
 import { VERSION } from '../version.js';
 import { downstreamBridge } from './bridge.js';
 import type { CallContext } from './callContext.js';
@@ -27,6 +27,7 @@ import { installHandlers } from './handlers.js';
 import { InputRounds } from './inputRounds.js';
 import { Requests } from './requests.js';
 import { ResourceRoutes } from './resourceRoutes.js';
+import { ResultCache } from './resultCache.js';
 import { type CallOrigin, type Era, newSession, type Session, SessionRouter } from './sessions.js';
 import { StartupGate } from './startupGate.js';
 import { Subscriptions } from './subscriptions.js';
@@ -102,7 +103,10 @@ export class Aggregator extends EventEmitter {
     const catalog = () => this._catalog;
     const routes = new ResourceRoutes(pool, catalog);
     const metrics = opts.metrics ?? noopMetrics;
-    const forwarder = new Forwarder({ pool, router, metrics, isolateSessions: opts.isolateSessions ?? false });
+    // Results are kept per identity as soon as a policy could tell two callers apart.
+    const cache = new ResultCache(metrics, () => opts.access?.open === false);
+    const isolateSessions = opts.isolateSessions ?? false;
+    const forwarder = new Forwarder({ pool, router, metrics, isolateSessions, cache });
     this.forwarder = forwarder;
     this.rounds = new InputRounds({ pool, forwarder, router, routes, onCall: opts.onCall });
     this.subscriptions = new Subscriptions(
@@ -113,8 +117,13 @@ export class Aggregator extends EventEmitter {
     this.requests = new Requests({ pool, catalog, gate, forwarder, rounds, routes, subscriptions });
     this._catalog = buildCatalog(pool.list(), this.separator, (c) => pool.served(c));
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
-    pool.setBridge(downstreamBridge(router, subscriptions, (upstream) => routes.toPublic(upstream)));
-    pool.on('catalog', () => this.rebuild());
+    const toPublic = (upstream: string) => routes.toPublic(upstream);
+    pool.setBridge(downstreamBridge(router, subscriptions, toPublic, (u, uri) => cache.dropResource(u, uri)));
+    pool.on('catalog', (name: string) => {
+      // Whatever a server listed before its lists changed (or it was reloaded) may be stale now.
+      cache.dropServer(name ?? '*');
+      this.rebuild();
+    });
     this.access = opts.access;
     this.access?.on('changed', () => this.accessChanged());
   }
@@ -268,7 +277,7 @@ export class Aggregator extends EventEmitter {
   }
 
   /** Ready upstream connections (for tools modes). */
-  readyUpstreams(): UpstreamConnection[] {
+  readyUpstreams(): Upstream[] {
     return this.pool.list().filter((c) => c.state === 'ready');
   }
 }

@@ -30,6 +30,22 @@ function widenServerVariant(variant: Json): void {
   variant.required = (variant.required ?? []).filter((r: string) => r !== 'type');
 }
 
+/**
+ * An entry with no transport of its own whose replicas list the endpoints (each replica is then
+ * checked by the proxy like a server entry): the fields of every kind, `replicas` required.
+ */
+function replicasOnlyVariant(variants: Json[]): Json {
+  const properties: Json = {};
+  for (const v of variants) Object.assign(properties, v.properties);
+  return {
+    type: 'object',
+    description: 'A server whose "replicas" give the endpoints (its kind is the first replica\'s).',
+    properties: { ...properties, replicas: { ...properties.replicas, type: 'array', minItems: 1 } },
+    required: ['replicas'],
+    additionalProperties: false,
+  };
+}
+
 /** `format: uri` would flag `${BASE_URL}/mcp` in editors; a pattern says the same and allows variables. */
 function relaxUrls(node: unknown): void {
   if (!node || typeof node !== 'object') return;
@@ -63,7 +79,7 @@ export function configJsonSchema(version?: string): Json {
   relaxUrls(generated);
   // With "type" optional, a bare {"url": ...} fits both http and sse: anyOf, not oneOf.
   delete entry.oneOf;
-  entry.anyOf = variants;
+  entry.anyOf = [...variants, replicasOnlyVariant(variants)];
   servers.description ??= 'Upstream MCP servers, as Claude Desktop and Cursor write them: one entry per server.';
   servers.propertyNames = {
     ...(servers.propertyNames ?? {}),

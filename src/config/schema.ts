@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
+import { kindFromFirstReplica, replicaEntries, scaleFields, scaleProblems } from './schemaScale.js';
 import { AccessSettings, AuditSettings, AuthSettings, LimitsSettings } from './schemaTeam.js';
 
 export { AccessSettings, AuditSettings, AuthSettings, DEFAULTS, LimitsSettings };
@@ -62,6 +63,7 @@ const common = {
     .describe(
       'shared (default): one connection for every client session. session: each HTTP client session gets its own connection (its own process for stdio/docker), so server-to-client requests and logs can always be routed back; costs one connection per session.',
     ),
+  ...scaleFields,
   // Keys other MCP clients write into their entries; accepted so a pasted config still loads.
   autoApprove: z.array(z.string()).optional().describe('Ignored (written by some clients).'),
   alwaysAllow: z.array(z.string()).optional().describe('Ignored (written by some clients).'),
@@ -148,6 +150,18 @@ export const DockerServer = z
 
 export const UpstreamServer = z.discriminatedUnion('type', [StdioServer, HttpServer, SseServer, DockerServer]);
 
+/** A server entry with its scale settings checked: each replica, merged onto the entry, is a valid server. */
+const ServerEntry = UpstreamServer.superRefine((entry, ctx) => {
+  for (const p of scaleProblems(entry)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  if (!Array.isArray(entry.replicas)) return;
+  replicaEntries('', entry, normalizeServerEntry).forEach((replica, i) => {
+    const parsed = UpstreamServer.safeParse(replica.config);
+    for (const issue of parsed.error?.issues ?? []) {
+      ctx.addIssue({ code: 'custom', path: ['replicas', i, ...issue.path], message: issue.message });
+    }
+  });
+});
+
 /** Values accepted in `type` / `transport` and the kind they mean. */
 export const TRANSPORT_ALIASES: Record<string, 'stdio' | 'http' | 'sse' | 'docker'> = {
   stdio: 'stdio',
@@ -166,7 +180,7 @@ export const TRANSPORT_ALIASES: Record<string, 'stdio' | 'http' | 'sse' | 'docke
  */
 export function normalizeServerEntry(raw: unknown): unknown {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const entry = { ...(raw as Record<string, unknown>) };
+  const entry = kindFromFirstReplica({ ...(raw as Record<string, unknown>) });
   if (entry.type === undefined && entry.transport !== undefined) {
     entry.type = entry.transport;
   }
@@ -358,7 +372,7 @@ export const ConfigSchema = z
     mcpServers: z
       .record(
         z.string().regex(SERVER_NAME, 'server names use 1-48 of letters, digits, "_" and "-"'),
-        z.preprocess(normalizeServerEntry, UpstreamServer),
+        z.preprocess(normalizeServerEntry, ServerEntry),
       )
       .describe('Upstream MCP servers, as Claude Desktop and Cursor write them.'),
     proxy: ProxySettings.optional(),

@@ -19,6 +19,8 @@ export interface Metrics {
   observeIdentityCall(identity: string, ok: boolean): void;
   /** One request an identity sent over its rate limit. */
   incIdentityRateLimited(identity: string): void;
+  /** One cacheable request: answered from the result cache (hit) or sent upstream (miss). */
+  observeCache(upstream: string, hit: boolean): void;
 }
 
 export const noopMetrics: Metrics = {
@@ -29,6 +31,7 @@ export const noopMetrics: Metrics = {
   setOpenSessions() {},
   observeIdentityCall() {},
   incIdentityRateLimited() {},
+  observeCache() {},
 };
 
 /** Metrics that can also be rendered (what /metrics serves). */
@@ -110,6 +113,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): RenderableMet
     labelNames: ['identity'] as const,
     registers: [registry],
   });
+  const cache = new Counter({
+    name: `${prefix}cache_requests_total`,
+    help: 'Cacheable requests (opt-in result cache), by upstream and result: hit or miss.',
+    labelNames: ['upstream', 'result'] as const,
+    registers: [registry],
+  });
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix });
 
   return {
@@ -138,6 +147,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): RenderableMet
     },
     incIdentityRateLimited(identity) {
       identityLimited.inc({ identity });
+    },
+    observeCache(upstream, hit) {
+      cache.inc({ upstream, result: hit ? 'hit' : 'miss' });
     },
   };
 }

@@ -21,13 +21,14 @@ import type { CallOptions, ConnectionOptions } from './options.js';
 import { detached } from './origin.js';
 import { RestartPolicy } from './restartPolicy.js';
 import { StatusKeeper, type UpstreamCatalog, type UpstreamState, type UpstreamStatus } from './status.js';
+import type { Upstream } from './upstream.js';
 
 // What other modules import along with the connection: they need not know how its parts are laid out.
 export { isUpstreamFailure } from './errors.js';
 export { type ConnectionOptions, DEFAULT_RETRY, type DownstreamBridge } from './options.js';
 export type { UpstreamCatalog, UpstreamStatus } from './status.js';
 
-export class UpstreamConnection extends EventEmitter {
+export class UpstreamConnection extends EventEmitter implements Upstream {
   readonly name: string;
   readonly config: UpstreamConfig;
   private readonly opts: ConnectionOptions;
@@ -102,6 +103,10 @@ export class UpstreamConnection extends EventEmitter {
   }
   get lastError(): string | undefined {
     return this.report.lastError;
+  }
+  /** Ready and its breaker not open: a call sent now would be tried (a replica group picks among these). */
+  get available(): boolean {
+    return this.report.state === 'ready' && this.breaker.state !== 'open';
   }
   /** The request timeout for this server. */
   get requestTimeout(): number {

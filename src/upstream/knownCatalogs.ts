@@ -6,7 +6,7 @@
 import type { UpstreamConfig } from '../config/schema.js';
 import { type RedactFn, redactDeep } from '../observability/redact.js';
 import type { CachedServer, CatalogCache } from './catalogCache.js';
-import type { UpstreamConnection } from './connection.js';
+import type { Upstream } from './upstream.js';
 
 export class KnownCatalogs {
   private readonly known = new Map<string, CachedServer>();
@@ -44,7 +44,7 @@ export class KnownCatalogs {
   }
 
   /** A connected server's catalog now: kept in memory, and written to the disk cache when it changed. */
-  remember(conn: UpstreamConnection): void {
+  remember(conn: Upstream): void {
     // Secrets a server put into its own descriptions stay out of the file too.
     const entry = redactDeep(
       { catalog: conn.catalog, capabilities: conn.capabilities, instructions: conn.instructions },

@@ -78,4 +78,11 @@ export interface CallOptions {
   method?: string;
   /** The downstream call this request is made for (see origin.ts). */
   origin?: object;
+  /**
+   * Safe to send again on another replica when the first one failed before answering (a read, or a
+   * tool annotated readOnlyHint or idempotentHint).
+   */
+  retryable?: boolean;
+  /** The downstream session's key: balance "session" keeps one key on one replica. */
+  affinity?: string;
 }

@@ -19,9 +19,11 @@ import {
   UpstreamConnection,
   type UpstreamStatus,
 } from './connection.js';
+import { createGroup } from './group.js';
 import { IdleTimers } from './idle.js';
 import { OwnedConnections } from './ownedConnections.js';
 import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
+import type { Upstream } from './upstream.js';
 
 export type { PoolOptions };
 
@@ -32,7 +34,7 @@ import type { UpstreamState } from './status.js';
 export type PoolStatus = Omit<UpstreamStatus, 'state'> & { state: UpstreamState | 'idle' };
 
 export class UpstreamPool extends EventEmitter {
-  private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly connections = new Map<string, Upstream>();
   private opts: PoolOptions;
   /** Identifies this proxy run (labels on Docker upstreams). */
   readonly runId = randomUUID().slice(0, 8);
@@ -41,14 +43,14 @@ export class UpstreamPool extends EventEmitter {
   /** Connections owned by one downstream session (isolation "session"). */
   private readonly owned = new OwnedConnections();
   /** Replaced or removed connections finishing their calls in flight (see UpstreamConnection.retire). */
-  private readonly draining = new Map<UpstreamConnection, Promise<void>>();
+  private readonly draining = new Map<Upstream, Promise<void>>();
   private readonly known: KnownCatalogs;
   /** Lazy servers not started (yet, or again after idling). */
-  private readonly sleeping = new WeakSet<UpstreamConnection>();
+  private readonly sleeping = new WeakSet<Upstream>();
   /** Connections that have been ready at least once: their own catalog is what they offer from then on. */
-  private readonly live = new WeakSet<UpstreamConnection>();
+  private readonly live = new WeakSet<Upstream>();
   /** Whether each connection's entries came from the known catalog at the last look (a flip rebuilds). */
-  private readonly fromKnown = new WeakMap<UpstreamConnection, boolean>();
+  private readonly fromKnown = new WeakMap<Upstream, boolean>();
   private readonly idle = new IdleTimers((name) => this.sleep(name));
   /** Settles once start() has started every server it starts. */
   private launched: Promise<void> = Promise.resolve();
@@ -114,7 +116,7 @@ export class UpstreamPool extends EventEmitter {
     return this.launched.then(() => Promise.all(pending.map((c) => c.start()))).then(() => {});
   }
 
-  private add(name: string, config: UpstreamConfig): UpstreamConnection {
+  private add(name: string, config: UpstreamConfig): Upstream {
     const conn = this.create(name, config, undefined);
     this.connections.set(name, conn);
     if (!config.disabled) this.known.load(name, config);
@@ -122,25 +124,30 @@ export class UpstreamPool extends EventEmitter {
   }
 
   /** Starts a new connection, or leaves a lazy one asleep when its catalog is known. */
-  private launch(conn: UpstreamConnection): Promise<void> {
+  private launch(conn: Upstream): Promise<void> {
     return this.prepare(conn) ? Promise.resolve() : conn.start();
   }
 
   /** Puts a lazy connection with a known catalog to sleep (returns true then); notes where its entries come from. */
-  private prepare(conn: UpstreamConnection): boolean {
+  private prepare(conn: Upstream): boolean {
     const asleep = Boolean(conn.config.lazy && conn.state === 'connecting' && this.known.has(conn.name));
     if (asleep) this.sleeping.add(conn);
     this.fromKnown.set(conn, this.servesKnown(conn));
     return asleep;
   }
 
-  private create(name: string, config: UpstreamConfig, replacing: UpstreamConnection | undefined): UpstreamConnection {
-    const opts = this.connectionOptions(name, config);
+  private create(name: string, config: UpstreamConfig, replacing: Upstream | undefined): Upstream {
     // A connected server being swapped: its entries stay listed until the new connection is up.
-    if (replacing && (replacing.state === 'ready' || replacing.state === 'restarting')) {
-      opts.replacing = replacing.catalog;
-    }
-    const conn = new UpstreamConnection(opts);
+    const kept =
+      replacing && (replacing.state === 'ready' || replacing.state === 'restarting') ? replacing.catalog : undefined;
+    const conn =
+      config.replicas === undefined
+        ? new UpstreamConnection({ ...this.connectionOptions(name, config), replacing: kept })
+        : createGroup(name, config, kept, {
+            options: (label, c) => this.connectionOptions(label, c, name),
+            logger: this.opts.logger,
+            metrics: this.opts.metrics ?? noopMetrics,
+          });
     // Events of a connection that was replaced or removed no longer concern anyone.
     conn.on('catalog', () => {
       if (this.connections.get(name) !== conn) return;
@@ -168,17 +175,17 @@ export class UpstreamPool extends EventEmitter {
    * The catalog `conn` offers the aggregator now: its own once connected (kept while it restarts),
    * else what is known of it while it starts, retries before its first connect, or sleeps (lazy).
    */
-  served(conn: UpstreamConnection): UpstreamCatalog | undefined {
+  served(conn: Upstream): UpstreamCatalog | undefined {
     if (conn.state === 'ready' || conn.state === 'restarting') return conn.catalog;
     return this.servesKnown(conn) ? this.known.get(conn.name)?.catalog : undefined;
   }
 
   /** What is known of a server that is listed from it (instructions, capabilities), if it is. */
-  knownOf(conn: UpstreamConnection): CachedServer | undefined {
+  knownOf(conn: Upstream): CachedServer | undefined {
     return this.servesKnown(conn) ? this.known.get(conn.name) : undefined;
   }
 
-  private servesKnown(conn: UpstreamConnection): boolean {
+  private servesKnown(conn: Upstream): boolean {
     if (this.connections.get(conn.name) !== conn || !this.known.has(conn.name)) return false;
     if (this.sleeping.has(conn)) return true;
     return !this.live.has(conn) && (conn.state === 'connecting' || conn.state === 'retrying');
@@ -226,7 +233,7 @@ export class UpstreamPool extends EventEmitter {
    * The connection `owner` (a downstream session) uses for `name`: its own one, started on first use,
    * when the server is configured with isolation "session"; otherwise the shared one.
    */
-  connectionFor(name: string, owner: object | undefined): UpstreamConnection | undefined {
+  connectionFor(name: string, owner: object | undefined): Upstream | undefined {
     const shared = this.connections.get(name);
     if (!owner || !shared || shared.config.isolation !== 'session' || shared.state === 'disabled') return shared;
     return this.owned.get(owner, name, () => {
@@ -253,20 +260,21 @@ export class UpstreamPool extends EventEmitter {
     return this.owned.count;
   }
 
-  private connectionOptions(name: string, config: UpstreamConfig): ConnectionOptions {
-    return connectionOptionsFor(this.opts, name, config, {
+  /** `server` is the configured name a replica `name` speaks for (its own name otherwise). */
+  private connectionOptions(name: string, config: UpstreamConfig, server = name): ConnectionOptions {
+    return connectionOptionsFor(this.opts, name, config, server, {
       runId: this.runId,
       bridge: () => this.bridge,
       redact: (text) => this.redact(text),
     });
   }
 
-  get(name: string): UpstreamConnection | undefined {
+  get(name: string): Upstream | undefined {
     return this.connections.get(name);
   }
 
   /** Connections in config order. */
-  list(): UpstreamConnection[] {
+  list(): Upstream[] {
     return [...this.connections.values()];
   }
 
@@ -314,7 +322,7 @@ export class UpstreamPool extends EventEmitter {
     const changed: string[] = [];
     const unchanged: string[] = [];
     const retried: string[] = [];
-    const retired: UpstreamConnection[] = [];
+    const retired: Upstream[] = [];
     for (const [name, conn] of this.connections) {
       if (!(name in configs)) {
         removed.push(name);
@@ -324,8 +332,8 @@ export class UpstreamPool extends EventEmitter {
       }
     }
     // The new map, in config order (listings keep a stable order).
-    const next = new Map<string, UpstreamConnection>();
-    const fresh: UpstreamConnection[] = [];
+    const next = new Map<string, Upstream>();
+    const fresh: Upstream[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
       // A server that was given up on is tried again on every reload (the user may have fixed it or logged in).

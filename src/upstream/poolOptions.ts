@@ -38,6 +38,8 @@ export function connectionOptionsFor(
   opts: PoolOptions,
   name: string,
   config: UpstreamConfig,
+  /** The configured server a replica `name` speaks for: its server-to-client traffic and login are the server's. */
+  server: string,
   pool: { runId: string; bridge(): DownstreamBridge | undefined; redact(text: string): string },
 ): ConnectionOptions {
   const proxy = opts.proxy ?? {};
@@ -49,7 +51,7 @@ export function connectionOptionsFor(
     onStderrLine: stderr,
     runId: pool.runId,
     docker: opts.docker,
-    auth: opts.auth,
+    auth: opts.auth && server !== name ? (_n, c) => opts.auth?.(server, c) : opts.auth,
   };
   return {
     name,
@@ -61,9 +63,9 @@ export function connectionOptionsFor(
       request: (u, m, p, s, o) => {
         const bridge = pool.bridge();
         if (!bridge) return Promise.reject(new Error(`no downstream client to handle ${m}`));
-        return bridge.request(u, m, p, s, o);
+        return bridge.request(u === name ? server : u, m, p, s, o);
       },
-      notify: (u, m, p, o) => pool.bridge()?.notify(u, m, p, o),
+      notify: (u, m, p, o) => pool.bridge()?.notify(u === name ? server : u, m, p, o),
     },
     connectTimeout: proxy.timeouts?.connect ?? DEFAULTS.connectTimeout,
     requestTimeout: proxy.timeouts?.request ?? DEFAULTS.requestTimeout,

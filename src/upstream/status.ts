@@ -48,6 +48,18 @@ export interface UpstreamStatus {
   breaker: BreakerState;
   protocolVersion?: string;
   nextRetryAt?: string;
+  /** A server with replicas: how calls are spread, and each replica's own status. */
+  balance?: string;
+  replicas?: ReplicaStatus[];
+  /** Replicas whose catalog differs from the one listed (they should run the same server). */
+  catalogMismatch?: string;
+}
+
+export interface ReplicaStatus extends UpstreamStatus {
+  backup: boolean;
+  weight: number;
+  /** Calls in flight on this replica now. */
+  outstanding: number;
 }
 
 export const EMPTY_CATALOG: UpstreamCatalog = { tools: [], prompts: [], resources: [], resourceTemplates: [] };

@@ -78,3 +78,27 @@ describe('generated JSON Schema', () => {
     expect(validate(parseYaml('mcpServers:\n  a:\n    command: npx\n'))).toBe(true);
   });
 });
+
+describe('scale settings in the JSON Schema', () => {
+  it('editors and the proxy agree on replicas, balance and cache', () => {
+    const ok = [
+      { mcpServers: { a: { command: 'node', replicas: 3, balance: 'least-outstanding', cache: { ttlMs: 1000 } } } },
+      {
+        mcpServers: {
+          a: {
+            replicas: [
+              { url: 'http://a/mcp', weight: 2 },
+              { url: 'http://b/mcp', backup: true },
+            ],
+          },
+        },
+      },
+    ];
+    for (const c of ok) expect(bothAccept(c)).toEqual({ editor: true, proxy: true });
+    const bad = [
+      { mcpServers: { a: { command: 'node', balance: 'random', replicas: 2 } } },
+      { mcpServers: { a: { command: 'node', cache: { ttlMs: -1 } } } },
+    ];
+    for (const c of bad) expect(bothAccept(c)).toEqual({ editor: false, proxy: false });
+  });
+});

@@ -176,6 +176,16 @@ function toRow(u: Partial<UpstreamRow> & { name?: string }): UpstreamRow {
     ...(u.lastError && { lastError: String(u.lastError) }),
     ...(u.restarts !== undefined && { restarts: Number(u.restarts) }),
     ...(u.breaker && { breaker: String(u.breaker) }),
+    ...(u.balance && { balance: String(u.balance) }),
+    ...(u.catalogMismatch && { catalogMismatch: String(u.catalogMismatch) }),
+    ...(Array.isArray(u.replicas) && {
+      replicas: u.replicas.map((x) => ({
+        ...toRow(x),
+        backup: x.backup === true,
+        weight: Number(x.weight ?? 1),
+        outstanding: Number(x.outstanding ?? 0),
+      })),
+    }),
   };
 }
 
@@ -185,7 +195,12 @@ export function firstToken(raw: string | undefined): string | undefined {
 
 export function renderReport(r: StatusReport): string {
   const head = ['SERVER', 'TRANSPORT', 'STATE', 'TOOLS', 'PROMPTS', 'RESOURCES', 'LATENCY', 'RESTARTS', 'ERROR'];
-  const rows = r.upstreams.map((u) => [
+  // A server with replicas is followed by one indented row per replica.
+  const listed = r.upstreams.flatMap((u) => [
+    u,
+    ...(u.replicas ?? []).map((x) => ({ ...x, name: `  ${x.name}${x.backup ? ' (backup)' : ''}` })),
+  ]);
+  const rows = listed.map((u) => [
     u.name,
     u.type,
     u.breaker && u.breaker !== 'closed' ? `${u.state} (breaker ${u.breaker})` : u.state,
@@ -194,7 +209,7 @@ export function renderReport(r: StatusReport): string {
     String(u.resources),
     u.latencyMs === undefined ? '-' : `${Math.round(u.latencyMs)} ms`,
     String(u.restarts ?? 0),
-    oneLine(u.lastError ?? ''),
+    oneLine(u.catalogMismatch ? `${u.catalogMismatch}${u.lastError ? `; ${u.lastError}` : ''}` : (u.lastError ?? '')),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>

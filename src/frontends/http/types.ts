@@ -17,6 +17,11 @@ export interface UpstreamStatus {
   latencyMs?: number;
   restarts?: number;
   breaker?: string;
+  /** A server with replicas: how calls are spread, and each replica's own status. */
+  balance?: string;
+  replicas?: (UpstreamStatus & { backup?: boolean; weight?: number; outstanding?: number })[];
+  /** Replicas whose catalogs differ. */
+  catalogMismatch?: string;
 }
 
 export interface HttpStatus {
