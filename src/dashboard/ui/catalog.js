@@ -156,7 +156,7 @@ function select(item, button) {
         uriInput,
       ),
     );
-  else form.append(fields, el('label', { class: 'muted' }, rawToggle, ' Raw JSON'), raw);
+  else form.append(fields, el('label', { class: 'inline muted' }, rawToggle, ' Raw JSON'), raw);
   form.append(
     el(
       'div',
