@@ -6,10 +6,11 @@
 // small launcher that is dist/mcp-proxy.mjs (and dist/mcp-proxy-sea.cjs, the binaries' main script).
 
 import { execSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { buildLauncher, nativeAddonStubs, writeThirdPartyNotices } from './launcher.mjs';
 
@@ -50,6 +51,19 @@ const buildConstants = {
   __MCP_SDK_VERSION__: JSON.stringify(sdkPkg.version),
 };
 
+/** The web dashboard's files (src/dashboard/ui), minified and embedded as one object (src/dashboard/ui.ts). */
+async function dashboardAssets() {
+  const dir = path.join(root, 'src/dashboard/ui');
+  const out = {};
+  for (const file of readdirSync(dir).sort()) {
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    const loader = file.endsWith('.js') ? 'js' : file.endsWith('.css') ? 'css' : undefined;
+    out[file] = loader ? (await esbuild.transform(text, { loader, minify: true, target: 'chrome111' })).code : text;
+  }
+  return out;
+}
+const uiAssets = await dashboardAssets();
+
 const result = await esbuild.build({
   entryPoints: [path.join(root, 'src/main.ts')],
   outfile: path.join(outdir, 'mcp-proxy-core.cjs'),
@@ -73,7 +87,11 @@ const result = await esbuild.build({
   // ESM dependencies (yargs 18) read import.meta.url; in the CommonJS core it is the file's own URL
   // (the launcher passes its own path as __filename, the binary its executable).
   banner: { js: "var __mcpImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__mcpImportMetaUrl', ...buildConstants },
+  define: {
+    'import.meta.url': '__mcpImportMetaUrl',
+    __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
+    ...buildConstants,
+  },
   plugins: [nativeAddonStubs, onlyBuiltinsExternal],
 });
 
@@ -91,6 +109,9 @@ chmodSync(path.join(outdir, 'mcp-proxy.mjs'), 0o755);
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(launcher.metafile));
 writeThirdPartyNotices({ root, metafile: result.metafile, outFile: path.join(outdir, 'THIRD_PARTY_LICENSES.txt') });
 const size = result.metafile.outputs['dist/mcp-proxy-core.cjs']?.bytes ?? 0;
+const uiBytes = Object.values(uiAssets).reduce((n, t) => n + Buffer.byteLength(t), 0);
+const uiGzip = Object.values(uiAssets).reduce((n, t) => n + gzipSync(t).length, 0);
+console.error(`build: dashboard assets ${(uiBytes / 1024).toFixed(1)} KiB (${(uiGzip / 1024).toFixed(1)} KiB gzipped)`);
 console.error(
   `build: dist/mcp-proxy.mjs ${(launcher.bytes / 1024).toFixed(0)} KiB (core ${(size / 1024).toFixed(0)} KiB, embedded compressed)`,
 );

@@ -104,12 +104,18 @@ export function resolveLogLevel(args: GlobalArgs, fallback: LogLevel = 'info'): 
 }
 
 /** The logger a command uses: stderr, redacted, level and format from the global flags. */
-export function commandLogger(args: GlobalArgs, ctx: CliContext, fallback: LogLevel = 'info'): Logger {
+export function commandLogger(
+  args: GlobalArgs,
+  ctx: CliContext,
+  fallback: LogLevel = 'info',
+  tap?: (jsonLine: string) => void,
+): Logger {
   const envLevel = ctx.env.MCP_PROXY_LOG_LEVEL as LogLevel | undefined;
   return createLogger({
     level: resolveLogLevel(args, envLevel ?? fallback),
     format: args.logFormat ?? (ctx.env.MCP_PROXY_LOG_FORMAT === 'json' ? 'json' : 'pretty'),
     destination: ctx.stderr,
     redactor: ctx.redactor,
+    tap,
   });
 }

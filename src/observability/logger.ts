@@ -12,6 +12,8 @@ export interface LoggerOptions {
   /** Where lines go. Never stdout in stdio mode: callers pass process.stderr (the default) or a file stream. */
   destination?: NodeJS.WritableStream;
   redactor?: Redactor;
+  /** Also given every line, redacted, as JSON (the dashboard's log view). */
+  tap?: (jsonLine: string) => void;
 }
 
 const LEVEL_NAMES: Record<number, string> = {
@@ -36,6 +38,7 @@ export function createLogger(options: LoggerOptions): Logger {
     write(chunk: Buffer, _enc, cb) {
       let line = chunk.toString('utf8');
       if (redactor) line = redactor.redact(line);
+      options.tap?.(line);
       if (pretty) line = prettyLine(line);
       out.write(line, () => cb());
     },

@@ -14,12 +14,14 @@ import { runCommand } from './run.js';
 import { addCommand, disableCommand, enableCommand, listCommand, removeCommand } from './servers.js';
 import { statusCommand } from './status.js';
 import { toolsCommand } from './tools.js';
+import { uiCommand } from './ui.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 /** Every command, in help order. Each file keeps its heavy imports inside its handler. */
 export const COMMANDS: CommandSpec[] = [
   runCommand,
+  uiCommand,
   validateCommand,
   statusCommand,
   addCommand,

@@ -31,6 +31,10 @@ export const runCommand: CommandSpec<RunOptions> = {
           type: 'string',
           describe: 'Serve only a profile (proxy.access.profiles): a named subset of the tools',
         })
+        .option('dashboard', {
+          type: 'boolean',
+          describe: 'Serve the web dashboard at /ui and its API at /api/v1 (HTTP only; default on)',
+        })
         .option('watch', {
           type: 'boolean',
           describe: 'Reload when the config or credentials file changes (default on)',

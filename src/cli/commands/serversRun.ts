@@ -127,11 +127,23 @@ export async function addServer(args: AddArgs, ctx: CliContext): Promise<number>
       hint: 'use 1-48 of letters, digits, "_" and "-" (e.g. github, my-server)',
     });
   }
-  const literal = entryFromArgs(args);
+  return addEntry(args.name, entryFromArgs(args), args, ctx);
+}
+
+/**
+ * Writes server `name` with this entry (secrets still literal): the one path of `add` and the
+ * dashboard's server registration. Literal secrets go to the credentials store first.
+ */
+export async function addEntry(
+  name: string,
+  literal: Record<string, unknown>,
+  args: CredentialArgs & { config?: string; force?: boolean },
+  ctx: CliContext,
+): Promise<number> {
   const file = locateForEdit(args.config, ctx, true);
   const cfg = readForEdit(file);
-  if (Object.hasOwn(cfg.servers, args.name) && !args.force) {
-    throw new AppError('USAGE', `${file} already has a server "${args.name}"; nothing was written`, {
+  if (Object.hasOwn(cfg.servers, name) && !args.force) {
+    throw new AppError('USAGE', `${file} already has a server "${name}"; nothing was written`, {
       hint: `pass --force to replace it, or choose another name (\`mcp-proxy list\` shows them)`,
     });
   }
@@ -139,7 +151,7 @@ export async function addServer(args: AddArgs, ctx: CliContext): Promise<number>
   // Literal secrets go to the credentials store; the config gets ${NAME} in their place.
   const chain = credentialChainFor(args, ctx);
   const stored = readCredentialsFile({ path: chain.credentialsFile, platform: ctx.platform }) ?? {};
-  const secrets = nameSecrets(findSecrets(args.name, literal), stored);
+  const secrets = nameSecrets(findSecrets(name, literal), stored);
   for (const s of secrets) ctx.redactor.add(s.secret);
   const entry = applySecrets(literal, secrets);
   const toStore: Record<string, string> = {};
@@ -151,16 +163,16 @@ export async function addServer(args: AddArgs, ctx: CliContext): Promise<number>
         cfg.format,
         schemaReference({ configFile: file, entry: ctx.entry, deployment: ctx.deployment.kind }),
       );
-  const text = setServerValue(base, cfg.format, args.name, [], entry);
-  const check = checkEdit(text, file, (n) => toStore[n] ?? chain.lookup(n), { ...ctx, server: args.name });
+  const text = setServerValue(base, cfg.format, name, [], entry);
+  const check = checkEdit(text, file, (n) => toStore[n] ?? chain.lookup(n), { ...ctx, server: name });
 
   // Credentials first: a config never references a secret that was not stored.
   for (const [name, value] of Object.entries(toStore)) {
     writeCredential({ file: chain.credentialsFile, name, value, platform: ctx.platform });
   }
   const result = writeEdit(file, text, ctx.platform);
-  const replaced = Object.hasOwn(cfg.servers, args.name);
-  out(ctx, `${replaced ? 'replaced' : 'added'} server "${args.name}" ${describeWrite(result)}`);
+  const replaced = Object.hasOwn(cfg.servers, name);
+  out(ctx, `${replaced ? 'replaced' : 'added'} server "${name}" ${describeWrite(result)}`);
   for (const s of secrets) {
     const where = s.field === 'args' ? `args[${s.key}]` : s.field === 'url' ? 'url' : `${s.field}.${s.key}`;
     out(

@@ -5,6 +5,7 @@
 import type { Aggregator } from '../../aggregator/server.js';
 import { callerOf } from '../../audit/caller.js';
 import { DEFAULTS, type ProxyConfig } from '../../config/schema.js';
+import type { LogRing } from '../../dashboard/logRing.js';
 import type { AccessControl } from '../../gateway/access.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
@@ -26,6 +27,8 @@ export interface FrontendDeps {
   access: AccessControl;
   /** Where the config and the credentials file are (the keys file is found from them). */
   where: { configPath?: string; credentialsFile: string };
+  /** Recent log lines (the dashboard's log view). */
+  logs: LogRing;
 }
 
 export async function startHttp(d: FrontendDeps): Promise<void> {
@@ -39,6 +42,7 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
   const { createHttpIdentities } = await import('./gateway.js');
   const ids = createHttpIdentities(proxy.auth, d.where, d.logger);
   lifecycle.add('keys', async () => ids.close());
+  const dashboard = args.dashboard === false ? undefined : await startDashboard(d);
   const frontend = await startHttpFrontend({
     host: args.host ?? proxy.host,
     port: args.port ?? proxy.port,
@@ -69,6 +73,7 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
         caller: callerOf(c.identity, c.sessionId),
       }),
     status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
+    dashboard,
   });
   // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.
   agg.on('list_changed', (k) => frontend.app.notifyListChanged(k));
@@ -83,6 +88,24 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     `serving Streamable HTTP at ${frontend.url}`,
   );
   ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${authOn ? ' (bearer token required)' : ''}\n`);
+  if (dashboard) ctx.stderr.write(`mcp-proxy: dashboard at ${frontend.baseUrl}/ui/\n`);
+}
+
+async function startDashboard(d: FrontendDeps) {
+  const { createDashboard } = await import('./dashboard.js');
+  const dashboard = createDashboard({
+    ctx: d.ctx,
+    agg: d.agg,
+    pool: d.pool,
+    access: d.access,
+    logs: d.logs,
+    metrics: d.metrics,
+    configPath: d.where.configPath,
+    credentials: { credentials: d.args.credentials, envFile: d.args.envFile },
+    maxBodyBytes: d.proxy.http?.maxBodyBytes,
+  });
+  d.lifecycle.add('dashboard', async () => dashboard.close());
+  return dashboard;
 }
 
 export async function startStdio(d: FrontendDeps): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { Aggregator } from '../../aggregator/server.js';
 import { DEFAULTS } from '../../config/schema.js';
+import { LogRing } from '../../dashboard/logRing.js';
 import { Lifecycle } from '../../lifecycle.js';
 import { createMetrics } from '../../observability/metrics.js';
 import { registerConfigSecrets } from '../configSecrets.js';
@@ -25,7 +26,8 @@ import { fileStamps, watchFiles } from './watch.js';
 export type { RunOptions };
 
 export async function runProxy(args: RunOptions, ctx: CliContext): Promise<number> {
-  const logger = commandLogger(args, ctx);
+  const logs = new LogRing(); // what the dashboard shows: our lines and the upstreams' stderr
+  const logger = commandLogger(args, ctx, 'info', logs.pinoLine);
   const chain = credentialChainFor(args, ctx);
   const loadOpts = configLoadOptions(args.config, chain, ctx);
   const run = await loadRunConfig(loadOpts, ctx);
@@ -44,15 +46,8 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const transport = args.transport ?? proxy.transport ?? 'stdio';
   const metrics = createMetrics();
   const oauth = oauthRuntimeFor(args, ctx, logger);
-  const pool = createPool(ctx, {
-    configs: config.mcpServers,
-    proxy,
-    logger,
-    metrics,
-    relayStderr: true,
-    oauth,
-    catalogCache: true,
-  });
+  const poolOpts = { proxy, logger, metrics, relayStderr: true, oauth, tapStderr: logs.stderrLine, catalogCache: true };
+  const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const access = createAccess(proxy, args.profile);
   const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });
@@ -90,6 +85,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     access,
     lookup: (n: string) => chain.lookup(n),
     where: { configPath: loaded?.path, credentialsFile: chain.credentialsFile },
+    logs,
   };
   await (transport === 'http' ? startHttp(deps) : startStdio(deps));
   lifecycle.add('upstreams', () => pool.close());

@@ -11,4 +11,6 @@ export interface RunOptions extends CredentialArgs, GlobalArgs {
   watch?: boolean;
   /** A profile (proxy.access.profiles) for the stdio session. */
   profile?: string;
+  /** The web dashboard at /ui and its API at /api (HTTP only; default on). */
+  dashboard?: boolean;
 }

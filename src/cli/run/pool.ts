@@ -23,6 +23,8 @@ export interface PoolSetup {
   oauth?: OAuthRuntime;
   /** Keep catalogs between runs (`run`; the one-shot commands want the servers' live answers). */
   catalogCache?: boolean;
+  /** Also given every upstream stderr line, masked (the dashboard's log view). */
+  tapStderr?: (line: string) => void;
 }
 
 export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
@@ -34,7 +36,11 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     metrics: setup.metrics,
     env: ctx.env,
     cwd: ctx.cwd,
-    onStderrLine: setup.relayStderr ? (line) => ctx.stderr.write(`${ctx.redactor.redact(line)}\n`) : () => {},
+    onStderrLine: (line) => {
+      const masked = ctx.redactor.redact(line);
+      setup.tapStderr?.(masked);
+      if (setup.relayStderr) ctx.stderr.write(`${masked}\n`);
+    },
     docker: dockerFactory(ctx, setup.logger, () => pool.runId),
     redact: (text) => ctx.redactor.redact(text),
     auth: (name, config) => oauth.authFor(name, config),

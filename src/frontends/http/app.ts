@@ -23,10 +23,11 @@ import { methodNotAllowed, sendRpcError } from './responses.js';
 import { health, metricsText, notFound, readOnly, ready, requestPath } from './routes.js';
 import { type RegisteredSession, SessionRegistry } from './sessions.js';
 import { StreamableEndpoint } from './streamable.js';
-import type { HttpStatus, ServerFactory } from './types.js';
+import type { DashboardRoutes, HttpStatus, ServerFactory } from './types.js';
 
 export type { RateLimitOptions } from './guards.js';
 export type {
+  DashboardRoutes,
   DownstreamServer,
   HttpStatus,
   ServerFactory,
@@ -66,6 +67,8 @@ export interface HttpAppDeps {
   keepAliveMs?: number;
   /** Clock for idle expiry and rate limiting (tests). */
   now?: () => number;
+  /** The web dashboard (/ui, /api): absent = not served. */
+  dashboard?: DashboardRoutes;
 }
 
 export interface HttpApp {
@@ -119,7 +122,17 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const mcp = new StreamableEndpoint({ ...endpoint, sessions, modern, idleMs, now });
   const sse = new LegacySseEndpoint({ ...endpoint, sessions });
   const checkProfile = deps.checkProfile ?? ((name: string) => `unknown profile "${name}": no profiles are configured`);
-  const parts: Parts = { guard, auth, checkProfile, mcp, sse, sessions, status: deps.status, metrics };
+  const parts: Parts = {
+    guard,
+    auth,
+    checkProfile,
+    mcp,
+    sse,
+    sessions,
+    status: deps.status,
+    metrics,
+    dashboard: deps.dashboard,
+  };
 
   // Idle sessions and passed rate-limit windows are swept on one timer.
   const sweepEvery = Math.max(10, Math.min(Math.floor(idleMs / 2), 30_000));
@@ -170,6 +183,7 @@ interface Parts {
   sessions: SessionRegistry<RegisteredSession>;
   status: () => HttpStatus;
   metrics: Metrics;
+  dashboard?: DashboardRoutes;
 }
 
 async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -182,6 +196,10 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
   if (path === METADATA_PATH || path.startsWith(`${METADATA_PATH}/`)) {
     return readOnly(res, method) ? p.auth.serveMetadata(req, res) : undefined;
   }
+  if (p.dashboard) {
+    if (path === '/' && method === 'GET') return redirect(res, '/ui/');
+    if (p.dashboard.servePublic(res, path, method)) return;
+  }
   const admitted = await p.guard.admit(req, res, screened);
   if (!admitted) return;
   const { identity, cors } = admitted;
@@ -190,6 +208,7 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
     const problem = p.checkProfile(profile);
     if (problem) return sendRpcError(res, 400, `Bad Request: ${problem}`);
   }
+  if (p.dashboard && path.startsWith('/api/v1/')) return p.dashboard.api(req, res, identity, url, path);
   switch (path) {
     case '/mcp':
       return p.mcp.handle(req, res, { identity, profile });
@@ -206,4 +225,9 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
     default:
       return notFound(res);
   }
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { location });
+  res.end();
 }

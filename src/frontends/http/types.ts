@@ -2,6 +2,7 @@
  * What the HTTP frontend is given from outside: the factory of downstream MCP servers and the status it
  * reports on /ready.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpServer, Server } from '@modelcontextprotocol/server';
 import type { Identity } from './security.js';
 
@@ -52,3 +53,11 @@ export interface Caller {
 }
 
 export type ServerFactory = (ctx: ServerFactoryContext) => DownstreamServer | Promise<DownstreamServer>;
+
+/** The web dashboard, when enabled: its public files and its API (see src/dashboard). */
+export interface DashboardRoutes {
+  /** Static files and the API document, before authentication (nothing secret): true when answered. */
+  servePublic(res: ServerResponse, path: string, method: string): boolean;
+  /** /api/v1/..., after authentication, for the identity the request proved. */
+  api(req: IncomingMessage, res: ServerResponse, identity: Identity, url: URL, path: string): Promise<void>;
+}
