@@ -2,7 +2,7 @@
 // `npm run bench`: the proxy's numbers, measured side by side in one run.
 //  1. stdio: an MCP client calling a tool directly on a stdio server vs through the proxy (stdio in,
 //     stdio out): p50/p99 latency, sequential and concurrent calls/s, and the ratios.
-//  2. the other benches, when present: HTTP frontend, start-up time, tools/list token sizes.
+//  2. the other benches, when present: HTTP frontend, start-up time, tools/list token sizes, HAProxy.
 // Loops are bounded by count. Targets are printed next to the numbers; nothing here is a test.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -145,6 +145,7 @@ async function main() {
     ['tools/list size: all vs dynamic mode', 'bench-tokens.mjs', 'runTokenBench'],
     ['team gateway: CPU per call with a ~20-rule policy vs none', 'bench-policy.mjs', 'runPolicyBench'],
     ['audit log: proxy CPU per call, off vs on', 'bench-audit.mjs', 'runAuditBench'],
+    ['several proxies behind HAProxy: 2026 clients, 1 proxy vs 3', 'bench-haproxy.mjs', 'runHaproxyBench'],
   ]) {
     try {
       const rows = await optional(file, fn);
