@@ -7,10 +7,11 @@
 // cores shared by client, haproxy, proxies and upstreams, three proxies cannot give three times the calls.
 // Called by scripts/bench.mjs (`runHaproxyBench()`), or alone: `node scripts/bench-haproxy.mjs`.
 // Skipped (with a line saying so) when haproxy is not installed. Loops are bounded by count.
-// Target: calls/s with 3 proxies > 1 proxy whenever the machine has CPU to spare (cores > 2), and CPU
-// per call of the proxies no higher behind haproxy than direct (the balancer adds its own, shown apart).
+// Target: calls/s with 3 proxies behind haproxy above 1 proxy reached directly (the balancer's own hop
+// included), approaching 3x only with a core per proxy to spare; CPU per call shown alongside. Per call,
+// three proxies cost more CPU than one: each process warms up its JIT and collects garbage on its own.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +37,7 @@ function cpuMs(pid) {
 function treeCpuMs(pid) {
   let total = 0;
   const children = new Map();
-  for (const e of os.platform() === 'linux' ? readdirProc() : []) {
+  for (const e of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
@@ -53,12 +54,6 @@ function treeCpuMs(pid) {
     stack.push(...(children.get(p) ?? []));
   }
   return total;
-}
-
-function readdirProc() {
-  return spawnSync('ls', ['/proc'], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter((e) => /^\d+$/.test(e));
 }
 
 async function freePort() {
@@ -172,7 +167,8 @@ export async function runHaproxyBench() {
       ),
     );
     const ratio = rows[1]['calls/s'] / rows[0]['calls/s'];
-    rows.push({ setup: `ratio 3 / 1: ${ratio.toFixed(2)}x on ${os.cpus().length} CPUs` });
+    const met = ratio > 1 ? 'met' : 'NOT met';
+    rows.push({ setup: `ratio 3 / 1: ${ratio.toFixed(2)}x on ${os.cpus().length} CPUs (target > 1x: ${met})` });
     return rows;
   } finally {
     for (const c of procs) c.kill('SIGTERM');
