@@ -72,7 +72,7 @@ async function connect(
 /** Which proxy answered: the fixture behind it puts its name into the prompt. */
 async function servedBy(client: Client): Promise<string> {
   const r = await client.getPrompt({ name: 'e__greet', arguments: { who: 'x' } });
-  const text = (r.messages[0]?.content as { text: string }).text;
+  const text = (r.messages[0]?.content as { text?: string } | undefined)?.text ?? '';
   return /from (p\d)$/.exec(text)?.[1] ?? text;
 }
 
