@@ -1,5 +1,6 @@
 // Start-up of `mcp-proxy run` over stdio, side by side with the servers alone, in one run:
 //   1. spawn -> `initialize` answered, with a quick, a hanging and a failing upstream, against bare `node -e 0`
+//      (with V8's code cache of an earlier run, as every start after the first; and without it)
 //   2. one stdio upstream: spawn -> first successful tools/call, against the server started directly
 //   3. 20 stdio upstreams: spawn -> every server's tools listed, against the 20 servers started directly,
 //      and with a warm catalog cache: spawn -> the first tools/list (complete) answered
@@ -93,7 +94,8 @@ async function bareNode() {
   return now() - t0;
 }
 
-async function initializeMixed(dir) {
+/** `codeCache` false: as on a first start, without V8's code cache of an earlier run (src/boot/codeCache.ts). */
+async function initializeMixed(dir, codeCache = true) {
   const config = {
     mcpServers: {
       quick: { command: node, args: [echo] },
@@ -102,7 +104,11 @@ async function initializeMixed(dir) {
     },
   };
   const t0 = now();
-  const p = rpcChild(node, proxyArgs(config, dir), { HOME: dir, MCP_PROXY_CACHE_DIR: 'off' });
+  const p = rpcChild(node, proxyArgs(config, dir), {
+    HOME: dir,
+    MCP_PROXY_CACHE_DIR: 'off',
+    ...(codeCache ? {} : { MCP_PROXY_CODE_CACHE: 'off' }),
+  });
   await p.initialize();
   const ms = now() - t0;
   await p.stop();
@@ -179,6 +185,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
   const s = {
     node: [],
     init: [],
+    initCold: [],
     callDirect: [],
     callProxy: [],
     listDirect: [],
@@ -191,6 +198,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
     for (let i = 0; i < runs; i++) {
       s.node.push(await bareNode());
       s.init.push(await initializeMixed(dir));
+      s.initCold.push(await initializeMixed(dir, false));
       s.callDirect.push(await firstCallDirect());
       s.callProxy.push(await firstCallProxy(dir));
       s.listDirect.push(await listedDirect());
@@ -214,6 +222,11 @@ export async function runServeStartBench({ runs = 5 } = {}) {
         ratio: m.init / m.node,
         target: '<= 2.5x node -e 0',
         ok: m.init / m.node <= 2.5,
+      },
+      {
+        name: '  the same on a first start (no V8 code cache yet)',
+        ms: m.initCold,
+        ratio: m.initCold / m.node,
       },
       { name: 'one stdio server directly: spawn -> first tools/call', ms: m.callDirect },
       {

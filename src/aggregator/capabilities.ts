@@ -32,10 +32,16 @@ export function mergedCapabilities(connections: UpstreamConnection[]): ServerCap
   return caps;
 }
 
-/** Each ready server's description (or its own instructions) under its name. */
-export function mergedInstructions(connections: UpstreamConnection[]): string | undefined {
-  const parts = connections
-    .filter((c) => c.state === 'ready' && (c.instructions || c.config.description))
-    .map((c) => `## ${c.name}\n${c.config.description ?? c.instructions}`);
+/** Each server's description or instructions: its own once connected, else what is known of it (cache). */
+export function mergedInstructions(
+  connections: UpstreamConnection[],
+  knownOf: (c: UpstreamConnection) => { instructions?: string } | undefined = () => undefined,
+): string | undefined {
+  const parts: string[] = [];
+  for (const c of connections) {
+    const known = c.state === 'ready' ? c : knownOf(c);
+    const text = known && (c.config.description ?? known.instructions);
+    if (text) parts.push(`## ${c.name}\n${text}`);
+  }
   return parts.length ? parts.join('\n\n') : undefined;
 }

@@ -4,7 +4,7 @@
  */
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import picomatch from 'picomatch';
-import type { UpstreamConnection } from '../upstream/connection.js';
+import type { UpstreamCatalog, UpstreamConnection } from '../upstream/connection.js';
 import { mapUris, prefixFor, publicName, publicUri, uriToPublic } from './naming.js';
 
 export interface Entry<T> {
@@ -40,7 +40,18 @@ export function toolFilter(filter: { include?: string[]; exclude?: string[] } | 
   return (name) => inc(name) && !exc(name);
 }
 
-export function buildCatalog(connections: UpstreamConnection[], separator: string): Catalog {
+/** What a connection offers now: by default its own catalog while connected (the pool adds cached ones). */
+export type ServedCatalog = (conn: UpstreamConnection) => UpstreamCatalog | undefined;
+
+// A server that is restarting keeps its entries (calls fail fast until it is back); failed ones have none.
+const connectedCatalog: ServedCatalog = (conn) =>
+  conn.state === 'ready' || conn.state === 'restarting' ? conn.catalog : undefined;
+
+export function buildCatalog(
+  connections: UpstreamConnection[],
+  separator: string,
+  served: ServedCatalog = connectedCatalog,
+): Catalog {
   const cat: Catalog = {
     tools: new Map(),
     prompts: new Map(),
@@ -59,13 +70,13 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
         cat.collisions.push({ kind: 'prefix', name: prefix, owners: [other, conn.name] });
       } else cat.prefixes.set(prefix, conn.name);
     } else cat.unprefixed.push(conn.name);
-    // A server that is restarting keeps its entries (calls fail fast until it is back); failed ones have none.
-    if (conn.state !== 'ready' && conn.state !== 'restarting') continue;
+    const offer = served(conn);
+    if (!offer) continue;
     const rules = { prefix, separator };
     // URIs inside definitions (MCP Apps' `_meta.ui.resourceUri`) name this server's resources too.
     const toPublic = uriToPublic(prefix);
     const allowed = toolFilter(conn.config.tools);
-    for (const tool of conn.catalog.tools) {
+    for (const tool of offer.tools) {
       if (!allowed(tool.name)) continue;
       add(
         cat.tools,
@@ -77,7 +88,7 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
         cat,
       );
     }
-    for (const prompt of conn.catalog.prompts) {
+    for (const prompt of offer.prompts) {
       add(
         cat.prompts,
         'prompt',
@@ -88,10 +99,10 @@ export function buildCatalog(connections: UpstreamConnection[], separator: strin
         cat,
       );
     }
-    for (const res of conn.catalog.resources) {
+    for (const res of offer.resources) {
       add(cat.resources, 'resource', publicUri(prefix, res.uri), conn.name, res.uri, () => mapUris(res, toPublic), cat);
     }
-    for (const t of conn.catalog.resourceTemplates) {
+    for (const t of offer.resourceTemplates) {
       const uriTemplate = publicUri(prefix, t.uriTemplate);
       const owner = templateKeys.get(uriTemplate);
       if (owner !== undefined) {

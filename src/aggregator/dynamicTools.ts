@@ -19,7 +19,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
-import type { UpstreamConnection } from '../upstream/connection.js';
+import type { UpstreamCatalog, UpstreamConnection } from '../upstream/connection.js';
 import type { CallContext } from './callContext.js';
 import { toolFilter } from './catalog.js';
 import { prefixFor, publicName } from './naming.js';
@@ -57,7 +57,10 @@ type Validator = (value: unknown) => ArgumentProblem[] | undefined;
  * event that rebuilds and notifies. So the list and the list_changed notifications always agree.
  */
 export function dynamicGroups(
-  agg: { pool: { list(): UpstreamConnection[] }; separator?: string },
+  agg: {
+    pool: { list(): UpstreamConnection[]; served?(conn: UpstreamConnection): UpstreamCatalog | undefined };
+    separator?: string;
+  },
   view: AccessView = ALLOW_ALL,
 ): DynamicGroup[] {
   const groups: DynamicGroup[] = [];
@@ -69,7 +72,9 @@ export function dynamicGroups(
     const rules = { prefix: prefixFor(conn.name, conn.config.prefix), separator: agg.separator ?? '__' };
     const visible = (t: Tool) =>
       open || view.allows({ kind: 'tool', server: conn.name, name: publicName(rules, t.name) });
-    const tools = conn.catalog.tools.filter((t) => allowed(t.name) && visible(t));
+    // A server still starting (or a sleeping lazy one) is offered with its cached catalog.
+    const catalog = agg.pool.served?.(conn) ?? conn.catalog;
+    const tools = catalog.tools.filter((t) => allowed(t.name) && visible(t));
     if (tools.length) groups.push({ name: conn.name, description: describeGroup(conn), tools });
   }
   return groups;

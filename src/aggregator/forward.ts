@@ -39,12 +39,17 @@ export class Forwarder {
     const { pool, router, metrics } = this.opts;
     const origin = call?.origin;
     const owner = this.opts.isolateSessions && origin && !origin.session.transient ? origin.session.self : undefined;
-    const conn = pool.connectionFor(upstream, owner);
     const started = performance.now();
     let outcome: Outcome = 'ok';
     this.inflightTotal++;
     const end = origin ? router.begin(upstream, origin) : undefined;
+    const used = pool.beginUse(upstream);
+    let conn: ReturnType<UpstreamPool['connectionFor']>;
     try {
+      // A lazy server starts on its first request; one still starting is waited for (its first attempt).
+      const waking = pool.wake(upstream);
+      if (waking) await waking;
+      conn = pool.connectionFor(upstream, owner);
       if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
       const result = await conn.call(fn, { origin });
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
@@ -53,6 +58,7 @@ export class Forwarder {
       outcome = classify(e);
       throw toProtocolError(e, upstream, conn, (text) => pool.redact(text));
     } finally {
+      used();
       end?.();
       this.inflightTotal--;
       metrics.observeRequest(method, upstream, outcome, (performance.now() - started) / 1000);

@@ -48,11 +48,16 @@ export class Requests {
   async callTool(name: string, args: Result | undefined, call: CallContext): Promise<Result> {
     // A server's own name is resolved once every server is known: another may offer it too.
     const session = call.origin?.session;
-    const entry = allowed(
-      session,
-      'tool',
-      (await this.opts.gate.whenKnown(() => this.catalog.tools.get(name))) ?? byUpstreamName(this.catalog, name),
-    );
+    const lookup = () => this.catalog.tools.get(name) ?? byUpstreamName(this.catalog, name);
+    let found =
+      (await this.opts.gate.whenKnown(() => this.catalog.tools.get(name))) ?? byUpstreamName(this.catalog, name);
+    const waking = found && this.opts.pool.wake(found.upstream);
+    if (waking) {
+      // Listed from the cache: the server decides, once it is up, whether the tool still exists.
+      await waking;
+      found = lookup();
+    }
+    const entry = allowed(session, 'tool', found);
     if (!entry) {
       const known = session ? this.visibleNames(session, 'tool') : [...this.catalog.tools.keys()];
       throw unknownName('tool', name, known, this.down(session));

@@ -111,7 +111,7 @@ export class Aggregator extends EventEmitter {
     );
     const { gate, rounds, subscriptions } = this;
     this.requests = new Requests({ pool, catalog, gate, forwarder, rounds, routes, subscriptions });
-    this._catalog = buildCatalog(pool.list(), this.separator);
+    this._catalog = buildCatalog(pool.list(), this.separator, (c) => pool.served(c));
     this.toolsModeKey = this.toolsMode?.fingerprint?.(this);
     pool.setBridge(downstreamBridge(router, subscriptions, (upstream) => routes.toPublic(upstream)));
     pool.on('catalog', () => this.rebuild());
@@ -151,7 +151,7 @@ export class Aggregator extends EventEmitter {
   /** Rebuilds the index and tells every session what changed. */
   rebuild(forceTools = false): void {
     const before = this._catalog;
-    const after = buildCatalog(this.pool.list(), this.separator);
+    const after = buildCatalog(this.pool.list(), this.separator, (c) => this.pool.served(c));
     this._catalog = after;
     const known = new Set(before.collisions.map(collisionKey));
     const fresh = this.relevantCollisions(after).filter((c) => !known.has(collisionKey(c)));
@@ -177,7 +177,7 @@ export class Aggregator extends EventEmitter {
   }
 
   instructions(): string | undefined {
-    return mergedInstructions(this.pool.list());
+    return mergedInstructions(this.pool.list(), (c) => this.pool.knownOf(c));
   }
 
   /**
@@ -233,9 +233,12 @@ export class Aggregator extends EventEmitter {
     return this.router.size;
   }
 
-  /** Listings wait for the first connect round, at most `windowMs` (see startupGate.ts). */
-  waitForStartup(firstRound: Promise<unknown>, windowMs: number): void {
-    this.gate.wait(firstRound, windowMs);
+  /**
+   * Listings wait for the first connect round, at most `windowMs` (see startupGate.ts); `listed` settles
+   * once every server's entries can be listed (from a cached catalog too): listings wait only for it.
+   */
+  waitForStartup(firstRound: Promise<unknown>, windowMs: number, listed: Promise<unknown> = firstRound): void {
+    this.gate.wait(firstRound, windowMs, listed);
   }
 
   /** The tools surface: every tool, or what the tools mode offers; only what `view` allows. */

@@ -19,7 +19,7 @@ export class StartupGate {
    * reads its tools once at start sees every server that is quick, and is never held up by a slow one
    * (servers ready later are announced with list_changed).
    */
-  wait(firstRound: Promise<unknown>, windowMs: number): void {
+  wait(firstRound: Promise<unknown>, windowMs: number, listed: Promise<unknown> = firstRound): void {
     const settled = firstRound.then(
       () => {},
       () => {},
@@ -34,7 +34,7 @@ export class StartupGate {
       timer = setTimeout(resolve, windowMs);
       timer.unref();
     });
-    const gate = Promise.race([firstRound.then(() => {}), window]).finally(() => {
+    const gate = Promise.race([listed.then(() => {}), window]).finally(() => {
       clearTimeout(timer);
       if (this.gate === gate) this.gate = undefined;
     });

@@ -20,6 +20,8 @@ import vm from 'node:vm';
 import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
+import { VERSION } from '../version.js';
+import { coreCodeCache } from './codeCache.js';
 import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 
@@ -61,15 +63,40 @@ export function runCore(): void {
   const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
   const filename = selfPath();
   const coreModule = { exports: {} as unknown };
-  const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {
+  const cache = coreCodeCache(
+    process.env,
+    `${VERSION}-${process.version}-${process.arch}-${__MCP_PROXY_CORE_BYTES__}${__MCP_PROXY_SEA__ ? '-sea' : ''}`,
+  );
+  // A Script rather than vm.compileFunction: only a Script can hand out its code cache after it ran,
+  // with the functions the start-up compiled in it.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: `${filename}#core`,
+    cachedData: cache?.data,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  const fn = script.runInThisContext() as (...args: unknown[]) => void;
   // The core requires only Node built-ins (scripts/build.mjs fails the build otherwise).
   const req = createRequire(filename);
   fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
   if (v8Flags.governYoungGeneration) governYoungGeneration();
+  // `run` writes the cache once its start-up has been compiled (a shorter command would leave most of it out).
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  if (cache && (!cache.data || script.cachedDataRejected) && command === 'run') {
+    // Once: a few seconds in, or at exit if that comes first (a client that only looked at the tools).
+    let saved = false;
+    const save = () => {
+      if (saved) return;
+      saved = true;
+      process.off('exit', save);
+      cache.save(script.createCachedData());
+    };
+    setTimeout(save, CODE_CACHE_AFTER_MS).unref();
+    process.once('exit', save);
+  }
 }
+
+/** How long after the core started `run` stores V8's code cache: its start-up is compiled by then. */
+const CODE_CACHE_AFTER_MS = 3000;
 
 /** Width yargs wraps help at (src/cli/createCli.ts: min(110, columns ?? 100)). */
 function helpWidth(): number {

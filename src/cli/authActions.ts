@@ -49,7 +49,13 @@ export async function authLogin(args: AuthCommandArgs, ctx: CliContext): Promise
   const server = pick(servers, args.server, 'login');
   const name = args.server as string;
   const store = tokenStoreFor(args, ctx);
-  const target: LoginTarget = { server: name, url: server.url, oauth: server.oauth };
+  const target: LoginTarget = {
+    server: name,
+    url: server.url,
+    oauth: server.oauth,
+    headers: server.headers,
+    transport: server.type,
+  };
   const say = (line: string) => ctx.stderr.write(`${line}\n`);
   let login: StoredLogin;
   if (args.device) {

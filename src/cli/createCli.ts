@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../observability/logger.js';
 import { completeValue } from './completion.js';
@@ -59,7 +59,21 @@ export function createCli(argv: string[], ctx: CliContext, commands: CommandSpec
       },
     });
   }
+  skipHelpCache(y);
   return { parser: y, exitCode: () => exitCode };
+}
+
+/**
+ * yargs renders the whole help text each time a command's handler has started (it keeps it for a
+ * failure of the command later on), in the middle of start-up: for `run` that delayed the answer to
+ * `initialize` by the time it takes to lay out every option. Our `.fail()` never shows help, so the
+ * kept text is never used: help is rendered only when asked for.
+ */
+function skipHelpCache(y: Argv): void {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => unknown } })
+    .getInternalMethods?.()
+    .getUsageInstance?.() as { cacheHelpMessage?: () => void } | undefined;
+  if (internal?.cacheHelpMessage) internal.cacheHelpMessage = () => {};
 }
 
 /** The visible command names, in help order. */

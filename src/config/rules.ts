@@ -141,7 +141,14 @@ function checkServerEntries(config: Config, ctx: RuleContext, add: Add): void {
         );
       }
     }
-    for (const key of ['timeout', 'connectTimeout'] as const) {
+    if (s.idleTimeout !== undefined && !s.lazy) {
+      add(
+        [...base, 'idleTimeout'],
+        '"idleTimeout" has no effect without "lazy": true (only a lazy server is stopped when idle)',
+        'add "lazy": true to this server, or remove "idleTimeout"',
+      );
+    }
+    for (const key of ['timeout', 'connectTimeout', 'idleTimeout'] as const) {
       const v = s[key];
       if (v !== undefined && v < 100) {
         add([...base, key], `"${key}" is in milliseconds: ${v} means ${v} ms`, `did you mean ${v * 1000} (${v} s)?`);

@@ -42,6 +42,20 @@ const common = {
   connectTimeout: z.number().int().positive().optional().describe('Connect timeout in milliseconds.'),
   description: z.string().optional().describe('What this server is for (shown in dynamic tools mode).'),
   protocol: UpstreamProtocol.optional(),
+  lazy: z
+    .boolean()
+    .optional()
+    .describe(
+      'Start this server on its first use (a call, a read, a prompt) instead of at proxy start; its cached catalog is listed until then. Without a cache entry it is started once to learn its catalog.',
+    ),
+  idleTimeout: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'With lazy: stop the server again after this many ms without requests (it starts again on the next one).',
+    ),
   isolation: z
     .enum(['shared', 'session'])
     .optional()
@@ -314,6 +328,12 @@ export const ProxySettings = z
       'Record every tools/call, prompts/get and resources/read: who, which session (hashed), what, outcome, duration.',
     ),
     limits: LimitsSettings.optional(),
+    cache: z
+      .boolean()
+      .optional()
+      .describe(
+        'Keep each server\'s catalog in the user cache directory and list it at once on the next start (default true; $MCP_PROXY_CACHE_DIR sets the directory, "off" turns it off).',
+      ),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).optional(),
     watch: z.boolean().optional().describe('Reload when the config or credentials file changes (default true).'),
     healthCheckInterval: z

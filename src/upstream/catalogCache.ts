@@ -6,7 +6,7 @@
  *
  * One file per server, named by a hash of the server's resolved config with its environment and
  * header values left out (secrets never reach the cache, and its name reveals none); written 0600,
- * atomically. A missing, stale or unreadable entry is simply a miss.
+ * atomically. A missing or stale entry is simply a miss; an unreadable one is a miss with a warning.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +16,7 @@ import type { ServerCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { atomicWrite } from '../util/atomicWrite.js';
+import { explicitDir, userCacheRoot } from '../util/cacheDir.js';
 import type { UpstreamCatalog } from './connection.js';
 
 const FORMAT = 1;
@@ -55,7 +56,10 @@ export class CatalogCache {
         throw new Error('not a catalog');
       return { catalog: parsed.catalog, capabilities: parsed.capabilities, instructions: parsed.instructions };
     } catch (e) {
-      this.log.debug({ server: name, file, err: (e as Error).message }, 'catalog cache entry unreadable: ignored');
+      this.log.warn(
+        { server: name, file, err: (e as Error).message },
+        'catalog cache entry unreadable: ignored (it is rewritten once the server connects)',
+      );
       return undefined;
     }
   }
@@ -116,21 +120,16 @@ function isCatalog(c: unknown): c is UpstreamCatalog {
 }
 
 /**
- * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else the platform's user cache
- * directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
+ * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else `catalogs` in the user
+ * cache directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
  */
 export function defaultCacheDir(
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
 ): string | undefined {
-  const explicit = env.MCP_PROXY_CACHE_DIR;
-  if (explicit === 'off' || explicit === '0' || explicit === 'false') return undefined;
-  if (explicit) return path.resolve(explicit);
-  if (platform === 'win32') {
-    return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), 'mcp-proxy', 'catalogs');
-  }
-  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'mcp-proxy', 'catalogs');
-  const xdg = env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'), 'mcp-proxy', 'catalogs');
+  const explicit = explicitDir(env.MCP_PROXY_CACHE_DIR);
+  if (explicit !== undefined) return explicit ?? undefined;
+  const root = userCacheRoot(env, platform, home);
+  return platform === 'win32' ? path.win32.join(root, 'catalogs') : path.join(root, 'catalogs');
 }

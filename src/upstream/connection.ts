@@ -16,6 +16,7 @@ import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
 import { describeConnectError, isTimeout, transportTrouble } from './errors.js';
 import { listAll } from './handshake.js';
+import { isNeedsLogin } from './oauth/needsLogin.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
 import { detached } from './origin.js';
 import { RestartPolicy } from './restartPolicy.js';
@@ -89,7 +90,7 @@ export class UpstreamConnection extends EventEmitter {
       connectTimeout: this.connectTimeout,
       reconnect: (reason) => this.reconnect(reason),
       unreachable: (client, e) => this.drop(client, `cannot reach ${safeUrl(this.config)}: ${errorMessage(e)}`),
-      loggedOut: (client, e) => this.drop(client, errorMessage(e)),
+      loggedOut: (client, e) => this.loggedOut(client, errorMessage(e)),
     };
   }
 
@@ -221,17 +222,19 @@ export class UpstreamConnection extends EventEmitter {
 
   /**
    * After a failed attempt: give up (permanent error, attempts or restart limit, a server that never
-   * answers) or retry with backoff. A timed-out process is one we stopped: how it ended says nothing.
+   * answers), wait for a login, or retry with backoff. A timed-out process is one we stopped: how it ended says nothing.
    */
   private connectFailed(e: unknown, exit: string | undefined): void {
     const timedOut = isTimeout(e);
     const message = exit && !timedOut ? `the server ${exit}` : describeConnectError(e);
     const permanent = isAppError(e) && e.code === 'UPSTREAM_FAILED';
     const timeoutMs = this.connectTimeout;
-    const decision = this.policy.connectFailed(Date.now(), { message, permanent, timedOut, timeoutMs });
-    if ('giveUp' in decision) {
-      this.report.nextRetryAt = undefined;
-      this.report.set('failed', decision.giveUp);
+    const decision = isNeedsLogin(e)
+      ? { login: true }
+      : this.policy.connectFailed(Date.now(), { message, permanent, timedOut, timeoutMs });
+    if ('login' in decision) this.awaitLogin(message);
+    else if ('giveUp' in decision) {
+      this.report.stop('failed', decision.giveUp);
       this.log.error({ err: decision.giveUp }, 'failed to connect; not retrying');
     } else {
       this.retryIn(decision.retryIn, 'retrying', message);
@@ -287,10 +290,8 @@ export class UpstreamConnection extends EventEmitter {
     this.opts.metrics.incUpstreamRestarts(this.name);
     const decision = this.policy.lost(Date.now(), reason);
     if ('giveUp' in decision) {
-      this.report.nextRetryAt = undefined;
-      this.report.set('failed', decision.giveUp);
+      this.report.stop('failed', decision.giveUp);
       this.log.error(decision.giveUp);
-      this.report.clearCatalog();
       return;
     }
     this.retryIn(decision.retryIn, this.isProcess ? 'restarting' : 'retrying', reason);
@@ -300,12 +301,28 @@ export class UpstreamConnection extends EventEmitter {
 
   /** An HTTP/SSE connection is dead: drop `client` (if still current) and reconnect with backoff. */
   private drop(client: Client, reason: string): void {
-    if (this.closing || client !== this.link?.client) return;
+    if (this.unlink(client)) this.lost(reason);
+  }
+
+  /** The OAuth login ended during a call: drop `client`; no reconnect until a new login. */
+  private loggedOut(client: Client, reason: string): void {
+    if (this.unlink(client)) this.awaitLogin(reason);
+  }
+
+  /** Releases `client` if it is still the current one (and we are not closing); false otherwise. */
+  private unlink(client: Client): boolean {
+    if (this.closing || client !== this.link?.client) return false;
     const link = this.link;
     this.link = undefined;
     this.generation++;
     void release(link);
-    this.lost(reason);
+    return true;
+  }
+
+  /** Only the user can help (`auth login`): no retries; the token-file watch applies the config again. */
+  private awaitLogin(reason: string): void {
+    this.report.stop('needs-login', reason);
+    this.log.error({ err: reason }, 'needs an OAuth login; not connecting until one is made');
   }
 
   /** Drops the current client and connects again now (an expired session, a dead HTTP server). */

@@ -2,41 +2,34 @@
  * All upstreams: start in parallel, snapshot their status, emit changes, close them all.
  * Apply a new config by diffing: added servers connect, removed ones close, changed ones restart,
  * untouched ones keep their connections and in-flight calls.
+ *
+ * While a server is not connected yet (or sleeps, when lazy) the catalog it had last time is served
+ * (`served`): from this run, or from the on-disk catalog cache of an earlier one.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
-import type { Logger } from '../observability/logger.js';
-import { type Metrics, noopMetrics } from '../observability/metrics.js';
-import type { RedactFn } from '../observability/redact.js';
+import { noopMetrics } from '../observability/metrics.js';
+import type { CachedServer } from './catalogCache.js';
 import {
   type ConnectionOptions,
-  DEFAULT_RETRY,
   type DownstreamBridge,
+  type UpstreamCatalog,
   UpstreamConnection,
   type UpstreamStatus,
 } from './connection.js';
-import type { OpenTransport } from './options.js';
-import type { TransportDeps } from './transports.js';
+import { IdleTimers } from './idle.js';
+import { OwnedConnections } from './ownedConnections.js';
+import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
 
-export interface PoolOptions {
-  configs: Record<string, UpstreamConfig>;
-  proxy?: ProxyConfig;
-  logger: Logger;
-  metrics?: Metrics;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** Where upstream stderr lines go (already prefixed with the server name). Default: our stderr. */
-  onStderrLine?: (line: string) => void;
-  docker?: TransportDeps['docker'];
-  /** OAuth logins of HTTP/SSE upstreams. */
-  auth?: TransportDeps['auth'];
-  /** Masks registered secrets in what the upstreams report (last errors, exit descriptions, call errors). */
-  redact?: RedactFn;
-  /** Opens upstream transports (tests put in-process servers here); createTransport by default. */
-  openTransport?: OpenTransport;
-}
+export type { PoolOptions };
+
+import { KnownCatalogs } from './knownCatalogs.js';
+import type { UpstreamState } from './status.js';
+
+/** A server's status as the pool reports it: `idle` is a lazy server that is not running. */
+export type PoolStatus = Omit<UpstreamStatus, 'state'> & { state: UpstreamState | 'idle' };
 
 export class UpstreamPool extends EventEmitter {
   private readonly connections = new Map<string, UpstreamConnection>();
@@ -45,15 +38,30 @@ export class UpstreamPool extends EventEmitter {
   readonly runId = randomUUID().slice(0, 8);
   private bridge?: DownstreamBridge;
   private _firstRoundDone = false;
-  /** Connections owned by one downstream session (isolation "session"): owner -> server name -> connection. */
-  private readonly owned = new Map<object, Map<string, UpstreamConnection>>();
+  /** Connections owned by one downstream session (isolation "session"). */
+  private readonly owned = new OwnedConnections();
   /** Replaced or removed connections finishing their calls in flight (see UpstreamConnection.retire). */
   private readonly draining = new Map<UpstreamConnection, Promise<void>>();
+  private readonly known: KnownCatalogs;
+  /** Lazy servers not started (yet, or again after idling). */
+  private readonly sleeping = new WeakSet<UpstreamConnection>();
+  /** Connections that have been ready at least once: their own catalog is what they offer from then on. */
+  private readonly live = new WeakSet<UpstreamConnection>();
+  /** Whether each connection's entries came from the known catalog at the last look (a flip rebuilds). */
+  private readonly fromKnown = new WeakMap<UpstreamConnection, boolean>();
+  private readonly idle = new IdleTimers((name) => this.sleep(name));
+  /** Settles once start() has started every server it starts. */
+  private launched: Promise<void> = Promise.resolve();
 
   constructor(opts: PoolOptions) {
     super();
     this.opts = opts;
     this.setMaxListeners(0);
+    this.known = new KnownCatalogs(
+      opts.cache,
+      (text) => this.redact(text),
+      () => this.opts.proxy?.cache !== false,
+    );
   }
 
   /** The aggregator registers where server-to-client traffic goes. */
@@ -70,18 +78,60 @@ export class UpstreamPool extends EventEmitter {
     return this._firstRoundDone;
   }
 
-  /** Connects every configured upstream in parallel; resolves when each has succeeded or failed once. */
+  /**
+   * Connects every configured upstream in parallel (a lazy one with a known catalog stays asleep);
+   * resolves when each started one has succeeded or failed once. Known catalogs are listed at once.
+   */
   async start(): Promise<void> {
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
-    await Promise.all([...this.connections.values()].map((c) => c.start()));
+    const conns = this.list();
+    for (const c of conns) this.prepare(c);
+    this.emit('catalog', '*');
+    let launched!: () => void;
+    this.launched = new Promise((resolve) => {
+      launched = resolve;
+    });
+    const started: Promise<void>[] = [];
+    for (const c of conns) {
+      if (this.sleeping.has(c)) continue;
+      started.push(c.start());
+      // Each spawn holds the event loop a moment: what arrived meanwhile (initialize, the first listing)
+      // is answered in between rather than after the last server was spawned.
+      if (conns.length > 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+    launched();
+    await Promise.all(started);
     this._firstRoundDone = true;
     this.emit('status');
+  }
+
+  /**
+   * Resolves when every started server without a known catalog has had its first attempt: until then
+   * a listing would miss its entries (the others are listed from what is known).
+   */
+  unknownFirstRound(): Promise<void> {
+    const pending = this.list().filter((c) => !this.sleeping.has(c) && !this.known.has(c.name));
+    return this.launched.then(() => Promise.all(pending.map((c) => c.start()))).then(() => {});
   }
 
   private add(name: string, config: UpstreamConfig): UpstreamConnection {
     const conn = this.create(name, config, undefined);
     this.connections.set(name, conn);
+    if (!config.disabled) this.known.load(name, config);
     return conn;
+  }
+
+  /** Starts a new connection, or leaves a lazy one asleep when its catalog is known. */
+  private launch(conn: UpstreamConnection): Promise<void> {
+    return this.prepare(conn) ? Promise.resolve() : conn.start();
+  }
+
+  /** Puts a lazy connection with a known catalog to sleep (returns true then); notes where its entries come from. */
+  private prepare(conn: UpstreamConnection): boolean {
+    const asleep = Boolean(conn.config.lazy && conn.state === 'connecting' && this.known.has(conn.name));
+    if (asleep) this.sleeping.add(conn);
+    this.fromKnown.set(conn, this.servesKnown(conn));
+    return asleep;
   }
 
   private create(name: string, config: UpstreamConfig, replacing: UpstreamConnection | undefined): UpstreamConnection {
@@ -93,12 +143,83 @@ export class UpstreamPool extends EventEmitter {
     const conn = new UpstreamConnection(opts);
     // Events of a connection that was replaced or removed no longer concern anyone.
     conn.on('catalog', () => {
-      if (this.connections.get(name) === conn) this.emit('catalog', name);
+      if (this.connections.get(name) !== conn) return;
+      if (conn.state === 'ready') this.known.remember(conn);
+      this.emit('catalog', name);
     });
     conn.on('status', () => {
-      if (this.connections.get(name) === conn) this.emit('status', name);
+      if (this.connections.get(name) !== conn) return;
+      if (conn.state === 'ready' && !this.live.has(conn)) {
+        this.live.add(conn);
+        if (conn.config.lazy) this.idle.arm(name, conn.config.idleTimeout);
+      }
+      // Entries listed from the known catalog appear or go with the state (a first connect, a failure).
+      const fromKnown = this.servesKnown(conn);
+      if (fromKnown !== (this.fromKnown.get(conn) ?? false) && conn.state !== 'closed') {
+        this.fromKnown.set(conn, fromKnown);
+        this.emit('catalog', name);
+      }
+      this.emit('status', name);
     });
     return conn;
+  }
+
+  /**
+   * The catalog `conn` offers the aggregator now: its own once connected (kept while it restarts),
+   * else what is known of it while it starts, retries before its first connect, or sleeps (lazy).
+   */
+  served(conn: UpstreamConnection): UpstreamCatalog | undefined {
+    if (conn.state === 'ready' || conn.state === 'restarting') return conn.catalog;
+    return this.servesKnown(conn) ? this.known.get(conn.name)?.catalog : undefined;
+  }
+
+  /** What is known of a server that is listed from it (instructions, capabilities), if it is. */
+  knownOf(conn: UpstreamConnection): CachedServer | undefined {
+    return this.servesKnown(conn) ? this.known.get(conn.name) : undefined;
+  }
+
+  private servesKnown(conn: UpstreamConnection): boolean {
+    if (this.connections.get(conn.name) !== conn || !this.known.has(conn.name)) return false;
+    if (this.sleeping.has(conn)) return true;
+    return !this.live.has(conn) && (conn.state === 'connecting' || conn.state === 'retrying');
+  }
+
+  /**
+   * A request is about to go to `name`: a sleeping lazy server starts now. Resolves when a server
+   * listed from what is known has had its first attempt (undefined when there is nothing to wait for).
+   */
+  wake(name: string): Promise<void> | undefined {
+    const conn = this.connections.get(name);
+    if (!conn || !this.servesKnown(conn)) return undefined;
+    if (this.sleeping.has(conn)) {
+      this.sleeping.delete(conn);
+      this.opts.logger.child({ component: `upstream:${name}` }).info('lazy server: starting on first use');
+      this.emit('status', name);
+    }
+    return conn.start();
+  }
+
+  /** Counts a request to `name` (a lazy server with an idleTimeout stops when none came for that long). */
+  beginUse(name: string): () => void {
+    const config = this.connections.get(name)?.config;
+    if (!config?.lazy) return noop;
+    return this.idle.begin(name, config.idleTimeout);
+  }
+
+  /** Stops an idle lazy server: a fresh, sleeping connection takes its place, listed from what is known. */
+  private sleep(name: string): void {
+    const conn = this.connections.get(name);
+    if (conn?.state !== 'ready' || !this.known.has(name) || this.idle.busy(name)) return;
+    const fresh = this.create(name, conn.config, undefined);
+    this.connections.set(name, fresh);
+    this.sleeping.add(fresh);
+    this.fromKnown.set(fresh, true);
+    this.opts.logger
+      .child({ component: `upstream:${name}` })
+      .info({ idleTimeout: conn.config.idleTimeout }, 'lazy server idle: stopped (it starts again on the next use)');
+    void conn.close();
+    this.emit('catalog', name);
+    this.emit('status', name);
   }
 
   /**
@@ -108,86 +229,36 @@ export class UpstreamPool extends EventEmitter {
   connectionFor(name: string, owner: object | undefined): UpstreamConnection | undefined {
     const shared = this.connections.get(name);
     if (!owner || !shared || shared.config.isolation !== 'session' || shared.state === 'disabled') return shared;
-    let mine = this.owned.get(owner);
-    if (!mine) {
-      mine = new Map();
-      this.owned.set(owner, mine);
-    }
-    let conn = mine.get(name);
-    if (!conn) {
+    return this.owned.get(owner, name, () => {
       const opts = this.connectionOptions(name, shared.config);
       // Its catalog is the shared connection's; its gauges would overwrite the shared one's.
-      conn = new UpstreamConnection({ ...opts, owner, metrics: noopMetrics });
-      mine.set(name, conn);
+      const conn = new UpstreamConnection({ ...opts, owner, metrics: noopMetrics });
       void conn.start();
-    }
-    return conn;
+      return conn;
+    });
   }
 
   /** Closes the connections a downstream session owned (it ended). */
-  async release(owner: object): Promise<void> {
-    const mine = this.owned.get(owner);
-    if (!mine) return;
-    this.owned.delete(owner);
-    await Promise.all([...mine.values()].map((c) => c.close()));
+  release(owner: object): Promise<void> {
+    return this.owned.release(owner);
   }
 
   /** Per-session connections of `names` (changed or removed by a reload) close; sessions reconnect on next use. */
-  private async retireOwned(names: Set<string>): Promise<void> {
-    const closing: Promise<void>[] = [];
-    for (const mine of this.owned.values()) {
-      for (const [name, conn] of mine) {
-        if (!names.has(name)) continue;
-        mine.delete(name);
-        closing.push(conn.close());
-      }
-    }
-    await Promise.all(closing);
+  private retireOwned(names: Set<string>): Promise<void> {
+    return this.owned.retire(names);
   }
 
   /** Open per-session connections (status and tests). */
   get ownedCount(): number {
-    let n = 0;
-    for (const mine of this.owned.values()) n += mine.size;
-    return n;
+    return this.owned.count;
   }
 
   private connectionOptions(name: string, config: UpstreamConfig): ConnectionOptions {
-    const proxy = this.opts.proxy ?? {};
-    const stderr = this.opts.onStderrLine ?? ((line: string) => process.stderr.write(`${line}\n`));
-    const transportDeps: TransportDeps = {
-      logger: this.opts.logger,
-      env: this.opts.env,
-      cwd: this.opts.cwd,
-      onStderrLine: stderr,
+    return connectionOptionsFor(this.opts, name, config, {
       runId: this.runId,
-      docker: this.opts.docker,
-      auth: this.opts.auth,
-    };
-    return {
-      name,
-      config,
-      transportDeps,
-      logger: this.opts.logger,
-      metrics: this.opts.metrics ?? noopMetrics,
-      bridge: {
-        request: (u, m, p, s, o) => {
-          if (!this.bridge) return Promise.reject(new Error(`no downstream client to handle ${m}`));
-          return this.bridge.request(u, m, p, s, o);
-        },
-        notify: (u, m, p, o) => this.bridge?.notify(u, m, p, o),
-      },
-      connectTimeout: proxy.timeouts?.connect ?? DEFAULTS.connectTimeout,
-      requestTimeout: proxy.timeouts?.request ?? DEFAULTS.requestTimeout,
-      retry: { ...DEFAULT_RETRY, ...stripUndefined(proxy.retry ?? {}) },
-      breaker: {
-        failureThreshold: proxy.breaker?.failureThreshold ?? 5,
-        halfOpenAfter: proxy.breaker?.halfOpenAfter ?? 10_000,
-      },
-      healthCheckInterval: proxy.healthCheckInterval ?? 30_000,
+      bridge: () => this.bridge,
       redact: (text) => this.redact(text),
-      openTransport: this.opts.openTransport,
-    };
+    });
   }
 
   get(name: string): UpstreamConnection | undefined {
@@ -199,13 +270,25 @@ export class UpstreamPool extends EventEmitter {
     return [...this.connections.values()];
   }
 
-  snapshot(): UpstreamStatus[] {
-    return this.list().map((c) => c.status());
+  snapshot(): PoolStatus[] {
+    return this.list().map((c) => {
+      const status: PoolStatus = c.status();
+      const known = this.sleeping.has(c) ? this.known.get(c.name) : undefined;
+      if (!known) return status;
+      const { tools, prompts, resources, resourceTemplates } = known.catalog;
+      return {
+        ...status,
+        state: 'idle',
+        tools: tools.length,
+        prompts: prompts.length,
+        resources: resources.length + resourceTemplates.length,
+      };
+    });
   }
 
-  /** True when no enabled upstream is down. */
+  /** True when no enabled upstream is down (a sleeping lazy one is not down). */
   allHealthy(): boolean {
-    return this.list().every((c) => c.state === 'ready' || c.state === 'disabled');
+    return this.list().every((c) => c.state === 'ready' || c.state === 'disabled' || this.sleeping.has(c));
   }
 
   /**
@@ -245,9 +328,9 @@ export class UpstreamPool extends EventEmitter {
     const fresh: UpstreamConnection[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
-      // A server that was given up on is tried again on every reload (the user may have fixed it).
+      // A server that was given up on is tried again on every reload (the user may have fixed it or logged in).
       const sameConfig = !settingsChanged && JSON.stringify(existing?.config) === JSON.stringify(config);
-      if (existing && sameConfig && existing.state !== 'failed') {
+      if (existing && sameConfig && existing.state !== 'failed' && existing.state !== 'needs-login') {
         next.set(name, existing);
         unchanged.push(name);
         continue;
@@ -258,6 +341,7 @@ export class UpstreamPool extends EventEmitter {
       } else {
         added.push(name);
       }
+      if (!sameConfig || !this.known.has(name)) this.known.load(name, config);
       const conn = this.create(name, config, existing);
       next.set(name, conn);
       fresh.push(conn);
@@ -274,8 +358,12 @@ export class UpstreamPool extends EventEmitter {
         .finally(() => this.draining.delete(c));
       this.draining.set(c, done);
     }
+    for (const name of removed) {
+      this.known.forget(name);
+      this.idle.cancel(name);
+    }
     await Promise.all([
-      ...fresh.map((c) => c.start()),
+      ...fresh.map((c) => this.launch(c)),
       this.retireOwned(new Set([...removed, ...changed, ...retried])),
     ]);
     if (added.length || removed.length || changed.length || retried.length) {
@@ -286,9 +374,10 @@ export class UpstreamPool extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
     const draining = [...this.draining];
-    const owned = [...this.owned.keys()].map((o) => this.release(o));
+    const owned = this.owned.owners().map((o) => this.release(o));
     await Promise.all([
       ...owned,
       ...this.list().map((c) => c.close()),
@@ -308,6 +397,4 @@ function connectionSettings(proxy: ProxyConfig | undefined): unknown {
   };
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+function noop(): void {}

@@ -14,6 +14,7 @@ export type { BreakerState } from '../observability/metrics.js';
 /**
  * `degraded` is only ever reported (status, metrics): a connected server whose calls keep failing.
  * It still takes calls (one success makes it `ready` again), so `state` stays `ready` meanwhile.
+ * `needs-login`: an OAuth server without a usable login; only `auth login` helps (then it connects again).
  */
 export type UpstreamState =
   | 'connecting'
@@ -22,6 +23,7 @@ export type UpstreamState =
   | 'retrying'
   | 'restarting'
   | 'failed'
+  | 'needs-login'
   | 'disabled'
   | 'closed';
 
@@ -113,6 +115,13 @@ export class StatusKeeper {
     this.port.emit('status');
   }
 
+  /** Given up (no retry is due): the state, why, and the entries leave the catalog. */
+  stop(state: 'failed' | 'needs-login', reason: string): void {
+    this.nextRetryAt = undefined;
+    this.set(state, reason);
+    this.clearCatalog();
+  }
+
   /** A call got an answer (a result or an error the server chose to give): healthy again. */
   answered(): void {
     if (!this.health.answered()) return;
@@ -192,6 +201,9 @@ export class StatusKeeper {
         return `upstream "${name}" is restarting${next}${why}`;
       case 'failed':
         return `upstream "${name}" has failed${why}`;
+      case 'needs-login':
+        // The last error is the login's own: "needs login: <reason>; run `<command>`".
+        return `upstream "${name}" ${this.lastError ?? 'needs login'}`;
       default:
         return `upstream "${name}" is ${this.state}${why}`;
     }

@@ -52,16 +52,19 @@ export async function createTransport(
       return { transport, kind: 'http', dispose: async () => {} };
     }
     case 'sse': {
+      // The SDK puts `requestInit.headers` on the event-stream GET as well as on the POSTs, beside the
+      // bearer token and the protocol version: no event-source fetch of our own (one that rebuilt the
+      // headers would drop those).
+      const auth = deps.auth?.(name, config);
+      const seen = auth && rememberAuthErrors(auth);
       const transport = new SSEClientTransport(new URL(config.url), {
         requestInit: config.headers ? { headers: config.headers } : undefined,
-        authProvider: deps.auth?.(name, config),
-        eventSourceInit: config.headers
-          ? ({
-              fetch: (url: string | URL, init?: RequestInit) =>
-                fetch(url, { ...init, headers: { ...(init?.headers as any), ...config.headers } }),
-            } as any)
-          : undefined,
+        authProvider: seen?.provider,
       });
+      // The event source reports only the message of what failed while opening the stream: the
+      // login's own error ("needs login", permanent) is what the connection must see.
+      const start = transport.start.bind(transport);
+      transport.start = () => start().catch((e) => Promise.reject(seen?.take() ?? e));
       return { transport, kind: 'sse', dispose: async () => {} };
     }
     case 'docker': {
@@ -80,6 +83,27 @@ export async function createTransport(
       return { transport, kind: 'docker', dispose: async () => {} };
     }
   }
+}
+
+/** The provider, and the last error its token() threw (taken once). */
+function rememberAuthErrors(auth: AuthProvider): { provider: AuthProvider; take(): unknown } {
+  let last: unknown;
+  const provider: AuthProvider = {
+    token: () =>
+      auth.token().catch((e: unknown) => {
+        last = e;
+        throw e;
+      }),
+    onUnauthorized: auth.onUnauthorized?.bind(auth),
+  };
+  return {
+    provider,
+    take: () => {
+      const e = last;
+      last = undefined;
+      return e;
+    },
+  };
 }
 
 function createStdio(

@@ -1,6 +1,7 @@
 /**
  * `mcp-proxy auth login|status|logout` in-process, against a real authorization server (oidc-provider)
- * and a real token-checking MCP server; the browser step follows the URL the command prints.
+ * and a real token-checking MCP server; the browser step follows the URL the command prints, with an
+ * HTTP client and once in headless Chromium (skipped, loudly, where Chromium cannot start).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import {
   startProtectedServer,
 } from '../helpers/oauth.js';
 import { waitFor } from '../helpers/wait.js';
+
+const CHROMIUM = process.env.MCP_PROXY_CHROMIUM || '/usr/bin/chromium';
 
 let as: AuthServer;
 let mcp: ProtectedServer;
@@ -91,4 +94,55 @@ describe('auth', () => {
     expect(r.error).toContain('mcpServers.local is not a remote server with "oauth" set');
     expect(r.error).toContain('servers with "oauth": remote');
   });
+});
+
+describe('auth login in headless Chromium', () => {
+  it('the printed URL, opened in a real browser: login and consent forms, the loopback redirect', async (t) => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }).catch((e: Error) => e);
+    if (browser instanceof Error) {
+      const why = `Chromium (${CHROMIUM}) cannot start: ${browser.message.split('\n')[0]}`;
+      console.warn(`!!! SKIPPED: the OAuth login in headless Chromium: ${why} (apt-get install chromium)`);
+      t.skip(why);
+      return;
+    }
+    try {
+      const c = ctx();
+      const running = runInProcess(c, ['auth', 'login', 'remote', '--no-browser']);
+      const url = (await waitFor(() => /^\s+(http\S+)$/m.exec(c.stderr())?.[1], 'the login URL on stderr')) as string;
+      const redirect = new URL(url).searchParams.get('redirect_uri') as string;
+      const page = await browser.newPage();
+      await page.goto(url);
+      // oidc-provider's own pages: sign in, then consent; then the redirect to the loopback listener.
+      for (let step = 0; step < 5 && !page.url().startsWith(redirect); step++) {
+        const here = page.url();
+        if (await page.$('input[name="login"]')) {
+          await page.fill('input[name="login"]', 'carol');
+          await page.fill('input[name="password"]', 'secret');
+        }
+        await page.click('button[type="submit"]');
+        await page.waitForURL((u) => u.href !== here);
+      }
+      expect(page.url().startsWith(redirect)).toBe(true);
+      const r = await running;
+      expect(r.error).toBeUndefined();
+      expect(r.stdout).toMatch(/^logged in to remote \(at http:\/\/127\.0\.0\.1:\d+/);
+      expect(await page.textContent('body')).toMatch(/logged in|close this/i);
+      const stored = JSON.parse(fs.readFileSync(tokenFile(), 'utf8'));
+      const res = await fetch(mcp.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${stored.tokens.access_token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      expect(res.status).toBe(200);
+      expect(mcp.presented.at(-1)).toBe(stored.tokens.access_token);
+    } finally {
+      await browser.close();
+      fs.rmSync(tokenFile(), { force: true });
+    }
+  }, 60_000);
 });

@@ -498,6 +498,23 @@ describe('cross-field rules', () => {
     ]);
   });
 
+  it('accepts lazy with idleTimeout, and warns about an idleTimeout without lazy', async () => {
+    const loaded = await loadConfig({
+      ...base(),
+      path: write(
+        'rules/lazy.json',
+        '{"mcpServers": {"a": {"command": "x", "lazy": true, "idleTimeout": 60000}, "b": {"command": "x", "idleTimeout": 60000}}, "proxy": {"cache": false}}',
+      ),
+    });
+    expect(loaded.config.mcpServers.a).toMatchObject({ lazy: true, idleTimeout: 60000 });
+    expect(loaded.config.proxy?.cache).toBe(false);
+    expect(loaded.warnings.map((w) => `${w.path}: ${w.message} (${w.hint})`)).toEqual([
+      'mcpServers.b.idleTimeout: "idleTimeout" has no effect without "lazy": true (only a lazy server is stopped when idle) (add "lazy": true to this server, or remove "idleTimeout")',
+    ]);
+    const bad = await loadError(write('rules/lazy-bad.json', '{"mcpServers": {"a": {"command": "x", "lazy": "yes"}}}'));
+    expect(rendered(bad)).toMatch(/lazy/);
+  });
+
   it('rejects retry.initialDelay > retry.maxDelay', async () => {
     const e = await loadError(
       write(

@@ -1,16 +1,20 @@
 // The project image (docker/Dockerfile) and docker/compose.yaml against a real engine: built once,
 // run as a desktop client would (`docker run -i --rm IMAGE run --transport stdio`), and brought up
-// with compose with a config and secrets, called over the published loopback port with the token.
+// with compose with a config and secrets, called over the published loopback port with the token; and
+// the documented headless OAuth path: a login made on the workstation, handed in as a Docker secret.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserLogin } from '../../src/upstream/oauth/login.js';
+import { TokenStore } from '../../src/upstream/oauth/tokenStore.js';
 import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
 import { tmpDir } from '../helpers/files.js';
+import { browse, startAuthServer, startProtectedServer } from '../helpers/oauth.js';
 import { ROOT } from '../helpers/paths.js';
 import { text } from '../helpers/proxy.js';
 
@@ -211,4 +215,54 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
       }
     }, 600_000);
   });
+
+  it('an OAuth login made on the workstation, handed in as the mcp_proxy_oauth_<server> secret', async () => {
+    const as = await startAuthServer();
+    const mcp = await startProtectedServer(as.issuer);
+    const dir = tmpDir('mcp-proxy-oauth-secret-');
+    try {
+      // The workstation: `auth login` (its browser step followed by an HTTP client), writing the token file.
+      const store = new TokenStore({ dir: path.join(dir, 'workstation', 'oauth') });
+      const login = await browserLogin({
+        server: 'remote',
+        url: mcp.url,
+        oauth: true,
+        store,
+        openUrl: async (u) => {
+          await browse(u.href, u.searchParams.get('redirect_uri') as string);
+        },
+      });
+      // As docs/credentials.md says: the file copied into the secrets, readable by the container user.
+      for (const d of ['config', 'secrets']) mkdirSync(path.join(dir, d), { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      const seed = path.join(dir, 'secrets', 'mcp_proxy_oauth_remote');
+      writeFileSync(seed, readFileSync(store.file('remote')), { mode: 0o644 });
+      chmodSync(seed, 0o644);
+      const config = { mcpServers: { remote: { url: mcp.url, oauth: true } } };
+      writeFileSync(path.join(dir, 'config', 'mcp-proxy.json'), JSON.stringify(config), { mode: 0o644 });
+      // Host networking: the servers listen on the host's loopback, at the URL the login was made for.
+      const transport = new StdioClientTransport({
+        command: 'docker',
+        args: [
+          ...['run', '-i', '--rm', '--no-healthcheck', '--network', 'host'],
+          ...['-v', `${dir}/config:/config:ro`, '-v', `${seed}:/run/secrets/mcp_proxy_oauth_remote:ro`],
+          ...[PROXY_IMAGE, 'run', '--transport', 'stdio'],
+        ],
+        env: process.env as Record<string, string>,
+        stderr: 'ignore',
+      });
+      const client = new Client({ name: 'oauth-secret', version: '1.0.0' });
+      await client.connect(transport);
+      try {
+        expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toBe(`alice at ${mcp.url}`);
+        expect(mcp.presented.at(-1)).toBe(login.tokens?.access_token);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await mcp.close();
+      await as.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -214,8 +214,12 @@ describe('stdio hygiene and lifecycle', () => {
   it('exits when stdin closes, and its upstream processes are gone', async () => {
     const s = await connectProxy('v2-2025', config);
     const pid = s.pid()!;
-    const children = descendantsOf(pid);
-    expect(children.length).toBeGreaterThanOrEqual(3); // echo, memory, paged
+    // The proxy answers before its upstreams are all spawned: wait for them (echo, memory, paged).
+    let children: number[] = [];
+    await waitFor(() => {
+      children = descendantsOf(pid);
+      return children.length >= 3;
+    }, 'the upstream processes to start');
     await s.close();
     await waitFor(() => !alive(pid) && children.every((c) => !alive(c)), 'proxy and upstreams to exit');
   });

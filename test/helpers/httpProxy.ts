@@ -1,5 +1,6 @@
 /** The BUILT proxy serving Streamable HTTP on a free port, as a real child process. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpDir } from './files.js';
 import { BUNDLE, NODE } from './paths.js';
 
 export interface HttpProxy {
@@ -21,7 +22,8 @@ export async function startHttpProxy(
 ): Promise<HttpProxy> {
   const child = spawn(NODE, [BUNDLE, 'run', '--transport', 'http', '--port', '0', ...args], {
     cwd: opts.cwd,
-    env: opts.env,
+    // A catalog cache of its own: nothing from an earlier test is listed before its servers answer.
+    env: { MCP_PROXY_CACHE_DIR: tmpDir('mcp-proxy-cache-'), ...opts.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -1,13 +1,15 @@
 /**
  * Real OAuth parts for tests, on loopback: an authorization server (oidc-provider: PKCE, dynamic
  * client registration, device flow, refresh-token rotation, resource indicators, JWT access tokens
- * whose audience is the resource), an MCP server (SDK, Streamable HTTP) that checks the bearer token's
+ * whose audience is the resource), an MCP server (SDK, Streamable HTTP or HTTP+SSE) that checks the bearer token's
  * signature, issuer and audience with jose and publishes its Protected Resource Metadata, and a
  * "browser" that follows redirects and submits oidc-provider's login and consent forms.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { McpServer as V1McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { McpServer } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
@@ -98,59 +100,101 @@ export async function startAuthServer(o: AuthServerOptions = {}): Promise<AuthSe
 }
 
 export interface ProtectedServer {
-  /** The MCP endpoint, `http://127.0.0.1:PORT/mcp`. */
+  /** The MCP endpoint, `http://127.0.0.1:PORT/mcp` (`/sse` for the SSE transport). */
   url: string;
   /** Every bearer token presented, valid or not, in order. */
   presented: string[];
+  /** The SSE transport: the bearer token of each event-stream GET ('' for none), in order. */
+  streams: string[];
   /** Tokens this server refuses from now on even though they are valid (a revoked access token). */
   refuse: Set<string>;
   close(): Promise<void>;
 }
 
+export interface ProtectedServerOptions {
+  /** `sse`: the 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages), from the v1 SDK. */
+  transport?: 'http' | 'sse';
+  /** A header every request must carry as well (a gateway's API key beside the login), else 403. */
+  header?: [string, string];
+}
+
 /** An MCP server that accepts only JWT access tokens the issuer signed for it (audience = its URL). */
-export async function startProtectedServer(issuer: string): Promise<ProtectedServer> {
+export async function startProtectedServer(issuer: string, o: ProtectedServerOptions = {}): Promise<ProtectedServer> {
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   const server = http.createServer();
   const port = await listen(server);
   const base = `http://127.0.0.1:${port}`;
-  const url = `${base}/mcp`;
-  const metadataUrl = `${base}/.well-known/oauth-protected-resource/mcp`;
+  const endpoint = o.transport === 'sse' ? '/sse' : '/mcp';
+  const url = `${base}${endpoint}`;
+  const metadataPath = `/.well-known/oauth-protected-resource${endpoint}`;
   const presented: string[] = [];
+  const streams: string[] = [];
   const refuse = new Set<string>();
+  const sse = new Map<string, SSEServerTransport>();
   const challenge = (res: http.ServerResponse, error?: string) => {
     const err = error ? `, error="invalid_token", error_description="${error.replace(/"/g, "'")}"` : '';
-    res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"${err}` }).end();
+    res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${base}${metadataPath}"${err}` }).end();
+  };
+  /** The token's subject, or undefined once the request has been answered with 401. */
+  const authorize = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<string | undefined> => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (req.method === 'GET' && endpoint === '/sse') streams.push(token ?? '');
+    if (!token) return void challenge(res);
+    presented.push(token);
+    try {
+      const { payload } = await jwtVerify(token, jwks, { issuer, audience: url });
+      if (refuse.has(token)) return void challenge(res, 'revoked');
+      return String(payload.sub);
+    } catch (e) {
+      return void challenge(res, String((e as Error).message));
+    }
   };
   server.on('request', async (req, res) => {
     const path = new URL(req.url ?? '/', base).pathname;
-    if (path === '/.well-known/oauth-protected-resource/mcp') {
+    if (path === metadataPath) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ resource: url, authorization_servers: [issuer], scopes_supported: ['mcp:tools'] }));
       return;
     }
-    if (path !== '/mcp') return void res.writeHead(404).end();
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return challenge(res);
-    presented.push(token);
-    let sub: string;
-    try {
-      const { payload } = await jwtVerify(token, jwks, { issuer, audience: url });
-      sub = String(payload.sub);
-    } catch (e) {
-      return challenge(res, String((e as Error).message));
+    if (path !== endpoint && !(endpoint === '/sse' && path === '/messages')) return void res.writeHead(404).end();
+    if (o.header && req.headers[o.header[0].toLowerCase()] !== o.header[1]) {
+      return void res.writeHead(403).end(`missing header ${o.header[0]}`);
     }
-    if (refuse.has(token)) return challenge(res, 'revoked');
+    const sub = await authorize(req, res);
+    if (sub === undefined) return;
+    const whoami = async () => ({ content: [{ type: 'text' as const, text: `${sub} at ${url}` }] });
+    if (endpoint === '/sse') return serveSse(req, res, path, sse, whoami);
     // Stateless: a fresh server and transport per request.
     const mcp = new McpServer({ name: 'protected', version: '1.0.0' });
-    mcp.registerTool('whoami', { description: 'The token subject', inputSchema: z.object({}) }, async () => ({
-      content: [{ type: 'text', text: `${sub} at ${url}` }],
-    }));
+    mcp.registerTool('whoami', { description: 'The token subject', inputSchema: z.object({}) }, whoami);
     const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     await mcp.connect(transport);
     res.on('close', () => void transport.close());
     await transport.handleRequest(req, res);
   });
-  return { url, presented, refuse, close: closer(server) };
+  return { url, presented, streams, refuse, close: closer(server) };
+}
+
+/** The HTTP+SSE transport: a v1 SDK server per event stream, its POSTs routed by session id. */
+async function serveSse(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  path: string,
+  sessions: Map<string, SSEServerTransport>,
+  whoami: () => Promise<{ content: { type: 'text'; text: string }[] }>,
+): Promise<void> {
+  if (path === '/messages') {
+    const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId') ?? '';
+    const transport = sessions.get(id);
+    if (!transport) return void res.writeHead(404).end('unknown session');
+    return transport.handlePostMessage(req, res);
+  }
+  const mcp = new V1McpServer({ name: 'protected-sse', version: '1.0.0' });
+  mcp.registerTool('whoami', { description: 'The token subject' }, whoami);
+  const transport = new SSEServerTransport('/messages', res);
+  sessions.set(transport.sessionId, transport);
+  res.on('close', () => sessions.delete(transport.sessionId));
+  await mcp.connect(transport);
 }
 
 /**

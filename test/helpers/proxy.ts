@@ -8,6 +8,7 @@ import { StdioClientTransport as V2Stdio } from '@modelcontextprotocol/client/st
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1Stdio } from '@modelcontextprotocol/sdk/client/stdio.js';
 
+import { tmpDir } from './files.js';
 import { BUNDLE, ROOT } from './paths.js';
 
 // Re-exported for the tests that take them from here with the client.
@@ -54,6 +55,8 @@ export async function connectProxy(
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     MCP_PROXY_DEPLOYMENT: 'node',
+    // A catalog cache of its own: nothing from an earlier test is listed before its servers answer.
+    MCP_PROXY_CACHE_DIR: tmpDir('mcp-proxy-cache-'),
     ...(opts.env ?? {}),
   };
   const params = { command: process.execPath, args, env, cwd: opts.cwd ?? ROOT, stderr: 'pipe' as const };

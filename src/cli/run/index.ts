@@ -44,7 +44,15 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const transport = args.transport ?? proxy.transport ?? 'stdio';
   const metrics = createMetrics();
   const oauth = oauthRuntimeFor(args, ctx, logger);
-  const pool = createPool(ctx, { configs: config.mcpServers, proxy, logger, metrics, relayStderr: true, oauth });
+  const pool = createPool(ctx, {
+    configs: config.mcpServers,
+    proxy,
+    logger,
+    metrics,
+    relayStderr: true,
+    oauth,
+    catalogCache: true,
+  });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const access = createAccess(proxy, args.profile);
   const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });

@@ -1,7 +1,7 @@
 /**
  * A new `auth login` reaches the running proxy without a restart: the token files of the servers
- * with `oauth` are watched, and when one changes while such a server is down (it failed with
- * "needs login"), the config is applied again, which retries the servers that failed.
+ * with `oauth` are watched, and when one changes while such a server is down (`needs-login`, or
+ * `failed`), the config is applied again, which connects those servers again.
  * The proxy's own refreshes change these files too; they trigger nothing while the servers are up.
  */
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ export async function watchLogins(
   return watchFiles(
     files,
     () => {
-      const waiting = names.filter((n) => pool.get(n)?.state === 'failed');
+      const waiting = names.filter((n) => pool.get(n)?.state === 'needs-login' || pool.get(n)?.state === 'failed');
       if (waiting.length) void reload(`OAuth login changed (${waiting.join(', ')})`);
     },
     logger,

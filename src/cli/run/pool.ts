@@ -5,6 +5,7 @@
 import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
 import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import type { OAuthRuntime } from '../../upstream/oauth/runtime.js';
 import { UpstreamPool } from '../../upstream/pool.js';
@@ -20,6 +21,8 @@ export interface PoolSetup {
   relayStderr: boolean;
   /** OAuth logins of HTTP/SSE upstreams (default: the token files beside the default credentials file). */
   oauth?: OAuthRuntime;
+  /** Keep catalogs between runs (`run`; the one-shot commands want the servers' live answers). */
+  catalogCache?: boolean;
 }
 
 export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
@@ -35,6 +38,9 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     docker: dockerFactory(ctx, setup.logger, () => pool.runId),
     redact: (text) => ctx.redactor.redact(text),
     auth: (name, config) => oauth.authFor(name, config),
+    cache: setup.catalogCache
+      ? new CatalogCache(defaultCacheDir(ctx.env, ctx.platform, ctx.homedir), setup.logger)
+      : undefined,
   });
   return pool;
 }

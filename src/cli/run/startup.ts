@@ -41,15 +41,18 @@ export function startUpstreams(
     const statuses = pool.snapshot();
     const enabled = statuses.filter((s) => s.state !== 'disabled');
     const ready = enabled.filter((s) => s.state === 'ready').length;
+    const idle = enabled.filter((s) => s.state === 'idle').length;
     log.info(
       {
         ready,
+        idle,
         failed: enabled.filter((s) => s.state === 'failed' || s.state === 'retrying').length,
+        needsLogin: enabled.filter((s) => s.state === 'needs-login').length,
         ms: Math.round(performance.now() - started),
       },
-      `${ready}/${enabled.length} upstreams ready`,
+      `${ready}/${enabled.length} upstreams ready${idle ? ` (${idle} lazy, not started yet)` : ''}`,
     );
   });
-  agg.waitForStartup(firstRound, opts.windowMs);
+  agg.waitForStartup(firstRound, opts.windowMs, pool.unknownFirstRound());
   return firstRound;
 }

@@ -18,6 +18,10 @@ export interface LoginTarget {
   server: string;
   url: string;
   oauth: OAuthConfig;
+  /** The server's configured `headers` (an API key a gateway in front of it wants as well). */
+  headers?: Record<string, string>;
+  /** `sse`: the legacy transport, whose URL takes a GET for the event stream. */
+  transport?: 'http' | 'sse';
   fetchFn?: FetchLike;
 }
 
@@ -29,11 +33,28 @@ export interface Challenge {
 }
 
 /**
- * Sends the server an unauthenticated initialize, as a client would, and reads its 401 challenge:
- * `WWW-Authenticate` names the Protected Resource Metadata (RFC 9728) and maybe the scope.
+ * Sends the server an unauthenticated first request, as a client would (an initialize; the event-stream
+ * GET for SSE), and reads its 401 challenge: `WWW-Authenticate` names the Protected Resource Metadata
+ * (RFC 9728) and maybe the scope.
  */
 export async function probe(target: LoginTarget): Promise<Challenge> {
   const f = target.fetchFn ?? fetch;
+  const res = target.transport === 'sse' ? await probeSse(target, f) : await probeHttp(target, f);
+  await res.body?.cancel().catch(() => {});
+  if (res.status !== 401) return { unauthorized: false };
+  const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(res);
+  return { unauthorized: true, resourceMetadataUrl, scope };
+}
+
+function probeSse(target: LoginTarget, f: FetchLike): Promise<Response> {
+  return f(target.url, {
+    headers: { ...target.headers, accept: 'text/event-stream' },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(30_000),
+  });
+}
+
+function probeHttp(target: LoginTarget, f: FetchLike): Promise<Response> {
   const body = {
     jsonrpc: '2.0',
     id: 1,
@@ -44,16 +65,12 @@ export async function probe(target: LoginTarget): Promise<Challenge> {
       clientInfo: { name: 'mcp-proxy-server', version: '0' },
     },
   };
-  const res = await f(target.url, {
+  return f(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    headers: { ...target.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: JSON.stringify(body),
     redirect: 'manual',
   });
-  await res.body?.cancel().catch(() => {});
-  if (res.status !== 401) return { unauthorized: false };
-  const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(res);
-  return { unauthorized: true, resourceMetadataUrl, scope };
 }
 
 export function settingsOf(oauth: OAuthConfig): OAuthSettings {

@@ -175,7 +175,7 @@ describe('login and use, one authorization server', () => {
     const seen = b.presented.length;
     const pool = startPool({ b: b.url }, store);
     await pool.start();
-    expect(pool.get('b')?.state).toBe('failed');
+    expect(pool.get('b')?.state).toBe('needs-login');
     expect(pool.get('b')?.lastError).toMatch(/needs login: the token file .* is a login to server "a", not "b"/);
     expect(pool.get('b')?.lastError).toContain('`mcp-proxy auth login b`');
     expect(b.presented.length).toBe(seen);
@@ -185,9 +185,12 @@ describe('login and use, one authorization server', () => {
     const seen = a.presented.length;
     const pool = startPool({ a: a.url }, freshStore());
     await pool.start();
-    expect(pool.get('a')?.state).toBe('failed');
+    expect(pool.get('a')?.state).toBe('needs-login');
     expect(pool.get('a')?.lastError).toBe('needs login: not logged in; run `mcp-proxy auth login a`');
-    await expect(whoami(pool, 'a')).rejects.toThrow(/mcp-proxy auth login a/);
+    expect(pool.snapshot().find((s) => s.name === 'a')).toMatchObject({ state: 'needs-login' });
+    await expect(whoami(pool, 'a')).rejects.toThrow(
+      'upstream "a" needs login: not logged in; run `mcp-proxy auth login a`',
+    );
     expect(a.presented.length).toBe(seen);
   });
 });
@@ -251,7 +254,7 @@ describe('expiry, refresh and rotation', () => {
     a.refuse.add(la.tokens?.access_token as string);
     const err = await whoami(pool, 'a').catch((e) => e as Error);
     expect(String(err)).toContain('run `mcp-proxy auth login a`');
-    await waitFor(() => pool.get('a')?.state === 'failed', 'a to fail with needs login');
+    await waitFor(() => pool.get('a')?.state === 'needs-login', 'a to need a login');
     expect(pool.get('a')?.lastError).toMatch(/^needs login: the authorization server refused the refresh token/);
     await expect(whoami(pool, 'a')).rejects.toThrow(/needs login.*mcp-proxy auth login a/);
     expect(store.read('a')?.login.needsLogin).toBeDefined();

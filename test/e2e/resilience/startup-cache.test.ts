@@ -1,0 +1,166 @@
+/**
+ * The catalog cache through the built proxy: a server's catalog from an earlier run is listed at once
+ * while the server starts (hit), a server never seen is waited for at most the startup window (miss),
+ * a live catalog that differs from the cached one replaces it with list_changed and only then (stale),
+ * an unreadable cache file is a miss with a warning (corrupt), and no secret reaches the cache.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tmpDir } from '../../helpers/files.js';
+import { type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
+import { ECHO, FIXTURES, NODE } from '../../helpers/paths.js';
+
+afterEach(stopAll);
+
+const COUNTED = path.join(FIXTURES, 'counted-server.mjs');
+const SECRET = 'sk-live-cache-0123456789abcdef';
+
+/** The echo fixture behind the start counter; `env` values (not names) may change between runs. */
+function echo(log: string, env: Record<string, string> = {}) {
+  return {
+    command: NODE,
+    args: [COUNTED],
+    env: { START_LOG: log, COUNTED_TARGET: ECHO, START_DELAY_MS: '0', FIXTURE_TOOL_COUNT: '0', ...env },
+  };
+}
+
+interface Setup {
+  cacheDir: string;
+  log: string;
+}
+
+function setup(): Setup {
+  const dir = tmpDir('mcp-proxy-cache-test-');
+  const log = path.join(dir, 'starts');
+  fs.writeFileSync(log, '');
+  return { cacheDir: path.join(dir, 'cache'), log };
+}
+
+async function run(s: Setup, servers: Record<string, unknown>, startup = 20_000): Promise<RunningProxy> {
+  return startProxy({
+    config: { mcpServers: servers, proxy: { timeouts: { startup, connect: 20_000 } } },
+    env: { MCP_PROXY_CACHE_DIR: s.cacheDir },
+    noWaitForUpstreams: true,
+  });
+}
+
+const toolNames = async (p: RunningProxy) => (await p.client.listTools()).tools.map((t) => t.name).sort();
+const starts = (log: string) => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+
+/** One run that connects every server and leaves their catalogs in the cache. */
+async function warm(s: Setup, servers: Record<string, unknown>): Promise<void> {
+  const p = await run(s, servers);
+  await p.waitForStderr(/upstreams ready/);
+  await p.stop();
+}
+
+function countListChanged(p: RunningProxy): () => number {
+  let n = 0;
+  p.client.setNotificationHandler('notifications/tools/list_changed', () => {
+    n++;
+  });
+  return () => n;
+}
+
+describe('catalog cache', () => {
+  it('hit: a server that never answers is listed from the cache on the first tools/list', async () => {
+    const s = setup();
+    await warm(s, { slow: echo(s.log) });
+    expect(fs.readdirSync(s.cacheDir)).toHaveLength(1);
+    // Now it hangs at start for longer than the test: only the cache can list its tools, and the
+    // startup window (20 s) is not waited for.
+    const p = await run(s, { slow: echo(s.log, { START_DELAY_MS: '600000' }) });
+    expect(await toolNames(p)).toContain('slow__echo');
+    expect(p.stderr()).not.toMatch(/upstreams ready/);
+    await p.stop();
+  });
+
+  it('hit: a call to a tool known only from the cache waits for its server, then works', async () => {
+    const s = setup();
+    await warm(s, { slow: echo(s.log) });
+    const p = await run(s, { slow: echo(s.log, { START_DELAY_MS: '1500' }) });
+    expect(await toolNames(p)).toContain('slow__echo');
+    const r = await p.callTool('slow__echo', { text: 'hello' });
+    expect(r).toMatchObject({ ok: true, text: 'hello' });
+    expect(starts(s.log)).toBe(2);
+    await p.stop();
+  });
+
+  it('miss: a server not in the cache is waited for at most the startup window; a quick one is listed', async () => {
+    const s = setup();
+    const p = await run(s, { quick: echo(s.log), hung: echo(s.log, { START_DELAY_MS: '600000' }) }, 1500);
+    const names = await toolNames(p);
+    expect(names).toContain('quick__echo');
+    expect(names.some((n) => n.startsWith('hung__'))).toBe(false);
+    // Only the server that connected was cached.
+    await p.waitForStderr(/"server":"quick"|connected/);
+    expect(fs.readdirSync(s.cacheDir).map((f) => f.split('-')[0])).toEqual(['quick']);
+    await p.stop();
+  });
+
+  it('stale: a changed live catalog replaces the cached one with list_changed; an equal one sends none', async () => {
+    const s = setup();
+    await warm(s, { s: echo(s.log) });
+    const changedRun = await run(s, { s: echo(s.log, { START_DELAY_MS: '1000', FIXTURE_TOOL_COUNT: '2' }) });
+    const changes = countListChanged(changedRun);
+    expect(await toolNames(changedRun)).not.toContain('s__tool_0');
+    // The call waits for the server; its list_changed is written to stdout before the call's answer.
+    expect((await changedRun.callTool('s__echo', { text: 'x' })).ok).toBe(true);
+    expect(changes()).toBe(1);
+    expect(await toolNames(changedRun)).toContain('s__tool_1');
+    await changedRun.stop();
+
+    const sameRun = await run(s, { s: echo(s.log, { START_DELAY_MS: '1000', FIXTURE_TOOL_COUNT: '2' }) });
+    const none = countListChanged(sameRun);
+    expect(await toolNames(sameRun)).toContain('s__tool_1');
+    expect((await sameRun.callTool('s__echo', { text: 'x' })).ok).toBe(true);
+    await sameRun.waitForStderr(/upstreams ready/);
+    await sameRun.client.ping();
+    expect(none()).toBe(0);
+    await sameRun.stop();
+  });
+
+  it('corrupt: an unreadable cache file is a miss with a warning, never a crash, and is rewritten', async () => {
+    const s = setup();
+    await warm(s, { s: echo(s.log) });
+    const [file] = fs.readdirSync(s.cacheDir);
+    fs.writeFileSync(path.join(s.cacheDir, file), '{"format":1,"server":"s","catalog":{"tools":[{"na');
+    const p = await run(s, { s: echo(s.log) });
+    expect(await toolNames(p)).toContain('s__echo');
+    await p.waitForStderr(/catalog cache entry unreadable/);
+    await p.waitForStderr(/upstreams ready/);
+    const rewritten = JSON.parse(fs.readFileSync(path.join(s.cacheDir, file), 'utf8'));
+    expect(rewritten.catalog.tools.map((t: { name: string }) => t.name)).toContain('echo');
+    await p.stop();
+  });
+
+  it('no secret value reaches the cache: not in a file, not in a name', async () => {
+    const s = setup();
+    await warm(s, {
+      s: { ...echo(s.log, { API_KEY: SECRET }) },
+      leaky: {
+        command: NODE,
+        args: [path.join(FIXTURES, 'secret-server.mjs')],
+        env: { LEAK_API_KEY: SECRET },
+      },
+    });
+    const files = fs.readdirSync(s.cacheDir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      expect(f).not.toContain(SECRET);
+      expect(fs.readFileSync(path.join(s.cacheDir, f), 'utf8')).not.toContain(SECRET);
+    }
+  });
+
+  it('proxy.cache false: nothing is read or written', async () => {
+    const s = setup();
+    const p = await startProxy({
+      config: { mcpServers: { s: echo(s.log) }, proxy: { cache: false } },
+      env: { MCP_PROXY_CACHE_DIR: s.cacheDir },
+    });
+    expect(await toolNames(p)).toContain('s__echo');
+    await p.stop();
+    expect(fs.existsSync(s.cacheDir)).toBe(false);
+  });
+});
