@@ -2,7 +2,7 @@
 // `npm run bench`: the proxy's numbers, measured side by side in one run.
 //  1. stdio: an MCP client calling a tool directly on a stdio server vs through the proxy (stdio in,
 //     stdio out): p50/p99 latency, sequential and concurrent calls/s, and the ratios.
-//  2. the other benches, when present: HTTP frontend, start-up time, tools/list token sizes.
+//  2. the other benches, when present: HTTP frontend, start-up time, tools/list token sizes, HAProxy.
 // Loops are bounded by count. Targets are printed next to the numbers; nothing here is a test.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -146,6 +146,7 @@ async function main() {
     ['team gateway: CPU per call with a ~20-rule policy vs none', 'bench-policy.mjs', 'runPolicyBench'],
     ['audit log: proxy CPU per call, off vs on', 'bench-audit.mjs', 'runAuditBench'],
     ['replicas: 3 copies of a slow upstream vs one', 'bench-replicas.mjs', 'runReplicaBench'],
+    ['several proxies behind HAProxy: 2026 clients, 1 proxy vs 3', 'bench-haproxy.mjs', 'runHaproxyBench'],
   ]) {
     try {
       const rows = await optional(file, fn);

@@ -1,6 +1,7 @@
 /**
  * Ordered shutdown. SIGINT, SIGTERM (and, in stdio mode, stdin closing) start it:
- *   1. stop accepting (the HTTP listener closes; nothing new comes in),
+ *   1. stop accepting (the HTTP frontend drains: /ready turns 503 and new sessions and requests are
+ *      refused, so a load balancer sends them elsewhere; the listener closes with the frontend in 3),
  *   2. wait for in-flight calls, at most the grace period,
  *   3. run the closers in order: frontends and their sessions, the upstream pool (whole process
  *      groups, containers), the file watcher.
@@ -28,6 +29,7 @@ export interface LifecycleOptions {
 export class Lifecycle {
   private readonly stopAccepting: { name: string; stop: () => unknown }[] = [];
   private readonly steps: { name: string; close: () => Promise<unknown> }[] = [];
+  private readonly counters: (() => number)[] = [];
   private shuttingDown?: Promise<void>;
   private resolveDone!: () => void;
   readonly done: Promise<void>;
@@ -38,6 +40,7 @@ export class Lifecycle {
 
   constructor(opts: LifecycleOptions) {
     this.opts = opts;
+    if (opts.inflight) this.counters.push(opts.inflight);
     this.log = opts.logger.child({ component: 'lifecycle' });
     this.done = new Promise((r) => {
       this.resolveDone = r;
@@ -52,6 +55,11 @@ export class Lifecycle {
   /** Registers what stops new work from arriving (runs first, before the grace period). */
   addStopAccepting(name: string, stop: () => unknown): void {
     this.stopAccepting.push({ name, stop });
+  }
+
+  /** Adds a count of work in flight (shutdown waits until every count is 0, at most the grace period). */
+  addInflight(count: () => number): void {
+    this.counters.push(count);
   }
 
   installSignalHandlers(): void {
@@ -105,8 +113,8 @@ export class Lifecycle {
         this.log.debug({ step: s.name, err: (e as Error).message }, 'error while stopping intake');
       }
     }
-    const inflight = this.opts.inflight;
-    if (inflight && inflight() > 0) {
+    const inflight = () => this.counters.reduce((n, c) => n + c(), 0);
+    if (inflight() > 0) {
       const deadline = Date.now() + this.opts.graceMs;
       this.log.info({ inflight: inflight(), graceMs: this.opts.graceMs }, 'waiting for in-flight calls');
       while (inflight() > 0 && Date.now() < deadline) await sleep(25);

@@ -6,7 +6,7 @@ import type { ClientId, EntryDeployment } from '../generate/clients.js';
 import type { CredentialArgs } from './credentialOptions.js';
 
 export interface GenerateArgs extends CredentialArgs {
-  what?: 'client-config' | 'compose';
+  what?: 'client-config' | 'compose' | 'systemd';
   client?: ClientId;
   deployment?: EntryDeployment;
   config?: string;
@@ -16,6 +16,10 @@ export interface GenerateArgs extends CredentialArgs {
   image?: string;
   output?: string;
   port?: number;
+  /** systemd: the address the service binds. */
+  host?: string;
+  /** systemd: run as this user instead of a dynamic one. */
+  user?: string;
 }
 
 export interface ImportArgs extends CredentialArgs {

@@ -75,6 +75,7 @@ export function createCredentialChain(opts: CredentialChainOptions): CredentialC
     path: credentialsFile,
     platform: opts.platform,
     explicit: opts.credentialsFile !== undefined,
+    systemdDir: opts.env.CREDENTIALS_DIRECTORY,
   });
   const env = environmentSource(opts.env);
   const dotenv = dotenvSource({ path: envFile, explicit: opts.envFile !== undefined });

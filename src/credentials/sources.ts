@@ -63,6 +63,12 @@ export interface CredentialsFileOptions {
   platform: NodeJS.Platform;
   /** The user named this file (`--credentials`): a missing file is then an error, not "nothing here". */
   explicit?: boolean;
+  /**
+   * systemd's credentials directory ($CREDENTIALS_DIRECTORY, from LoadCredential=): systemd makes a file
+   * there readable by the service's user through an ACL, which shows as group bits in its mode; only
+   * bits for others are refused there.
+   */
+  systemdDir?: string;
 }
 
 /** Reads, checks and parses a credentials file; undefined when it does not exist (and was not named). */
@@ -83,7 +89,8 @@ export function readCredentialsFile(opts: CredentialsFileOptions): Record<string
   if (!stat.isFile()) {
     throw new AppError('CREDENTIALS_INVALID', `credentials file ${file} is not a regular file`);
   }
-  if (opts.platform !== 'win32') assertPrivate(file, stat.mode);
+  if (opts.platform !== 'win32')
+    assertPrivate(file, inSystemdDir(file, opts.systemdDir) ? stat.mode & 0o707 : stat.mode);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -91,6 +98,10 @@ export function readCredentialsFile(opts: CredentialsFileOptions): Record<string
     throw new AppError('CREDENTIALS_INVALID', `cannot read credentials file ${file}: ${errorMessage(e)}`);
   }
   return parseCredentialsJson(text, file);
+}
+
+function inSystemdDir(file: string, dir: string | undefined): boolean {
+  return dir !== undefined && dir !== '' && path.dirname(file) === path.resolve(dir);
 }
 
 /** Refuses a file that group or others may read or write, naming the fix (as ssh does for keys). */

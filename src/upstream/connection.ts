@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import { UpstreamBreaker } from './breaker.js';
 import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
-import { describeConnectError, isTimeout, transportTrouble } from './errors.js';
+import { describeConnectError, isTimeout, logTrouble, safeUrl, transportTrouble } from './errors.js';
 import { listAll } from './handshake.js';
 import { isNeedsLogin } from './oauth/needsLogin.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
@@ -261,17 +261,10 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     const t = transportTrouble(e, this.config.type);
     // A legacy SSE session lives on its stream (its EventSource retry would never re-initialize it).
     if (t.kind === 'stream-dropped') this.drop(client, t.reason);
-    else if (t.kind === 'overflow') {
-      // The transport closes the connection next; say why instead of "closed unexpectedly".
-      this.closeCause = t.message;
-      this.log.error({ err: t.message }, 'upstream output over the line limit');
-    } else if (t.kind === 'garbage' && !this.warnedGarbage) {
-      // Once per server at warn level (a banner comes back on every restart; a chatty server would flood
-      // the log), then debug.
-      this.warnedGarbage = true;
-      this.log.warn({ err: t.message }, `"${this.name}" wrote something to stdout that is not JSON-RPC ${SKIPPED}`);
-    } else {
-      this.log.debug({ err: t.message }, t.kind === 'garbage' ? 'skipped non-JSON-RPC stdout line' : 'transport error');
+    else {
+      // An overflow: the transport closes the connection next; say why instead of "closed unexpectedly".
+      if (t.kind === 'overflow') this.closeCause = t.message;
+      this.warnedGarbage = logTrouble(this.log, this.name, t, this.warnedGarbage);
     }
   }
 
@@ -404,17 +397,5 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     this.abandon?.abort();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.calls.pinger.stop();
-  }
-}
-
-const SKIPPED = '(skipped; servers must log to stderr)';
-
-function safeUrl(config: UpstreamConfig): string {
-  if (!('url' in config)) return config.type;
-  try {
-    const u = new URL(config.url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return 'the server';
   }
 }

@@ -2,7 +2,10 @@
  * What an error from an upstream means, read from its code, HTTP status or message text (the SDK and
  * fetch give no richer signal): the upstream is unhealthy, it answered, it is not there at all.
  */
+
+import type { UpstreamConfig } from '../config/schema.js';
 import { errorMessage, isAppError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 
 /** Errors that mean the upstream is unhealthy (not an answer it chose to give, not a caller's cancel). */
 export function isUpstreamFailure(e: unknown): boolean {
@@ -122,4 +125,36 @@ export function transportTrouble(e: Error, type: string): TransportTrouble {
   if (e.name === 'StdoutOverflowError') return { kind: 'overflow', message };
   if (e.name === 'StdoutGarbageError') return { kind: 'garbage', message };
   return { kind: 'other', message };
+}
+
+const SKIPPED = '(skipped; servers must log to stderr)';
+
+/**
+ * Logs transport trouble other than a dropped stream; returns whether the garbage warning was given. It
+ * is given once per server at warn level (a banner comes back on every restart; a chatty server would
+ * flood the log), then debug.
+ */
+export function logTrouble(
+  log: Logger,
+  name: string,
+  t: Exclude<TransportTrouble, { kind: 'stream-dropped' }>,
+  warned: boolean,
+): boolean {
+  if (t.kind === 'overflow') log.error({ err: t.message }, 'upstream output over the line limit');
+  else if (t.kind === 'garbage' && !warned) {
+    log.warn({ err: t.message }, `"${name}" wrote something to stdout that is not JSON-RPC ${SKIPPED}`);
+    return true;
+  } else log.debug({ err: t.message }, t.kind === 'garbage' ? 'skipped non-JSON-RPC stdout line' : 'transport error');
+  return warned;
+}
+
+/** An HTTP server's address without credentials or query (for messages). */
+export function safeUrl(config: UpstreamConfig): string {
+  if (!('url' in config)) return config.type;
+  try {
+    const u = new URL(config.url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'the server';
+  }
 }

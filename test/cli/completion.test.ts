@@ -107,7 +107,7 @@ describe('the bare command line', () => {
   it('generate alone says what it needs, not yargs internals', async () => {
     const r = await cli(['generate']);
     expect(r.status).toBe(2);
-    expect(r.error).toContain('generate what? client-config or compose');
+    expect(r.error).toContain('generate what? client-config, compose or systemd');
     expect(r.error).not.toContain('non-option');
   });
 });

@@ -102,6 +102,20 @@ describe('credentials file source', () => {
     expect(credentialsFileSource({ path: open, platform: 'win32' }).get('A')?.value).toBe('v2');
   });
 
+  it("in systemd's credentials directory (LoadCredential=) the ACL's group bits are accepted, others' are not", () => {
+    const dir = path.join(tmp.dir, 'credentials');
+    const file = writeFile(path.join(dir, 'credentials.json'), '{"A": "v"}', 0o440);
+    expect(credentialsFileSource({ path: file, platform: 'linux', systemdDir: dir }).get('A')?.value).toBe('v');
+    // The same file elsewhere, or with bits for others, is refused.
+    expect(thrown(() => credentialsFileSource({ path: file, platform: 'linux' }).get('A')).code).toBe(
+      'CREDENTIALS_INSECURE',
+    );
+    const other = writeFile(path.join(dir, 'other.json'), '{"A": "v"}', 0o444);
+    expect(thrown(() => credentialsFileSource({ path: other, platform: 'linux', systemdDir: dir }).get('A')).code).toBe(
+      'CREDENTIALS_INSECURE',
+    );
+  });
+
   it('reports invalid JSON with path, line and column', () => {
     const file = writeFile(path.join(tmp.dir, 'c.json'), '{\n  "A": "x",\n  B: "y"\n}\n');
     const e = thrown(() => credentialsFileSource({ path: file, platform: 'linux' }).get('A'));

@@ -60,6 +60,47 @@ describe('docker/compose.yaml', () => {
   });
 });
 
+describe('docker/compose.yaml, profile scale', () => {
+  const replica = compose.services['mcp-proxy-replica'];
+  const lb = compose.services.haproxy;
+
+  it('is opt-in: both services only in the scale profile; the default service is untouched', () => {
+    expect(replica.profiles).toEqual(['scale']);
+    expect(lb.profiles).toEqual(['scale']);
+    expect(service.profiles).toBeUndefined();
+  });
+
+  it('runs N hardened replicas with no port of their own, behind haproxy on loopback', () => {
+    expect(replica.deploy.replicas).toBeGreaterThanOrEqual(2);
+    expect(replica.ports).toBeUndefined();
+    expect(replica.command).toEqual(service.command);
+    for (const key of [
+      'read_only',
+      'cap_drop',
+      'security_opt',
+      'mem_limit',
+      'cpus',
+      'pids_limit',
+      'init',
+      'healthcheck',
+    ]) {
+      expect(replica[key], key).toEqual(service[key]);
+    }
+    expect(replica.secrets).toContain('mcp_proxy_token');
+    expect(replica.volumes).toContain('./config:/config:ro');
+    // Docker's default 10 s would cut the drain short.
+    expect(Number.parseInt(replica.stop_grace_period, 10)).toBeGreaterThanOrEqual(15);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose variable syntax
+    expect(lb.ports).toEqual(['127.0.0.1:${MCP_PROXY_SCALE_PORT:-8766}:8765']);
+    expect(lb.volumes).toEqual(['./haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);
+    expect(lb.depends_on).toEqual(['mcp-proxy-replica']);
+    expect(lb.read_only).toBe(true);
+    expect(lb.cap_drop).toEqual(['ALL']);
+    const cfg = readFileSync(path.join(ROOT, 'docker/haproxy/haproxy.cfg'), 'utf8');
+    expect(cfg).toMatch(/^\s+server-template proxy 1-\d+ mcp-proxy-replica:8765 resolvers docker/m);
+  });
+});
+
 describe('docker/Dockerfile', () => {
   it('defaults to a public Node LTS image, runs as the node user, health-checks with our own CLI', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+-[a-z]+-slim$/m);

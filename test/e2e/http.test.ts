@@ -40,11 +40,13 @@ afterAll(() => proxy?.stop());
 const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0].text;
 
 describe('run --transport http (built bundle)', () => {
-  test('requires the token; /health does not', async () => {
+  test('requires the token; /health does not, and /ready without it tells probes its status alone', async () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
-    const r = await fetch(`${base}/ready`);
+    const r = await fetch(`${base}/metrics`);
     expect(r.status).toBe(401);
     expect(r.headers.get('www-authenticate')).toContain('Bearer');
+    const probe = await fetch(`${base}/ready`);
+    expect(Object.keys(await probe.json())).toEqual(['status']);
   });
 
   test('v1 (2025 session), v2 pinned 2026-07-28 and legacy SSE clients get the same tools', async () => {

@@ -13,11 +13,11 @@ const TOKEN_A = 'tok-alpha-0123456789abcdef';
 const TOKEN_B = 'tok-bravo-fedcba9876543210';
 
 describe('authentication', () => {
-  test('without a token /mcp, /ready and /metrics answer 401 with WWW-Authenticate and a JSON body', async () => {
+  test('without a token /mcp, /metrics and /sse answer 401 with WWW-Authenticate and a JSON body', async () => {
     const app = makeApp({ auth: { tokens: [TOKEN_A] }, metrics: createMetrics() });
+    // /ready answers probes without a token, with its status alone (test/http/drain.test.ts).
     for (const [method, path] of [
       ['post', '/mcp'],
-      ['get', '/ready'],
       ['get', '/metrics'],
       ['get', '/sse'],
     ] as const) {

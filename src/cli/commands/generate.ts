@@ -5,6 +5,7 @@
  *                 dialect of each supported client (see src/generate/clients.ts); `--write` merges it into the
  *                 client's own config file (atomic, backup kept, a second run changes nothing).
  *  compose        compose.yaml + secrets/ (0600, a generated proxy token) for the current config.
+ *  systemd        a hardened service unit for this copy (credentials through LoadCredential=).
  */
 
 import { DEFAULTS } from '../../config/defaults.js';
@@ -16,11 +17,15 @@ import type { CommandSpec } from '../types.js';
 
 export const generateCommand: CommandSpec<GenerateArgs> = {
   command: 'generate [what]',
-  describe: 'Generate a client config entry for the proxy (client-config) or a Docker compose setup (compose)',
+  describe:
+    'Generate a client config entry for the proxy (client-config), a Docker compose setup (compose) or a systemd unit (systemd)',
   builder: (y) =>
     credentialOptions(
       y
-        .positional('what', { choices: ['client-config', 'compose'] as const, describe: 'What to generate' })
+        .positional('what', {
+          choices: ['client-config', 'compose', 'systemd'] as const,
+          describe: 'What to generate',
+        })
         .option('client', {
           type: 'string',
           choices: CLIENTS,
@@ -45,19 +50,33 @@ export const generateCommand: CommandSpec<GenerateArgs> = {
           type: 'string',
           describe: 'docker / compose: the proxy image (default mcp-proxy-server:latest)',
         })
-        .option('output', { alias: 'o', type: 'string', describe: 'compose: output directory (default: .)' })
-        .option('port', { type: 'number', describe: `compose: host port on 127.0.0.1 (default ${DEFAULTS.port})` })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          describe: 'compose: output directory (default: .); systemd: the unit file (default: stdout)',
+        })
+        .option('port', {
+          type: 'number',
+          describe: `compose: host port on 127.0.0.1; systemd: the port served (default ${DEFAULTS.port})`,
+        })
+        .option('host', { type: 'string', describe: `systemd: the address served (default ${DEFAULTS.host})` })
+        .option('user', {
+          type: 'string',
+          describe: 'systemd: run as this user (default: a dynamic user, DynamicUser=yes)',
+        })
         .example('$0 generate client-config --client claude-desktop', 'print the entry for Claude Desktop')
         .example('$0 generate client-config --client cursor --write', 'add it to ~/.cursor/mcp.json')
         .example('$0 generate client-config --client vscode --deployment remote --url http://host:8765/mcp', '')
-        .example('$0 generate compose --output deploy', 'compose.yaml and secrets/ in ./deploy'),
+        .example('$0 generate compose --output deploy', 'compose.yaml and secrets/ in ./deploy')
+        .example('$0 generate systemd --output mcp-proxy.service', 'a hardened systemd unit for this copy'),
     ),
   async handler(args, ctx) {
     if (!args.what) {
-      throw new AppError('USAGE', 'generate what? client-config or compose', {
+      throw new AppError('USAGE', 'generate what? client-config, compose or systemd', {
         hint: 'e.g. `mcp-proxy generate client-config --client claude-desktop` or `mcp-proxy generate compose`',
       });
     }
+    if (args.what === 'systemd') return (await import('../onboarding/systemd.js')).generateSystemd(args, ctx);
     if (args.what === 'compose') return (await import('../onboarding/compose.js')).generateCompose(args, ctx);
     return (await import('../onboarding/clientConfig.js')).generateClientConfig(args, ctx);
   },

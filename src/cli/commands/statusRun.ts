@@ -57,6 +57,10 @@ export function exitCodeFor(report: StatusReport): number {
   return report.upstreams.every((u) => OK_STATES.has(u.state)) ? 0 : 4;
 }
 
+function isStatusOnly(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && Object.keys(body).join() === 'status';
+}
+
 /** `http://h:p`, `http://h:p/mcp`, `http://h:p/ready` -> `http://h:p/ready` (keeping any path prefix). */
 export function readyUrl(raw: string): string {
   let u: URL;
@@ -89,7 +93,9 @@ async function fromProxy(args: StatusArgs, ctx: CliContext): Promise<StatusRepor
       hint: 'is `mcp-proxy run --transport http` running there? check --url (default port 8765)',
     });
   }
-  if (r.status === 401) {
+  // Without a token a protected proxy's /ready answers only its status word (for probes): no report.
+  const statusOnly = !token && isStatusOnly(r.body);
+  if (r.status === 401 || statusOnly) {
     throw new AppError(
       'CREDENTIALS_INVALID',
       token ? `the proxy at ${url} refused the token (${mask(token)})` : `the proxy at ${url} requires a token`,

@@ -77,10 +77,10 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
   });
   // 2026-07-28 clients hear of list changes on their subscriptions/listen streams.
   agg.on('list_changed', (k) => frontend.app.notifyListChanged(k));
-  lifecycle.addStopAccepting('http', () => {
-    frontend.server.close();
-    frontend.server.closeIdleConnections?.();
-  });
+  // The listener stays open while draining, so probes see /ready turn 503 and late requests get a 503
+  // a load balancer retries elsewhere rather than a refused connection; it closes with the frontend.
+  lifecycle.addStopAccepting('http', () => frontend.app.drain());
+  lifecycle.addInflight(() => frontend.app.inflight());
   lifecycle.add('http', () => frontend.close());
   const authOn = tokens.length > 0 || ids.keys.size > 0 || ids.oidc !== undefined;
   log.info(

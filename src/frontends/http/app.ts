@@ -16,11 +16,12 @@ import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { Authenticator, type AuthOptions, METADATA_PATH } from './auth.js';
+import { Drain } from './drain.js';
 import { type RateLimitOptions, RequestGuard } from './guards.js';
 import { LegacySseEndpoint } from './legacySse.js';
 import { type ListChanges, ModernEndpoint } from './modern.js';
-import { methodNotAllowed, sendRpcError } from './responses.js';
-import { health, metricsText, notFound, readOnly, ready, requestPath } from './routes.js';
+import { header, methodNotAllowed, sendRpcError } from './responses.js';
+import { health, metricsText, notFound, readOnly, ready, readyStatusOnly, requestPath } from './routes.js';
 import { type RegisteredSession, SessionRegistry } from './sessions.js';
 import { StreamableEndpoint } from './streamable.js';
 import type { DashboardRoutes, HttpStatus, ServerFactory } from './types.js';
@@ -77,6 +78,13 @@ export interface HttpApp {
   /** Open 2025-era sessions (Streamable HTTP + legacy SSE). */
   sessionCount(): number;
   /**
+   * Starts draining (shutdown behind a load balancer): /ready answers 503, new sessions and 2026
+   * requests are refused with 503, requests of open sessions are still served.
+   */
+  drain(): void;
+  /** MCP requests whose response has not ended (open streams do not count). */
+  inflight(): number;
+  /**
    * Tells 2026-07-28 clients with an open `subscriptions/listen` stream that lists changed. (2025-era
    * sessions are told by their own Server, which the aggregator notifies.)
    */
@@ -118,8 +126,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     now,
   });
   const endpoint = { serverFactory: deps.serverFactory, maxBodyBytes, keepAliveMs, onerror, log };
+  const drain = new Drain();
   const modern = new ModernEndpoint(endpoint);
-  const mcp = new StreamableEndpoint({ ...endpoint, sessions, modern, idleMs, now });
+  const mcp = new StreamableEndpoint({ ...endpoint, sessions, modern, idleMs, now, drain });
   const sse = new LegacySseEndpoint({ ...endpoint, sessions });
   const checkProfile = deps.checkProfile ?? ((name: string) => `unknown profile "${name}": no profiles are configured`);
   const parts: Parts = {
@@ -132,6 +141,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     status: deps.status,
     metrics,
     dashboard: deps.dashboard,
+    drain,
   };
 
   // Idle sessions and passed rate-limit windows are swept on one timer.
@@ -167,6 +177,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       await Promise.all([...[...sessions.values()].map((s) => s.close('shutdown')), modern.close()]);
     },
     sessionCount: () => sessions.size,
+    drain: () => drain.start(),
+    inflight: () => drain.inflight,
     notifyListChanged(changed) {
       if (!closed) modern.notify(changed);
     },
@@ -184,6 +196,7 @@ interface Parts {
   status: () => HttpStatus;
   metrics: Metrics;
   dashboard?: DashboardRoutes;
+  drain: Drain;
 }
 
 async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -193,6 +206,10 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
 
   const screened = p.guard.screen(req, res, method);
   if (!screened) return;
+  // Probes (load balancers, kubelets) carry no credential: without one, /ready says only ready or not.
+  if (path === '/ready' && p.auth.required && header(req, 'authorization') === undefined) {
+    return readOnly(res, method) ? readyStatusOnly(res, p.status(), p.drain.draining) : undefined;
+  }
   if (path === METADATA_PATH || path.startsWith(`${METADATA_PATH}/`)) {
     return readOnly(res, method) ? p.auth.serveMetadata(req, res) : undefined;
   }
@@ -214,12 +231,13 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
       return p.mcp.handle(req, res, { identity, profile });
     case '/sse':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      if (p.drain.refuse(res)) return;
       return p.sse.open(req, res, cors, { identity, profile });
     case '/messages':
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return p.sse.post(req, res, url, identity);
     case '/ready':
-      return readOnly(res, method) ? ready(res, p.status(), p.sessions) : undefined;
+      return readOnly(res, method) ? ready(res, p.status(), p.sessions, p.drain.draining) : undefined;
     case '/metrics':
       return readOnly(res, method) ? metricsText(res, p.metrics) : undefined;
     default:

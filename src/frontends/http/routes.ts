@@ -1,6 +1,7 @@
 /**
  * The plain routes beside the MCP endpoints: /health (liveness, never authenticated), /ready (503 until
- * the first upstream connect round is done, then 200, with each upstream's state in the body), /metrics
+ * the first upstream connect round is done and again once draining, else 200, with each upstream's state
+ * in the body for a caller with a credential), /metrics
  * (Prometheus text) and the 404 for anything else.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,11 +23,20 @@ export function health(res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' });
 }
 
-/** The status code says only whether the first round is done; degraded or failed upstreams show in the body. */
-export function ready(res: ServerResponse, status: HttpStatus, sessions: SessionRegistry<RegisteredSession>): void {
-  sendJson(res, status.ready ? 200 : 503, {
-    status: status.ready ? 'ready' : 'starting',
-    ready: status.ready,
+/**
+ * The status code says only whether the first round is done (and the proxy is not draining); degraded or
+ * failed upstreams show in the body.
+ */
+export function ready(
+  res: ServerResponse,
+  status: HttpStatus,
+  sessions: SessionRegistry<RegisteredSession>,
+  draining = false,
+): void {
+  const { code, word } = readiness(status, draining);
+  sendJson(res, code, {
+    status: word,
+    ready: code === 200,
     upstreams: status.upstreams,
     sessions: {
       'streamable-http': sessions.count('streamable-http'),
@@ -34,6 +44,17 @@ export function ready(res: ServerResponse, status: HttpStatus, sessions: Session
       byIdentity: sessions.byOwner(),
     },
   });
+}
+
+/** /ready for a probe without a credential: the status code and one word, nothing about upstreams or sessions. */
+export function readyStatusOnly(res: ServerResponse, status: HttpStatus, draining: boolean): void {
+  const { code, word } = readiness(status, draining);
+  sendJson(res, code, { status: word });
+}
+
+function readiness(status: HttpStatus, draining: boolean): { code: 200 | 503; word: string } {
+  if (draining) return { code: 503, word: 'draining' };
+  return status.ready ? { code: 200, word: 'ready' } : { code: 503, word: 'starting' };
 }
 
 export async function metricsText(res: ServerResponse, metrics: Metrics): Promise<void> {

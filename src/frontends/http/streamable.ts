@@ -10,6 +10,7 @@ import { isInitializeRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextpro
 import type { Logger } from '../../observability/logger.js';
 import { isInitialize } from '../../protocol/jsonrpc.js';
 import { readJsonBody } from './body.js';
+import type { Drain } from './drain.js';
 import type { ModernEndpoint } from './modern.js';
 import { header, sendRefusal, sendRpcError } from './responses.js';
 import type { Identity } from './security.js';
@@ -28,6 +29,8 @@ export interface StreamableEndpointOptions {
   now: () => number;
   onerror: (e: Error) => void;
   log?: Logger;
+  /** Counts the requests in flight; while draining, new sessions and 2026 requests are refused. */
+  drain: Drain;
 }
 
 interface StreamableSession extends RegisteredSession {
@@ -56,6 +59,9 @@ export class StreamableEndpoint {
     }
     const modernHeader = isModernRevision(header(req, 'mcp-protocol-version'));
     const sid = header(req, 'mcp-session-id');
+    const { drain } = this.opts;
+    // An open listen stream is not a call: shutdown must not wait for it.
+    if (method !== 'GET' && !isListen(parsed)) drain.track(res);
     if (sid && !modernHeader) {
       // Another identity's session answers exactly as an unknown one.
       const session = this.opts.sessions.find(sid, 'streamable-http', identity) as StreamableSession | undefined;
@@ -66,6 +72,7 @@ export class StreamableEndpoint {
       session.transport.handle(req, res, parsed);
       return;
     }
+    if (drain.refuse(res)) return;
     if (!sid && !modernHeader && method === 'POST' && isLegacyInitialize(parsed)) {
       return this.open(req, res, parsed, caller);
     }
@@ -173,6 +180,10 @@ function isLegacyInitialize(body: unknown): boolean {
   if (!isInitialize(body) || !isInitializeRequest(body)) return false;
   const meta = (body.params as { _meta?: Record<string, unknown> })._meta;
   return meta?.[PROTOCOL_VERSION_META_KEY] === undefined;
+}
+
+function isListen(body: unknown): boolean {
+  return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen';
 }
 
 /** Revisions after 2025-11-25 are the stateless (2026-07-28 and later) era. */
