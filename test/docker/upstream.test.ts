@@ -167,7 +167,9 @@ describe.skipIf(!engine.ok)('docker upstream (real engine)', () => {
     await create('mine', { [LABELS.pid]: String(process.pid), [LABELS.run]: runId, [LABELS.host]: host });
     try {
       const removed = await removeStaleContainers(client, silentLogger(), { runId });
-      expect(removed).toEqual([`stale-${runId}`]);
+      // Other test files running at the same time may leave stale containers of their own (a dead pid on
+      // this host): those go too. Of this test's four, only the stale one.
+      expect(removed.filter((n) => n.endsWith(runId))).toEqual([`stale-${runId}`]);
       const left = (await client.listContainers([`${LABELS.managed}=true`])).map((c) => c.name);
       expect(left).toEqual(expect.arrayContaining([`alive-${runId}`, `elsewhere-${runId}`, `mine-${runId}`]));
       expect(left).not.toContain(`stale-${runId}`);
