@@ -83,6 +83,17 @@ export const AuthSettings = z
         clockTolerance: z.number().int().nonnegative().optional().describe('Seconds of clock skew (default 30).'),
         algorithms: z.array(z.string()).optional(),
         scopes: z.array(z.string()).optional().describe('Scopes advertised in the protected resource metadata.'),
+        dashboardClientId: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'A public client (no secret, PKCE) registered at the issuer for the dashboard, with the redirect URI <proxy URL>/ui/: the dashboard then offers "Sign in with <issuer>".',
+          ),
+        dashboardScopes: z
+          .array(z.string())
+          .optional()
+          .describe('Scopes the dashboard asks for besides "openid" (default: scopes).'),
       })
       .strict()
       .optional(),
