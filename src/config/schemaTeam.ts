@@ -57,6 +57,23 @@ export const AccessSettings = z
           .strict(),
       )
       .optional(),
+    admin: z
+      .union([Who, z.array(Who)])
+      .optional()
+      .superRefine((v, ctx) => {
+        for (const [i, who] of (Array.isArray(v) ? v : v ? [v] : []).entries()) {
+          if (Object.values(who).some((x) => x !== undefined)) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: Array.isArray(v) ? [i] : [],
+            message:
+              'an empty matcher would make every caller an admin; name whom, e.g. {"roles": ["admin"]} or {"kinds": ["token"]}',
+          });
+        }
+      })
+      .describe(
+        'Who may administer from the dashboard and its API (see the config and the proxy log, add and remove servers): any of these matchers (as a rule\'s "who"). Default: [{"kinds": ["token", "anonymous"]}, {"roles": ["admin"]}]. Over stdio the local user always may.',
+      ),
     profiles: z
       .record(
         z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'profile names use 1-48 of letters, digits, "_" and "-"'),
@@ -83,6 +100,17 @@ export const AuthSettings = z
         clockTolerance: z.number().int().nonnegative().optional().describe('Seconds of clock skew (default 30).'),
         algorithms: z.array(z.string()).optional(),
         scopes: z.array(z.string()).optional().describe('Scopes advertised in the protected resource metadata.'),
+        dashboardClientId: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'A public client (no secret, PKCE) registered at the issuer for the dashboard, with the redirect URI <proxy URL>/ui/: the dashboard then offers "Sign in with <issuer>".',
+          ),
+        dashboardScopes: z
+          .array(z.string())
+          .optional()
+          .describe('Scopes the dashboard asks for besides "openid" (default: scopes).'),
       })
       .strict()
       .optional(),

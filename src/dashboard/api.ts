@@ -6,7 +6,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity } from '../gateway/identity.js';
-import { LOCAL } from '../gateway/identity.js';
 import { ALLOW_ALL } from '../gateway/policy.js';
 import {
   asApiError,
@@ -82,6 +81,10 @@ export class DashboardApi {
     sendMasked(r.res, status, body, this.d.redact);
   }
 
+  private admin(identity: Identity): boolean {
+    return mayAdminister(identity, this.d.access);
+  }
+
   private view(identity: Identity) {
     return this.d.access?.view(identity) ?? ALLOW_ALL;
   }
@@ -91,7 +94,7 @@ export class DashboardApi {
     const q = r.url.searchParams;
     switch (head) {
       case 'me':
-        return this.get(r, () => this.send(r, me(r.identity)));
+        return this.get(r, () => this.send(r, me(r.identity, this.admin(r.identity))));
       case 'servers':
         if (name === undefined) {
           if (wantsEventStream(r.req)) return streamServers(this.serversDeps, this.view(r.identity), r.req, r.res);
@@ -169,7 +172,7 @@ export class DashboardApi {
     const after = q.has('after') ? Number(q.get('after')) : undefined;
     const filter: LogFilter = { source, level: level ?? undefined, after };
     const visible = (s: string) =>
-      s === 'proxy' ? mayAdminister(r.identity) : serversVisible(this.serversDeps, this.view(r.identity), s);
+      s === 'proxy' ? this.admin(r.identity) : serversVisible(this.serversDeps, this.view(r.identity), s);
     if (!wantsEventStream(r.req)) {
       return this.send(r, {
         logs: this.d.logs.recent(filter).filter((l) => visible(l.source)),
@@ -188,7 +191,7 @@ export class DashboardApi {
   private async configRoute(r: Request, sub: string | undefined): Promise<void> {
     const config = this.d.config;
     if (!config) throw new ApiError(404, 'NO_CONFIG', 'the proxy runs without a config file');
-    if (!mayAdminister(r.identity)) throw forbidden('viewing the config');
+    if (!this.admin(r.identity)) throw forbidden('viewing the config');
     if (sub === undefined) return this.get(r, async () => this.send(r, await config.view()));
     if (sub !== 'validate')
       throw new ApiError(404, 'NOT_FOUND', `no API route ${r.method} ${API_PREFIX}/config/${sub}`);
@@ -203,7 +206,7 @@ export class DashboardApi {
   private async serverChange(r: Request, name: string): Promise<void> {
     const config = this.d.config;
     if (r.method !== 'PUT' && r.method !== 'DELETE') throw methodNotAllowed(r, 'PUT, DELETE');
-    if (!mayAdminister(r.identity)) throw forbidden('changing servers');
+    if (!this.admin(r.identity)) throw forbidden('changing servers');
     if (!config) throw new ApiError(404, 'NO_CONFIG', 'the proxy runs without a config file: there is nothing to edit');
     if (r.method === 'DELETE') {
       const outcome = await config.remove(name);
@@ -230,8 +233,8 @@ function serverEdit(body: Record<string, unknown>): { name: string; entry: Recor
   return { name, entry: entry as Record<string, unknown> };
 }
 
-function me(identity: Identity) {
-  return { id: identity.id, kind: identity.kind, roles: identity.roles, admin: mayAdminister(identity ?? LOCAL) };
+function me(identity: Identity, admin: boolean) {
+  return { id: identity.id, kind: identity.kind, roles: identity.roles, admin };
 }
 
 function methodNotAllowed(r: Request, allow: string): ApiError {
@@ -240,7 +243,11 @@ function methodNotAllowed(r: Request, allow: string): ApiError {
 }
 
 function forbidden(what: string): ApiError {
-  return new ApiError(403, 'FORBIDDEN', `${what} needs an identity with the role "admin" (or the proxy's own token)`);
+  return new ApiError(
+    403,
+    'FORBIDDEN',
+    `${what} needs an identity that proxy.access.admin names (by default: the role "admin" or the proxy's own token)`,
+  );
 }
 
 function safeDecode(s: string): string {

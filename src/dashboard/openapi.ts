@@ -39,6 +39,18 @@ const entryBody = {
 };
 
 const PATHS = {
+  '/login': {
+    get: {
+      summary: 'How the dashboard signs in (public)',
+      description:
+        'The OIDC authorization code + PKCE endpoints and the public client id when `proxy.auth.oidc.dashboardClientId` is set; `{"oidc": null}` otherwise.',
+      security: [],
+      responses: {
+        '200': { description: 'Sign-in settings', ...json({ type: 'object' }) },
+        '502': { description: "The issuer's discovery document could not be read" },
+      },
+    },
+  },
   '/me': {
     get: {
       summary: 'Who the token is',

@@ -4,7 +4,7 @@
  * add/remove/validate code runs.
  */
 import type { Aggregator } from '../aggregator/server.js';
-import type { AccessControl } from '../gateway/access.js';
+import { AccessControl } from '../gateway/access.js';
 import type { Identity } from '../gateway/identity.js';
 import type { RenderableMetrics } from '../observability/metrics.js';
 import type { UpstreamPool } from '../upstream/pool.js';
@@ -44,10 +44,9 @@ export interface DashboardDeps {
   sampleMs?: number;
 }
 
-/**
- * Who may change the servers: the operator (stdio's local user, the shared MCP_PROXY_TOKEN, or a
- * loopback proxy with authentication off) and any identity with the role "admin".
- */
-export function mayAdminister(identity: Identity): boolean {
-  return ['local', 'token', 'anonymous'].includes(identity.kind) || identity.roles.includes('admin');
+/** Who administers when the dashboard is given no access control: the defaults of `proxy.access.admin`. */
+export function mayAdminister(identity: Identity, access?: AccessControl): boolean {
+  return (access ?? DEFAULT_CONTROL).mayAdminister(identity);
 }
+
+const DEFAULT_CONTROL = new AccessControl();

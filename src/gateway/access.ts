@@ -38,6 +38,11 @@ export class AccessControl extends EventEmitter {
     return `unknown profile "${name}"; ${names.length ? `profiles: ${names.join(', ')}` : 'no profiles are configured (proxy.access.profiles)'}`;
   }
 
+  /** Whether `identity` may administer (`proxy.access.admin`, as the config says now). */
+  mayAdminister(identity: Identity): boolean {
+    return this.policy.admin(identity);
+  }
+
   /** What `identity` (with the profile it chose, and the one its key is bound to) may see and use. */
   view(identity: Identity = LOCAL, profile?: string): AccessView {
     const profiles = [boundProfile(identity), profile].filter((p): p is string => p !== undefined);

@@ -38,6 +38,18 @@ export interface Policy {
   readonly defaultAllow: boolean;
   readonly rules: readonly CompiledRule[];
   readonly profiles: ReadonlyMap<string, CompiledGrant>;
+  /** Whether an identity may administer (the dashboard's config, proxy log and server changes). */
+  readonly admin: (identity: Identity) => boolean;
+}
+
+/** Who administers when `proxy.access.admin` is not set: the operator's shared token, a loopback proxy
+ * with authentication off, and the role "admin". */
+export const DEFAULT_ADMIN: readonly Who[] = [{ kinds: ['token', 'anonymous'] }, { roles: ['admin'] }];
+
+function compileAdmin(admin: AccessConfig['admin'] | undefined): (identity: Identity) => boolean {
+  const whos = (admin === undefined ? DEFAULT_ADMIN : Array.isArray(admin) ? admin : [admin]).map(compileWho);
+  // The local user of a stdio proxy owns its config file anyway.
+  return (i) => i.kind === 'local' || whos.some((w) => w(i));
 }
 
 const NEVER: Matcher = () => false;
@@ -118,10 +130,12 @@ function compileWho(who: Who | undefined): (identity: Identity) => boolean {
 export function compilePolicy(access: AccessConfig | undefined): Policy {
   const rules = access?.rules ?? [];
   return {
-    enabled: access !== undefined,
+    // A section that only says who administers restricts nobody's use.
+    enabled: access !== undefined && (access.admin === undefined || Object.keys(access).some((k) => k !== 'admin')),
     defaultAllow: access === undefined || access.default === 'allow',
     rules: rules.map((r) => ({ who: compileWho(r.who), allow: compileGrant(r.allow), deny: compileGrant(r.deny) })),
     profiles: new Map(Object.entries(access?.profiles ?? {}).map(([n, g]) => [n, compileGrant(g)!])),
+    admin: compileAdmin(access?.admin),
   };
 }
 

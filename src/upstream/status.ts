@@ -16,16 +16,18 @@ export type { BreakerState } from '../observability/metrics.js';
  * It still takes calls (one success makes it `ready` again), so `state` stays `ready` meanwhile.
  * `needs-login`: an OAuth server without a usable login; only `auth login` helps (then it connects again).
  */
-export type UpstreamState =
-  | 'connecting'
-  | 'ready'
-  | 'degraded'
-  | 'retrying'
-  | 'restarting'
-  | 'failed'
-  | 'needs-login'
-  | 'disabled'
-  | 'closed';
+export const UPSTREAM_STATES = [
+  'connecting',
+  'ready',
+  'degraded',
+  'retrying',
+  'restarting',
+  'failed',
+  'needs-login',
+  'disabled',
+  'closed',
+] as const;
+export type UpstreamState = (typeof UPSTREAM_STATES)[number];
 
 export interface UpstreamCatalog {
   tools: Tool[];

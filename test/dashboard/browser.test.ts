@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real headless browser (Debian's chromium driven by playwright-core) against the
  * BUILT proxy: sign in with the token, watch a server go from connecting to ready, call a tool through
- * the form, see a crashed server turn red and come back, filter the logs. Screenshots go to
+ * the form, see a crashed server turn red and come back, see each replica of a server with its own
+ * state, read the legend of every state, filter the logs. Screenshots go to
  * test-results/ (MCP_PROXY_UPDATE_SCREENSHOT=1 also refreshes docs/img/dashboard.png). Skipped, loudly,
  * when the browser cannot start.
  */
@@ -10,10 +11,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { UPSTREAM_STATES } from '../../src/upstream/status.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { tempDir, writeConfig } from '../helpers/files.js';
 import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
 import { ECHO, NODE, ROOT } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-test-token-0123456789';
@@ -47,6 +50,13 @@ describe.skipIf(!browser)(`dashboard in chromium${why ? ` (skipped: ${why})` : '
       mcpServers: {
         echo: { command: NODE, args: [ECHO], env: { FIXTURE_NAME: 'echo', FIXTURE_JUNK: '1' } },
         late: { command: NODE, args: ['-e', late], env: { FIXTURE_NAME: 'late' } },
+        // Two replicas: the second never starts.
+        pair: {
+          command: NODE,
+          args: [ECHO],
+          env: { FIXTURE_NAME: 'pair' },
+          replicas: [{}, { args: ['-e', 'process.exit(1)'] }],
+        },
       },
       proxy: { retry: { initialDelay: 1500, maxDelay: 1500 }, timeouts: { startup: 100 } },
     });
@@ -115,6 +125,45 @@ describe.skipIf(!browser)(`dashboard in chromium${why ? ` (skipped: ${why})` : '
     await page.locator('tr[data-server="echo"][data-state="ready"]').waitFor({ timeout: 15_000 });
     await expect(page.locator('tr[data-server="echo"] td').nth(3).textContent()).resolves.not.toBe('0');
   }, 40_000);
+
+  test('replicas: the API and the page show each one with its own state', async () => {
+    const pair = await waitFor(async () => {
+      const res = await fetch(`${proxy.base}/api/v1/servers`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const s = ((await res.json()).servers as any[]).find((x) => x.name === 'pair');
+      return s?.replicas?.[0]?.state === 'ready' && s;
+    }, 'the first replica ready');
+    expect(pair.state).toBe('ready');
+    expect(pair.replicas.map((r: any) => r.name)).toEqual(['pair#1', 'pair#2']);
+    expect(pair.replicas[1].state).not.toBe('ready');
+    expect(pair.replicas[1].lastError).toBeTruthy();
+
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.locator('tr[data-replica="pair#1"][data-replica-of="pair"][data-state="ready"]').waitFor();
+    const second = page.locator('tr[data-replica="pair#2"]');
+    await expect(second.getAttribute('data-state')).resolves.not.toBe('ready');
+    expect(await second.locator('.state').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(207, 34, 46)');
+    await expect(page.locator('tr[data-server="pair"] th').textContent()).resolves.toContain('2 replicas, round-robin');
+    // The replica rows follow their server's row.
+    const order = await page
+      .locator('#servers-table tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-server') ?? r.getAttribute('data-replica')));
+    expect(order.slice(order.indexOf('pair'), order.indexOf('pair') + 3)).toEqual(['pair', 'pair#1', 'pair#2']);
+    await shot('replicas');
+  }, 30_000);
+
+  test('the legend names every state a server can show, each with its colour', async () => {
+    await page.getByText('What the states mean').click();
+    const legend = page.locator('#states > div');
+    const states = await legend.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
+    expect(new Set(states)).toEqual(new Set([...UPSTREAM_STATES, 'idle', 'open', 'half-open']));
+    const colors = await page
+      .locator('#states .state')
+      .evaluateAll((els) => els.map((e) => [e.textContent, getComputedStyle(e).color]));
+    // Every state has a label of its own and a colour other than the text's.
+    expect(new Set(colors.map(([label]) => label)).size).toBe(states.length);
+    const text = await page.locator('body').evaluate((e) => getComputedStyle(e).color);
+    for (const [label, color] of colors) expect(color, label ?? '').not.toBe(text);
+  });
 
   test('filter the logs by server and level', async () => {
     await page.getByRole('link', { name: 'Logs' }).click();

@@ -113,3 +113,29 @@ describe('policy', () => {
     expect(control.checkProfile('mem')).toMatch(/unknown profile "mem"/);
   });
 });
+
+describe('who administers (proxy.access.admin)', () => {
+  const token: Identity = { id: 'token:abc', kind: 'token', roles: [] };
+  const everyone = [token, ANONYMOUS, LOCAL, key('alice', ['admin']), key('bob', ['dev']), oidc('carol', {})];
+  const admins = (control: AccessControl) => everyone.filter((i) => control.mayAdminister(i)).map((i) => i.id);
+
+  test('default: the shared token, anonymous (auth off), the role "admin" and the local user', () => {
+    expect(admins(new AccessControl())).toEqual(['token:abc', 'anonymous', 'local', 'key:alice']);
+    // A policy that says nothing about admins keeps the default.
+    expect(admins(new AccessControl(ACCESS))).toEqual(['token:abc', 'anonymous', 'local', 'key:alice']);
+  });
+
+  test('configured: exactly whom the matchers name (one or a list), plus the local user; live on reload', () => {
+    const control = new AccessControl({ admin: { ids: ['oidc:carol'] } });
+    expect(admins(control)).toEqual(['local', 'oidc:carol']);
+    control.update({ admin: [{ roles: ['dev'] }, { kinds: ['token'] }] });
+    expect(admins(control)).toEqual(['token:abc', 'local', 'key:bob']);
+    control.update({ admin: [] });
+    expect(admins(control)).toEqual(['local']);
+  });
+
+  test('a section that only names admins hides nothing from anyone', () => {
+    expect(visible(key('bob'), { admin: { roles: ['ops'] } })).toEqual(ITEMS.map((i) => i.name));
+    expect(visible(key('bob'), {})).toEqual([]);
+  });
+});

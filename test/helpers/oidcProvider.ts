@@ -1,7 +1,9 @@
 /**
  * A real OpenID provider (the `oidc-provider` package) on 127.0.0.1: it issues signed JWT access tokens
- * (RFC 9068, resource indicators) by the client-credentials grant. `rotate()` replaces its signing key
- * (a new provider behind the same issuer URL), as an identity provider rotating its keys does.
+ * (RFC 9068, resource indicators) by the client-credentials grant, and, for public clients added with
+ * `addPublicClient`, by the authorization code grant with PKCE (its development login page: any login,
+ * any password). `rotate()` replaces its signing key (a new provider behind the same issuer URL), as an
+ * identity provider rotating its keys does.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +18,8 @@ export interface TestOidcProvider {
   ttl: number;
   /** Signs with a new key from now on; the old one is gone from the JWKS. */
   rotate(): Promise<void>;
+  /** A browser client (no secret, PKCE) allowed to redirect to `redirectUri`. */
+  addPublicClient(clientId: string, redirectUri: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,24 +36,33 @@ export async function startOidcProvider(roles: Record<string, string[]> = {}): P
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const state = { ttl: 300, generation: 0 };
+  const publicClients: { client_id: string; redirect_uris: string[] }[] = [];
 
   const make = async () => {
     const key = await signingKey(`k${++state.generation}`);
     const provider = new Provider(issuer, {
-      clients: CLIENTS.map((id) => ({
-        client_id: id,
-        client_secret: `${id}-secret`,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-      })),
+      clients: [
+        ...CLIENTS.map((id) => ({
+          client_id: id,
+          client_secret: `${id}-secret`,
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          response_types: [],
+        })),
+        ...publicClients.map((c) => ({
+          ...c,
+          token_endpoint_auth_method: 'none' as const,
+          grant_types: ['authorization_code'],
+          response_types: ['code' as const],
+        })),
+      ],
       jwks: { keys: [key] },
       ttl: {
         ClientCredentials: (_ctx, token) =>
           (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? state.ttl,
       },
       features: {
-        devInteractions: { enabled: false },
+        devInteractions: { enabled: publicClients.length > 0 },
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -61,9 +74,11 @@ export async function startOidcProvider(roles: Record<string, string[]> = {}): P
           }),
         },
       },
+      // Roles by the signed-in account (authorization code) or else by the client (client credentials).
       extraTokenClaims: async (_ctx, token) => {
-        const client = (token as { clientId?: string }).clientId ?? '';
-        return roles[client] ? { roles: roles[client] } : undefined;
+        const t = token as { clientId?: string; accountId?: string };
+        const granted = roles[t.accountId ?? ''] ?? roles[t.clientId ?? ''];
+        return granted ? { roles: granted } : undefined;
       },
     });
     // Quiet: the provider's own warnings about a development setup.
@@ -94,6 +109,10 @@ export async function startOidcProvider(roles: Record<string, string[]> = {}): P
       return body.access_token;
     },
     rotate: make,
+    async addPublicClient(clientId, redirectUri) {
+      publicClients.push({ client_id: clientId, redirect_uris: [redirectUri] });
+      await make();
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

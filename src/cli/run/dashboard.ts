@@ -6,7 +6,9 @@
 import { Writable } from 'node:stream';
 import type { Aggregator } from '../../aggregator/server.js';
 import { checkEdit, readForEdit, SERVER_NAME, setServerValue } from '../../config/edit.js';
+import type { ProxyConfig } from '../../config/schema.js';
 import { DashboardApi } from '../../dashboard/api.js';
+import { DashboardLogin } from '../../dashboard/login.js';
 import type { LogRing } from '../../dashboard/logRing.js';
 import type { ConfigPort, EditOutcome } from '../../dashboard/types.js';
 import { servePublic } from '../../dashboard/ui.js';
@@ -29,7 +31,11 @@ export interface DashboardSetup {
   configPath?: string;
   credentials: CredentialArgs;
   maxBodyBytes?: number;
+  /** `proxy.auth.oidc`: with a dashboardClientId, the page offers "Sign in with <issuer>". */
+  oidc?: OidcAuthConfig;
 }
+
+type OidcAuthConfig = NonNullable<NonNullable<ProxyConfig['auth']>['oidc']>;
 
 export function createDashboard(s: DashboardSetup): DashboardRoutes & { close(): void } {
   const api = new DashboardApi({
@@ -42,8 +48,17 @@ export function createDashboard(s: DashboardSetup): DashboardRoutes & { close():
     config: s.configPath ? configPort(s.ctx, s.configPath, s.credentials) : undefined,
     maxBodyBytes: s.maxBodyBytes,
   });
+  const o = s.oidc;
+  const login = o?.dashboardClientId
+    ? new DashboardLogin({
+        issuer: o.issuer,
+        clientId: o.dashboardClientId,
+        audience: o.audience,
+        scopes: o.dashboardScopes ?? o.scopes,
+      })
+    : undefined;
   return {
-    servePublic,
+    servePublic: (res, path, method) => servePublic(res, path, method, login),
     api: (req, res, identity, url, path) => api.handle(req, res, identity, url, path),
     close: () => api.close(),
   };

@@ -103,6 +103,7 @@ async function startDashboard(d: FrontendDeps) {
     configPath: d.where.configPath,
     credentials: { credentials: d.args.credentials, envFile: d.args.envFile },
     maxBodyBytes: d.proxy.http?.maxBodyBytes,
+    oidc: d.proxy.auth?.oidc,
   });
   d.lifecycle.add('dashboard', async () => dashboard.close());
   return dashboard;

@@ -1,6 +1,7 @@
 // The dashboard page: plain DOM, no framework. Every value from the API goes in as text, never markup.
 import { showCatalog } from './catalog.js';
-import { $, api, session } from './core.js';
+import { $, api, session, showLogin } from './core.js';
+import { completeOidc, offerOidc } from './login.js';
 import { showConfig, showLogs, showServers } from './pages.js';
 
 // ---------------------------------------------------------------------------------------------- login
@@ -41,4 +42,18 @@ function route() {
 }
 window.addEventListener('hashchange', route);
 
-start();
+async function boot() {
+  offerOidc();
+  try {
+    const token = await completeOidc();
+    if (token) {
+      session.token = token;
+      sessionStorage.setItem('mcp-proxy-token', token);
+    }
+  } catch (e) {
+    return showLogin(e.message);
+  }
+  start();
+}
+
+boot();

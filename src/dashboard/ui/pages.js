@@ -22,48 +22,94 @@ function spark(points, key, color) {
   return svg;
 }
 
+// Every state a server (or one of its replicas) can show, in the order of the legend: the pool's
+// states, "idle" for a lazy server asleep, and the breaker's, which win over "ready" while they last.
+export const STATES = {
+  connecting: ['connecting', 'starting or handshaking'],
+  ready: ['ready', 'serving calls'],
+  degraded: ['degraded', 'connected, but its calls keep failing'],
+  idle: ['idle (lazy)', 'not started until a call needs it; its catalog is listed from the cache'],
+  retrying: ['retrying', 'the connect failed; tried again after a backoff'],
+  restarting: ['restarting', 'the process died; being started again'],
+  failed: ['failed', 'out of retries: fix and reload, or restart'],
+  'needs-login': ['needs login', 'an OAuth server without a usable login: run mcp-proxy auth login'],
+  disabled: ['disabled', 'turned off in the config'],
+  closed: ['closed', 'shut down'],
+  open: ['breaker open', 'too many failures: calls fail fast until a trial call succeeds'],
+  'half-open': ['breaker half-open', 'a trial call decides whether the breaker closes'],
+};
+
 function stateOf(s) {
   if (s.breaker === 'open') return 'open';
+  if (s.breaker === 'half-open') return 'half-open';
   return s.state;
+}
+
+function badge(state) {
+  return el('span', { class: `state state-${state}`, text: STATES[state]?.[0] ?? state });
+}
+
+function errorCell(lastError, tail = [], note) {
+  const lines = [...(note ? [note] : []), ...(lastError ? [lastError] : []), ...tail];
+  if (!lines.length) return '';
+  const summary = (note ?? lastError)?.split('\n')[0].slice(0, 80) ?? 'stderr';
+  return el('details', {}, el('summary', { text: summary }), el('pre', { text: lines.join('\n') }));
+}
+
+function serverRow(s) {
+  const state = stateOf(s);
+  const group = s.replicas?.length ? `${s.replicas.length} replicas, ${s.balance ?? 'round-robin'}` : undefined;
+  return el(
+    'tr',
+    { 'data-server': s.name, 'data-state': state },
+    el('th', { scope: 'row' }, s.name, group ? el('div', { class: 'muted small', text: group }) : ''),
+    el('td', {}, badge(state)),
+    el('td', { text: s.protocolVersion ?? '' }),
+    el('td', { text: `${s.tools} tools, ${s.prompts} prompts, ${s.resources} resources` }),
+    el('td', { text: String(s.restarts ?? 0) }),
+    el('td', {}, spark(s.sparkline ?? [], 'meanMs', '#0b5cad'), ' ', spark(s.sparkline ?? [], 'errors', '#cf222e')),
+    el('td', {}, errorCell(s.lastError, s.stderrTail, s.catalogMismatch)),
+  );
+}
+
+function replicaRow(s, r) {
+  const state = stateOf(r);
+  const role = [
+    r.backup ? 'backup' : '',
+    s.balance === 'weighted' ? `weight ${r.weight}` : '',
+    `${r.outstanding} in flight`,
+  ];
+  return el(
+    'tr',
+    { class: 'replica', 'data-replica-of': s.name, 'data-replica': r.name, 'data-state': state },
+    el('th', { scope: 'row' }, el('span', { 'aria-hidden': 'true', text: '\u21b3 ' }), r.name),
+    el('td', {}, badge(state)),
+    el('td', { text: r.protocolVersion ?? '' }),
+    el('td', { text: role.filter(Boolean).join(', ') }),
+    el('td', { text: String(r.restarts ?? 0) }),
+    el('td', {}),
+    el('td', {}, errorCell(r.lastError)),
+  );
 }
 
 function renderServers(view) {
   $('servers-status').textContent = view.ready ? '' : 'Starting: first connect round in progress.';
-  const rows = view.servers.map((s) => {
-    const state = stateOf(s);
-    const error = s.lastError
-      ? el(
-          'details',
-          {},
-          el('summary', { text: s.lastError.split('\n')[0].slice(0, 80) }),
-          el('pre', { text: [s.lastError, ...(s.stderrTail ?? [])].join('\n') }),
-        )
-      : (s.stderrTail ?? []).length
-        ? el('details', {}, el('summary', { text: 'stderr' }), el('pre', { text: s.stderrTail.join('\n') }))
-        : '';
-    return el(
-      'tr',
-      { 'data-server': s.name, 'data-state': state },
-      el('th', { scope: 'row', text: s.name }),
-      el(
-        'td',
-        {},
-        el('span', {
-          class: `state state-${state}`,
-          text: state === 'open' ? 'breaker open' : state.replace('-', ' '),
-        }),
-      ),
-      el('td', { text: s.protocolVersion ?? '' }),
-      el('td', { text: `${s.tools} tools, ${s.prompts} prompts, ${s.resources} resources` }),
-      el('td', { text: String(s.restarts ?? 0) }),
-      el('td', {}, spark(s.sparkline ?? [], 'meanMs', '#0b5cad'), ' ', spark(s.sparkline ?? [], 'errors', '#cf222e')),
-      el('td', {}, error),
-    );
-  });
+  const rows = view.servers.flatMap((s) => [serverRow(s), ...(s.replicas ?? []).map((r) => replicaRow(s, r))]);
   $('servers-table').tBodies[0].replaceChildren(...rows);
 }
 
+function renderLegend() {
+  const list = $('states');
+  if (list.children.length) return;
+  list.append(
+    ...Object.entries(STATES).map(([state, [, meaning]]) =>
+      el('div', { 'data-state': state }, el('dt', {}, badge(state)), el('dd', { text: meaning })),
+    ),
+  );
+}
+
 export function showServers() {
+  renderLegend();
   stream('servers', '/servers', {}, (event, data) => {
     if (event === 'servers') renderServers(data);
     if (event === 'failure') $('servers-status').textContent = `Live updates stopped: ${data.message}`;

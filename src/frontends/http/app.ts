@@ -215,7 +215,7 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
   }
   if (p.dashboard) {
     if (path === '/' && method === 'GET') return redirect(res, '/ui/');
-    if (p.dashboard.servePublic(res, path, method)) return;
+    if (await p.dashboard.servePublic(res, path, method)) return;
   }
   const admitted = await p.guard.admit(req, res, screened);
   if (!admitted) return;

@@ -57,7 +57,7 @@ export type ServerFactory = (ctx: ServerFactoryContext) => DownstreamServer | Pr
 /** The web dashboard, when enabled: its public files and its API (see src/dashboard). */
 export interface DashboardRoutes {
   /** Static files and the API document, before authentication (nothing secret): true when answered. */
-  servePublic(res: ServerResponse, path: string, method: string): boolean;
+  servePublic(res: ServerResponse, path: string, method: string): boolean | Promise<boolean>;
   /** /api/v1/..., after authentication, for the identity the request proved. */
   api(req: IncomingMessage, res: ServerResponse, identity: Identity, url: URL, path: string): Promise<void>;
 }
