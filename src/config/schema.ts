@@ -6,6 +6,7 @@
  * write, so a user can paste what they have; the proxy's own settings sit beside it under `"proxy"`.
  */
 import { z } from 'zod';
+import { isAddressOrCidr } from '../util/cidr.js';
 import { DEFAULTS } from './defaults.js';
 import { kindFromFirstReplica, replicaEntries, scaleFields, scaleProblems } from './schemaScale.js';
 import { AccessSettings, AuditSettings, AuthSettings, LimitsSettings } from './schemaTeam.js';
@@ -333,6 +334,12 @@ export const ProxySettings = z
           .object({ windowMs: z.number().int().positive().optional(), max: z.number().int().positive().optional() })
           .strict()
           .optional(),
+        trustedProxies: z
+          .array(z.string().refine(isAddressOrCidr, 'not an IP address or CIDR block, e.g. "10.0.0.5" or "10.0.0.0/8"'))
+          .optional()
+          .describe(
+            'Load balancers (IPs, CIDRs) whose X-Forwarded-For names the client for per-address limits (default none).',
+          ),
       })
       .strict()
       .optional(),

@@ -45,7 +45,7 @@ describe('HAProxy configs', () => {
     expect(broken.status).not.toBe(0);
   });
 
-  it('both apply the same rules: stickiness on Mcp-Session-Id, /ready checks, retries of 503 only', () => {
+  it('both apply the same rules: stickiness on Mcp-Session-Id, /ready checks, retries of 503 only, the client address forwarded', () => {
     expect(rules(COMPOSE)).toEqual(rules(PLAIN));
     const r = rules(PLAIN);
     expect(r).toContain('stick match req.hdr(mcp-session-id)');
@@ -54,5 +54,6 @@ describe('HAProxy configs', () => {
     expect(r).toContain('http-check expect status 200');
     expect(r).toContain('retry-on conn-failure 503');
     expect(r).toContain('option redispatch 1');
+    expect(r).toContain('option forwardfor');
   });
 });

@@ -56,6 +56,7 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
     requestTimeoutMs: http.requestTimeout,
     headersTimeoutMs: http.headersTimeout,
     maxConnections: http.maxConnections,
+    trustedProxies: http.trustedProxies,
     rateLimit: http.rateLimit ? { ...HTTP_DEFAULTS.rateLimit, ...definedOnly(http.rateLimit) } : undefined,
     perIdentityRateLimit: proxy.limits?.perIdentity
       ? { ...DEFAULTS.perIdentityLimit, ...definedOnly(proxy.limits.perIdentity) }

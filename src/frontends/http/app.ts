@@ -16,6 +16,7 @@ import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { Authenticator, type AuthOptions, METADATA_PATH } from './auth.js';
+import { clientAddressResolver } from './clientAddress.js';
 import { Drain } from './drain.js';
 import { type RateLimitOptions, RequestGuard } from './guards.js';
 import { LegacySseEndpoint } from './legacySse.js';
@@ -60,6 +61,11 @@ export interface HttpAppDeps {
   maxSessionsPerClient?: number;
   /** Sessions with no request for this long are closed (default 30 minutes). */
   sessionIdleTimeoutMs?: number;
+  /**
+   * Load balancers and reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client; default none
+   * (the socket's peer is the client).
+   */
+  trustedProxies?: string[];
   /** Per client address; `false` disables. Default 50000 requests per 10 s (a flood guard, not a quota). */
   rateLimit?: RateLimitOptions | false;
   /** Requests per authenticated identity (429 with Retry-After past it); absent = no such limit. */
@@ -123,6 +129,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     rateLimit: deps.rateLimit === false ? undefined : (deps.rateLimit ?? HTTP_DEFAULTS.rateLimit),
     perIdentity: deps.perIdentityRateLimit,
     onIdentityLimited: (identity) => metrics.incIdentityRateLimited(identity.id),
+    clientOf: clientAddressResolver(deps.trustedProxies),
     now,
   });
   const endpoint = { serverFactory: deps.serverFactory, maxBodyBytes, keepAliveMs, onerror, log };
@@ -219,7 +226,7 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
   }
   const admitted = await p.guard.admit(req, res, screened);
   if (!admitted) return;
-  const { identity, cors } = admitted;
+  const { identity, client, cors } = admitted;
   const profile = url.searchParams.get('profile') ?? undefined;
   if (profile !== undefined && (path === '/mcp' || path === '/sse')) {
     const problem = p.checkProfile(profile);
@@ -228,11 +235,11 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
   if (p.dashboard && path.startsWith('/api/v1/')) return p.dashboard.api(req, res, identity, url, path);
   switch (path) {
     case '/mcp':
-      return p.mcp.handle(req, res, { identity, profile });
+      return p.mcp.handle(req, res, { identity, client, profile });
     case '/sse':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
       if (p.drain.refuse(res)) return;
-      return p.sse.open(req, res, cors, { identity, profile });
+      return p.sse.open(res, cors, { identity, client, profile });
     case '/messages':
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return p.sse.post(req, res, url, identity);

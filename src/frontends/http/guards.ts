@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from './auth.js';
+import type { ClientAddressOf } from './clientAddress.js';
 import { header, sendRpcError } from './responses.js';
 import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter } from './security.js';
 
@@ -22,12 +23,15 @@ export interface GuardOptions {
   perIdentity?: RateLimitOptions;
   /** Told of each request refused by the per-identity limit (the metrics count it). */
   onIdentityLimited?: (identity: Identity) => void;
+  /** The address a request is counted on (the socket's peer, or the client behind a trusted proxy). */
+  clientOf: ClientAddressOf;
   now: () => number;
 }
 
-/** A request that passed: who sent it, and the CORS headers its answer carries (already set on it). */
+/** A request that passed: who sent it, from where, and the CORS headers its answer carries (already set on it). */
 export interface Admitted {
   identity: Identity;
+  client: string;
   cors: Record<string, string>;
 }
 
@@ -75,7 +79,8 @@ export class RequestGuard {
 
   /** The request's identity, or undefined when it was refused (answered already). */
   async admit(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<Admitted | undefined> {
-    const wait = this.limiter?.hit(req.socket.remoteAddress ?? 'unknown');
+    const client = this.opts.clientOf(req);
+    const wait = this.limiter?.hit(client);
     if (wait !== undefined) return tooMany(res, wait, 'retry after');
 
     const authorization = header(req, 'authorization');
@@ -100,7 +105,7 @@ export class RequestGuard {
         'this identity sent more requests than proxy.limits.perIdentity allows; retry after',
       );
     }
-    return { identity, cors };
+    return { identity, client, cors };
   }
 
   /** Forgets rate-limit windows that have passed. */

@@ -9,7 +9,7 @@ import type { Logger } from '../../observability/logger.js';
 import { readJsonBody } from './body.js';
 import { sendRefusal, sendRpcError } from './responses.js';
 import type { Identity } from './security.js';
-import { clientAddress, type RegisteredSession, type SessionRegistry } from './sessions.js';
+import type { RegisteredSession, SessionRegistry } from './sessions.js';
 import { SseServerTransport } from './sse-transport.js';
 import type { Caller, DownstreamServer, ServerFactory } from './types.js';
 
@@ -32,10 +32,10 @@ export class LegacySseEndpoint {
   constructor(private readonly opts: LegacySseEndpointOptions) {}
 
   /** `GET /sse`: a new session whose stream is this response. */
-  async open(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, caller: Caller) {
+  async open(res: ServerResponse, cors: Record<string, string>, caller: Caller) {
     const { identity, profile } = caller;
     const { sessions, log } = this.opts;
-    const client = clientAddress(req.socket.remoteAddress);
+    const client = caller.client;
     const refused = sessions.admit(client);
     if (refused) return sendRefusal(res, refused);
     const id = randomUUID();

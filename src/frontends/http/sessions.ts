@@ -109,9 +109,3 @@ export class SessionRegistry<S extends RegisteredSession> {
     return s;
   }
 }
-
-/** The client address a limit is counted on (an IPv4-mapped IPv6 address counts as the IPv4 one). */
-export function clientAddress(remote: string | undefined): string {
-  if (!remote) return 'unknown';
-  return remote.startsWith('::ffff:') && remote.includes('.') ? remote.slice(7) : remote;
-}

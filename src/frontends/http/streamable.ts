@@ -15,7 +15,7 @@ import type { ModernEndpoint } from './modern.js';
 import { header, sendRefusal, sendRpcError } from './responses.js';
 import type { Identity } from './security.js';
 import { acceptRefusal, NodeSessionTransport } from './session-transport.js';
-import { clientAddress, type RegisteredSession, type SessionRegistry } from './sessions.js';
+import type { RegisteredSession, SessionRegistry } from './sessions.js';
 import type { Caller, DownstreamServer, ServerFactory } from './types.js';
 
 export interface StreamableEndpointOptions {
@@ -100,7 +100,7 @@ export class StreamableEndpoint {
     const { identity, profile } = caller;
     const notAcceptable = acceptRefusal(req);
     if (notAcceptable) return sendRpcError(res, notAcceptable.status, notAcceptable.message, notAcceptable.code);
-    const client = clientAddress(req.socket.remoteAddress);
+    const client = caller.client;
     const refused = this.opts.sessions.admit(client);
     if (refused) return sendRefusal(res, refused);
     const id = randomUUID();

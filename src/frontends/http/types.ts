@@ -46,9 +46,10 @@ export interface ServerFactoryContext {
   profile?: string;
 }
 
-/** Who a request comes from and the profile it chose. */
+/** Who a request comes from, its client address, and the profile it chose. */
 export interface Caller {
   identity: Identity;
+  client: string;
   profile?: string;
 }
 
