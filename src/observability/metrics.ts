@@ -12,6 +12,8 @@ export interface Metrics {
   /** One downstream request handled (method e.g. tools/call; upstream '' when none was involved). */
   observeRequest(method: string, upstream: string, outcome: Outcome, seconds: number): void;
   setUpstreamUp(upstream: string, up: boolean): void;
+  /** An upstream (or a replica) that is gone: its gauges leave /metrics rather than keep their last value. */
+  forgetUpstream(upstream: string): void;
   setBreakerState(upstream: string, state: BreakerState): void;
   incUpstreamRestarts(upstream: string): void;
   setOpenSessions(transport: string, count: number): void;
@@ -26,6 +28,7 @@ export interface Metrics {
 export const noopMetrics: Metrics = {
   observeRequest() {},
   setUpstreamUp() {},
+  forgetUpstream() {},
   setBreakerState() {},
   incUpstreamRestarts() {},
   setOpenSessions() {},
@@ -131,6 +134,10 @@ export function createMetrics(options: CreateMetricsOptions = {}): RenderableMet
     },
     setUpstreamUp(upstream, isUp) {
       up.set({ upstream }, isUp ? 1 : 0);
+    },
+    forgetUpstream(upstream) {
+      up.remove({ upstream });
+      breaker.remove({ upstream });
     },
     setBreakerState(upstream, state) {
       breaker.set({ upstream }, BREAKER_VALUE[state]);

@@ -221,6 +221,11 @@ function notAnswered(e: unknown): boolean {
  * Replicas, each a connection named `name#i` (its status, metrics and log lines) that speaks for
  * `name` everywhere else: its server-to-client traffic and its OAuth login are the server's.
  */
+/** The `upstream` labels a server's metrics carry: its name, and each replica's. */
+export function metricLabels(u: Upstream): string[] {
+  return u instanceof UpstreamGroup ? [u.name, ...u.replicas.map((r) => r.spec.label)] : [u.name];
+}
+
 export function createGroup(
   name: string,
   config: UpstreamConfig,

@@ -19,7 +19,7 @@ import {
   UpstreamConnection,
   type UpstreamStatus,
 } from './connection.js';
-import { createGroup } from './group.js';
+import { createGroup, metricLabels } from './group.js';
 import { IdleTimers } from './idle.js';
 import { OwnedConnections } from './ownedConnections.js';
 import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
@@ -327,8 +327,6 @@ export class UpstreamPool extends EventEmitter {
       if (!(name in configs)) {
         removed.push(name);
         retired.push(conn);
-        // A retired connection leaves the metrics alone (a successor may own them); a removed one has none.
-        this.opts.metrics?.setUpstreamUp(name, false);
       }
     }
     // The new map, in config order (listings keep a stable order).
@@ -366,6 +364,7 @@ export class UpstreamPool extends EventEmitter {
         .finally(() => this.draining.delete(c));
       this.draining.set(c, done);
     }
+    this.forgetMetrics(retired);
     for (const name of removed) {
       this.known.forget(name);
       this.idle.cancel(name);
@@ -379,6 +378,17 @@ export class UpstreamPool extends EventEmitter {
       this.emit('status');
     }
     return { added, removed, changed, retried, unchanged };
+  }
+
+  /**
+   * Retired connections are quiet (a successor owns the metrics they shared); the series no current
+   * connection owns (a removed server, replicas a group no longer has) leave /metrics.
+   */
+  private forgetMetrics(retired: Upstream[]): void {
+    const metrics = this.opts.metrics;
+    if (!metrics || retired.length === 0) return;
+    const owned = new Set([...this.connections.values()].flatMap(metricLabels));
+    for (const label of retired.flatMap(metricLabels)) if (!owned.has(label)) metrics.forgetUpstream(label);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import type { OpenTransport } from '../../src/upstream/options.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
 import { InMemoryUpstream } from '../helpers/inMemoryUpstream.js';
@@ -21,7 +22,7 @@ afterEach(async () => {
 const server = (extra: Record<string, unknown> = {}) =>
   ({ type: 'stdio', command: 'in-memory', ...extra }) as UpstreamConfig;
 
-function makePool(configs: Record<string, UpstreamConfig>) {
+function makePool(configs: Record<string, UpstreamConfig>, metrics?: ReturnType<typeof createMetrics>) {
   upstreams = {};
   const open: OpenTransport = (name, config, deps) => {
     upstreams[name] ??= new InMemoryUpstream();
@@ -34,6 +35,7 @@ function makePool(configs: Record<string, UpstreamConfig>) {
     cwd: process.cwd(),
     openTransport: open,
     proxy: PROXY,
+    metrics,
   });
   return pool;
 }
@@ -99,6 +101,28 @@ describe('UpstreamPool', () => {
     expect(p.snapshot().every((s) => s.state === 'ready')).toBe(true);
     await p.close();
     expect(removed.state).toBe('closed');
+  });
+
+  it("a reload takes the gauges of removed servers and replicas out of /metrics; the others' stay", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const gauges = async () =>
+      (await metrics.render())
+        .split('\n')
+        .filter((l) => /^mcp_proxy_upstream_(up|breaker_state)\{/.test(l))
+        .sort();
+    const p = makePool({ r: server({ replicas: 3 }), gone: server({ replicas: 2 }), plain: server() }, metrics);
+    await p.start();
+    const before = await gauges();
+    for (const n of ['r', 'r#1', 'r#2', 'r#3', 'gone', 'gone#1', 'gone#2', 'plain']) {
+      expect(before).toContain(`mcp_proxy_upstream_up{upstream="${n}"} 1`);
+    }
+    expect(before.some((l) => l.startsWith('mcp_proxy_upstream_breaker_state{upstream="gone#1"}'))).toBe(true);
+
+    await p.apply({ r: server({ replicas: 2 }), plain: server() }, PROXY);
+    const after = await gauges();
+    const labels = new Set(after.map((l) => /upstream="([^"]+)"/.exec(l)![1]));
+    expect([...labels].sort()).toEqual(['plain', 'r', 'r#1', 'r#2']);
+    for (const n of labels) expect(after).toContain(`mcp_proxy_upstream_up{upstream="${n}"} 1`);
   });
 
   it('a change of the settings connections are built with restarts every server', async () => {
