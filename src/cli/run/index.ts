@@ -98,7 +98,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
   reload = await followConfig(
-    { args, ctx, logger, pool, access, oauth, lifecycle, loaded, loadOpts, levelFixed },
+    { args, ctx, logger, pool, access, audit, oauth, lifecycle, loaded, loadOpts, levelFixed },
     {
       watchedFiles,
       readStamps,
@@ -122,6 +122,7 @@ interface FollowDeps {
   logger: ReturnType<typeof commandLogger>;
   pool: ReturnType<typeof createPool>;
   access: ReturnType<typeof createAccess>;
+  audit: ReturnType<typeof setupAudit>;
   oauth: ReturnType<typeof oauthRuntimeFor>;
   lifecycle: Lifecycle;
   loaded: Awaited<ReturnType<typeof loadRunConfig>>['loaded'];
@@ -144,7 +145,10 @@ async function followConfig(
     loadOpts: d.loadOpts,
     levelFixed: d.levelFixed,
     isShuttingDown: () => lifecycle.isShuttingDown,
-    onConfig: (next) => d.access.update(next.proxy?.access),
+    onConfig: (next) => {
+      d.access.update(next.proxy?.access);
+      d.audit.update(next.proxy ?? {});
+    },
   });
   if (w.watch && !lifecycle.isShuttingDown) {
     const watcher = await watchFiles(w.watchedFiles, () => void reload('file changed'), logger);

@@ -21,7 +21,7 @@ export interface ReloaderDeps {
   /** A log level chosen on the command line or by environment: proxy.logLevel does not override it. */
   levelFixed: boolean;
   isShuttingDown: () => boolean;
-  /** Applies the parts of a reloaded config the pool does not hold (the access policy). */
+  /** Applies the parts of a reloaded config the pool does not hold (the access policy, the audit settings). */
   onConfig?: (config: Config) => void;
 }
 
