@@ -91,6 +91,21 @@ describe('live reload', () => {
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
 
+  it('turns the audit log on without a restart: only calls after the reload are recorded', async () => {
+    const proxy = await startProxy({ config: { mcpServers: { a: servers.a }, proxy: FAST_PROXY } });
+    expect((await proxy.callTool('a__echo', { text: 'before' })).text).toBe('before');
+    proxy.writeConfig({ mcpServers: { a: servers.a }, proxy: { ...FAST_PROXY, audit: { file: 'audit.jsonl' } } });
+    await proxy.waitForStderr(/audit log on/);
+    expect((await proxy.callTool('a__echo', { text: 'after' })).text).toBe('after');
+    // Records are written in the background: wait for the one call made after the reload.
+    const file = path.join(proxy.dir, 'audit.jsonl');
+    const records = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+    expect(await until(() => records().length === 1)).toBe(true);
+    const [record] = records().map((l) => JSON.parse(l));
+    expect([record.server, record.name, record.outcome, record.kind]).toEqual(['a', 'echo', 'ok', 'local']);
+    expect((await proxy.stop()).code).toBe(0);
+  });
+
   it('reloads when the credentials file changes: only the server using the credential restarts', async () => {
     const creds = '.config/mcp-proxy/credentials.json';
     const proxy = await startProxy({
