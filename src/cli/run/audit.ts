@@ -50,11 +50,13 @@ export function setupAudit(o: AuditSetup): RunAudit {
   let current = build(o, o.proxy, undefined, label);
   announce(o, log, current, undefined);
 
-  // Stores of earlier settings being closed: shutdown waits for them too.
+  // Earlier settings whose calls have not all ended, and stores being closed: shutdown closes and waits for both.
+  const draining = new Set<Generation>();
   const closing = new Set<Promise<void>>();
   const closeSink = (g: Generation) => {
     const sink = g.sink;
     g.sink = undefined;
+    draining.delete(g);
     if (!sink) return;
     const done = sink
       .close()
@@ -89,11 +91,12 @@ export function setupAudit(o: AuditSetup): RunAudit {
       // A store the new settings share is handed over, not closed.
       if (next.sink === previous.sink) previous.sink = undefined;
       previous.retired = true;
+      if (previous.sink) draining.add(previous);
       announce(o, log, next, previous);
       release(previous);
     },
     async close() {
-      closeSink(current);
+      for (const g of [current, ...draining]) closeSink(g);
       await Promise.all(closing);
     },
   };
