@@ -239,3 +239,13 @@ export function createGroup(
   });
   return new UpstreamGroup(name, config, replicas, deps.logger.child({ component: `upstream:${name}` }), deps.metrics);
 }
+
+/**
+ * Retired connections are quiet (a successor owns the metrics they shared); the series no current
+ * connection owns (a removed server, replicas a group no longer has) leave /metrics.
+ */
+export function forgetMetrics(metrics: Metrics | undefined, current: Upstream[], retired: Upstream[]): void {
+  if (!metrics || retired.length === 0) return;
+  const owned = new Set(current.flatMap(metricLabels));
+  for (const label of retired.flatMap(metricLabels)) if (!owned.has(label)) metrics.forgetUpstream(label);
+}

@@ -19,10 +19,10 @@ import {
   UpstreamConnection,
   type UpstreamStatus,
 } from './connection.js';
-import { createGroup, metricLabels } from './group.js';
+import { createGroup, forgetMetrics } from './group.js';
 import { IdleTimers } from './idle.js';
 import { OwnedConnections } from './ownedConnections.js';
-import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
+import { connectionOptionsFor, connectionSettings, type PoolOptions } from './poolOptions.js';
 import type { Upstream } from './upstream.js';
 
 export type { PoolOptions };
@@ -364,7 +364,7 @@ export class UpstreamPool extends EventEmitter {
         .finally(() => this.draining.delete(c));
       this.draining.set(c, done);
     }
-    this.forgetMetrics(retired);
+    forgetMetrics(this.opts.metrics, this.list(), retired);
     for (const name of removed) {
       this.known.forget(name);
       this.idle.cancel(name);
@@ -380,17 +380,6 @@ export class UpstreamPool extends EventEmitter {
     return { added, removed, changed, retried, unchanged };
   }
 
-  /**
-   * Retired connections are quiet (a successor owns the metrics they shared); the series no current
-   * connection owns (a removed server, replicas a group no longer has) leave /metrics.
-   */
-  private forgetMetrics(retired: Upstream[]): void {
-    const metrics = this.opts.metrics;
-    if (!metrics || retired.length === 0) return;
-    const owned = new Set([...this.connections.values()].flatMap(metricLabels));
-    for (const label of retired.flatMap(metricLabels)) if (!owned.has(label)) metrics.forgetUpstream(label);
-  }
-
   async close(): Promise<void> {
     this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
@@ -402,17 +391,6 @@ export class UpstreamPool extends EventEmitter {
       ...draining.map(([c, done]) => c.close().then(() => done)),
     ]);
   }
-}
-
-/** The proxy settings a connection is built with (a change restarts the connections). */
-function connectionSettings(proxy: ProxyConfig | undefined): unknown {
-  return {
-    connect: proxy?.timeouts?.connect,
-    request: proxy?.timeouts?.request,
-    retry: proxy?.retry ?? {},
-    breaker: proxy?.breaker ?? {},
-    healthCheckInterval: proxy?.healthCheckInterval,
-  };
 }
 
 function noop(): void {}

@@ -79,3 +79,14 @@ export function connectionOptionsFor(
     openTransport: opts.openTransport,
   };
 }
+
+/** The proxy settings a connection is built with (a change restarts the connections). */
+export function connectionSettings(proxy: ProxyConfig | undefined): unknown {
+  return {
+    connect: proxy?.timeouts?.connect,
+    request: proxy?.timeouts?.request,
+    retry: proxy?.retry ?? {},
+    breaker: proxy?.breaker ?? {},
+    healthCheckInterval: proxy?.healthCheckInterval,
+  };
+}
