@@ -91,6 +91,20 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
     expect(bad instanceof ProtocolError ? bad.code : bad.isError).toBeTruthy();
   });
 
+  test('requests with params of the wrong shape get the SDK error naming the field', async () => {
+    const { client } = s();
+    const any = { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } } as any;
+    for (const [method, params, field] of [
+      ['tools/call', { name: 7 }, '"name"'],
+      ['prompts/get', { name: 'echo__greet', arguments: { who: 1 } }, '"who"'],
+      ['resources/read', {}, '"uri"'],
+      ['completion/complete', { ref: { type: 'ref/nothing' }, argument: { name: 'id', value: '1' } }, '"type"'],
+    ] as const) {
+      const e = await failure(client.request({ method, params } as any, any));
+      expect([method, e.code < 0, e.message]).toEqual([method, true, expect.stringContaining(field)]);
+    }
+  });
+
   test('tools/call: progress reaches the caller under its own token, in order, before the result', async () => {
     const { client } = s();
     const seen: number[] = [];
