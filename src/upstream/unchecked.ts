@@ -1,10 +1,10 @@
 /**
  * Forwarded requests (tools/call, prompts/get, resources/read, completion/complete) sent on an
- * upstream's SDK client without validating the result against the SDK's schemas. The proxy only
- * relays these results: the downstream hop's server validates what it sends, and the caller checks a
- * tool's structured content against the output schema the proxy publishes unchanged, so checking on
- * this hop too doubled the cost of every call. The SDK still owns everything else about the request:
- * ids, timeouts, progress, cancellation, the era envelope and `input_required` results.
+ * upstream's SDK client without validating the result against the SDK's schemas. The proxy relays
+ * these results: the caller's own SDK validates what it receives (a tool's structured content against
+ * the output schema the proxy publishes unchanged), and so does the SDK Server where a request goes
+ * through it; checking on this hop too cost every call. The SDK still owns everything else about the
+ * request: ids, timeouts, progress, cancellation, the era envelope and `input_required` results.
  */
 import type { Client } from '@modelcontextprotocol/client';
 
