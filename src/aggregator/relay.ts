@@ -29,6 +29,7 @@ const HOT: Record<string, keyof ServerCapabilities> = {
 };
 
 const INTERNAL_ERROR = -32603;
+const OTHER_RESULT_KEYS = ['task', 'inputRequests', 'requestState'];
 
 export type HotHandler = (method: string, params: Params, call: CallContext) => Promise<Result>;
 
@@ -111,7 +112,9 @@ async function run(
   let response: JSONRPCMessage;
   try {
     let result = await deps.handle(method, params, callContext(ctx, params, deps.session));
-    if (method === 'tools/call' && result.content === undefined && result.isError === undefined) {
+    // As the SDK Server does: a tool result without content gets an empty one (results of other
+    // kinds, a task or an input round, are left alone).
+    if (method === 'tools/call' && result.content === undefined && !OTHER_RESULT_KEYS.some((k) => k in result)) {
       result = { ...result, content: [] };
     }
     response = { jsonrpc: '2.0', id, result } as JSONRPCMessage;

@@ -131,6 +131,19 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
     ]);
   });
 
+  test('a session that closes with a call in flight has the call cancelled upstream', async () => {
+    const { agg } = s();
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await agg.createServer({ era: 'legacy' }).connect(serverSide);
+    const other = new Client({ name: 'relay-test-closing', version: '1.0.0' });
+    await other.connect(clientSide);
+    const call = other.callTool({ name: 'echo__slow', arguments: { ms: 20_000 } }).catch(() => 'closed');
+    await waitUntil(() => agg.inflight === 1);
+    await other.close();
+    await waitUntil(() => agg.inflight === 0);
+    expect(await call).toBe('closed');
+  });
+
   test('tools/call: a slow upstream times out with its name and timeout in the error', async () => {
     const { client, agg } = s();
     const e = await failure(client.callTool({ name: 'hasty__slow', arguments: { ms: 5_000 } }));
