@@ -165,7 +165,9 @@ function printStdio({ d, auto, legacy }) {
   console.log(fmt('direct (2025-11-25)', d));
   console.log(fmt('proxy, upstream 2026-07-28', auto));
   console.log(fmt('proxy, upstream 2025-11-25 (auto)', legacy));
-  console.log('CPU/call: ms of the server process (the proxy, its upstream excluded); RSS: after warm-up / after the calls');
+  console.log(
+    'CPU/call: ms of the server process (the proxy, its upstream excluded); RSS: after warm-up / after the calls',
+  );
   const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
   for (const [name, p] of [
     ['2026-07-28', auto],
