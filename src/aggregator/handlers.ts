@@ -28,8 +28,26 @@ export interface HandlerDeps {
 
 type Handler = (params: any, call: CallContext) => Promise<any>;
 
+/** The handlers of the hot requests, by method (also what the relay calls, see relay.ts). */
+export function hotHandler(deps: Pick<HandlerDeps, 'tools' | 'requests'>) {
+  const { tools, requests } = deps;
+  return (method: string, params: any, call: CallContext): Promise<Record<string, unknown>> => {
+    switch (method) {
+      case 'tools/call':
+        return tools.callTool(params.name, params.arguments, call);
+      case 'prompts/get':
+        return requests.getPrompt(params, call);
+      case 'resources/read':
+        return requests.readResource(params, call);
+      default:
+        return requests.complete(params, call);
+    }
+  };
+}
+
 export function installHandlers(server: Server, session: Session, caps: ServerCapabilities, deps: HandlerDeps): void {
   const { tools, requests } = deps;
+  const hot = hotHandler(deps);
   const on = (method: RequestMethod, fn: Handler) =>
     server.setRequestHandler(method, (request: any, ctx: any) => {
       deps.touch();
@@ -46,16 +64,16 @@ export function installHandlers(server: Server, session: Session, caps: ServerCa
   });
   if (caps.tools) {
     on('tools/list', async () => ({ tools: await tools.listTools(session.access) }));
-    on('tools/call', (params, call) => tools.callTool(params.name, params.arguments, call));
+    on('tools/call', (params, call) => hot('tools/call', params, call));
   }
   if (caps.prompts) {
     on('prompts/list', () => requests.listPrompts(session));
-    on('prompts/get', (params, call) => requests.getPrompt(params, call));
+    on('prompts/get', (params, call) => hot('prompts/get', params, call));
   }
   if (caps.resources) {
     on('resources/list', () => requests.listResources(session));
     on('resources/templates/list', () => requests.listResourceTemplates(session));
-    on('resources/read', (params, call) => requests.readResource(params, call));
+    on('resources/read', (params, call) => hot('resources/read', params, call));
     if ((caps.resources as { subscribe?: boolean }).subscribe) {
       on('resources/subscribe', async (params) => {
         await requests.subscribe(session, params.uri);
@@ -67,5 +85,5 @@ export function installHandlers(server: Server, session: Session, caps: ServerCa
       });
     }
   }
-  if (caps.completions) on('completion/complete', (params, call) => requests.complete(params, call));
+  if (caps.completions) on('completion/complete', (params, call) => hot('completion/complete', params, call));
 }

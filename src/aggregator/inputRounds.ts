@@ -9,6 +9,7 @@ import type { Client, Tool } from '@modelcontextprotocol/client';
 import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallHook } from '../audit/recorder.js';
 import type { UpstreamPool } from '../upstream/pool.js';
+import { callToolUnchecked } from '../upstream/unchecked.js';
 import { type CallContext, logMeta } from './callContext.js';
 import type { Forwarder } from './forward.js';
 import { mapUris } from './naming.js';
@@ -144,7 +145,8 @@ export class InputRounds {
       upstream,
       call,
       (client: Client) =>
-        client.callTool(
+        callToolUnchecked(
+          client,
           {
             name: tool,
             arguments: args ?? {},

@@ -7,6 +7,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { type AccessView, ALLOW_ALL, filterListing, type ItemKind, itemOf } from '../gateway/policy.js';
 import type { UpstreamPool } from '../upstream/pool.js';
+import { requestUnchecked } from '../upstream/unchecked.js';
 import { type CallContext, logMeta } from './callContext.js';
 import { byUpstreamName, type Catalog, type Entry } from './catalog.js';
 import type { Forwarder } from './forward.js';
@@ -84,7 +85,9 @@ export class Requests {
       entry.original,
       call,
       (client, c) =>
-        client.getPrompt(
+        requestUnchecked(
+          client,
+          'prompts/get',
           { ...params, name: entry.original, ...logMeta(client, c, params._meta) },
           forwarder.requestOptions(entry.upstream, c),
         ),
@@ -108,9 +111,11 @@ export class Requests {
     const target = (await gate.whenKnown(() => routes.tryRoute(params.uri))) ?? routes.route(params.uri);
     assertUri(call.origin?.session, target.upstream, params.uri);
     const result = (await this.forwardPausable('resources/read', target.upstream, target.uri, call, (client, c) =>
-      client.readResource(
+      requestUnchecked(
+        client,
+        'resources/read',
         { ...params, uri: target.uri, ...logMeta(client, c, params._meta) },
-        { ...forwarder.requestOptions(target.upstream, c), cacheMode: 'bypass' },
+        forwarder.requestOptions(target.upstream, c),
       ),
     )) as any;
     return mapUris({ ...result, contents: result.contents ?? [] }, target.toPublic);
@@ -140,7 +145,9 @@ export class Requests {
         );
       }
       return forwarder.run('completion/complete', entry.upstream, call, (client) =>
-        client.complete(
+        requestUnchecked(
+          client,
+          'completion/complete',
           { ...params, ref: { ...ref, name: entry.original } },
           forwarder.requestOptions(entry.upstream, call),
         ),
@@ -150,7 +157,12 @@ export class Requests {
     const target = tmpl ? { upstream: tmpl.upstream, uri: tmpl.original } : routes.route(ref.uri);
     assertUri(call.origin?.session, target.upstream, ref.uri);
     return forwarder.run('completion/complete', target.upstream, call, (client) =>
-      client.complete({ ...params, ref: { ...ref, uri: target.uri } }, forwarder.requestOptions(target.upstream, call)),
+      requestUnchecked(
+        client,
+        'completion/complete',
+        { ...params, ref: { ...ref, uri: target.uri } },
+        forwarder.requestOptions(target.upstream, call),
+      ),
     );
   }
 

@@ -23,8 +23,9 @@ import type { CallContext } from './callContext.js';
 import { mergedCapabilities, mergedInstructions } from './capabilities.js';
 import { buildCatalog, type Catalog, catalogChanges, collisionKey, describeCollisions } from './catalog.js';
 import { Forwarder } from './forward.js';
-import { installHandlers } from './handlers.js';
+import { hotHandler, installHandlers } from './handlers.js';
 import { InputRounds } from './inputRounds.js';
+import { attachRelay } from './relay.js';
 import { Requests } from './requests.js';
 import { ResourceRoutes } from './resourceRoutes.js';
 import { ResultCache } from './resultCache.js';
@@ -219,11 +220,9 @@ export class Aggregator extends EventEmitter {
         this.dropSession(session);
       };
     }
-    installHandlers(server, session, capabilities, {
-      tools: this,
-      requests: this.requests,
-      touch: () => this.router.register(session),
-    });
+    const touch = () => this.router.register(session);
+    installHandlers(server, session, capabilities, { tools: this, requests: this.requests, touch });
+    attachRelay(server, { session, capabilities, handle: hotHandler({ tools: this, requests: this.requests }), touch });
     return server;
   }
 

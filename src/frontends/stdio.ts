@@ -5,6 +5,7 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Aggregator } from '../aggregator/server.js';
 import type { Logger } from '../observability/logger.js';
+import { stdioWire } from './stdioWire.js';
 
 export interface StdioFrontend {
   /** Resolves when the client closes our stdin. */
@@ -21,6 +22,7 @@ export function startStdioFrontend(
 ): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
   const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era, profile }), {
+    transport: stdioWire(),
     onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
   });
   const closed = new Promise<void>((resolve) => {

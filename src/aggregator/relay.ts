@@ -1,0 +1,176 @@
+/**
+ * The fast path for a 2025-11-25 session's hot requests: tools/call, prompts/get, resources/read and
+ * completion/complete are taken off the session's transport before the SDK Server dispatches them
+ * (which tries each message against three schemas, validates the request twice and the result once,
+ * and builds a context per call) and handed to the same handlers the Server would call. Routing,
+ * access policy, the audit hook, metrics, the breaker, input rounds and server-to-client routing are
+ * all below that point, so they hold unchanged; what this file owns is the JSON-RPC envelope: the
+ * response or error under the request's id, progress and logs related to the request, cancellation
+ * and the close of the transport.
+ *
+ * A request whose params are not the plain shape this path expects goes to the SDK Server, which
+ * answers it with its own precise error; so does every other message, and every message of a
+ * 2026-07-28 session (era translation is the SDK's).
+ */
+import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
+import type { CallContext } from './callContext.js';
+import { callContext } from './callContext.js';
+import type { Session } from './sessions.js';
+
+type Result = Record<string, unknown>;
+type Params = Record<string, any>;
+
+/** The methods relayed, and the capability a session must have been offered for each. */
+const HOT: Record<string, keyof ServerCapabilities> = {
+  'tools/call': 'tools',
+  'prompts/get': 'prompts',
+  'resources/read': 'resources',
+  'completion/complete': 'completions',
+};
+
+const INTERNAL_ERROR = -32603;
+const OTHER_RESULT_KEYS = ['task', 'inputRequests', 'requestState'];
+
+export type HotHandler = (method: string, params: Params, call: CallContext) => Promise<Result>;
+
+export interface RelayDeps {
+  session: Session;
+  capabilities: ServerCapabilities;
+  handle: HotHandler;
+  /** Called on every request relayed (the session is registered on first use). */
+  touch(): void;
+}
+
+/** Puts the relay in front of `server` on whatever transport it is connected to. */
+export function attachRelay(server: Server, deps: RelayDeps): void {
+  if (deps.session.era !== 'legacy' || deps.session.transient) return;
+  const connect = server.connect.bind(server);
+  server.connect = async (transport: Transport) => {
+    await connect(transport);
+    interpose(server, transport, deps);
+  };
+}
+
+function interpose(server: Server, transport: Transport, deps: RelayDeps): void {
+  const inner = transport.onmessage;
+  const innerClose = transport.onclose;
+  if (!inner) return;
+  const inflight = new Map<RequestId, AbortController>();
+  transport.onmessage = (message, extra) => {
+    if (!relayable(message, deps.capabilities, server)) {
+      const m = message as { method?: string; params?: { requestId?: RequestId; reason?: unknown } };
+      if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
+        const controller = inflight.get(m.params.requestId);
+        if (controller) {
+          inflight.delete(m.params.requestId);
+          controller.abort(m.params.reason ?? 'cancelled');
+        }
+      }
+      inner.call(transport, message, extra);
+      return;
+    }
+    const { id, method, params = {} } = message as { id: RequestId; method: string; params?: Params };
+    const controller = new AbortController();
+    inflight.set(id, controller);
+    deps.touch();
+    void run(transport, deps, { id, method, params }, controller.signal)
+      .catch((e) => server.onerror?.(new Error(`Failed to send response: ${e}`)))
+      .finally(() => {
+        if (inflight.get(id) === controller) inflight.delete(id);
+      });
+  };
+  transport.onclose = () => {
+    // As the SDK Server does for its own handlers: the calls of a closed session are cancelled.
+    for (const controller of inflight.values()) controller.abort('connection closed');
+    inflight.clear();
+    innerClose?.call(transport);
+  };
+}
+
+/** One relayed request, answered under its id (nothing once it was cancelled, as the spec says). */
+async function run(
+  transport: Transport,
+  deps: RelayDeps,
+  req: { id: RequestId; method: string; params: Params },
+  signal: AbortSignal,
+): Promise<void> {
+  const { id, method, params } = req;
+  const related = { relatedRequestId: id };
+  const ctx = {
+    mcpReq: {
+      id,
+      signal,
+      _meta: params._meta,
+      notify: (n: { method: string; params?: Params }) => transport.send({ jsonrpc: '2.0', ...n }, related),
+      log: (level: string, data: unknown, logger?: string) => {
+        if (!deps.capabilities.logging) return Promise.resolve();
+        const p = logger === undefined ? { level, data } : { level, data, logger };
+        return transport.send({ jsonrpc: '2.0', method: 'notifications/message', params: p }, related);
+      },
+    },
+  };
+  let response: JSONRPCMessage;
+  try {
+    let result = await deps.handle(method, params, callContext(ctx, params, deps.session));
+    // As the SDK Server does: a tool result without content gets an empty one (results of other
+    // kinds, a task or an input round, are left alone).
+    if (method === 'tools/call' && result.content === undefined && !OTHER_RESULT_KEYS.some((k) => k in result)) {
+      result = { ...result, content: [] };
+    }
+    response = { jsonrpc: '2.0', id, result } as JSONRPCMessage;
+  } catch (e) {
+    const err = e as { code?: unknown; message?: string; data?: unknown };
+    const code = Number.isSafeInteger(err?.code) ? (err.code as number) : INTERNAL_ERROR;
+    const error = {
+      code: code === -32002 ? -32602 : code,
+      message: err?.message ?? 'Internal error',
+      ...(err?.data !== undefined ? { data: err.data } : {}),
+    };
+    response = { jsonrpc: '2.0', id, error } as JSONRPCMessage;
+  }
+  if (signal.aborted) return;
+  await transport.send(response);
+}
+
+/** A hot request in the plain shape this path handles, on an initialized session offered the capability. */
+function relayable(message: JSONRPCMessage, caps: ServerCapabilities, server: Server): boolean {
+  const m = message as { id?: unknown; method?: unknown; params?: unknown };
+  if (m.id === undefined || typeof m.method !== 'string') return false;
+  const capability = HOT[m.method];
+  if (!capability || !caps[capability] || !server.getClientCapabilities()) return false;
+  const p = m.params as Params | undefined;
+  if (!isObject(p)) return false;
+  if (p._meta !== undefined) {
+    if (!isObject(p._meta)) return false;
+    const token = p._meta.progressToken;
+    if (token !== undefined && typeof token !== 'string' && !Number.isSafeInteger(token)) return false;
+  }
+  switch (m.method) {
+    case 'tools/call':
+      return typeof p.name === 'string' && (p.arguments === undefined || isObject(p.arguments));
+    case 'prompts/get':
+      return (
+        typeof p.name === 'string' &&
+        (p.arguments === undefined || (isObject(p.arguments) && Object.values(p.arguments).every(isString)))
+      );
+    case 'resources/read':
+      return typeof p.uri === 'string';
+    default:
+      return (
+        isObject(p.ref) &&
+        ((p.ref.type === 'ref/prompt' && isString(p.ref.name)) ||
+          (p.ref.type === 'ref/resource' && isString(p.ref.uri))) &&
+        isObject(p.argument) &&
+        typeof p.argument.name === 'string' &&
+        typeof p.argument.value === 'string'
+      );
+  }
+}
+
+function isString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+function isObject(v: unknown): v is Params {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,189 @@
+/**
+ * Every forwarded request type keeps its semantics through the proxy, on an upstream of each protocol
+ * era: tools/call, prompts/get, resources/read and completion/complete reach the right server under
+ * its own names and come back under the public ones; progress reaches the caller under its own
+ * token; a cancelled call ends at once and leaves nothing in flight; a slow upstream times out with
+ * the upstream named; upstream errors and unknown names come back as JSON-RPC errors. The upstream
+ * is the echo fixture as a real child process; the Aggregator runs in this process.
+ */
+import { Client, InMemoryTransport, ProtocolError } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Aggregator } from '../../src/aggregator/server.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { UpstreamPool } from '../../src/upstream/pool.js';
+import { ECHO, NODE } from '../helpers/paths.js';
+
+const eras = ['2025-11-25', '2026-07-28'] as const;
+
+interface Setup {
+  client: Client;
+  agg: Aggregator;
+}
+
+const setups = new Map<string, Setup>();
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  const logger = silentLogger();
+  for (const protocol of eras) {
+    const pool = new UpstreamPool({
+      configs: {
+        echo: { type: 'stdio', command: NODE, args: [ECHO], protocol },
+        // The same server with a short request timeout, for the timeout case.
+        hasty: { type: 'stdio', command: NODE, args: [ECHO], protocol, timeout: 300 },
+      } as any,
+      logger,
+      env: process.env,
+      cwd: process.cwd(),
+    });
+    closers.push(() => pool.close());
+    await pool.start();
+    expect(pool.snapshot().map((s) => [s.state, s.protocolVersion])).toEqual([
+      ['ready', protocol],
+      ['ready', protocol],
+    ]);
+    const agg = new Aggregator({ pool, logger, separator: '__' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await agg.createServer({ era: 'legacy' }).connect(serverSide);
+    const client = new Client({ name: 'relay-test', version: '1.0.0' });
+    await client.connect(clientSide);
+    closers.unshift(() => client.close());
+    setups.set(protocol, { client, agg });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const close of closers) await close();
+});
+
+/** The error a request ends with (the test fails if it succeeds). */
+async function failure(p: Promise<unknown>): Promise<ProtocolError> {
+  const outcome = await p.then(
+    (v) => ({ ok: true as const, v }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
+  if (outcome.ok) throw new Error(`expected an error, got ${JSON.stringify(outcome.v)}`);
+  return outcome.e as ProtocolError;
+}
+
+describe.each(eras)('relayed requests, upstream %s', (protocol) => {
+  const s = () => setups.get(protocol) as Setup;
+
+  test('tools/call: the result as the server gave it, structured content and tool errors included', async () => {
+    const { client } = s();
+    expect((await client.callTool({ name: 'echo__echo', arguments: { text: 'hi' } })).content).toEqual([
+      { type: 'text', text: 'hi' },
+    ]);
+    const sum = await client.callTool({ name: 'echo__add', arguments: { a: 2, b: 3 } });
+    expect(sum.structuredContent).toEqual({ sum: 5 });
+    const failed = await client.callTool({ name: 'echo__fail', arguments: {} });
+    expect(failed.isError).toBe(true);
+    expect(failed.content).toEqual([{ type: 'text', text: 'echo failed on purpose' }]);
+  });
+
+  test('tools/call: unknown names and invalid arguments are JSON-RPC errors or tool errors, not crashes', async () => {
+    const { client } = s();
+    const unknown = await failure(client.callTool({ name: 'echo__nope', arguments: {} }));
+    expect(unknown.code).toBe(-32602);
+    expect(unknown.message).toMatch(/Unknown tool: "echo__nope"\. Available: .*echo__echo/);
+    // The upstream's own answer to bad arguments comes back as the upstream gave it.
+    const bad = await client.callTool({ name: 'echo__echo', arguments: { text: 7 } }).catch((e) => e);
+    expect(bad instanceof ProtocolError ? bad.code : bad.isError).toBeTruthy();
+  });
+
+  test('requests with params of the wrong shape get the SDK error naming the field', async () => {
+    const { client } = s();
+    const any = { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } } as any;
+    for (const [method, params, field] of [
+      ['tools/call', { name: 7 }, '"name"'],
+      ['prompts/get', { name: 'echo__greet', arguments: { who: 1 } }, '"who"'],
+      ['resources/read', {}, '"uri"'],
+      ['completion/complete', { ref: { type: 'ref/nothing' }, argument: { name: 'id', value: '1' } }, '"type"'],
+    ] as const) {
+      const e = await failure(client.request({ method, params } as any, any));
+      expect([method, e.code < 0, e.message]).toEqual([method, true, expect.stringContaining(field)]);
+    }
+  });
+
+  test('tools/call: progress reaches the caller under its own token, in order, before the result', async () => {
+    const { client } = s();
+    const seen: number[] = [];
+    const result = await client.callTool(
+      { name: 'echo__slow', arguments: { ms: 90, steps: 3 } },
+      { onprogress: (p) => seen.push(p.progress) },
+    );
+    expect(seen).toEqual([1, 2, 3]);
+    expect(result.content).toEqual([{ type: 'text', text: 'slept 90' }]);
+  });
+
+  test('tools/call: a cancelled call ends at once and leaves nothing in flight; the next call works', async () => {
+    const { client, agg } = s();
+    const controller = new AbortController();
+    const started = Date.now();
+    const call = client.callTool({ name: 'echo__slow', arguments: { ms: 20_000 } }, { signal: controller.signal });
+    await waitUntil(() => agg.inflight === 1);
+    controller.abort('changed my mind');
+    await failure(call);
+    await waitUntil(() => agg.inflight === 0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await client.callTool({ name: 'echo__echo', arguments: { text: 'again' } })).content).toEqual([
+      { type: 'text', text: 'again' },
+    ]);
+  });
+
+  test('a session that closes with a call in flight has the call cancelled upstream', async () => {
+    const { agg } = s();
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await agg.createServer({ era: 'legacy' }).connect(serverSide);
+    const other = new Client({ name: 'relay-test-closing', version: '1.0.0' });
+    await other.connect(clientSide);
+    const call = other.callTool({ name: 'echo__slow', arguments: { ms: 20_000 } }).catch(() => 'closed');
+    await waitUntil(() => agg.inflight === 1);
+    await other.close();
+    await waitUntil(() => agg.inflight === 0);
+    expect(await call).toBe('closed');
+  });
+
+  test('tools/call: a slow upstream times out with its name and timeout in the error', async () => {
+    const { client, agg } = s();
+    const e = await failure(client.callTool({ name: 'hasty__slow', arguments: { ms: 5_000 } }));
+    expect(e.message).toContain('upstream "hasty" did not answer within 300 ms');
+    await waitUntil(() => agg.inflight === 0);
+  });
+
+  test('prompts/get: by public name, the messages as the server wrote them; unknown prompts are errors', async () => {
+    const { client } = s();
+    const prompt = await client.getPrompt({ name: 'echo__greet', arguments: { who: 'Ada' } });
+    expect(prompt.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Hello Ada from echo' } }]);
+    const e = await failure(client.getPrompt({ name: 'echo__nope', arguments: {} }));
+    expect(e.code).toBe(-32602);
+    expect(e.message).toMatch(/Unknown prompt: "echo__nope"/);
+  });
+
+  test('resources/read: by public URI, contents come back under the public URI; unknown servers are errors', async () => {
+    const { client } = s();
+    const read = await client.readResource({ uri: 'echo+echo://readme' });
+    expect(read.contents).toEqual([{ uri: 'echo+echo://readme', mimeType: 'text/plain', text: 'readme of echo' }]);
+    const item = await client.readResource({ uri: 'echo+echo://items/7' });
+    expect(item.contents).toEqual([{ uri: 'echo+echo://items/7', text: 'item 7 of echo' }]);
+    const e = await failure(client.readResource({ uri: 'nobody+x://y' }));
+    expect(e.code).toBeLessThan(0);
+  });
+
+  test('completion/complete: a resource template variable completes on its server', async () => {
+    const { client } = s();
+    const done = await client.complete({
+      ref: { type: 'ref/resource', uri: 'echo+echo://items/{id}' },
+      argument: { name: 'id', value: '1' },
+    });
+    expect(done.completion.values).toEqual(['1', '10']);
+  });
+});
+
+async function waitUntil(cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,44 @@
+/** The stdio frontend's wire reads newline-delimited JSON-RPC as the SDK's transport does. */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { stdioWire } from '../../src/frontends/stdioWire.js';
+
+async function read(chunks: string[]) {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const wire = stdioWire(stdin, stdout);
+  const messages: unknown[] = [];
+  const errors: string[] = [];
+  wire.onmessage = (m) => messages.push(m);
+  wire.onerror = (e) => errors.push(e.message);
+  await wire.start();
+  for (const c of chunks) {
+    stdin.write(c);
+    await new Promise((r) => setImmediate(r));
+  }
+  await wire.close();
+  return { messages, errors };
+}
+
+describe('stdio frontend wire', () => {
+  it('delivers messages split across chunks and ended by CRLF; skips lines that are not JSON', async () => {
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a', arguments: { x: 1 } } };
+    const text = JSON.stringify(call);
+    const { messages, errors } = await read([
+      'not json at all\n',
+      text.slice(0, 10),
+      `${text.slice(10)}\r\n`,
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}\n',
+    ]);
+    expect(messages).toEqual([call, { jsonrpc: '2.0', method: 'notifications/initialized' }]);
+    expect(errors).toEqual([]);
+  });
+
+  it('reports JSON that is not JSON-RPC and goes on with the next line', async () => {
+    const { messages, errors } = await read([
+      '{"jsonrpc":"2.0","id":1.5,"method":"ping"}\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n',
+    ]);
+    expect(messages).toEqual([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
+    expect(errors).toEqual([expect.stringMatching(/not a JSON-RPC 2.0/)]);
+  });
+});
