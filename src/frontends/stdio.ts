@@ -4,6 +4,7 @@
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Aggregator } from '../aggregator/server.js';
+import { startupMark } from '../boot/startupTrace.js';
 import type { Logger } from '../observability/logger.js';
 
 export interface StdioFrontend {
@@ -20,9 +21,15 @@ export function startStdioFrontend(
   profile?: string,
 ): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
-  const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era, profile }), {
-    onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
-  });
+  const handle = serveStdio(
+    (ctx) => {
+      startupMark('stdio: first message, session server created');
+      return agg.createServer({ era: ctx.era, profile });
+    },
+    {
+      onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
+    },
+  );
   const closed = new Promise<void>((resolve) => {
     const done = () => resolve();
     // The client may have gone before we got here: an end already seen is not emitted again.

@@ -3,6 +3,7 @@
  * CLI). The frontend serves first; upstreams connect in the background; the config is followed live.
  */
 import { Aggregator } from '../../aggregator/server.js';
+import { startupMark } from '../../boot/startupTrace.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
 import { Lifecycle } from '../../lifecycle.js';
@@ -32,6 +33,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const loadOpts = configLoadOptions(args.config, chain, ctx);
   const run = await loadRunConfig(loadOpts, ctx);
   const { loaded, config } = run;
+  startupMark('run: config loaded');
   // What the watched files looked like when read: a change before the watcher is up is caught up on.
   const watchedFiles = loaded ? [loaded.path, chain.credentialsFile] : [];
   const readStamps = fileStamps(watchedFiles);
@@ -87,7 +89,9 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     where: { configPath: loaded?.path, credentialsFile: chain.credentialsFile },
     logs,
   };
+  startupMark('run: aggregator built');
   await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  startupMark(`run: ${transport} frontend serving`);
   lifecycle.add('upstreams', () => pool.close());
   lifecycle.add('audit', () => audit.close());
   if (!lifecycle.isShuttingDown) {
