@@ -40,6 +40,25 @@ const onlyBuiltinsExternal = {
   },
 };
 
+/**
+ * string-width (yargs' help layout) builds an Intl.Segmenter when it is loaded, which loads ICU's
+ * segmentation data: a large share of `run`'s start-up, for help text that `run` never renders. Built on
+ * first use instead. The build fails if the line is gone, so a dependency update cannot drop this quietly.
+ */
+const lazySegmenter = {
+  name: 'lazy-intl-segmenter',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const eager = 'const segmenter = new Intl.Segmenter();';
+      if (!text.includes(eager)) throw new Error(`build: ${args.path} no longer has \`${eager}\` (lazy-intl-segmenter)`);
+      const lazy =
+        'let segmenterInstance; const segmenter = { segment: (s) => (segmenterInstance ??= new Intl.Segmenter()).segment(s) };';
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 /** Templates (templates/*) are imported with `?raw`-style text loader. */
 const outdir = path.join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
@@ -92,7 +111,7 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [nativeAddonStubs, onlyBuiltinsExternal],
+  plugins: [nativeAddonStubs, lazySegmenter, onlyBuiltinsExternal],
 });
 
 const externals = new Set();
