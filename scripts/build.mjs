@@ -41,20 +41,38 @@ const onlyBuiltinsExternal = {
 };
 
 /**
- * string-width (yargs' help layout) builds an Intl.Segmenter when it is loaded, which loads ICU's
- * segmentation data: a large share of `run`'s start-up, for help text that `run` never renders. Built on
- * first use instead. The build fails if the line is gone, so a dependency update cannot drop this quietly.
+ * Packages that only the help and usage layout needs (yargs -> cliui -> string-width) but that do costly
+ * work when they load: string-width builds an Intl.Segmenter and Unicode-set regular expressions (ICU
+ * data), a large share of `run`'s start-up for text that `run` never renders. Each import of them gets a
+ * stand-in whose default export loads the real module on its first call (a require() inside the bundle,
+ * which esbuild evaluates only then). The build fails if a package grows exports beyond the default.
  */
-const lazySegmenter = {
-  name: 'lazy-intl-segmenter',
+const LAZY_DEFAULT_EXPORTS = /^string-width$/;
+const lazyModules = {
+  name: 'lazy-modules',
   setup(build) {
-    build.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
+    build.onResolve({ filter: LAZY_DEFAULT_EXPORTS }, async (args) => {
+      if (args.pluginData?.lazyReal) return undefined;
+      const real = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { lazyReal: true },
+      });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-module' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      const eager = 'const segmenter = new Intl.Segmenter();';
-      if (!text.includes(eager)) throw new Error(`build: ${args.path} no longer has \`${eager}\` (lazy-intl-segmenter)`);
-      const lazy =
-        'let segmenterInstance; const segmenter = { segment: (s) => (segmenterInstance ??= new Intl.Segmenter()).segment(s) };';
-      return { contents: text.replace(eager, lazy), loader: 'js' };
+      const exported = [...text.matchAll(/^export\s+(default\s+)?/gm)];
+      if (exported.length !== 1 || !exported[0][1]) {
+        throw new Error(`build: ${args.path} must have exactly one export, a default one (lazy-modules)`);
+      }
+      return {
+        contents: `let real;\nexport default function lazy(...a) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...a);\n}\n`,
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      };
     });
   },
 };
@@ -111,7 +129,7 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [nativeAddonStubs, lazySegmenter, onlyBuiltinsExternal],
+  plugins: [nativeAddonStubs, lazyModules, onlyBuiltinsExternal],
 });
 
 const externals = new Set();
