@@ -7,7 +7,7 @@ import { startupMark } from '../../boot/startupTrace.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
 import { Lifecycle } from '../../lifecycle.js';
-import { createMetrics } from '../../observability/metrics.js';
+import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
@@ -46,7 +46,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   const proxy = config.proxy ?? {};
   const transport = args.transport ?? proxy.transport ?? 'stdio';
-  const metrics = createMetrics();
+  const metrics = await metricsFor(transport);
   const oauth = oauthRuntimeFor(args, ctx, logger);
   const poolOpts = { proxy, logger, metrics, relayStderr: true, oauth, tapStderr: logs.stderrLine, catalogCache: true };
   const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts });
@@ -113,6 +113,13 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   await lifecycle.done;
   return 0;
+}
+
+/** Prometheus metrics where /metrics can serve them (HTTP); over stdio nothing could read them. */
+async function metricsFor(transport: string): Promise<Metrics> {
+  if (transport !== 'http') return noopMetrics;
+  const { createMetrics } = await import('../../observability/prometheus.js');
+  return createMetrics();
 }
 
 async function loadDynamicMode() {
