@@ -10,6 +10,8 @@ import type { Logger } from '../observability/logger.js';
 export interface StdioFrontend {
   /** Resolves when the client closes our stdin. */
   closed: Promise<void>;
+  /** Resolves when the client's first message has been taken in (its answer is on the way). */
+  firstMessage: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,9 +23,14 @@ export function startStdioFrontend(
   profile?: string,
 ): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
+  let gotFirst!: () => void;
+  const firstMessage = new Promise<void>((resolve) => {
+    gotFirst = resolve;
+  });
   const handle = serveStdio(
     (ctx) => {
       startupMark('stdio: first message, session server created');
+      gotFirst();
       return agg.createServer({ era: ctx.era, profile });
     },
     {
@@ -40,6 +47,7 @@ export function startStdioFrontend(
   });
   return {
     closed,
+    firstMessage,
     close: () => handle.close(),
   };
 }

@@ -108,7 +108,8 @@ async function startDashboard(d: FrontendDeps) {
   return dashboard;
 }
 
-export async function startStdio(d: FrontendDeps): Promise<void> {
+/** `firstMessage` settles once the client's first message is in (or stdin ended). */
+export async function startStdio(d: FrontendDeps): Promise<{ firstMessage: Promise<void> }> {
   const log = d.logger.child({ component: 'run' });
   const { startStdioFrontend } = await import('../../frontends/stdio.js');
   const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile);
@@ -118,6 +119,7 @@ export async function startStdio(d: FrontendDeps): Promise<void> {
     log.info('stdin closed: shutting down');
     void d.lifecycle.shutdown('stdin closed');
   });
+  return { firstMessage: Promise.race([stdio.firstMessage, stdio.closed]) };
 }
 
 /** MCP_PROXY_TOKEN: one or more bearer tokens, comma- or space-separated. */

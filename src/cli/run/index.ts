@@ -90,7 +90,9 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     logs,
   };
   startupMark('run: aggregator built');
-  await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  let firstMessage: Promise<void> | undefined;
+  if (transport === 'http') await startHttp(deps);
+  else ({ firstMessage } = await startStdio(deps));
   startupMark(`run: ${transport} frontend serving`);
   lifecycle.add('upstreams', () => pool.close());
   lifecycle.add('audit', () => audit.close());
@@ -100,7 +102,10 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     });
   }
 
-  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
+  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too. Over stdio
+  // the watchers are set up once the client's first message is answered (or shortly after start, without
+  // one): a change meanwhile is caught up on from the file stamps read with the config.
+  if (firstMessage) await settledOrAfter(firstMessage, FIRST_MESSAGE_WAIT_MS);
   reload = await followConfig(
     { args, ctx, logger, pool, access, oauth, lifecycle, loaded, loadOpts, levelFixed },
     {
@@ -113,6 +118,22 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   await lifecycle.done;
   return 0;
+}
+
+/** How long the watchers wait for a stdio client's first message before they are set up anyway. */
+const FIRST_MESSAGE_WAIT_MS = 100;
+
+/** Resolves once `p` has settled and its answer had a turn to go out, or after `ms`, whichever is first. */
+function settledOrAfter(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.then(() =>
+      setImmediate(() => {
+        clearTimeout(timer);
+        resolve();
+      }),
+    );
+  });
 }
 
 /** Prometheus metrics where /metrics can serve them (HTTP); over stdio nothing could read them. */
