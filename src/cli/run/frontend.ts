@@ -31,7 +31,7 @@ export interface FrontendDeps {
   logs: LogRing;
 }
 
-export async function startHttp(d: FrontendDeps): Promise<void> {
+export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promise<void> }> {
   const { args, ctx, proxy, agg, pool, lifecycle } = d;
   const log = d.logger.child({ component: 'run' });
   const { startHttpFrontend } = await import('../../frontends/http/start.js');
@@ -89,6 +89,7 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
   );
   ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${authOn ? ' (bearer token required)' : ''}\n`);
   if (dashboard) ctx.stderr.write(`mcp-proxy: dashboard at ${frontend.baseUrl}/ui/\n`);
+  return {};
 }
 
 async function startDashboard(d: FrontendDeps) {

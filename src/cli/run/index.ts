@@ -90,9 +90,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     logs,
   };
   startupMark('run: aggregator built');
-  let firstMessage: Promise<void> | undefined;
-  if (transport === 'http') await startHttp(deps);
-  else ({ firstMessage } = await startStdio(deps));
+  const { firstMessage } = await (transport === 'http' ? startHttp(deps) : startStdio(deps));
   startupMark(`run: ${transport} frontend serving`);
   lifecycle.add('upstreams', () => pool.close());
   lifecycle.add('audit', () => audit.close());
@@ -102,9 +100,8 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     });
   }
 
-  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too. Over stdio
-  // the watchers are set up once the client's first message is answered (or shortly after start, without
-  // one): a change meanwhile is caught up on from the file stamps read with the config.
+  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too. Over stdio the
+  // watchers come after the first answer (a change meanwhile is caught up on from the stamps read above).
   if (firstMessage) await settledOrAfter(firstMessage, FIRST_MESSAGE_WAIT_MS);
   reload = await followConfig(
     { args, ctx, logger, pool, access, oauth, lifecycle, loaded, loadOpts, levelFixed },
