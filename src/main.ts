@@ -3,11 +3,11 @@
  * prints user mistakes as one clear message (no stack trace); unexpected errors exit 1.
  */
 
-import { startupMark } from './boot/startupTrace.js';
 import { COMMANDS } from './cli/commands/index.js';
 import { realContext } from './cli/context.js';
 import { runCli } from './cli/createCli.js';
 import { isAppError } from './errors.js';
+import { startupMark } from './observability/startupTrace.js';
 
 async function main(): Promise<number> {
   startupMark('core evaluated');

@@ -20,9 +20,9 @@ import vm from 'node:vm';
 import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
+import { startupMark } from '../observability/startupTrace.js';
 import { VERSION } from '../version.js';
 import { coreCodeCache } from './codeCache.js';
-import { startupMark } from './startupTrace.js';
 import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 

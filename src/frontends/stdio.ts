@@ -4,8 +4,8 @@
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Aggregator } from '../aggregator/server.js';
-import { startupMark } from '../boot/startupTrace.js';
 import type { Logger } from '../observability/logger.js';
+import { startupMark } from '../observability/startupTrace.js';
 
 export interface StdioFrontend {
   /** Resolves when the client closes our stdin. */

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { startupMark } from '../../boot/startupTrace.js';
 import { DEFAULTS } from '../../config/defaults.js';
+import { startupMark } from '../../observability/startupTrace.js';
 import { configOption, credentialOptions } from '../credentialOptions.js';
 import type { RunOptions } from '../run/options.js';
 import type { CommandSpec } from '../types.js';

@@ -3,11 +3,11 @@
  * CLI). The frontend serves first; upstreams connect in the background; the config is followed live.
  */
 import { Aggregator } from '../../aggregator/server.js';
-import { startupMark } from '../../boot/startupTrace.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
 import { Lifecycle } from '../../lifecycle.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
+import { startupMark } from '../../observability/startupTrace.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
