@@ -193,6 +193,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
     warmFirst: [],
     warmAll: [],
   };
+  const coldStarts = [];
   try {
     await bareNode();
     for (let i = 0; i < runs; i++) {
@@ -205,6 +206,9 @@ export async function runServeStartBench({ runs = 5 } = {}) {
       fs.writeFileSync(log, '');
       const cold = await listedProxy(dir, 'off', log);
       s.listProxy.push(cold.all);
+      // Counted where every server had to answer live. A warm run may end before the last servers were
+      // started at all (its client had the complete list from the cache and left).
+      coldStarts.push(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length);
       const cache = path.join(dir, `cache-${i}`);
       await listedProxy(dir, cache, log); // fills the cache
       fs.writeFileSync(log, '');
@@ -212,7 +216,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
       s.warmFirst.push(warm.first);
       s.warmAll.push(warm.all);
     }
-    const starts = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const starts = Math.max(...coldStarts);
     const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)]));
     return [
       { name: 'bare node -e 0', ms: m.node },
@@ -251,11 +255,11 @@ export async function runServeStartBench({ runs = 5 } = {}) {
         ok: m.warmFirst <= 300 && m.warmAll <= m.warmFirst + 1,
       },
       {
-        name: 'starts per upstream (last warm run)',
+        name: 'starts per upstream (runs without cache, the most)',
         ms: undefined,
         value: starts / N,
         target: 'exactly 1',
-        ok: starts === N,
+        ok: coldStarts.every((n) => n === N),
       },
     ];
   } finally {

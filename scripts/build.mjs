@@ -40,6 +40,43 @@ const onlyBuiltinsExternal = {
   },
 };
 
+/**
+ * Packages that only the help and usage layout needs (yargs -> cliui -> string-width) but that do costly
+ * work when they load: string-width builds an Intl.Segmenter and Unicode-set regular expressions (ICU
+ * data), a large share of `run`'s start-up for text that `run` never renders. Each import of them gets a
+ * stand-in whose default export loads the real module on its first call (a require() inside the bundle,
+ * which esbuild evaluates only then). The build fails if a package grows exports beyond the default.
+ */
+const LAZY_DEFAULT_EXPORTS = /^string-width$/;
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({ filter: LAZY_DEFAULT_EXPORTS }, async (args) => {
+      if (args.pluginData?.lazyReal) return undefined;
+      const real = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { lazyReal: true },
+      });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-module' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const exported = [...text.matchAll(/^export\s+(default\s+)?/gm)];
+      if (exported.length !== 1 || !exported[0][1]) {
+        throw new Error(`build: ${args.path} must have exactly one export, a default one (lazy-modules)`);
+      }
+      return {
+        contents: `let real;\nexport default function lazy(...a) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...a);\n}\n`,
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      };
+    });
+  },
+};
+
 /** Templates (templates/*) are imported with `?raw`-style text loader. */
 const outdir = path.join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
@@ -92,7 +129,7 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [nativeAddonStubs, onlyBuiltinsExternal],
+  plugins: [nativeAddonStubs, lazyModules, onlyBuiltinsExternal],
 });
 
 const externals = new Set();

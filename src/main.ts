@@ -2,12 +2,15 @@
  * The bin entry: the only side effects and the only process.exit. Maps AppError to exit codes and
  * prints user mistakes as one clear message (no stack trace); unexpected errors exit 1.
  */
+
 import { COMMANDS } from './cli/commands/index.js';
 import { realContext } from './cli/context.js';
 import { runCli } from './cli/createCli.js';
 import { isAppError } from './errors.js';
+import { startupMark } from './observability/startupTrace.js';
 
 async function main(): Promise<number> {
+  startupMark('core evaluated');
   const ctx = realContext((code) => process.exit(code));
   try {
     return await runCli(process.argv.slice(2), ctx, COMMANDS);

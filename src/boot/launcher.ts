@@ -20,6 +20,7 @@ import vm from 'node:vm';
 import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
+import { startupMark } from '../observability/startupTrace.js';
 import { VERSION } from '../version.js';
 import { coreCodeCache } from './codeCache.js';
 import { serveV8Flags } from './v8flags.js';
@@ -61,6 +62,7 @@ export function runCore(): void {
   // for the process's life.
   const compressed = Buffer.from(corePayload(), 'base64');
   const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
+  startupMark('core decompressed');
   const filename = selfPath();
   const coreModule = { exports: {} as unknown };
   const cache = coreCodeCache(
@@ -75,6 +77,7 @@ export function runCore(): void {
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
+  startupMark(`core compiled (code cache ${cache?.data ? (script.cachedDataRejected ? 'rejected' : 'used') : 'none'})`);
   // The core requires only Node built-ins (scripts/build.mjs fails the build otherwise).
   const req = createRequire(filename);
   fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
@@ -118,6 +121,7 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
+startupMark('launcher');
 fastPath(process.argv.slice(2))
   .then((code) => {
     if (code === undefined) runCore();

@@ -5,11 +5,14 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Aggregator } from '../aggregator/server.js';
 import type { Logger } from '../observability/logger.js';
+import { startupMark } from '../observability/startupTrace.js';
 import { stdioWire } from './stdioWire.js';
 
 export interface StdioFrontend {
   /** Resolves when the client closes our stdin. */
   closed: Promise<void>;
+  /** Resolves when the client's first message has been taken in (its answer is on the way). */
+  firstMessage: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,10 +24,21 @@ export function startStdioFrontend(
   profile?: string,
 ): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
-  const handle = serveStdio((ctx) => agg.createServer({ era: ctx.era, profile }), {
-    transport: stdioWire(),
-    onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
+  let gotFirst!: () => void;
+  const firstMessage = new Promise<void>((resolve) => {
+    gotFirst = resolve;
   });
+  const handle = serveStdio(
+    (ctx) => {
+      startupMark('stdio: first message, session server created');
+      gotFirst();
+      return agg.createServer({ era: ctx.era, profile });
+    },
+    {
+      transport: stdioWire(),
+      onerror: (e) => log.debug({ err: e.message }, 'stdio transport error'),
+    },
+  );
   const closed = new Promise<void>((resolve) => {
     const done = () => resolve();
     // The client may have gone before we got here: an end already seen is not emitted again.
@@ -35,6 +49,7 @@ export function startStdioFrontend(
   });
   return {
     closed,
+    firstMessage,
     close: () => handle.close(),
   };
 }

@@ -96,10 +96,9 @@ export class UpstreamPool extends EventEmitter {
     const started: Promise<void>[] = [];
     for (const c of conns) {
       if (this.sleeping.has(c)) continue;
+      // Processes are started one per event-loop turn (spawnTurns.ts), so requests that arrive
+      // meanwhile are answered in between; nothing here waits for those turns.
       started.push(c.start());
-      // Each spawn holds the event loop a moment: what arrived meanwhile (initialize, the first listing)
-      // is answered in between rather than after the last server was spawned.
-      if (conns.length > 1) await new Promise((resolve) => setImmediate(resolve));
     }
     launched();
     await Promise.all(started);

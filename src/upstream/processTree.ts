@@ -26,17 +26,7 @@ export function descendants(rootPid: number): number[] {
 function readParentMap(): Map<number, number> {
   const map = new Map<number, number>();
   if (process.platform === 'linux') {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        // pid (comm) state ppid ... ; comm may contain spaces and parens, so split after the last ')'.
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        map.set(Number(entry), Number(rest[1]));
-      } catch {
-        // process went away
-      }
-    }
+    for (const p of procTable()) map.set(p.pid, p.ppid);
     return map;
   }
   if (process.platform === 'win32') return map;
@@ -50,6 +40,43 @@ function readParentMap(): Map<number, number> {
     // no ps: nothing we can do
   }
   return map;
+}
+
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  state: string;
+}
+
+/**
+ * Every process in /proc (Linux), read once per event-loop turn: stopping many servers at once asks
+ * for the process table once per server, and each read opens a file per process on the machine.
+ */
+let table: ProcEntry[] | undefined;
+function procTable(): ProcEntry[] {
+  if (table) return table;
+  const out: ProcEntry[] = [];
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {}
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ... ; comm may contain spaces and parens, so split after the last ')'.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(entry), state: rest[0] ?? '', ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+    } catch {
+      // process went away
+    }
+  }
+  table = out;
+  setImmediate(() => {
+    table = undefined;
+  }).unref();
+  return out;
 }
 
 /** True while the process exists and is not a zombie (a zombie is dead, only not yet reaped). */
@@ -101,26 +128,7 @@ export function killTree(pid: number): void {
  */
 export function groupAlive(pgid: number): boolean {
   if (process.platform === 'win32') return false;
-  if (process.platform === 'linux') {
-    let entries: string[];
-    try {
-      entries = fs.readdirSync('/proc');
-    } catch {
-      entries = [];
-    }
-    for (const entry of entries) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // rest: state ppid pgrp ...
-        if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
-      } catch {
-        // went away
-      }
-    }
-    return false;
-  }
+  if (process.platform === 'linux') return procTable().some((p) => p.pgrp === pgid && p.state !== 'Z');
   try {
     process.kill(-pgid, 0);
     return true;

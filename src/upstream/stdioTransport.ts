@@ -19,6 +19,7 @@ import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextpr
 import spawn from 'cross-spawn';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { descendants, groupAlive, isAlive, killTree, signalAll } from './processTree.js';
+import { spawnTurn } from './spawnTurns.js';
 
 export interface StdioParams {
   command: string;
@@ -75,6 +76,7 @@ export class ProcessStdioTransport implements Transport {
   private _pid?: number;
   private exited = false;
   private closed = false;
+  private starting = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
   private exitedOnItsOwn = false;
   /** Descendants seen while the child ran (for grandchildren that left the process group). */
@@ -105,8 +107,12 @@ export class ProcessStdioTransport implements Transport {
     return this.exitedOnItsOwn ? this.exitInfo : undefined;
   }
 
-  start(): Promise<void> {
-    if (this._process) throw new Error('ProcessStdioTransport already started');
+  async start(): Promise<void> {
+    if (this.starting) throw new Error('ProcessStdioTransport already started');
+    this.starting = true;
+    await spawnTurn();
+    // Closed while waiting for its turn: the process is never started.
+    if (this.closed) throw new Error('the transport was closed before its process started');
     const p = this._serverParams;
     return new Promise((resolve, reject) => {
       const child = spawn(p.command, p.args ?? [], {

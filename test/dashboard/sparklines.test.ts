@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Sparklines } from '../../src/dashboard/sparklines.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createMetrics } from '../../src/observability/prometheus.js';
 
 describe('Sparklines', () => {
   test('one point per sample: the deltas since the last one', async () => {

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { RateLimiter, TokenVerifier } from '../../src/frontends/http/security.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createMetrics } from '../../src/observability/prometheus.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { closeTestApps, INIT_BODY, MCP_HEADERS, makeTestApp as makeApp } from './helpers.js';
 

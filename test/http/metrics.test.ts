@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { createMetrics, isRenderable, noopMetrics } from '../../src/observability/metrics.js';
+import { isRenderable, noopMetrics } from '../../src/observability/metrics.js';
+import { createMetrics } from '../../src/observability/prometheus.js';
 
 describe('createMetrics', () => {
   test('records requests, latency, upstream state, restarts and sessions in Prometheus text', async () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createMetrics } from '../../src/observability/prometheus.js';
 import { closeTestApps, makeTestApp as makeApp, READY_UPSTREAMS } from './helpers.js';
 
 afterEach(closeTestApps);

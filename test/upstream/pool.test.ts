@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createMetrics } from '../../src/observability/prometheus.js';
 import type { OpenTransport } from '../../src/upstream/options.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
 import { InMemoryUpstream } from '../helpers/inMemoryUpstream.js';

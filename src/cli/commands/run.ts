@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { DEFAULTS } from '../../config/defaults.js';
+import { startupMark } from '../../observability/startupTrace.js';
 import { configOption, credentialOptions } from '../credentialOptions.js';
 import type { RunOptions } from '../run/options.js';
 import type { CommandSpec } from '../types.js';
@@ -43,7 +44,9 @@ export const runCommand: CommandSpec<RunOptions> = {
         .example('$0 run --transport http --port 8765', 'serve Streamable HTTP at http://127.0.0.1:8765/mcp'),
     ),
   async handler(args, ctx) {
+    startupMark('run: arguments parsed');
     const { runProxy } = await import('../run/index.js');
+    startupMark('run: composition root loaded');
     return runProxy(args, ctx);
   },
 };

@@ -31,7 +31,7 @@ export interface FrontendDeps {
   logs: LogRing;
 }
 
-export async function startHttp(d: FrontendDeps): Promise<void> {
+export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promise<void> }> {
   const { args, ctx, proxy, agg, pool, lifecycle } = d;
   const log = d.logger.child({ component: 'run' });
   const { startHttpFrontend } = await import('../../frontends/http/start.js');
@@ -90,6 +90,7 @@ export async function startHttp(d: FrontendDeps): Promise<void> {
   );
   ctx.stderr.write(`mcp-proxy: listening on ${frontend.url}${authOn ? ' (bearer token required)' : ''}\n`);
   if (dashboard) ctx.stderr.write(`mcp-proxy: dashboard at ${frontend.baseUrl}/ui/\n`);
+  return {};
 }
 
 async function startDashboard(d: FrontendDeps) {
@@ -110,7 +111,8 @@ async function startDashboard(d: FrontendDeps) {
   return dashboard;
 }
 
-export async function startStdio(d: FrontendDeps): Promise<void> {
+/** `firstMessage` settles once the client's first message is in (or stdin ended). */
+export async function startStdio(d: FrontendDeps): Promise<{ firstMessage: Promise<void> }> {
   const log = d.logger.child({ component: 'run' });
   const { startStdioFrontend } = await import('../../frontends/stdio.js');
   const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile);
@@ -120,6 +122,7 @@ export async function startStdio(d: FrontendDeps): Promise<void> {
     log.info('stdin closed: shutting down');
     void d.lifecycle.shutdown('stdin closed');
   });
+  return { firstMessage: Promise.race([stdio.firstMessage, stdio.closed]) };
 }
 
 /** MCP_PROXY_TOKEN: one or more bearer tokens, comma- or space-separated. */

@@ -6,7 +6,8 @@ import { Aggregator } from '../../aggregator/server.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
 import { Lifecycle } from '../../lifecycle.js';
-import { createMetrics } from '../../observability/metrics.js';
+import { type Metrics, noopMetrics } from '../../observability/metrics.js';
+import { startupMark } from '../../observability/startupTrace.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
@@ -32,6 +33,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const loadOpts = configLoadOptions(args.config, chain, ctx);
   const run = await loadRunConfig(loadOpts, ctx);
   const { loaded, config } = run;
+  startupMark('run: config loaded');
   // What the watched files looked like when read: a change before the watcher is up is caught up on.
   const watchedFiles = loaded ? [loaded.path, chain.credentialsFile] : [];
   const readStamps = fileStamps(watchedFiles);
@@ -44,7 +46,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   const proxy = config.proxy ?? {};
   const transport = args.transport ?? proxy.transport ?? 'stdio';
-  const metrics = createMetrics();
+  const metrics = await metricsFor(transport);
   const oauth = oauthRuntimeFor(args, ctx, logger);
   const poolOpts = { proxy, logger, metrics, relayStderr: true, oauth, tapStderr: logs.stderrLine, catalogCache: true };
   const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts });
@@ -87,7 +89,9 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     where: { configPath: loaded?.path, credentialsFile: chain.credentialsFile },
     logs,
   };
-  await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  startupMark('run: aggregator built');
+  const { firstMessage } = await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  startupMark(`run: ${transport} frontend serving`);
   lifecycle.add('upstreams', () => pool.close());
   lifecycle.add('audit', () => audit.close());
   if (!lifecycle.isShuttingDown) {
@@ -96,7 +100,9 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     });
   }
 
-  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too.
+  // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too. Over stdio the
+  // watchers come after the first answer (a change meanwhile is caught up on from the stamps read above).
+  if (firstMessage) await settledOrAfter(firstMessage, FIRST_MESSAGE_WAIT_MS);
   reload = await followConfig(
     { args, ctx, logger, pool, access, audit, oauth, lifecycle, loaded, loadOpts, levelFixed },
     {
@@ -109,6 +115,29 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
 
   await lifecycle.done;
   return 0;
+}
+
+/** How long the watchers wait for a stdio client's first message before they are set up anyway. */
+const FIRST_MESSAGE_WAIT_MS = 100;
+
+/** Resolves once `p` has settled and its answer had a turn to go out, or after `ms`, whichever is first. */
+function settledOrAfter(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.then(() =>
+      setImmediate(() => {
+        clearTimeout(timer);
+        resolve();
+      }),
+    );
+  });
+}
+
+/** Prometheus metrics where /metrics can serve them (HTTP); over stdio nothing could read them. */
+async function metricsFor(transport: string): Promise<Metrics> {
+  if (transport !== 'http') return noopMetrics;
+  const { createMetrics } = await import('../../observability/prometheus.js');
+  return createMetrics();
 }
 
 async function loadDynamicMode() {
