@@ -57,6 +57,12 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   if (!inner) return;
   const inflight = new Map<RequestId, AbortController>();
   transport.onmessage = (message, extra) => {
+    const bad = badRequiredField(message, deps.capabilities, server);
+    if (bad) {
+      // The SDK Server would answer these with -32603 and its schema's raw issue list: say what is wrong.
+      void transport.send(bad).catch((e) => server.onerror?.(new Error(`Failed to send response: ${e}`)));
+      return;
+    }
     if (!relayable(message, deps.capabilities, server)) {
       const m = message as { method?: string; params?: { requestId?: RequestId; reason?: unknown } };
       if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
@@ -165,6 +171,28 @@ function relayable(message: JSONRPCMessage, caps: ServerCapabilities, server: Se
         typeof p.argument.value === 'string'
       );
   }
+}
+
+/** The field each relayed method cannot do without (tools/call's the SDK Server already reports precisely). */
+const REQUIRED: Record<string, string> = { 'prompts/get': 'name', 'resources/read': 'uri' };
+
+/** An invalid-params error for a hot request whose required field is missing or not a string. */
+function badRequiredField(
+  message: JSONRPCMessage,
+  caps: ServerCapabilities,
+  server: Server,
+): JSONRPCMessage | undefined {
+  const m = message as { id?: RequestId; method?: unknown; params?: unknown };
+  if (m.id === undefined || typeof m.method !== 'string') return undefined;
+  const field = REQUIRED[m.method];
+  const capability = HOT[m.method];
+  if (!field || !capability || !caps[capability] || !server.getClientCapabilities()) return undefined;
+  const p = m.params;
+  const value = isObject(p) ? p[field] : undefined;
+  if (typeof value === 'string') return undefined;
+  const got = value === undefined ? 'missing' : `a ${Array.isArray(value) ? 'list' : typeof value}`;
+  const message_ = `Invalid ${m.method} params: "${field}" must be a string (got ${got})`;
+  return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: message_ } } as JSONRPCMessage;
 }
 
 function isString(v: unknown): v is string {

@@ -105,6 +105,22 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
     }
   });
 
+  test('prompts/get without a name and resources/read with a non-string uri are invalid params, said plainly', async () => {
+    const { client } = s();
+    const any = { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } } as any;
+    for (const [method, params, message] of [
+      ['prompts/get', {}, 'Invalid prompts/get params: "name" must be a string (got missing)'],
+      ['resources/read', { uri: 5 }, 'Invalid resources/read params: "uri" must be a string (got a number)'],
+    ] as const) {
+      const e = await failure(client.request({ method, params } as any, any));
+      expect([method, e.code, e.message]).toEqual([method, -32602, expect.stringContaining(message)]);
+    }
+    // The session goes on.
+    expect((await client.callTool({ name: 'echo__echo', arguments: { text: 'still here' } })).content).toEqual([
+      { type: 'text', text: 'still here' },
+    ]);
+  });
+
   test('tools/call: progress reaches the caller under its own token, in order, before the result', async () => {
     const { client } = s();
     const seen: number[] = [];
