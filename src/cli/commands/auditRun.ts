@@ -1,4 +1,5 @@
 /** The work behind `mcp-proxy audit` (loaded lazily): find the store, read, filter, print. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { type AuditLocation, auditLocation, openAuditReader } from '../../audit/index.js';
 import type { AuditRecord } from '../../audit/record.js';
@@ -24,7 +25,14 @@ export async function runAudit(args: AuditArgs, ctx: CliContext): Promise<number
   const reader = openAuditReader(where);
   const print = (r: AuditRecord) => ctx.stdout.write(`${args.json ? JSON.stringify(r) : formatRecord(r)}\n`);
   try {
-    for (const r of await reader.query(filter)) print(r);
+    const records = await reader.query(filter);
+    for (const r of records) print(r);
+    if (!records.length && where.file && !where.postgres && !fs.existsSync(where.file)) {
+      // An empty answer would not say why: nothing was ever recorded there.
+      ctx.stderr.write(
+        `mcp-proxy: no audit records: ${where.file} does not exist yet (a proxy writes it once proxy.audit is set and a call is made)\n`,
+      );
+    }
     if (args.action === 'tail' && args.follow) {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
