@@ -3,6 +3,7 @@
 // Outputs: dist/mcp-proxy.mjs (ESM, the npm bin) and dist/mcp-proxy-sea.cjs (CommonJS, the main script
 // of the standalone binaries; SEA main scripts must be CommonJS).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -128,6 +129,9 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
   const constants = {
     ...define,
     __MCP_PROXY_CORE_BYTES__: String(core.length),
+    // The code cache's key: V8 checks cached data against the source's length only, so a rebuilt core of
+    // the same length would run the old compiled code; the content hash tells them apart.
+    __MCP_PROXY_CORE_HASH__: JSON.stringify(createHash('sha256').update(core).digest('hex').slice(0, 16)),
     __MCP_PROXY_HELP__: JSON.stringify(help),
   };
   const esm = await esbuild.build({

@@ -13,6 +13,7 @@
  * 2026-07-28 session (era translation is the SDK's).
  */
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
+import { badRequiredParam } from '../protocol/jsonrpc.js';
 import type { CallContext } from './callContext.js';
 import { callContext } from './callContext.js';
 import type { Session } from './sessions.js';
@@ -173,26 +174,18 @@ function relayable(message: JSONRPCMessage, caps: ServerCapabilities, server: Se
   }
 }
 
-/** The field each relayed method cannot do without (tools/call's the SDK Server already reports precisely). */
-const REQUIRED: Record<string, string> = { 'prompts/get': 'name', 'resources/read': 'uri' };
-
 /** An invalid-params error for a hot request whose required field is missing or not a string. */
 function badRequiredField(
   message: JSONRPCMessage,
   caps: ServerCapabilities,
   server: Server,
 ): JSONRPCMessage | undefined {
-  const m = message as { id?: RequestId; method?: unknown; params?: unknown };
-  if (m.id === undefined || typeof m.method !== 'string') return undefined;
-  const field = REQUIRED[m.method];
-  const capability = HOT[m.method];
-  if (!field || !capability || !caps[capability] || !server.getClientCapabilities()) return undefined;
-  const p = m.params;
-  const value = isObject(p) ? p[field] : undefined;
-  if (typeof value === 'string') return undefined;
-  const got = value === undefined ? 'missing' : `a ${Array.isArray(value) ? 'list' : typeof value}`;
-  const message_ = `Invalid ${m.method} params: "${field}" must be a string (got ${got})`;
-  return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: message_ } } as JSONRPCMessage;
+  const m = message as { id?: RequestId; method?: unknown };
+  const capability = typeof m.method === 'string' ? HOT[m.method] : undefined;
+  if (!capability || !caps[capability] || !server.getClientCapabilities()) return undefined;
+  const bad = badRequiredParam(message);
+  if (!bad) return undefined;
+  return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: bad } } as JSONRPCMessage;
 }
 
 function isString(v: unknown): v is string {

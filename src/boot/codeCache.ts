@@ -21,7 +21,7 @@ export interface CodeCache {
 
 const PREFIX = 'core-';
 
-/** `key` names this exact core (version, Node, architecture, size): another one never reads the file. */
+/** `key` names this exact core (version, Node, architecture, content hash): another one never reads the file. */
 export function coreCodeCache(env: NodeJS.ProcessEnv, key: string): CodeCache | undefined {
   const explicit = explicitDir(env.MCP_PROXY_CODE_CACHE);
   if (explicit === null) return undefined;

@@ -34,6 +34,7 @@ import { governYoungGeneration } from './youngGeneration.js';
 declare function __mcpCoreCarrier(): void;
 /** Length of the core in bytes (scripts/launcher.mjs): brotli then writes it into one buffer of that size. */
 declare const __MCP_PROXY_CORE_BYTES__: number;
+declare const __MCP_PROXY_CORE_HASH__: string;
 
 /** The base64 text of the compressed core. */
 function corePayload(): string {
@@ -67,7 +68,7 @@ export function runCore(): void {
   const coreModule = { exports: {} as unknown };
   const cache = coreCodeCache(
     process.env,
-    `${VERSION}-${process.version}-${process.arch}-${__MCP_PROXY_CORE_BYTES__}${__MCP_PROXY_SEA__ ? '-sea' : ''}`,
+    `${VERSION}-${process.version}-${process.arch}-${__MCP_PROXY_CORE_HASH__}${__MCP_PROXY_SEA__ ? '-sea' : ''}`,
   );
   // A Script rather than vm.compileFunction: only a Script can hand out its code cache after it ran,
   // with the functions the start-up compiled in it.

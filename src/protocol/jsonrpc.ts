@@ -42,3 +42,24 @@ export function isInitialize(message: unknown): boolean {
 export function isNestingOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
 }
+
+/** The string param each of these requests cannot do without (tools/call's the SDK already reports precisely). */
+const REQUIRED_STRING_PARAM: Record<string, string> = { 'prompts/get': 'name', 'resources/read': 'uri' };
+
+/**
+ * For a prompts/get or resources/read request whose required field is missing or not a string, the
+ * invalid-params message to answer with (the SDK would answer -32603 with its raw schema issues).
+ */
+export function badRequiredParam(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const m = message as { id?: unknown; method?: unknown; params?: unknown };
+  if (m.id === undefined || typeof m.method !== 'string') return undefined;
+  const field = REQUIRED_STRING_PARAM[m.method];
+  if (!field) return undefined;
+  const p = m.params;
+  const value =
+    typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>)[field] : undefined;
+  if (typeof value === 'string') return undefined;
+  const got = value === undefined ? 'missing' : `a ${Array.isArray(value) ? 'list' : typeof value}`;
+  return `Invalid ${m.method} params: "${field}" must be a string (got ${got})`;
+}

@@ -4,6 +4,7 @@
  * through its fast paths and through the full CLI (the embedded core).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -76,6 +77,12 @@ describe('the bundle', () => {
   it('ships an ASCII core (held by V8 as a one-byte string for the life of the process)', () => {
     const core = readFileSync(path.join(DIST, 'mcp-proxy-core.cjs'));
     expect(core.findIndex((b) => b > 0x7f)).toBe(-1);
+  });
+
+  it("keys V8's code cache by the core's content, not its length (V8 itself checks only the length)", () => {
+    const core = readFileSync(path.join(DIST, 'mcp-proxy-core.cjs'));
+    const hash = createHash('sha256').update(core).digest('hex').slice(0, 16);
+    expect(readFileSync(BUNDLE, 'utf8')).toContain(`"${hash}"`);
   });
 
   it('lists the license of every bundled package in dist/THIRD_PARTY_LICENSES.txt', () => {

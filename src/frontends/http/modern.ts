@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, isLegacyRequest, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
+import { badRequiredParam } from '../../protocol/jsonrpc.js';
 import { header, rpcError, rpcErrorResponse } from './responses.js';
 import type { Caller, ServerFactory } from './types.js';
 
@@ -64,6 +65,18 @@ export class ModernEndpoint {
       if (!finished) abort.abort();
     });
     let response: Response;
+    const bad = badRequiredParam(parsed);
+    if (bad) {
+      // As for a 2025 session (aggregator/relay.ts): the field and what was sent, not the SDK's -32603.
+      const id = (parsed as { id: unknown }).id;
+      await writeResponse(
+        res,
+        Response.json({ jsonrpc: '2.0', id, error: { code: -32602, message: bad } }, { status: 200 }),
+        abort.signal,
+      );
+      finished = true;
+      return;
+    }
     try {
       const request = toBodylessRequest(req, abort.signal);
       const authInfo = caller ? { token: '', clientId: caller.identity.id, scopes: [], extra: { caller } } : undefined;
