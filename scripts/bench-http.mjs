@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // The HTTP frontend's numbers: a Streamable HTTP client -> the proxy (the built bundle, `run --transport
-// http`) -> a stdio upstream, against the same client straight to the stdio server. For each, on a fresh
+// http`) -> a stdio upstream, against the same client straight to the stdio server and against the same
+// echo tool served by an SDK server's own Streamable HTTP transport (no proxy: the floor an HTTP proxy is
+// measured against; test/fixtures/sdk-http-server.mjs, a transport per session). For each, on a fresh
 // proxy: its RSS idle and with 8 sessions open; p50 of the first sequential calls (cold: V8 has not
 // optimized the hot path yet); then, after a warm-up, p50/p99 of sequential calls and calls/s with the
 // 8 sessions calling concurrently, and the RSS after that load; in both memory profiles (see PROFILES).
 // Called by scripts/bench.mjs (`runHttpBench()`), or run alone: `node scripts/bench-http.mjs`.
 // Loops are bounded by count. Targets: p50 <= 1.5 ms, >= 1,200 calls/s with 8 sessions, RSS <= 80 MB
-// with 8 sessions open.
+// with 8 sessions open; a 2025-session proxy p50 <= the SDK server's own Streamable HTTP p50 (<= 1.0x);
+// 2026-07-28 stateless proxy CPU per call within 10% of the 2025 sessions' (<= 1.1x).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +24,7 @@ import { percentile } from './bench.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist/mcp-proxy.mjs');
 const echo = path.join(root, 'test/fixtures/echo-server.mjs');
+const sdkHttp = path.join(root, 'test/fixtures/sdk-http-server.mjs');
 const SEQUENTIAL = Number(process.env.BENCH_HTTP_CALLS ?? 2000);
 const PER_SESSION = Number(process.env.BENCH_HTTP_SESSION_CALLS ?? 500);
 const SESSIONS = 8;
@@ -130,6 +134,40 @@ async function startProxy(configFile, v8Flags) {
   };
 }
 
+/** The SDK's own Streamable HTTP server (no proxy) on 127.0.0.1, port 0; it prints "listening <port>". */
+async function startSdkHttpServer() {
+  const child = spawn(process.execPath, [sdkHttp], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the SDK HTTP server did not start')), 30_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}/mcp`);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the SDK HTTP server exited with ${code}`));
+    });
+  });
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /**
  * The clients' fetch, without the transport's connection-wide abort signal: on Node 20, undici leaves one
  * abort listener per request on it for the connection's life, which slows the client as a run goes on
@@ -137,12 +175,12 @@ async function startProxy(configFile, v8Flags) {
  */
 const fetchWithoutSignal = (input, init) => fetch(input, { ...init, signal: undefined });
 
-async function v1Session(url) {
+async function v1Session(url, tool = 'echo__echo') {
   const client = new V1Client({ name: 'bench-v1', version: '1.0.0' });
   const transport = new V1StreamableHTTPClientTransport(new URL(url), { fetch: fetchWithoutSignal });
   await client.connect(transport);
   return {
-    call: () => client.callTool({ ...args, name: 'echo__echo' }),
+    call: () => client.callTool({ ...args, name: tool }),
     close: async () => {
       await transport.terminateSession().catch(() => {});
       await client.close();
@@ -161,6 +199,46 @@ async function v2ModernSession(url) {
 
 const r3 = (x) => (x === undefined || x === null ? null : Math.round(x * 1000) / 1000);
 const r1 = (x) => (x === undefined || x === null ? null : Math.round(x * 10) / 10);
+
+/**
+ * One row's figures on a fresh server process (the proxy, or the SDK's own HTTP server): RSS idle and with
+ * SESSIONS sessions open, the cold p50, then after a warm-up the steady p50/p99, calls/s with every session
+ * calling at once, the server process's CPU per call during that load (its upstream, if any, excluded) and
+ * the client's own.
+ */
+async function measureServer(server, open) {
+  await new Promise((r) => setTimeout(r, 300));
+  const rssIdle = rssMb(server.pid);
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => open(server.url)));
+  await new Promise((r) => setTimeout(r, 300));
+  const rssOpen = rssMb(server.pid);
+  const cold = await sequential(sessions[0].call, { warmup: 0, calls: COLD });
+  await Promise.all(
+    sessions.map(async (s) => {
+      for (let i = 0; i < WARM_PER_SESSION; i++) await s.call();
+    }),
+  );
+  const lat = await sequential(sessions[0].call);
+  const cpu0 = cpuMs(server.pid);
+  const own0 = process.cpuUsage();
+  const perSec = await concurrent(sessions.map((s) => s.call));
+  const own = process.cpuUsage(own0);
+  const cpu1 = cpuMs(server.pid);
+  const rssLoad = rssMb(server.pid);
+  const calls = SESSIONS * (PER_SESSION + 20);
+  await Promise.all(sessions.map((s) => s.close()));
+  return {
+    coldP50Ms: r3(cold.p50),
+    p50Ms: r3(lat.p50),
+    p99Ms: r3(lat.p99),
+    callsPerSec: Math.round(perSec),
+    rssIdleMb: r1(rssIdle),
+    rssOpenMb: r1(rssOpen),
+    rssLoadMb: r1(rssLoad),
+    cpuMsPerCall: cpu0 === undefined ? null : r3((cpu1 - cpu0) / calls),
+    clientCpuMsPerCall: r3((own.user + own.system) / 1000 / calls),
+  };
+}
 
 /**
  * The proxy's two memory profiles: the default (src/boot/v8flags.ts, src/boot/youngGeneration.ts: the young
@@ -202,6 +280,17 @@ export async function runHttpBench() {
     await client.close();
   }
 
+  // The floor: the same v1 client and sessions straight to an SDK server's own Streamable HTTP transport.
+  {
+    const server = await startSdkHttpServer();
+    try {
+      const m = await measureServer(server, (url) => v1Session(url, 'echo'));
+      rows.push({ name: `direct: SDK server's own Streamable HTTP, 2025, ${SESSIONS} sessions`, ...m });
+    } finally {
+      await server.stop();
+    }
+  }
+
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-http-'));
   const cfg = path.join(dir, 'bench.json');
   writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo] } } }));
@@ -214,38 +303,8 @@ export async function runHttpBench() {
         // A fresh proxy per row: each era's memory is its own.
         const proxy = await startProxy(cfg, profile.v8Flags);
         try {
-          await new Promise((r) => setTimeout(r, 300));
-          const rssIdle = rssMb(proxy.pid);
-          const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => open(proxy.url)));
-          await new Promise((r) => setTimeout(r, 300));
-          const rssOpen = rssMb(proxy.pid);
-          const cold = await sequential(sessions[0].call, { warmup: 0, calls: COLD });
-          await Promise.all(
-            sessions.map(async (s) => {
-              for (let i = 0; i < WARM_PER_SESSION; i++) await s.call();
-            }),
-          );
-          const lat = await sequential(sessions[0].call);
-          const cpu0 = cpuMs(proxy.pid);
-          const own0 = process.cpuUsage();
-          const perSec = await concurrent(sessions.map((s) => s.call));
-          const own = process.cpuUsage(own0);
-          const cpu1 = cpuMs(proxy.pid);
-          const rssLoad = rssMb(proxy.pid);
-          const calls = SESSIONS * (PER_SESSION + 20);
-          rows.push({
-            name: `proxy HTTP [${profile.label}], ${label}, ${SESSIONS} sessions`,
-            coldP50Ms: r3(cold.p50),
-            p50Ms: r3(lat.p50),
-            p99Ms: r3(lat.p99),
-            callsPerSec: Math.round(perSec),
-            rssIdleMb: r1(rssIdle),
-            rssOpenMb: r1(rssOpen),
-            rssLoadMb: r1(rssLoad),
-            proxyCpuMsPerCall: cpu0 === undefined ? null : r3((cpu1 - cpu0) / calls),
-            clientCpuMsPerCall: r3((own.user + own.system) / 1000 / calls),
-          });
-          await Promise.all(sessions.map((s) => s.close()));
+          const m = await measureServer(proxy, open);
+          rows.push({ name: `proxy HTTP [${profile.label}], ${label}, ${SESSIONS} sessions`, ...m });
         } finally {
           await proxy.stop();
         }
@@ -254,7 +313,28 @@ export async function runHttpBench() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return rows;
+  return withRatios(rows);
+}
+
+const x2 = (a, b) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+const verdict = (ratio, target) => (ratio === null ? 'n/a' : ratio <= target ? 'met' : 'NOT met');
+
+/**
+ * The targets that compare rows of the same run: a 2025-session proxy's p50 against the SDK server's own
+ * Streamable HTTP p50 (<= 1.0x), and a 2026-07-28 proxy's CPU per call against the 2025 row of the same
+ * memory profile (<= 1.1x).
+ */
+function withRatios(rows) {
+  const floor = rows.find((r) => r.name.startsWith("direct: SDK server's own"));
+  return rows.map((r, i) => {
+    if (!r.name.startsWith('proxy')) return r;
+    if (r.name.includes('2025 sessions')) {
+      const ratio = x2(r.p50Ms, floor?.p50Ms);
+      return { ...r, vs: `p50 ${ratio}x SDK HTTP (target <= 1.0x: ${verdict(ratio, 1)})` };
+    }
+    const ratio = x2(r.cpuMsPerCall, rows[i - 1]?.cpuMsPerCall);
+    return { ...r, vs: `CPU/call ${ratio}x 2025 sessions (target <= 1.1x: ${verdict(ratio, 1.1)})` };
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -265,6 +345,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       for (const r of proxied) {
         console.log(
           `${r.name}: p50 ${r.p50Ms} ms (target <= 1.5: ${r.p50Ms <= 1.5 ? 'met' : 'NOT met'}; cold ${r.coldP50Ms} ms), ` +
+            `${r.vs}, ` +
             `${r.callsPerSec} calls/s (target >= 1200: ${r.callsPerSec >= 1200 ? 'met' : 'NOT met'}), ` +
             `RSS with ${SESSIONS} sessions open ${r.rssOpenMb} MB (target <= 80: ${r.rssOpenMb <= 80 ? 'met' : 'NOT met'}), ` +
             `after the load ${r.rssLoadMb} MB`,
