@@ -130,7 +130,12 @@ describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () =
       },
     });
     ({ url, base } = proxy);
-    await waitFor(async () => (await upstream('faillit'))?.state === 'failed', 'the failing servers to give up');
+    // Both: servers start one per event-loop turn, so one may still be connecting when the other gave up.
+    const failed = async (name: string) => (await upstream(name))?.state === 'failed';
+    await waitFor(
+      async () => (await failed('faillit')) && (await failed('failcred')),
+      'the failing servers to give up',
+    );
   }, 60_000);
 
   afterAll(() => proxy?.stop());
