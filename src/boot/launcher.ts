@@ -113,7 +113,8 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     const text = __MCP_PROXY_HELP__[String(helpWidth())];
     if (text === undefined) return undefined;
-    process.stdout.write(text);
+    // The CLI's own output, through the CLI's context like every command's (stdout is the protocol's in `run`).
+    realContext().stdout.write(text);
     return 0;
   }
   if (argv[0] === 'version' && (argv.length === 1 || (argv.length === 2 && argv[1] === '--json'))) {
