@@ -7,12 +7,13 @@
 // Target: auditing adds < 5% to the proxy's CPU per call, judged on the hook's own cost (hookMicros) over
 // the proxy's CPU per call: the end-to-end difference is shown too, but on a busy machine it moves by
 // more than the cost it would measure. Linux only (reads /proc/<pid>/stat).
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { cpuMs } from './bench.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist/mcp-proxy.mjs');
@@ -20,7 +21,6 @@ const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const CALLS = Number(process.env.BENCH_AUDIT_CALLS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_AUDIT_ROUNDS ?? 3);
 const WARMUP = 500;
-const TICK_US = 1e6 / 100; // USER_HZ: /proc reports CPU time in clock ticks of 10 ms
 
 /** A stdio client, and the pid of the process it started (whose CPU time is read). */
 async function connectStdio(command, args) {
@@ -31,11 +31,9 @@ async function connectStdio(command, args) {
   return { client, pid: transport.pid };
 }
 
+/** CPU time of `pid` in microseconds. */
 function cpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  return cpuMs(pid) * 1000;
 }
 
 async function cpuPerCall(dir, name, audit) {

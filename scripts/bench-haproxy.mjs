@@ -15,8 +15,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { cpuMs, runAlone } from './bench.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist/mcp-proxy.mjs');
@@ -25,13 +26,6 @@ const cfgFile = path.join(root, 'deploy/haproxy/haproxy.cfg');
 const CLIENTS = Number(process.env.BENCH_LB_CLIENTS ?? 12);
 const PER_CLIENT = Number(process.env.BENCH_LB_CALLS ?? 300);
 const WARMUP = 30;
-const TICK_MS = 1000 / 100; // USER_HZ: /proc reports CPU time in clock ticks of 10 ms
-
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
 
 /** CPU of a process and all its descendants (a proxy and its upstream), in ms. */
 function treeCpuMs(pid) {
@@ -191,15 +185,4 @@ function row(setup, r, proxiesMs, lbMs) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runHaproxyBench().then(
-    (rows) => {
-      if (rows) console.table(rows);
-      process.exit(0);
-    },
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAlone(import.meta.url, runHaproxyBench);

@@ -8,12 +8,13 @@
 // Target: the policy adds < 5% of a call's CPU.
 // Called by scripts/bench.mjs (`runPolicyBench()`), or alone: `node scripts/bench-policy.mjs`.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { cpuMs, runAlone } from './bench.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist/mcp-proxy.mjs');
@@ -34,11 +35,6 @@ function policy() {
   rules.push({ who: { roles: ['dev'] }, deny: { tools: ['echo__*delete*', 'echo__crash'] } });
   rules.push({ who: { keys: ['bench'] }, deny: { prompts: ['*'] } });
   return { rules, profiles: { small: { tools: ['echo__echo'] } } };
-}
-
-function cpuMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 }
 
 async function startProxy(config, home, env) {
@@ -190,15 +186,4 @@ export async function runPolicyBench() {
 
 const round = (x) => Math.round(x * 1000) / 1000;
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runPolicyBench().then(
-    (rows) => {
-      console.table(rows);
-      process.exit(0);
-    },
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAlone(import.meta.url, runPolicyBench);

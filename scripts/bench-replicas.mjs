@@ -4,12 +4,13 @@
 // with one replica and with 3 (`"replicas": 3`, round-robin and least-outstanding), 12 calls in
 // flight. The proxy's CPU per call is shown beside it. Target: 3 replicas >= 2.7x the calls/s of one.
 // Called by scripts/bench.mjs (`runReplicaBench()`), or alone: `node scripts/bench-replicas.mjs`.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { cpuMs, runAlone } from './bench.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist/mcp-proxy.mjs');
@@ -17,11 +18,6 @@ const replica = path.join(root, 'test/fixtures/replica-server.mjs');
 const CALLS = Number(process.env.BENCH_REPLICA_CALLS ?? 600);
 const IN_FLIGHT = 12;
 const MS = 10;
-
-function cpuMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
 
 async function run(dir, replicas, balance) {
   const cfg = path.join(dir, `replicas-${replicas}-${balance}.json`);
@@ -81,15 +77,4 @@ export async function runReplicaBench() {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runReplicaBench().then(
-    (rows) => {
-      console.table(rows);
-      process.exit(0);
-    },
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAlone(import.meta.url, runReplicaBench);

@@ -35,7 +35,7 @@ export async function connect(command, args, env = {}) {
 }
 
 /** CPU time (user + system) process `pid` has used so far, in ms (Linux /proc; undefined elsewhere). */
-function cpuMs(pid) {
+export function cpuMs(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -46,7 +46,7 @@ function cpuMs(pid) {
 }
 
 /** Resident memory of process `pid` in MB (Linux /proc; undefined elsewhere). */
-function rssMb(pid) {
+export function rssMb(pid) {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
   } catch {
@@ -55,6 +55,21 @@ function rssMb(pid) {
 }
 
 /** The p-th percentile of sorted latencies (also used by bench-http.mjs). */
+/** For a bench file run alone (`node scripts/bench-x.mjs`): runs it, prints its rows, exits 0 (1 on failure). */
+export function runAlone(moduleUrl, run) {
+  if (moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  run().then(
+    (rows) => {
+      if (rows) console.table(rows);
+      process.exit(0);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
+
 export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
