@@ -69,7 +69,8 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     const report = new StatusKeeper(this.name, initial, { metrics: opts.metrics, log: this.log, redact, emit });
     this.report = report;
     if (opts.replacing && !opts.config.disabled) report.swapIn(opts.replacing);
-    this.policy = new RestartPolicy(opts.retry, this.isProcess);
+    const type = opts.config.type;
+    this.policy = new RestartPolicy(opts.retry, type === 'stdio' || type === 'docker');
     this.breaker = new UpstreamBreaker(this.name, opts.breaker, redact);
     this.breaker.reportTo({ metrics: opts.metrics, log: this.log, quiet: () => report.retired, changed: emit });
     const remote = this.config.type === 'http' || this.config.type === 'sse';
@@ -114,10 +115,6 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   }
   private get connectTimeout(): number {
     return this.config.connectTimeout ?? this.opts.connectTimeout;
-  }
-  /** True for upstreams that are a process we run (a crash loop ends in 'failed'). */
-  private get isProcess(): boolean {
-    return this.config.type === 'stdio' || this.config.type === 'docker';
   }
 
   status(): UpstreamStatus {
@@ -292,8 +289,8 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
       this.log.error(decision.giveUp);
       return;
     }
-    this.retryIn(decision.retryIn, this.isProcess ? 'restarting' : 'retrying', reason);
-    const what = this.isProcess ? 'server exited; restarting' : 'connection lost; reconnecting';
+    this.retryIn(decision.retryIn, this.policy.isProcess ? 'restarting' : 'retrying', reason);
+    const what = this.policy.isProcess ? 'server exited; restarting' : 'connection lost; reconnecting';
     this.log.warn({ err: reason, inMs: decision.retryIn }, what);
   }
 

@@ -31,7 +31,7 @@ export class RestartPolicy {
   constructor(
     private readonly retry: RetryPolicy,
     /** Processes (stdio, Docker) have a restart budget; HTTP/SSE servers are only retried. */
-    private readonly isProcess: boolean,
+    readonly isProcess: boolean,
     private readonly random: () => number = Math.random,
   ) {}
 
