@@ -22,6 +22,8 @@ export interface CallContext {
   meta?: Record<string, unknown>;
   /** The log level a 2026-07-28 caller asked for on this request (its own `_meta`). */
   logLevel?: LoggingLevel;
+  /** The caller takes a result whose large members are the upstream's bytes (protocol/rawJson.ts). */
+  raw?: boolean;
 }
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';

@@ -6,6 +6,7 @@
 import type { Client, Tool } from '@modelcontextprotocol/client';
 import { AppError } from '../errors.js';
 import type { Metrics, Outcome } from '../observability/metrics.js';
+import { materialize } from '../protocol/rawJson.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { type CallContext, stripReserved } from './callContext.js';
 import { classify, toProtocolError } from './protocolErrors.js';
@@ -75,11 +76,11 @@ export class Forwarder {
       const retryable = request !== undefined && !request.continued && safeToRepeat(method, request.definition);
       const result = await conn.call(fn, { origin, retryable, affinity: affinityOf(origin) });
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
-      const clean = (
-        result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result
-      ) as T;
+      let clean = (result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result) as T;
+      // Members kept as the upstream's bytes go on only to a caller that writes them out as they are.
+      if (!call?.raw) clean = materialize(clean);
       if (plan && conn.config.cache && outcome === 'ok' && !(clean as { resultType?: string }).resultType) {
-        cache?.set(plan, conn.config.cache, clean as object);
+        cache?.set(plan, conn.config.cache, materialize(clean) as object);
       }
       return clean;
     } catch (e) {

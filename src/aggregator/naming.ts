@@ -8,7 +8,9 @@
  * between runs. Resource URIs become `<prefix>+<uri>` (reversible: the prefix is looked up, the rest is
  * the upstream's own URI).
  */
+
 import { createHash } from 'node:crypto';
+import { RawJson } from '../protocol/rawJson.js';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -72,6 +74,7 @@ const URI_CONTAINERS = ['content', 'contents', 'messages', 'resource', 'resource
  */
 export function mapUris<T>(value: T, map: (uri: string) => string): T {
   if (map === SAME_URI) return value;
+  if (value instanceof RawJson) return (value.mayHoldUris() ? mapUris(value.value(), map) : value) as T;
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((v) => {

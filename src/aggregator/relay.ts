@@ -118,7 +118,10 @@ async function run(
   };
   let response: JSONRPCMessage;
   try {
-    let result = await deps.handle(method, params, callContext(ctx, params, deps.session));
+    const call = callContext(ctx, params, deps.session);
+    // The result may keep large members as the upstream's bytes: the wire writes them out as they are.
+    call.raw = true;
+    let result = await deps.handle(method, params, call);
     // As the SDK Server does: a tool result without content gets an empty one (results of other
     // kinds, a task or an input round, are left alone).
     if (method === 'tools/call' && result.content === undefined && !OTHER_RESULT_KEYS.some((k) => k in result)) {

@@ -2,37 +2,38 @@
  * The stdio frontend's wire: the SDK's StdioServerTransport with its line reader swapped for one that
  * checks each message against the one JSON-RPC schema its keys call for (protocol/jsonrpc.ts) rather
  * than the SDK's union parse, which tries the request, notification and response schemas in turn and
- * copies the message. Everything else (writes, back-pressure, stdin end) is the SDK's. As in the SDK, a
- * line that is not JSON is skipped, and one that is JSON but not JSON-RPC is reported to onerror.
+ * copies the message; and a response carrying an upstream's raw result members (protocol/rawJson.ts)
+ * written with those bytes as they came, in one write. Everything else (writes, back-pressure, stdin
+ * end) is the SDK's. As in the SDK, a line that is not JSON is skipped, and one that is JSON but not
+ * JSON-RPC is reported to onerror.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
+import { LineSplitter } from '../protocol/lines.js';
+import { encodeRawResponse } from '../protocol/rawJson.js';
 
 /** The SDK's default limit for one unfinished line. */
 const MAX_BUFFER_BYTES = 10 * 1024 * 1024;
 
 /** Newline-delimited JSON-RPC, with the interface of the SDK's ReadBuffer. */
 class LineReader {
-  private buffer?: Buffer;
+  private readonly lines = new LineSplitter();
+  private readonly ready: Buffer[] = [];
 
   append(chunk: Buffer): void {
-    if ((this.buffer?.length ?? 0) + chunk.length > MAX_BUFFER_BYTES) {
+    if (this.lines.buffered + chunk.length > MAX_BUFFER_BYTES) {
       this.clear();
       throw new Error(`ReadBuffer exceeded maximum size of ${MAX_BUFFER_BYTES} bytes`);
     }
-    this.buffer = this.buffer ? Buffer.concat([this.buffer, chunk]) : chunk;
+    this.lines.push(chunk, (line) => this.ready.push(line));
   }
 
   readMessage(): JSONRPCMessage | null {
-    while (this.buffer) {
-      const nl = this.buffer.indexOf(10);
-      if (nl === -1) return null;
-      const line = this.buffer.toString('utf8', 0, nl).replace(/\r$/, '');
-      this.buffer = nl + 1 < this.buffer.length ? this.buffer.subarray(nl + 1) : undefined;
+    for (let line = this.ready.shift(); line; line = this.ready.shift()) {
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = JSON.parse(line.toString('utf8'));
       } catch {
         continue;
       }
@@ -42,7 +43,8 @@ class LineReader {
   }
 
   clear(): void {
-    this.buffer = undefined;
+    this.lines.clear();
+    this.ready.length = 0;
   }
 }
 
@@ -52,5 +54,35 @@ export function stdioWire(
 ): StdioServerTransport {
   const wire = new StdioServerTransport(stdin as any, stdout as any);
   (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader();
+  const send = wire.send.bind(wire);
+  wire.send = (message) => {
+    const bytes = encodeRawResponse(message);
+    if (!bytes) return send(message);
+    if ((wire as unknown as { _closed: boolean })._closed) {
+      return Promise.reject(new Error('StdioServerTransport is closed'));
+    }
+    return write(stdout, bytes);
+  };
   return wire;
+}
+
+/** One write, resolved once it is flushed or buffered below the high-water mark (as the SDK's send). */
+function write(out: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      out.off('drain', onDrain);
+      reject(error);
+    };
+    const onDrain = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    out.once('error', onError);
+    if (out.write(bytes)) {
+      out.off('error', onError);
+      resolve();
+    } else {
+      out.once('drain', onDrain);
+    }
+  });
 }

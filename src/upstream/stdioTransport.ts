@@ -18,6 +18,8 @@ import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import spawn from 'cross-spawn';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
+import { LineSplitter } from '../protocol/lines.js';
+import { readRawResponse } from '../protocol/rawJson.js';
 import { descendants, groupAlive, isAlive, killTree, signalAll } from './processTree.js';
 import { spawnTurn } from './spawnTurns.js';
 
@@ -35,6 +37,11 @@ export interface StdioParams {
 }
 
 const STDERR_TAIL_LINES = 20;
+
+/** Forwarded requests whose results are read with large members kept raw, and the sizes that count as large. */
+const RAW_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
+const RAW_LINE_BYTES = 16 * 1024;
+const RAW_VALUE_BYTES = 8 * 1024;
 
 /**
  * Process groups of running upstreams. If the proxy exits without closing them (an error path, a
@@ -65,7 +72,11 @@ export class ProcessStdioTransport implements Transport {
 
   private _process?: ChildProcess;
   private readonly _serverParams: StdioParams;
-  private readBuffer?: Buffer;
+  private readonly lines = new LineSplitter();
+  /** Counts the ends of the connection (a line read after one belongs to nothing). */
+  private generation = 0;
+  /** Forwarded requests in flight whose large results may be kept raw (see protocol/rawJson.ts). */
+  private readonly rawIds = new Set<string | number>();
   private readonly stderrStream: PassThrough | null;
   private stderrEnded: () => void = () => {};
   private readonly stderrDrained = new Promise<void>((r) => {
@@ -178,9 +189,9 @@ export class ProcessStdioTransport implements Transport {
 
   /** Newline-delimited JSON-RPC; a line that is not JSON is reported (once per line) and skipped. */
   private onStdout(chunk: Buffer): void {
-    if ((this.readBuffer?.length ?? 0) + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
-      const size = (this.readBuffer?.length ?? 0) + chunk.length;
-      this.readBuffer = undefined;
+    if (this.lines.buffered + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+      const size = this.lines.buffered + chunk.length;
+      this.lines.clear();
       this.onerror?.(
         new StdoutOverflowError(
           `the server wrote a stdout line longer than the limit of ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes (${mib(STDIO_DEFAULT_MAX_BUFFER_SIZE)}; ${size} bytes without a newline so far): the connection was dropped`,
@@ -189,26 +200,36 @@ export class ProcessStdioTransport implements Transport {
       void this.close();
       return;
     }
-    this.readBuffer = this.readBuffer ? Buffer.concat([this.readBuffer, chunk]) : chunk;
     this.delivery.newChunk();
-    while (this.readBuffer) {
-      const nl: number = this.readBuffer.indexOf(10);
-      if (nl === -1) break;
-      const line = this.readBuffer.toString('utf8', 0, nl).replace(/\r$/, '');
-      this.readBuffer = nl + 1 < this.readBuffer.length ? this.readBuffer.subarray(nl + 1) : undefined;
-      if (!line.trim()) continue;
-      let message: JSONRPCMessage;
-      try {
-        message = toJsonRpcMessage(JSON.parse(line));
-      } catch (error) {
-        const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
-        this.onerror?.(
-          new StdoutGarbageError(`not JSON-RPC on stdout: ${shown} (${(error as Error).message.split('\n')[0]})`),
-        );
-        continue;
-      }
-      this.delivery.deliver(message);
+    const generation = this.generation;
+    this.lines.push(chunk, (bytes) => {
+      // The connection ended while this chunk was read: the rest of it is dropped.
+      if (generation === this.generation) this.onLine(bytes);
+    });
+  }
+
+  private onLine(bytes: Buffer): void {
+    const raw =
+      bytes.length >= RAW_LINE_BYTES && this.rawIds.size > 0 ? readRawResponse(bytes, RAW_VALUE_BYTES) : undefined;
+    if (raw && this.rawIds.delete(raw.id)) {
+      this.delivery.deliver({ jsonrpc: '2.0', id: raw.id, result: raw.result } as JSONRPCMessage);
+      return;
     }
+    const line = bytes.toString('utf8');
+    if (!line.trim()) return;
+    let message: JSONRPCMessage;
+    try {
+      message = toJsonRpcMessage(JSON.parse(line));
+    } catch (error) {
+      const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
+      this.onerror?.(
+        new StdoutGarbageError(`not JSON-RPC on stdout: ${shown} (${(error as Error).message.split('\n')[0]})`),
+      );
+      return;
+    }
+    const id = (message as { id?: string | number; method?: string }).id;
+    if (id !== undefined && !('method' in message)) this.rawIds.delete(id);
+    this.delivery.deliver(message);
   }
 
   /** See OrderedDelivery: a progress notification is not overtaken by its result. */
@@ -225,9 +246,20 @@ export class ProcessStdioTransport implements Transport {
         );
         return;
       }
+      this.noteRaw(message);
       if (stdin.write(serializeMessage(message))) resolve();
       else stdin.once('drain', resolve);
     });
+  }
+
+  /** Requests whose results the caller takes raw; a cancelled one will have none. */
+  private noteRaw(message: JSONRPCMessage): void {
+    const m = message as { id?: string | number; method?: string; params?: { requestId?: string | number } };
+    if (m.method === undefined) return;
+    if (m.id !== undefined && RAW_METHODS.has(m.method)) this.rawIds.add(m.id);
+    else if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
+      this.rawIds.delete(m.params.requestId);
+    }
   }
 
   /** Remembers the current descendants (grandchildren that leave the group are still found). */
@@ -275,7 +307,9 @@ export class ProcessStdioTransport implements Transport {
     if (!this.exited && !this.closed) return;
     const cb = this.onclose;
     this.onclose = undefined;
-    this.readBuffer = undefined;
+    this.lines.clear();
+    this.rawIds.clear();
+    this.generation++;
     cb?.();
   }
 
