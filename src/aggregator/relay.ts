@@ -14,6 +14,7 @@
  */
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
 import { badRequiredParam } from '../protocol/jsonrpc.js';
+import { WRITES_RAW } from '../protocol/rawJson.js';
 import type { CallContext } from './callContext.js';
 import { callContext } from './callContext.js';
 import type { Session } from './sessions.js';
@@ -119,8 +120,8 @@ async function run(
   let response: JSONRPCMessage;
   try {
     const call = callContext(ctx, params, deps.session);
-    // The result may keep large members as the upstream's bytes: the wire writes them out as they are.
-    call.raw = true;
+    // A wire that writes them out as they are takes large result members as the upstream's bytes.
+    call.raw = (transport as unknown as Record<symbol, unknown>)[WRITES_RAW] === true;
     let result = await deps.handle(method, params, call);
     // As the SDK Server does: a tool result without content gets an empty one (results of other
     // kinds, a task or an input round, are left alone).

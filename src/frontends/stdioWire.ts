@@ -11,7 +11,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
-import { encodeRawResponse } from '../protocol/rawJson.js';
+import { encodeRawResponse, WRITES_RAW } from '../protocol/rawJson.js';
 
 /** The SDK's default limit for one unfinished line. */
 const MAX_BUFFER_BYTES = 10 * 1024 * 1024;
@@ -54,6 +54,7 @@ export function stdioWire(
 ): StdioServerTransport {
   const wire = new StdioServerTransport(stdin as any, stdout as any);
   (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader();
+  (wire as unknown as Record<symbol, boolean>)[WRITES_RAW] = true;
   const send = wire.send.bind(wire);
   wire.send = (message) => {
     const bytes = encodeRawResponse(message);

@@ -11,6 +11,9 @@
  * contents of its strings are not, as the caller's own parser checks them when it reads the message.
  */
 
+/** Marks a transport that writes RawJson members out as their bytes (others get results parsed). */
+export const WRITES_RAW = Symbol('writes raw JSON');
+
 /** A JSON value held as its UTF-8 text. */
 export class RawJson {
   private parsed?: { value: unknown };

@@ -41,6 +41,7 @@ const STDERR_TAIL_LINES = 20;
 /** Forwarded requests whose results are read with large members kept raw, and the sizes that count as large. */
 const RAW_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
 const RAW_LINE_BYTES = 16 * 1024;
+const MODERN_ENVELOPE_KEY = 'io.modelcontextprotocol/protocolVersion';
 const RAW_VALUE_BYTES = 8 * 1024;
 
 /**
@@ -254,9 +255,15 @@ export class ProcessStdioTransport implements Transport {
 
   /** Requests whose results the caller takes raw; a cancelled one will have none. */
   private noteRaw(message: JSONRPCMessage): void {
-    const m = message as { id?: string | number; method?: string; params?: { requestId?: string | number } };
+    const m = message as {
+      id?: string | number;
+      method?: string;
+      params?: { requestId?: string | number; _meta?: Record<string, unknown> };
+    };
     if (m.method === undefined) return;
-    if (m.id !== undefined && RAW_METHODS.has(m.method)) this.rawIds.add(m.id);
+    // A 2026-07-28 request's result is checked whole by the SDK client's era decoder: it must be values.
+    const modern = m.params?._meta?.[MODERN_ENVELOPE_KEY] !== undefined;
+    if (m.id !== undefined && RAW_METHODS.has(m.method) && !modern) this.rawIds.add(m.id);
     else if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
       this.rawIds.delete(m.params.requestId);
     }

@@ -6,9 +6,17 @@
  * the upstream named; upstream errors and unknown names come back as JSON-RPC errors. The upstream
  * is the echo fixture as a real child process; the Aggregator runs in this process.
  */
-import { Client, InMemoryTransport, ProtocolError } from '@modelcontextprotocol/client';
+import { PassThrough } from 'node:stream';
+import {
+  Client,
+  InMemoryTransport,
+  type JSONRPCMessage,
+  ProtocolError,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Aggregator } from '../../src/aggregator/server.js';
+import { stdioWire } from '../../src/frontends/stdioWire.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
 import { ECHO, NODE } from '../helpers/paths.js';
@@ -18,6 +26,58 @@ const eras = ['2025-11-25', '2026-07-28'] as const;
 interface Setup {
   client: Client;
   agg: Aggregator;
+  /** A session on the stdio frontend's wire, in this process. */
+  wired: Client;
+  /** What the wire wrote to its stdout, one entry per write. */
+  writes: (string | Buffer)[];
+}
+
+/** A client transport over the two streams of a stdio wire (what a client's pipes carry). */
+class StreamTransport implements Transport {
+  onmessage?: (m: JSONRPCMessage) => void;
+  onclose?: () => void;
+  onerror?: (e: Error) => void;
+  private pending = '';
+
+  constructor(
+    private readonly toServer: PassThrough,
+    private readonly fromServer: PassThrough,
+  ) {}
+
+  async start(): Promise<void> {
+    this.fromServer.on('data', (chunk: Buffer) => {
+      this.pending += chunk.toString('utf8');
+      for (let nl = this.pending.indexOf('\n'); nl >= 0; nl = this.pending.indexOf('\n')) {
+        const line = this.pending.slice(0, nl);
+        this.pending = this.pending.slice(nl + 1);
+        this.onmessage?.(JSON.parse(line));
+      }
+    });
+  }
+
+  async send(m: JSONRPCMessage): Promise<void> {
+    this.toServer.write(`${JSON.stringify(m)}\n`);
+  }
+
+  async close(): Promise<void> {
+    this.toServer.end();
+    this.onclose?.();
+  }
+}
+
+async function wiredSession(agg: Aggregator): Promise<{ wired: Client; writes: (string | Buffer)[] }> {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const writes: (string | Buffer)[] = [];
+  const write = stdout.write.bind(stdout);
+  stdout.write = ((chunk: string | Buffer, ...rest: any[]) => {
+    writes.push(chunk);
+    return write(chunk, ...rest);
+  }) as typeof stdout.write;
+  await agg.createServer({ era: 'legacy' }).connect(stdioWire(stdin, stdout));
+  const wired = new Client({ name: 'relay-test-wired', version: '1.0.0' });
+  await wired.connect(new StreamTransport(stdin, stdout));
+  return { wired, writes };
 }
 
 const setups = new Map<string, Setup>();
@@ -48,7 +108,9 @@ beforeAll(async () => {
     const client = new Client({ name: 'relay-test', version: '1.0.0' });
     await client.connect(clientSide);
     closers.unshift(() => client.close());
-    setups.set(protocol, { client, agg });
+    const { wired, writes } = await wiredSession(agg);
+    closers.unshift(() => wired.close());
+    setups.set(protocol, { client, agg, wired, writes });
   }
 }, 60_000);
 
@@ -193,6 +255,62 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
       argument: { name: 'id', value: '1' },
     });
     expect(done.completion.values).toEqual(['1', '10']);
+  });
+});
+
+describe.each(eras)('large results, upstream %s', (protocol) => {
+  const s = () => setups.get(protocol) as Setup;
+  const big = `${'x'.repeat(256 * 1024)} "quoted" \\ ü 😀 \n end`;
+
+  test('tools/call over the stdio wire: a 256 KB result arrives exactly, written once as the bytes relayed', async () => {
+    const { wired, writes } = s();
+    const before = writes.length;
+    const seen: number[] = [];
+    const [result, slow] = await Promise.all([
+      wired.callTool({ name: 'echo__echo', arguments: { text: big } }),
+      wired.callTool(
+        { name: 'echo__slow', arguments: { ms: 60, steps: 2 } },
+        { onprogress: (p) => seen.push(p.progress) },
+      ),
+    ]);
+    expect(result.content).toEqual([{ type: 'text', text: big }]);
+    expect(slow.content).toEqual([{ type: 'text', text: 'slept 60' }]);
+    expect(seen).toEqual([1, 2]);
+    const large = writes.slice(before).filter((w) => w.length > 256 * 1024);
+    // One write for the whole message. From a 2025-11-25 upstream it is a buffer: the upstream's bytes, not
+    // a re-serialized string (a 2026-07-28 result is checked whole by the SDK client's era decoder).
+    expect(large.map((w) => Buffer.isBuffer(w))).toEqual([protocol === '2025-11-25']);
+  });
+
+  test('prompts/get and resources/read over the stdio wire: large messages as the server wrote them, URIs public', async () => {
+    const { wired } = s();
+    const prompt = await wired.getPrompt({ name: 'echo__greet', arguments: { who: big } });
+    expect(prompt.messages).toEqual([{ role: 'user', content: { type: 'text', text: `Hello ${big} from echo` } }]);
+    const id = 'y'.repeat(20_000);
+    const read = await wired.readResource({ uri: `echo+echo://items/${id}` });
+    // The contents hold a URI: they are parsed and mapped to the public URI as any other.
+    expect(read.contents).toEqual([{ uri: `echo+echo://items/${id}`, text: `item ${id} of echo` }]);
+  });
+
+  test('a session not on the stdio wire gets large results parsed (nothing raw crosses an in-process transport)', async () => {
+    const { client } = s();
+    const result = await client.callTool({ name: 'echo__echo', arguments: { text: big } });
+    expect(result.content).toEqual([{ type: 'text', text: big }]);
+    expect(Array.isArray(result.content)).toBe(true);
+  });
+
+  test('errors, cancellation and the next large call over the stdio wire', async () => {
+    const { wired, agg } = s();
+    const unknown = await failure(wired.callTool({ name: 'echo__nope', arguments: { text: big } }));
+    expect(unknown.code).toBe(-32602);
+    const controller = new AbortController();
+    const call = wired.callTool({ name: 'echo__slow', arguments: { ms: 20_000 } }, { signal: controller.signal });
+    await waitUntil(() => agg.inflight === 1);
+    controller.abort('no');
+    await failure(call);
+    await waitUntil(() => agg.inflight === 0);
+    const again = await wired.callTool({ name: 'echo__echo', arguments: { text: big } });
+    expect(again.content).toEqual([{ type: 'text', text: big }]);
   });
 });
 
