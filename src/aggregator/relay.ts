@@ -121,7 +121,7 @@ async function run(
   try {
     const call = callContext(ctx, params, deps.session);
     // A wire that writes them out as they are takes large result members as the upstream's bytes.
-    call.raw = (transport as unknown as Record<symbol, unknown>)[WRITES_RAW] === true;
+    call.raw = writesRaw(transport);
     let result = await deps.handle(method, params, call);
     // As the SDK Server does: a tool result without content gets an empty one (results of other
     // kinds, a task or an input round, are left alone).
@@ -190,6 +190,12 @@ function badRequiredField(
   const bad = badRequiredParam(message);
   if (!bad) return undefined;
   return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: bad } } as JSONRPCMessage;
+}
+
+/** Whether messages sent on `transport` end on a wire that writes raw members (serveStdio's own transport sends on its wire). */
+function writesRaw(transport: Transport): boolean {
+  const t = transport as unknown as Record<symbol, unknown> & { _wire?: Record<symbol, unknown> };
+  return t[WRITES_RAW] === true || t._wire?.[WRITES_RAW] === true;
 }
 
 function isString(v: unknown): v is string {
