@@ -255,11 +255,8 @@ export class ProcessStdioTransport implements Transport {
 
   /** Requests whose results the caller takes raw; a cancelled one will have none. */
   private noteRaw(message: JSONRPCMessage): void {
-    const m = message as {
-      id?: string | number;
-      method?: string;
-      params?: { requestId?: string | number; _meta?: Record<string, unknown> };
-    };
+    type Params = { requestId?: string | number; _meta?: Record<string, unknown> };
+    const m = message as { id?: string | number; method?: string; params?: Params };
     if (m.method === undefined) return;
     // A 2026-07-28 request's result is checked whole by the SDK client's era decoder: it must be values.
     const modern = m.params?._meta?.[MODERN_ENVELOPE_KEY] !== undefined;

@@ -32,7 +32,11 @@ describe('raw results', () => {
       expect(JSON.parse(JSON.stringify(members))).toEqual(result);
       const wire = encodeRawResponse({ jsonrpc: '2.0', id: 'abc', result: { ...members, added: [1] } });
       expect(wire?.at(-1)).toBe(10);
-      expect(JSON.parse(wire?.toString() ?? '')).toEqual({ jsonrpc: '2.0', id: 'abc', result: { ...result, added: [1] } });
+      expect(JSON.parse(wire?.toString() ?? '')).toEqual({
+        jsonrpc: '2.0',
+        id: 'abc',
+        result: { ...result, added: [1] },
+      });
     }
   });
 
