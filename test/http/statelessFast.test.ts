@@ -8,6 +8,7 @@
  * on the fast path proves it served what it should. Closing the response cancels the upstream call.
  * Real parts: the echo fixture as a stdio child process (2025-11-25 and 2026-07-28 hops), real HTTP.
  */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Aggregator } from '../../src/aggregator/server.js';
 import { type HttpFrontend, startHttpFrontend } from '../../src/frontends/http/start.js';
@@ -256,6 +257,31 @@ describe('2026-07-28 hot requests: the node-native path answers as the SDK does'
       expect(agg.inflight).toBe(1);
       abort.abort();
       expect([upstream, await waitFor(() => agg.inflight === 0)]).toEqual([upstream, true]);
+    }
+  });
+
+  test("the SDK's own 2026-07-28 client is served by the fast path, progress included", async () => {
+    const client = new Client(
+      { name: 'v2', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: REV } }, capabilities: { elicitation: {} } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(fast.url)));
+    try {
+      const before = fastServed;
+      const steps: number[] = [];
+      const slow = await client.callTool(
+        { name: 'echo__slow', arguments: { ms: 10, steps: 2 } },
+        { onprogress: (p) => steps.push(p.progress) },
+      );
+      expect(slow.content).toEqual([{ type: 'text', text: 'slept 10' }]);
+      expect(steps).toEqual([1, 2]);
+      const prompt = await client.getPrompt({ name: 'echo__greet', arguments: { who: 'v2' } });
+      expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Hello v2 from echo' });
+      const read = await client.readResource({ uri: 'echo+echo://readme' });
+      expect(read.contents[0]).toMatchObject({ text: 'readme of echo' });
+      expect(fastServed - before).toBe(3);
+    } finally {
+      await client.close();
     }
   });
 });
