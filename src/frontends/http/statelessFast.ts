@@ -121,7 +121,9 @@ class Stream {
     });
     this.res.flushHeaders();
     if (this.keepAliveMs >= 1) {
-      this.keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), this.keepAliveMs);
+      this.keepAlive = setInterval(() => {
+        if (!this.res.destroyed) this.res.write(': keepalive\n\n');
+      }, this.keepAliveMs);
       this.keepAlive.unref();
     }
   }
