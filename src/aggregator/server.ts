@@ -20,7 +20,7 @@ import type { Upstream } from '../upstream/upstream.js';
 import { VERSION } from '../version.js';
 import { downstreamBridge } from './bridge.js';
 import type { CallContext } from './callContext.js';
-import { mergedCapabilities, mergedInstructions } from './capabilities.js';
+import { mergedCapabilities, mergedInstructions, offers } from './capabilities.js';
 import { buildCatalog, type Catalog, catalogChanges, collisionKey, describeCollisions } from './catalog.js';
 import { Forwarder } from './forward.js';
 import { hotHandler, installHandlers } from './handlers.js';
@@ -234,7 +234,10 @@ export class Aggregator extends EventEmitter {
   statelessHandler(): StatelessHandler {
     return statelessHandler({
       handle: hotHandler({ tools: this, requests: this.requests }),
-      capabilities: () => this.capabilities(),
+      offers: (k) =>
+        k === 'tools' || k === 'prompts' || k === 'resources' || k === 'completions'
+          ? offers(this.pool.list(), k)
+          : this.capabilities()[k] !== undefined,
       access: this.access,
       serverInfo: { name: this.name, version: VERSION },
       nextSessionId: () => this.nextSessionId++,

@@ -39,7 +39,7 @@ type Params = Record<string, any>;
 type Result = Record<string, unknown>;
 
 /** The methods served here, and the capability the proxy must offer for each. */
-export const STATELESS_HOT: Record<string, keyof ServerCapabilities> = {
+export const STATELESS_HOT: Record<string, 'tools' | 'prompts' | 'resources' | 'completions'> = {
   'tools/call': 'tools',
   'prompts/get': 'prompts',
   'resources/read': 'resources',
@@ -84,7 +84,8 @@ export interface StatelessHandler {
 
 export interface StatelessDeps {
   handle: HotHandler;
-  capabilities: () => ServerCapabilities;
+  /** Whether the proxy offers a capability now (what a Server made now would announce). */
+  offers: (capability: keyof ServerCapabilities) => boolean;
   access?: AccessControl;
   serverInfo: { name: string; version: string };
   nextSessionId: () => number;
@@ -94,7 +95,7 @@ export function statelessHandler(deps: StatelessDeps): StatelessHandler {
   return {
     serves: (method) => {
       const capability = STATELESS_HOT[method];
-      return capability !== undefined && deps.capabilities()[capability] !== undefined;
+      return capability !== undefined && deps.offers(capability);
     },
     handle: (req) => serve(deps, req),
   };
@@ -167,7 +168,7 @@ function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, en
       requestId: id,
       log: async (p) => {
         // A 2026 server logs only when the request asked, at its level or above.
-        if (level === undefined || !deps.capabilities().logging) return;
+        if (level === undefined || !deps.offers('logging')) return;
         if (SEVERITY.indexOf(p.level) < SEVERITY.indexOf(level)) return;
         req.notify({
           jsonrpc: '2.0',
