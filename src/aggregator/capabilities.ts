@@ -14,7 +14,7 @@ import type { Upstream } from '../upstream/upstream.js';
 export function mergedCapabilities(connections: Upstream[]): ServerCapabilities {
   const conns = connections.filter((c) => c.state !== 'disabled');
   const unknown = conns.some((c) => c.state !== 'ready');
-  const has = (k: keyof ServerCapabilities) => unknown || conns.some((c) => c.state === 'ready' && c.capabilities?.[k]);
+  const has = (k: OfferedKey) => offers(conns, k);
   const caps: ServerCapabilities = { tools: { listChanged: true } };
   if (has('prompts')) caps.prompts = { listChanged: true };
   if (has('resources')) {
@@ -30,6 +30,23 @@ export function mergedCapabilities(connections: Upstream[]): ServerCapabilities 
   for (const c of conns) Object.assign(extensions, (c.capabilities as { extensions?: object } | undefined)?.extensions);
   if (Object.keys(extensions).length) (caps as { extensions?: object }).extensions = extensions;
   return caps;
+}
+
+type OfferedKey = 'tools' | 'prompts' | 'resources' | 'completions';
+
+/**
+ * Whether the capabilities above include `key`, without building them (a per-request check): tools
+ * always; the others when some ready upstream offers them or some upstream's offer is not known yet.
+ */
+export function offers(connections: Upstream[], key: OfferedKey): boolean {
+  if (key === 'tools') return true;
+  let offered = false;
+  for (const c of connections) {
+    if (c.state === 'disabled') continue;
+    if (c.state !== 'ready') return true;
+    if (c.capabilities?.[key]) offered = true;
+  }
+  return offered;
 }
 
 /** Each server's description or instructions: its own once connected, else what is known of it (cache). */

@@ -20,7 +20,7 @@ import type { Upstream } from '../upstream/upstream.js';
 import { VERSION } from '../version.js';
 import { downstreamBridge } from './bridge.js';
 import type { CallContext } from './callContext.js';
-import { mergedCapabilities, mergedInstructions } from './capabilities.js';
+import { mergedCapabilities, mergedInstructions, offers } from './capabilities.js';
 import { buildCatalog, type Catalog, catalogChanges, collisionKey, describeCollisions } from './catalog.js';
 import { Forwarder } from './forward.js';
 import { hotHandler, installHandlers } from './handlers.js';
@@ -31,6 +31,7 @@ import { ResourceRoutes } from './resourceRoutes.js';
 import { ResultCache } from './resultCache.js';
 import { type CallOrigin, type Era, newSession, type Session, SessionRouter } from './sessions.js';
 import { StartupGate } from './startupGate.js';
+import { type StatelessHandler, statelessHandler } from './stateless.js';
 import { Subscriptions } from './subscriptions.js';
 
 export type { CallContext, CallOrigin, Era, Session };
@@ -224,6 +225,23 @@ export class Aggregator extends EventEmitter {
     installHandlers(server, session, capabilities, { tools: this, requests: this.requests, touch });
     attachRelay(server, { session, capabilities, handle: hotHandler({ tools: this, requests: this.requests }), touch });
     return server;
+  }
+
+  /**
+   * Serves 2026-07-28 hot requests without a Server per request (the HTTP frontend's fast path,
+   * stateless.ts), through the same handlers a Server's would call.
+   */
+  statelessHandler(): StatelessHandler {
+    return statelessHandler({
+      handle: hotHandler({ tools: this, requests: this.requests }),
+      offers: (k) =>
+        k === 'tools' || k === 'prompts' || k === 'resources' || k === 'completions'
+          ? offers(this.pool.list(), k)
+          : this.capabilities()[k] !== undefined,
+      access: this.access,
+      serverInfo: { name: this.name, version: VERSION },
+      nextSessionId: () => this.nextSessionId++,
+    });
   }
 
   private dropSession(session: Session): void {

@@ -43,6 +43,7 @@ export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promi
   const ids = createHttpIdentities(proxy.auth, d.where, d.logger);
   lifecycle.add('keys', async () => ids.close());
   const dashboard = args.dashboard === false ? undefined : await startDashboard(d);
+  const stateless = agg.statelessHandler();
   const frontend = await startHttpFrontend({
     host: args.host ?? proxy.host,
     port: args.port ?? proxy.port,
@@ -73,6 +74,10 @@ export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promi
         profile: c.profile,
         caller: callerOf(c.identity, c.sessionId),
       }),
+    statelessHot: {
+      serves: (method) => stateless.serves(method),
+      handle: (r) => stateless.handle({ ...r, caller: callerOf(r.identity) }),
+    },
     status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
     dashboard,
   });

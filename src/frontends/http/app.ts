@@ -25,7 +25,7 @@ import { header, methodNotAllowed, sendRpcError } from './responses.js';
 import { health, metricsText, notFound, readOnly, ready, readyStatusOnly, requestPath } from './routes.js';
 import { type RegisteredSession, SessionRegistry } from './sessions.js';
 import { StreamableEndpoint } from './streamable.js';
-import type { DashboardRoutes, HttpStatus, ServerFactory } from './types.js';
+import type { DashboardRoutes, HttpStatus, ServerFactory, StatelessHot } from './types.js';
 
 export type { RateLimitOptions } from './guards.js';
 export type {
@@ -34,11 +34,14 @@ export type {
   HttpStatus,
   ServerFactory,
   ServerFactoryContext,
+  StatelessHot,
   UpstreamStatus,
 } from './types.js';
 
 export interface HttpAppDeps {
   serverFactory: ServerFactory;
+  /** 2026-07-28 hot requests served without a Server per request (modern.ts); absent: the SDK serves all. */
+  statelessHot?: StatelessHot;
   status: () => HttpStatus;
   metrics?: Metrics;
   logger?: Logger;
@@ -134,7 +137,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   });
   const endpoint = { serverFactory: deps.serverFactory, maxBodyBytes, keepAliveMs, onerror, log };
   const drain = new Drain();
-  const modern = new ModernEndpoint(endpoint);
+  const modern = new ModernEndpoint({ ...endpoint, hot: deps.statelessHot });
   const mcp = new StreamableEndpoint({ ...endpoint, sessions, modern, idleMs, now, drain });
   const sse = new LegacySseEndpoint({ ...endpoint, sessions });
   const checkProfile = deps.checkProfile ?? ((name: string) => `unknown profile "${name}": no profiles are configured`);

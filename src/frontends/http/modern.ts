@@ -7,10 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, isLegacyRequest, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import { badRequiredParam } from '../../protocol/jsonrpc.js';
 import { header, rpcError, rpcErrorResponse } from './responses.js';
-import type { Caller, ServerFactory } from './types.js';
+import { serveStateless, takeable } from './statelessFast.js';
+import type { Caller, ServerFactory, StatelessHot } from './types.js';
 
 export interface ModernEndpointOptions {
   serverFactory: ServerFactory;
+  /** The hot methods served node-natively (statelessFast.ts); absent: all through the SDK handler. */
+  hot?: StatelessHot;
   maxBodyBytes: number;
   keepAliveMs: number;
   onerror: (e: Error) => void;
@@ -59,6 +62,9 @@ export class ModernEndpoint {
     modernOnly: boolean,
     caller?: Caller,
   ): Promise<void> {
+    const hot = this.opts.hot;
+    const fast = modernOnly && hot ? takeable(req, parsed, hot) : undefined;
+    if (fast) return serveStateless(res, fast, caller, hot!, this.opts.keepAliveMs);
     const abort = new AbortController();
     let finished = false;
     res.once('close', () => {

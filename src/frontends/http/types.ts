@@ -3,7 +3,7 @@
  * reports on /ready.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { McpServer, Server } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, McpServer, Server } from '@modelcontextprotocol/server';
 import type { Identity } from './security.js';
 
 /** What the pool reports per upstream (a local, minimal view of the pool's snapshot). */
@@ -61,4 +61,24 @@ export interface DashboardRoutes {
   servePublic(res: ServerResponse, path: string, method: string): boolean | Promise<boolean>;
   /** /api/v1/..., after authentication, for the identity the request proved. */
   api(req: IncomingMessage, res: ServerResponse, identity: Identity, url: URL, path: string): Promise<void>;
+}
+
+/**
+ * Serves a 2026-07-28 request's hot methods without an SDK Server per request (the aggregator's
+ * stateless handler); absent, every 2026 request goes through the SDK handler.
+ */
+export interface StatelessHot {
+  /** Whether `method` is served (a hot method whose capability is offered now). */
+  serves(method: string): boolean;
+  handle(req: {
+    id: string | number;
+    method: string;
+    params: Record<string, unknown>;
+    identity?: Identity;
+    profile?: string;
+    /** Aborted when the client closes the response (the request's cancellation on this revision). */
+    signal: AbortSignal;
+    /** A message related to the request (progress, a log), streamed ahead of the answer. */
+    notify(message: JSONRPCMessage): void;
+  }): Promise<{ message: JSONRPCMessage; status: number }>;
 }

@@ -1,0 +1,307 @@
+/**
+ * The fast path for a 2026-07-28 (stateless) request's hot methods: tools/call, prompts/get,
+ * resources/read and completion/complete are served without building an SDK `Server` per request.
+ * They go to the same handlers a Server would call (hotHandler), so routing, access policy, the
+ * audit hook, metrics, the breaker and input rounds hold unchanged; what this file owns is what the
+ * SDK's per-request Server would add around them on this revision: the call's context (progress
+ * under the caller's token, logs only at the level the request asked for, its multi-round-trip
+ * input), the result's 2026 encoding (`resultType`, cache fields, the server's identity in `_meta`),
+ * the input-required checks, and the JSON-RPC envelope of the answer.
+ *
+ * The frontend hands over only requests it has checked to be plain (eligible()): anything else is
+ * served by the SDK, which answers it with its own precise error.
+ */
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  type ClientCapabilities,
+  type JSONRPCMessage,
+  LOG_LEVEL_META_KEY,
+  type LoggingLevel,
+  MissingRequiredClientCapabilityError,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  type RequestId,
+  SERVER_INFO_META_KEY,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/server';
+import type { Caller } from '../audit/caller.js';
+import type { AccessControl } from '../gateway/access.js';
+import { type Identity, LOCAL } from '../gateway/identity.js';
+import { ALLOW_ALL } from '../gateway/policy.js';
+import type { CallContext } from './callContext.js';
+import { stripReserved } from './callContext.js';
+import type { HotHandler } from './relay.js';
+import { newSession, type Session } from './sessions.js';
+
+type Params = Record<string, any>;
+type Result = Record<string, unknown>;
+
+/** The methods served here, and the capability the proxy must offer for each. */
+export const STATELESS_HOT: Record<string, 'tools' | 'prompts' | 'resources' | 'completions'> = {
+  'tools/call': 'tools',
+  'prompts/get': 'prompts',
+  'resources/read': 'resources',
+  'completion/complete': 'completions',
+};
+
+const ENVELOPE_KEYS = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_INFO_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+];
+const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const INPUT_REQUIRED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const FOREIGN_TOOL_RESULT_KEYS = ['task', 'inputRequests', 'requestState'];
+
+/** One request, as the frontend read it (envelope and headers checked). */
+export interface StatelessRequest {
+  id: RequestId;
+  method: string;
+  params: Params;
+  identity?: Identity;
+  profile?: string;
+  caller?: Caller;
+  /** Aborted when the client goes away (on this revision, closing the response cancels the request). */
+  signal: AbortSignal;
+  /** A message related to the request (progress, a log): the frontend streams it ahead of the answer. */
+  notify(message: JSONRPCMessage): void;
+}
+
+/** The answer: the JSON-RPC response and the HTTP status it goes with (200 unless the spec says other). */
+export interface StatelessAnswer {
+  message: JSONRPCMessage;
+  status: number;
+}
+
+export interface StatelessHandler {
+  /** Whether `method` is served here (a hot method whose capability the proxy offers now). */
+  serves(method: string): boolean;
+  handle(req: StatelessRequest): Promise<StatelessAnswer>;
+}
+
+export interface StatelessDeps {
+  handle: HotHandler;
+  /** Whether the proxy offers a capability now (what a Server made now would announce). */
+  offers: (capability: keyof ServerCapabilities) => boolean;
+  access?: AccessControl;
+  serverInfo: { name: string; version: string };
+  nextSessionId: () => number;
+}
+
+export function statelessHandler(deps: StatelessDeps): StatelessHandler {
+  return {
+    serves: (method) => {
+      const capability = STATELESS_HOT[method];
+      return capability !== undefined && deps.offers(capability);
+    },
+    handle: (req) => serve(deps, req),
+  };
+}
+
+async function serve(deps: StatelessDeps, req: StatelessRequest): Promise<StatelessAnswer> {
+  const { id, method, params } = req;
+  const session = statelessSession(deps, req);
+  const envelope = (params._meta ?? {}) as Params;
+  let result: Result;
+  try {
+    const raw = await deps.handle(method, hotParams(params), callOf(deps, req, session, envelope));
+    result = checkInputRequired(method, raw, envelope[CLIENT_CAPABILITIES_META_KEY]);
+  } catch (e) {
+    const err = e as { code?: unknown; message?: string; data?: unknown };
+    const thrown = Number.isSafeInteger(err?.code) ? (err.code as number) : ProtocolErrorCode.InternalError;
+    const code = thrown === -32002 ? ProtocolErrorCode.InvalidParams : thrown;
+    const error = {
+      code,
+      message: err?.message ?? 'Internal error',
+      ...(err?.data !== undefined ? { data: err.data } : {}),
+    };
+    // The one handler error whose HTTP status the spec fixes.
+    const status = code === ProtocolErrorCode.MissingRequiredClientCapability ? 400 : 200;
+    return { message: { jsonrpc: '2.0', id, error } as JSONRPCMessage, status };
+  }
+  try {
+    return {
+      message: { result: encode(method, result, deps.serverInfo), jsonrpc: '2.0', id } as JSONRPCMessage,
+      status: 200,
+    };
+  } catch {
+    // As the SDK answers a result it cannot encode.
+    const error = { code: ProtocolErrorCode.InternalError, message: 'Internal error' };
+    return { message: { jsonrpc: '2.0', id, error } as JSONRPCMessage, status: 200 };
+  }
+}
+
+/**
+ * A session for one request: never registered and never sent anything later, so it has no Server
+ * (nothing reads a stateless session's server: server-to-client requests to it are refused or become
+ * input rounds before that).
+ */
+function statelessSession(deps: StatelessDeps, req: StatelessRequest): Session {
+  const session = newSession(deps.nextSessionId(), undefined as never, 'modern', true);
+  session.identity = req.identity ?? LOCAL;
+  session.access = deps.access?.view(req.identity, req.profile) ?? ALLOW_ALL;
+  session.caller = req.caller ?? { identity: session.identity };
+  return session;
+}
+
+/** The params a handler sees: without the envelope and the retry fields (what the SDK lifts off a request). */
+function hotParams(params: Params): Params {
+  const { inputResponses: _i, requestState: _s, _meta, ...rest } = params;
+  const meta: Params = { ..._meta };
+  for (const key of ENVELOPE_KEYS) delete meta[key];
+  return Object.keys(meta).length ? { ...rest, _meta: meta } : rest;
+}
+
+function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, envelope: Params): CallContext {
+  const { id, params, signal } = req;
+  const token = envelope.progressToken;
+  const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
+  const meta = stripReserved(envelope);
+  delete meta.progressToken;
+  return {
+    signal,
+    origin: {
+      session,
+      requestId: id,
+      log: async (p) => {
+        // A 2026 server logs only when the request asked, at its level or above.
+        if (level === undefined || !deps.offers('logging')) return;
+        if (SEVERITY.indexOf(p.level) < SEVERITY.indexOf(level)) return;
+        req.notify({
+          jsonrpc: '2.0',
+          method: 'notifications/message',
+          params: { level: p.level, data: p.data, logger: p.logger },
+        } as JSONRPCMessage);
+      },
+    },
+    meta: Object.keys(meta).length ? meta : undefined,
+    logLevel: level,
+    mrtr: { inputResponses: params.inputResponses, requestState: params.requestState },
+    onprogress:
+      token === undefined
+        ? undefined
+        : (p) => {
+            if (signal.aborted) return;
+            req.notify({
+              jsonrpc: '2.0',
+              method: 'notifications/progress',
+              params: { ...p, progressToken: token },
+            } as JSONRPCMessage);
+          },
+  };
+}
+
+/**
+ * An input_required result toward a 2026 caller must ask for something (requests or state) and only
+ * for what the request's declared capabilities cover, as the SDK's Server checks it.
+ */
+function checkInputRequired(method: string, result: Result, declared: ClientCapabilities | undefined): Result {
+  if (result.resultType !== 'input_required') return result;
+  if (!INPUT_REQUIRED_METHODS.has(method)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `Handler for ${method} returned an input-required result, but only tools/call, prompts/get and resources/read support input_required (protocol revision 2026-07-28)`,
+    );
+  }
+  const requests = result.inputRequests as Record<string, { method?: unknown; params?: Params }> | undefined;
+  const hasRequests = requests != null && Object.keys(requests).length > 0;
+  if (!hasRequests && typeof result.requestState !== 'string') {
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `Handler for ${method} returned an input-required result with neither inputRequests nor requestState (every InputRequiredResult must include at least one of the two)`,
+    );
+  }
+  for (const [key, entry] of Object.entries(requests ?? {})) {
+    const required = requiredFor(entry);
+    if (!required) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InternalError,
+        `Handler for ${method} returned an invalid input request '${key}': each inputRequests entry must be an embedded elicitation/create, sampling/createMessage, or roots/list request`,
+      );
+    }
+    const missing = missingCapabilities(required, declared as Params | undefined);
+    if (missing) {
+      throw new MissingRequiredClientCapabilityError(
+        { requiredCapabilities: missing },
+        `Cannot request input '${key}' (${entry.method}): the request's client capabilities do not declare the required capability`,
+      );
+    }
+  }
+  return result;
+}
+
+/** The client capability an embedded input request needs (mode-aware for elicitation, tools-aware for sampling). */
+function requiredFor(entry: { method?: unknown; params?: Params } | null): Params | undefined {
+  if (entry === null || typeof entry !== 'object') return undefined;
+  switch (entry.method) {
+    case 'elicitation/create':
+      return entry.params?.mode === 'url' ? { elicitation: { url: {} } } : { elicitation: { form: {} } };
+    case 'sampling/createMessage':
+      return entry.params?.tools !== undefined || entry.params?.toolChoice !== undefined
+        ? { sampling: { tools: {} } }
+        : { sampling: {} };
+    case 'roots/list':
+      return { roots: {} };
+    default:
+      return undefined;
+  }
+}
+
+/** What of `required` is not declared; a bare `elicitation: {}` declares form mode (its 2025 meaning). */
+function missingCapabilities(required: Params, declared: Params | undefined): Params | undefined {
+  const missing: Params = {};
+  for (const [capability, members] of Object.entries(required)) {
+    const have = declared?.[capability];
+    if (have === undefined) {
+      missing[capability] = members;
+      continue;
+    }
+    if (!isObject(have)) continue;
+    const bareElicitation = capability === 'elicitation' && have.form === undefined && have.url === undefined;
+    const lacking: Params = {};
+    for (const [member, need] of Object.entries(members as Params)) {
+      if (have[member] === undefined && !(bareElicitation && member === 'form')) lacking[member] = need;
+    }
+    if (Object.keys(lacking).length) missing[capability] = lacking;
+  }
+  return Object.keys(missing).length ? missing : undefined;
+}
+
+/**
+ * The 2026-07-28 encoding of a result, as the SDK's codec does it: a tool result without content gets
+ * an empty one, every result a `resultType`, a read result its cache fields, and each the server's
+ * identity in `_meta` (unless the result names one already).
+ */
+function encode(method: string, raw: Result, serverInfo: { name: string; version: string }): Result {
+  let result = raw;
+  if (method === 'tools/call' && result.content === undefined && !FOREIGN_TOOL_RESULT_KEYS.some((k) => k in result)) {
+    result = { ...result, content: [] };
+  }
+  if (result.resultType === undefined) result = { ...result, resultType: 'complete' };
+  else if (result.resultType !== 'complete' && !INPUT_REQUIRED_METHODS.has(method)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `Handler for ${method} returned resultType '${String(result.resultType)}', but results of ${method} only support 'complete' on protocol revision 2026-07-28`,
+    );
+  }
+  if (method === 'resources/read' && result.resultType === 'complete') {
+    const ttl = result.ttlMs;
+    const scope = result.cacheScope;
+    result = {
+      ...result,
+      ttlMs: Number.isSafeInteger(ttl) && (ttl as number) >= 0 ? ttl : 0,
+      cacheScope: scope === 'public' || scope === 'private' ? scope : 'private',
+    };
+  }
+  const meta = result._meta;
+  if (meta === undefined) return { ...result, _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
+  if (!isObject(meta) || meta[SERVER_INFO_META_KEY] !== undefined) return result;
+  return { ...result, _meta: { ...meta, [SERVER_INFO_META_KEY]: serverInfo } };
+}
+
+function isObject(v: unknown): v is Params {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
