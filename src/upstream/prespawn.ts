@@ -29,17 +29,15 @@ export class PrespawnRegistry {
     return held;
   }
 
-  /** How many processes wait to be taken. */
-  get size(): number {
-    let n = 0;
-    for (const list of this.waiting.values()) n += list.length;
-    return n;
+  /** The processes waiting to be taken. */
+  pending(): HeldChild[] {
+    return [...this.waiting.values()].flat();
   }
 
   /** Every process started early that is not taken yet, as the stdio transport stops one (stdin, then signals). */
   async close(): Promise<void> {
     this.closed = true;
-    const left = [...this.waiting.values()].flat();
+    const left = this.pending();
     this.waiting.clear();
     if (!left.length) return;
     const { ProcessStdioTransport } = await import('./stdioTransport.js');
