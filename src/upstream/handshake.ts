@@ -8,7 +8,7 @@
  * README). Only a server that refuses `initialize` is connected again, negotiating 2026-07-28.
  */
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
-import { Client, preloadSchemas } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -30,14 +30,6 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
   roots: { listChanged: true },
   extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
 };
-
-/**
- * Builds the SDK's protocol schemas now. They are built on the first answer of the first upstream
- * otherwise, on the way to its first call; `run` does it while its servers are still starting.
- */
-export function warmUpHandshake(): void {
-  preloadSchemas();
-}
 
 export interface ClientSetup {
   name: string;

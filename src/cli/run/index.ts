@@ -7,7 +7,6 @@ import { DEFAULTS } from '../../config/schema.js';
 import { Lifecycle } from '../../lifecycle.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { startupMark } from '../../observability/startupTrace.js';
-import { warmUpHandshake } from '../../upstream/handshake.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import type { commandLogger } from '../createCli.js';
@@ -102,7 +101,6 @@ export async function runProxy(args: RunOptions, ctx: CliContext, started?: Earl
   // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too. Over stdio the
   // watchers come after the first answer (a change meanwhile is caught up on from the stamps read above).
   if (firstMessage) await settledOrAfter(firstMessage, FIRST_MESSAGE_WAIT_MS);
-  warmUpHandshake();
   reload = await followConfig(
     { args, ctx, logger, pool, access, audit, oauth, lifecycle, loaded, loadOpts, levelFixed },
     {
