@@ -53,18 +53,20 @@ export class PrespawnRegistry {
 }
 
 /**
- * The servers worth starting early: stdio ones that start with the proxy. Not disabled or lazy ones
- * (those must not start now), nor replicas (each replica is its own connection, resolved elsewhere).
- * A command that cannot be found is left to the connection, which reports it.
+ * Starts early the first `limit` servers worth it: stdio ones that start with the proxy. Not disabled or
+ * lazy ones (those must not start now), nor replicas (each replica is its own connection, resolved
+ * elsewhere). A command that cannot be found is left to the connection, which reports it.
  */
 export function prespawnServers(
   registry: PrespawnRegistry,
   servers: Record<string, UpstreamConfig>,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  limit = Number.POSITIVE_INFINITY,
 ): number {
   let started = 0;
   for (const config of Object.values(servers)) {
+    if (started >= limit) break;
     if (config.type !== 'stdio' || config.disabled || config.lazy || config.replicas !== undefined) continue;
     const resolved = resolveStdio(config, env, cwd);
     if (!('params' in resolved)) continue;

@@ -151,4 +151,17 @@ describe('processes started early', () => {
     expect(prespawnServers(registry, servers, process.env, process.cwd())).toBe(1);
     expect(registry.pending().map((h) => h.params)).toEqual([paramsOf(servers.plain)]);
   });
+
+  test('no more than the limit start early, the first ones in config order', () => {
+    registry = new PrespawnRegistry();
+    const log = startLog();
+    const servers = {
+      a: counted(log, { lazy: true }),
+      b: counted(log, { args: [COUNTED, 'b'] }),
+      c: counted(log, { args: [COUNTED, 'c'] }),
+      d: counted(log, { args: [COUNTED, 'd'] }),
+    };
+    expect(prespawnServers(registry, servers, process.env, process.cwd(), 2)).toBe(2);
+    expect(registry.pending().map((h) => h.params.args?.[1])).toEqual(['b', 'c']);
+  });
 });

@@ -110,7 +110,8 @@ describe('each upstream starts once', () => {
         .filter((a) => a.id > 0)
         .map((a) => (a.result ? Boolean(a.result.isError) : a.error)),
     ).toEqual([false, false]);
-    expect(r.stderr).toContain('run: 2 stdio servers started early');
+    // How many start early depends on the cores; the others are started by the pool, once too.
+    expect(r.stderr).toMatch(/run: [12] stdio servers started early/);
     expect(starts(log)).toBe(2);
   });
 

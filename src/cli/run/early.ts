@@ -1,13 +1,14 @@
 /**
  * The first part of `run`, loaded before the composition root: the logger, the credential chain and
- * the config. Serving over stdio, the stdio servers' processes are started right here, so they boot
- * while the rest of the proxy loads; their connections take them over (upstream/prespawn.ts). Over
+ * the config. Serving over stdio, the first stdio servers' processes are started right here, so they
+ * boot while the rest of the proxy loads; their connections take them over (upstream/prespawn.ts). Over
  * HTTP nothing starts before the port is bound (a port in use is reported before any server runs).
  *
  * Until the lifecycle takes over (handOver), SIGINT and SIGTERM are held rather than killing the proxy
  * under its early-started servers: the lifecycle then shuts down as for any signal (a second one
  * forces the exit; the exit hook stops every server's process group).
  */
+import os from 'node:os';
 import { LogRing } from '../../dashboard/logRing.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
@@ -43,7 +44,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   const transport = args.transport ?? run.config.proxy?.transport ?? 'stdio';
   let held: HeldSignals | undefined;
   if (opts.prespawn && transport === 'stdio') {
-    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd);
+    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
     if (started) {
       held = holdSignals(ctx);
       startupMark(`run: ${started} stdio servers started early`);
@@ -65,6 +66,15 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
       }
     },
   };
+}
+
+/**
+ * How many servers start early: one per core the proxy's own loading leaves idle. More would boot on the
+ * proxy's core too and slow the loading and the first answers (a listing served from the catalog cache
+ * waits for the proxy, not for its servers); the rest start as soon as the proxy serves.
+ */
+function earlyLimit(): number {
+  return Math.max(1, os.availableParallelism() - 1);
 }
 
 interface HeldSignals {

@@ -109,7 +109,7 @@ describe('run starts its stdio servers early', () => {
   test('over HTTP nothing starts before the port is bound', async () => {
     const log = startLog();
     const p = runProxy({ mcpServers: { h: hanging(log) } }, ['--transport', 'http', '--port', '0']);
-    await waitFor(() => pids(log).length === 1, 'the server started');
+    await waitFor(() => p.stderr().includes('[h] hanging-server: starting'), 'the server started');
     const err = p.stderr();
     expect(err).not.toContain('started early');
     expect(err.indexOf('listening on')).toBeGreaterThan(0);
