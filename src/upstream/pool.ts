@@ -102,6 +102,8 @@ export class UpstreamPool extends EventEmitter {
     }
     launched();
     await Promise.all(started);
+    // Every first connect has taken its early-started process by now: any other one is not needed.
+    void this.opts.prespawned?.close();
     this._firstRoundDone = true;
     this.emit('status');
   }
@@ -386,6 +388,7 @@ export class UpstreamPool extends EventEmitter {
     const owned = this.owned.owners().map((o) => this.release(o));
     await Promise.all([
       ...owned,
+      this.opts.prespawned?.close(),
       ...this.list().map((c) => c.close()),
       ...draining.map(([c, done]) => c.close().then(() => done)),
     ]);

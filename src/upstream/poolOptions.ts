@@ -11,6 +11,7 @@ import { stripUndefined } from '../util/objects.js';
 import type { CatalogCache } from './catalogCache.js';
 import { type ConnectionOptions, DEFAULT_RETRY, type DownstreamBridge } from './connection.js';
 import type { OpenTransport } from './options.js';
+import type { PrespawnRegistry } from './prespawn.js';
 import type { TransportDeps } from './transports.js';
 
 export interface PoolOptions {
@@ -31,6 +32,8 @@ export interface PoolOptions {
   openTransport?: OpenTransport;
   /** Where catalogs are kept between runs (`run` only; `proxy.cache: false` turns it off). */
   cache?: CatalogCache;
+  /** Stdio processes started before the pool (`run`): taken by the first connects, the rest stopped after. */
+  prespawned?: PrespawnRegistry;
 }
 
 /** The options of one connection of the pool (a shared one, or one a session owns). */
@@ -52,6 +55,7 @@ export function connectionOptionsFor(
     runId: pool.runId,
     docker: opts.docker,
     auth: opts.auth && server !== name ? (_n, c) => opts.auth?.(server, c) : opts.auth,
+    prespawned: opts.prespawned,
   };
   return {
     name,

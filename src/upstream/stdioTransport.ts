@@ -16,25 +16,14 @@ import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
-import spawn from 'cross-spawn';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { readRawResponse } from '../protocol/rawJson.js';
-import { descendants, groupAlive, isAlive, killTree, signalAll } from './processTree.js';
+import { HeldChild, type StdioParams, signalGroupNow, spawnStdioChild, untrackGroup } from './childProcess.js';
+import { descendants, groupAlive, isAlive, signalAll } from './processTree.js';
 import { spawnTurn } from './spawnTurns.js';
 
-export interface StdioParams {
-  command: string;
-  args?: string[];
-  /** The complete environment of the child (nothing else is inherited). */
-  env?: Record<string, string>;
-  cwd?: string;
-  stderr?: 'pipe' | 'ignore' | 'inherit';
-  /** How long close() waits after closing stdin before signalling, ms (default 1000). */
-  exitGraceMs?: number;
-  /** Between SIGTERM and SIGKILL, ms (default 1000). */
-  killGraceMs?: number;
-}
+export type { StdioParams };
 
 const STDERR_TAIL_LINES = 20;
 
@@ -43,28 +32,6 @@ const RAW_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'com
 const RAW_LINE_BYTES = 16 * 1024;
 const MODERN_ENVELOPE_KEY = 'io.modelcontextprotocol/protocolVersion';
 const RAW_VALUE_BYTES = 8 * 1024;
-
-/**
- * Process groups of running upstreams. If the proxy exits without closing them (an error path, a
- * forced exit on a second signal), the 'exit' hook still signals every group: nothing is orphaned.
- */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-function trackGroup(pid: number): void {
-  liveGroups.add(pid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const pgid of liveGroups) {
-      try {
-        if (process.platform === 'win32') killTree(pgid);
-        else process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
-}
 
 export class ProcessStdioTransport implements Transport {
   onclose?: () => void;
@@ -94,7 +61,14 @@ export class ProcessStdioTransport implements Transport {
   /** Descendants seen while the child ran (for grandchildren that left the process group). */
   private knownTree: number[] = [];
 
-  constructor(params: StdioParams) {
+  /**
+   * `adopt` hands over a process started early with these same parameters (prespawn.ts), if there is
+   * one; otherwise start() spawns it.
+   */
+  constructor(
+    params: StdioParams,
+    private readonly adopt?: () => HeldChild | undefined,
+  ) {
     this._serverParams = params;
     this.stderrStream = params.stderr === 'ignore' || params.stderr === 'inherit' ? null : new PassThrough();
   }
@@ -122,54 +96,52 @@ export class ProcessStdioTransport implements Transport {
   async start(): Promise<void> {
     if (this.starting) throw new Error('ProcessStdioTransport already started');
     this.starting = true;
-    await spawnTurn();
-    // Closed while waiting for its turn: the process is never started.
-    if (this.closed) throw new Error('the transport was closed before its process started');
-    const p = this._serverParams;
+    // Closed before it started: the process is never started (nor one started early taken).
+    const closedEarly = () => new Error('the transport was closed before its process started');
+    if (this.closed) throw closedEarly();
+    let held = this.adopt?.();
+    if (!held) {
+      await spawnTurn();
+      if (this.closed) throw closedEarly();
+      held = new HeldChild(spawnStdioChild(this._serverParams), this._serverParams);
+    }
+    const child = held.child;
+    this._process = child;
     return new Promise((resolve, reject) => {
-      const child = spawn(p.command, p.args ?? [], {
-        env: p.env,
-        cwd: p.cwd,
-        stdio: ['pipe', 'pipe', p.stderr === 'ignore' ? 'ignore' : p.stderr === 'inherit' ? 'inherit' : 'pipe'],
-        shell: false,
-        windowsHide: true,
-        // Its own process group (POSIX): the whole tree can be signalled at once.
-        detached: process.platform !== 'win32',
+      held.handTo({
+        spawn: () => {
+          this._pid = child.pid;
+          resolve();
+        },
+        error: (error) => {
+          if (!this._pid) reject(error);
+          this.onerror?.(error);
+        },
+        exit: (code, signal) => this.onExit(code, signal),
+        stdout: (chunk) => this.onStdout(chunk),
+        stderr: (chunk) => {
+          this.recordStderr(chunk.toString('utf8'));
+          this.stderrStream?.write(chunk);
+        },
+        stderrEnd: () => {
+          this.stderrStream?.end();
+          this.stderrEnded();
+        },
+        streamError: (error) => this.onerror?.(error),
       });
-      this._process = child;
-      child.on('error', (error) => {
-        if (!this._pid) reject(error);
-        this.onerror?.(error);
-      });
-      child.on('spawn', () => {
-        this._pid = child.pid;
-        if (child.pid) trackGroup(child.pid);
-        resolve();
-      });
-      // 'exit', not 'close': a grandchild holding our pipes open must not hide the server's death.
-      child.on('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        this.exitedOnItsOwn = !this.closed;
-        this.exited = true;
-        // Tell the client at once (calls fail fast and the restart begins); whatever the server
-        // left behind in its group is stopped meanwhile.
-        this.finish();
-        void this.killRemaining().finally(() => {
-          // Let buffered output drain, then free the pipes (nothing may keep the proxy alive).
-          setTimeout(() => this.destroyStreams(), 200).unref();
-        });
-      });
-      child.stdin?.on('error', (error) => this.onerror?.(error));
-      child.stdout?.on('data', (chunk: Buffer) => this.onStdout(chunk));
-      child.stdout?.on('error', (error) => this.onerror?.(error));
-      child.stderr?.on('data', (chunk: Buffer) => {
-        this.recordStderr(chunk.toString('utf8'));
-        this.stderrStream?.write(chunk);
-      });
-      child.stderr?.on('end', () => {
-        this.stderrStream?.end();
-        this.stderrEnded();
-      });
+    });
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exitInfo = { code, signal };
+    this.exitedOnItsOwn = !this.closed;
+    this.exited = true;
+    // Tell the client at once (calls fail fast and the restart begins); whatever the server
+    // left behind in its group is stopped meanwhile.
+    this.finish();
+    void this.killRemaining().finally(() => {
+      // Let buffered output drain, then free the pipes (nothing may keep the proxy alive).
+      setTimeout(() => this.destroyStreams(), 200).unref();
     });
   }
 
@@ -325,17 +297,7 @@ export class ProcessStdioTransport implements Transport {
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
-    const pid = this._pid;
-    if (!pid) return;
-    if (process.platform === 'win32') {
-      killTree(pid);
-      return;
-    }
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is empty
-    }
+    if (this._pid) signalGroupNow(this._pid, signal);
   }
 
   /** Ends whatever is left of the child's group and of the descendants seen earlier. */
@@ -345,7 +307,7 @@ export class ProcessStdioTransport implements Transport {
     const stragglers = () => this.knownTree.filter(isAlive);
     const inGroup = () => groupAlive(pid);
     if (!inGroup() && stragglers().length === 0) {
-      liveGroups.delete(pid);
+      untrackGroup(pid);
       return;
     }
     this.signalGroup('SIGTERM');
@@ -353,7 +315,7 @@ export class ProcessStdioTransport implements Transport {
     for (let i = 0; i < 20 && (inGroup() || stragglers().length); i++) await sleep(50);
     this.signalGroup('SIGKILL');
     signalAll(stragglers(), 'SIGKILL');
-    liveGroups.delete(pid);
+    untrackGroup(pid);
   }
 }
 

@@ -7,9 +7,9 @@ import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontext
 import type { UpstreamConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { resolveCommand } from '../util/which.js';
-import { buildChildEnv } from './childEnv.js';
+import { resolveStdio } from './childProcess.js';
 import type { DockerClientFactory } from './docker/client.js';
+import type { PrespawnRegistry } from './prespawn.js';
 import { ProcessStdioTransport } from './stdioTransport.js';
 
 export interface TransportDeps {
@@ -25,6 +25,8 @@ export interface TransportDeps {
   docker?: DockerClientFactory;
   /** The OAuth login of an HTTP/SSE server with `oauth` set (see oauth/runtime.ts). */
   auth?: (name: string, config: { url: string; oauth?: unknown }) => AuthProvider | undefined;
+  /** Stdio processes `run` started early: a transport with the same spawn parameters takes its process. */
+  prespawned?: PrespawnRegistry;
 }
 
 export interface UpstreamTransport {
@@ -111,22 +113,15 @@ function createStdio(
   config: Extract<UpstreamConfig, { type: 'stdio' }>,
   deps: TransportDeps,
 ): UpstreamTransport {
-  const env = buildChildEnv(deps.env, config.env);
-  const cwd = config.cwd ?? deps.cwd;
-  const resolved = resolveCommand(config.command, { env, cwd });
-  if (!resolved.found) {
+  const resolved = resolveStdio(config, deps.env, deps.cwd);
+  if (!('params' in resolved)) {
     throw new AppError('UPSTREAM_FAILED', `command not found: ${config.command}`, {
-      details: [`searched PATH: ${resolved.searched.join(process.platform === 'win32' ? ';' : ':') || '(empty)'}`],
+      details: [`searched PATH: ${resolved.notFound.join(process.platform === 'win32' ? ';' : ':') || '(empty)'}`],
       hint: `install it, give an absolute path in mcpServers.${name}.command, or set PATH in mcpServers.${name}.env`,
     });
   }
-  const transport = new ProcessStdioTransport({
-    command: config.command,
-    args: config.args ?? [],
-    env,
-    cwd,
-    stderr: 'pipe',
-  });
+  const { params } = resolved;
+  const transport = new ProcessStdioTransport(params, () => deps.prespawned?.take(params));
   const stderr = transport.stderr;
   if (stderr && deps.onStderrLine) {
     let pending = '';

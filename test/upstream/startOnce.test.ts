@@ -1,10 +1,10 @@
 /**
- * Each upstream process starts exactly once, for every `protocol` setting, in `run`'s pool and in
- * `status`: `auto` speaks 2025-11-25 first, on the one process, and the SDK's throwaway probe process
+ * Each upstream process starts exactly once, for every `protocol` setting, in `run`'s pool, in `run`
+ * itself (where it is started early, before the pool exists) and in `status`: `auto` speaks 2025-11-25 first, on the one process, and the SDK's throwaway probe process
  * is never used. Only a server that refuses `initialize` (2026-07-28 only) is started a second time,
  * for the 2026 handshake, and then probed in place.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { UpstreamConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
-import { BUNDLE, ECHO, FIXTURES, tmpDir, writeConfig } from '../helpers/proxy.js';
+import { BUNDLE, ECHO, FIXTURES, tmpDir, waitFor, writeConfig } from '../helpers/proxy.js';
 
 const COUNTED = path.join(FIXTURES, 'counted-server.mjs');
 const STRICT = path.join(FIXTURES, 'strict-server.mjs');
@@ -77,6 +77,42 @@ describe('each upstream starts once', () => {
     expect(starts(log)).toBe(2);
     const r = await conn.call((c) => c.callTool({ name: 'era', arguments: {} }));
     expect((r as any).content[0].text).toBe('modern');
+  });
+
+  test('`run` over stdio starts each server once: the process started early is the one that serves', async () => {
+    const dir = tmpDir();
+    const log = path.join(dir, 'starts');
+    writeFileSync(log, '');
+    const cfg = writeConfig(dir, { mcpServers: { a: counted(ECHO, log), b: counted(MEMORY, log) } });
+    const line = (m: object) => `${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`;
+    const init = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } };
+    const child = spawn(process.execPath, [BUNDLE, 'run', '--config', cfg, '--no-watch'], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: 'off', MCP_PROXY_TRACE_STARTUP: '1' },
+    });
+    const r = { stdout: '', stderr: '' };
+    child.stdout.on('data', (c: Buffer) => (r.stdout += c));
+    child.stderr.on('data', (c: Buffer) => (r.stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.write(line({ id: 0, method: 'initialize', params: init }));
+    child.stdin.write(line({ method: 'notifications/initialized' }));
+    child.stdin.write(line({ id: 1, method: 'tools/call', params: { name: 'a__echo', arguments: { text: 'x' } } }));
+    child.stdin.write(line({ id: 2, method: 'tools/call', params: { name: 'b__read_graph', arguments: {} } }));
+    const answers = () =>
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+    await waitFor(() => answers().filter((a) => a.id === 1 || a.id === 2).length === 2, 'both answers');
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    expect(
+      answers()
+        .filter((a) => a.id > 0)
+        .map((a) => (a.result ? Boolean(a.result.isError) : a.error)),
+    ).toEqual([false, false]);
+    // How many start early depends on the cores; the others are started by the pool, once too.
+    expect(r.stderr).toMatch(/run: [12] stdio servers started early/);
+    expect(starts(log)).toBe(2);
   });
 
   test('`status --config` starts each server once', async () => {

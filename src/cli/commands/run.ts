@@ -45,8 +45,16 @@ export const runCommand: CommandSpec<RunOptions> = {
     ),
   async handler(args, ctx) {
     startupMark('run: arguments parsed');
-    const { runProxy } = await import('../run/index.js');
-    startupMark('run: composition root loaded');
-    return runProxy(args, ctx);
+    // The config first, and the stdio servers started with it, while the rest of the proxy loads.
+    const { startEarly } = await import('../run/early.js');
+    const early = await startEarly(args, ctx, { prespawn: true });
+    try {
+      const { runProxy } = await import('../run/index.js');
+      startupMark('run: composition root loaded');
+      return await runProxy(args, ctx, early);
+    } catch (e) {
+      await early.prespawned.close();
+      throw e;
+    }
   },
 };

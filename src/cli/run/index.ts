@@ -4,17 +4,17 @@
  */
 import { Aggregator } from '../../aggregator/server.js';
 import { DEFAULTS } from '../../config/schema.js';
-import { LogRing } from '../../dashboard/logRing.js';
 import { Lifecycle } from '../../lifecycle.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { startupMark } from '../../observability/startupTrace.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
-import { commandLogger } from '../createCli.js';
-import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
+import type { commandLogger } from '../createCli.js';
+import type { configLoadOptions } from '../credentialOptions.js';
 import { oauthRuntimeFor } from '../oauthRuntime.js';
 import { setupAudit } from './audit.js';
-import { loadRunConfig, reportRunConfig } from './config.js';
+import { type loadRunConfig, reportRunConfig } from './config.js';
+import { type EarlyStart, startEarly } from './early.js';
 import { startHttp, startStdio } from './frontend.js';
 import { createAccess } from './gateway.js';
 import { watchLogins } from './oauthWatch.js';
@@ -26,14 +26,11 @@ import { fileStamps, watchFiles } from './watch.js';
 
 export type { RunOptions };
 
-export async function runProxy(args: RunOptions, ctx: CliContext): Promise<number> {
-  const logs = new LogRing(); // what the dashboard shows: our lines and the upstreams' stderr
-  const logger = commandLogger(args, ctx, 'info', logs.pinoLine);
-  const chain = credentialChainFor(args, ctx);
-  const loadOpts = configLoadOptions(args.config, chain, ctx);
-  const run = await loadRunConfig(loadOpts, ctx);
+/** `started`: the config already loaded (and stdio servers started) by startEarly, before this module loaded. */
+export async function runProxy(args: RunOptions, ctx: CliContext, started?: EarlyStart): Promise<number> {
+  const early = started ?? (await startEarly(args, ctx, { prespawn: false }));
+  const { logs, logger, chain, loadOpts, run, prespawned } = early;
   const { loaded, config } = run;
-  startupMark('run: config loaded');
   // What the watched files looked like when read: a change before the watcher is up is caught up on.
   const watchedFiles = loaded ? [loaded.path, chain.credentialsFile] : [];
   const readStamps = fileStamps(watchedFiles);
@@ -49,7 +46,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
   const metrics = await metricsFor(transport);
   const oauth = oauthRuntimeFor(args, ctx, logger);
   const poolOpts = { proxy, logger, metrics, relayStderr: true, oauth, tapStderr: logs.stderrLine, catalogCache: true };
-  const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts });
+  const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts, prespawned });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const access = createAccess(proxy, args.profile);
   const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });
@@ -73,6 +70,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext): Promise<numbe
     onReload: () => void reload?.('SIGHUP'),
   });
   lifecycle.installSignalHandlers();
+  early.handOver(lifecycle);
 
   // Serve first: the listener is bound (or a port in use reported) before any upstream starts.
   const deps = {

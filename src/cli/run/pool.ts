@@ -9,6 +9,7 @@ import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
 import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import type { OAuthRuntime } from '../../upstream/oauth/runtime.js';
 import { UpstreamPool } from '../../upstream/pool.js';
+import type { PrespawnRegistry } from '../../upstream/prespawn.js';
 import type { CliContext } from '../context.js';
 import { oauthRuntimeFor } from '../oauthRuntime.js';
 
@@ -25,6 +26,8 @@ export interface PoolSetup {
   catalogCache?: boolean;
   /** Also given every upstream stderr line, masked (the dashboard's log view). */
   tapStderr?: (line: string) => void;
+  /** Stdio servers started early (`run` over stdio): the first connects take their processes. */
+  prespawned?: PrespawnRegistry;
 }
 
 export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
@@ -44,6 +47,7 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     docker: dockerFactory(ctx, setup.logger, () => pool.runId),
     redact: (text) => ctx.redactor.redact(text),
     auth: (name, config) => oauth.authFor(name, config),
+    prespawned: setup.prespawned,
     cache: setup.catalogCache
       ? new CatalogCache(defaultCacheDir(ctx.env, ctx.platform, ctx.homedir), setup.logger)
       : undefined,

@@ -1,0 +1,102 @@
+/**
+ * The first part of `run`, loaded before the composition root: the logger, the credential chain and
+ * the config. Serving over stdio, the first stdio servers' processes are started right here, so they
+ * boot while the rest of the proxy loads; their connections take them over (upstream/prespawn.ts). Over
+ * HTTP nothing starts before the port is bound (a port in use is reported before any server runs).
+ *
+ * Until the lifecycle takes over (handOver), SIGINT and SIGTERM are held rather than killing the proxy
+ * under its early-started servers: the lifecycle then shuts down as for any signal (a second one
+ * forces the exit; the exit hook stops every server's process group).
+ */
+import os from 'node:os';
+import { LogRing } from '../../dashboard/logRing.js';
+import type { Lifecycle } from '../../lifecycle.js';
+import type { Logger } from '../../observability/logger.js';
+import { startupMark } from '../../observability/startupTrace.js';
+import { PrespawnRegistry, prespawnServers } from '../../upstream/prespawn.js';
+import type { CliContext } from '../context.js';
+import { commandLogger } from '../createCli.js';
+import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
+import { loadRunConfig, type RunConfig } from './config.js';
+import type { RunOptions } from './options.js';
+
+export interface EarlyStart {
+  /** What the dashboard shows: our lines and the upstreams' stderr. */
+  logs: LogRing;
+  logger: Logger;
+  chain: ReturnType<typeof credentialChainFor>;
+  loadOpts: ReturnType<typeof configLoadOptions>;
+  run: RunConfig;
+  /** The servers started early, for the pool's connections to take. */
+  prespawned: PrespawnRegistry;
+  /** The lifecycle owns shutdown from now on (also of the servers started early); a held signal reaches it. */
+  handOver(lifecycle: Lifecycle): void;
+}
+
+export async function startEarly(args: RunOptions, ctx: CliContext, opts: { prespawn: boolean }): Promise<EarlyStart> {
+  const logs = new LogRing();
+  const logger = commandLogger(args, ctx, 'info', logs.pinoLine);
+  const chain = credentialChainFor(args, ctx);
+  const loadOpts = configLoadOptions(args.config, chain, ctx);
+  const run = await loadRunConfig(loadOpts, ctx);
+  startupMark('run: config loaded');
+  const prespawned = new PrespawnRegistry();
+  const transport = args.transport ?? run.config.proxy?.transport ?? 'stdio';
+  let held: HeldSignals | undefined;
+  if (opts.prespawn && transport === 'stdio') {
+    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
+    if (started) {
+      held = holdSignals(ctx);
+      startupMark(`run: ${started} stdio servers started early`);
+    }
+  }
+  return {
+    logs,
+    logger,
+    chain,
+    loadOpts,
+    run,
+    prespawned,
+    handOver(lifecycle) {
+      lifecycle.add('servers started early', () => prespawned.close());
+      const signal = held?.release();
+      if (signal && !lifecycle.isShuttingDown) {
+        logger.child({ component: 'lifecycle' }).info(`${signal}: shutting down (send it again to force)`);
+        void lifecycle.shutdown(signal);
+      }
+    },
+  };
+}
+
+/**
+ * How many servers start early: one per core the proxy's own loading leaves idle. More would boot on the
+ * proxy's core too and slow the loading and the first answers (a listing served from the catalog cache
+ * waits for the proxy, not for its servers); the rest start as soon as the proxy serves.
+ */
+function earlyLimit(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
+interface HeldSignals {
+  /** Stops holding; returns the signal that arrived meanwhile, if one did. */
+  release(): string | undefined;
+}
+
+function holdSignals(ctx: CliContext, proc: NodeJS.EventEmitter = process): HeldSignals {
+  let pending: string | undefined;
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const fn = () => {
+      // A second signal forces the exit, as it does later; the exit hook stops the servers' groups.
+      if (pending) ctx.exit?.(130);
+      pending = sig;
+    };
+    proc.on(sig, fn);
+    return [sig, fn] as const;
+  });
+  return {
+    release() {
+      for (const [sig, fn] of listeners) proc.off(sig, fn);
+      return pending;
+    },
+  };
+}

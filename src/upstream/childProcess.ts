@@ -1,0 +1,157 @@
+/**
+ * How a stdio upstream's process is started: its resolved parameters (command, arguments, the complete
+ * environment, working directory) and the spawn itself. One place for both the stdio transport and the
+ * early start (prespawn.ts), so a process started early is started exactly as the transport would.
+ * Light on purpose: no SDK, so `run` can start servers before the heavy modules load.
+ */
+import type { ChildProcess } from 'node:child_process';
+import spawn from 'cross-spawn';
+import type { UpstreamConfig } from '../config/schema.js';
+import { resolveCommand } from '../util/which.js';
+import { buildChildEnv } from './childEnv.js';
+import { killTree } from './processTree.js';
+
+export interface StdioParams {
+  command: string;
+  args?: string[];
+  /** The complete environment of the child (nothing else is inherited). */
+  env?: Record<string, string>;
+  cwd?: string;
+  stderr?: 'pipe' | 'ignore' | 'inherit';
+  /** How long close() waits after closing stdin before signalling, ms (default 1000). */
+  exitGraceMs?: number;
+  /** Between SIGTERM and SIGKILL, ms (default 1000). */
+  killGraceMs?: number;
+}
+
+/** What a stdio upstream is started with, or where its command was looked for in vain. */
+export type ResolvedStdio = { params: StdioParams } | { notFound: string[] };
+
+export function resolveStdio(
+  config: Extract<UpstreamConfig, { type: 'stdio' }>,
+  parentEnv: NodeJS.ProcessEnv,
+  defaultCwd: string,
+): ResolvedStdio {
+  const env = buildChildEnv(parentEnv, config.env);
+  const cwd = config.cwd ?? defaultCwd;
+  const resolved = resolveCommand(config.command, { env, cwd });
+  if (!resolved.found) return { notFound: resolved.searched };
+  return { params: { command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' } };
+}
+
+/** Same process, same key: command, arguments, environment (in any order) and working directory. */
+export function spawnKey(p: StdioParams): string {
+  const env = Object.entries(p.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([p.command, p.args ?? [], env, p.cwd ?? null, p.stderr ?? 'pipe']);
+}
+
+/** Starts the child in its own process group (POSIX), so the whole tree can be signalled at once. */
+export function spawnStdioChild(p: StdioParams): ChildProcess {
+  const child = spawn(p.command, p.args ?? [], {
+    env: p.env,
+    cwd: p.cwd,
+    stdio: ['pipe', 'pipe', p.stderr === 'ignore' ? 'ignore' : p.stderr === 'inherit' ? 'inherit' : 'pipe'],
+    shell: false,
+    windowsHide: true,
+    detached: process.platform !== 'win32',
+  });
+  child.once('spawn', () => {
+    if (child.pid) trackGroup(child.pid);
+  });
+  return child;
+}
+
+/**
+ * Process groups of running upstreams. If the proxy exits without closing them (an error path, a
+ * forced exit on a second signal), the 'exit' hook still signals every group: nothing is orphaned.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pgid of liveGroups) signalGroupNow(pgid, 'SIGKILL');
+  });
+}
+
+/** The group is gone (or handed to nobody): the exit hook no longer signals it. */
+export function untrackGroup(pid: number): void {
+  liveGroups.delete(pid);
+}
+
+/** Signals a child's whole process group (its tree on Windows); a group that is gone is ignored. */
+export function signalGroupNow(pid: number, signal: NodeJS.Signals): void {
+  try {
+    if (process.platform === 'win32') killTree(pid);
+    else process.kill(-pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** What happens to a child, in the order it happened. */
+export interface ChildEvents {
+  spawn(): void;
+  error(error: Error): void;
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+  stderrEnd(): void;
+  /** An error on one of its pipes. */
+  streamError(error: Error): void;
+}
+
+type Recorded = { [K in keyof ChildEvents]: [K, Parameters<ChildEvents[K]>] }[keyof ChildEvents];
+
+/**
+ * A child whose events are kept until its owner takes it, then replayed in order and passed on live.
+ * A process started before its transport exists loses nothing: not its first stderr bytes, not an
+ * exit (Node discards the output of an exited child nobody reads), not a failed spawn.
+ */
+export class HeldChild {
+  private recorded: Recorded[] | undefined = [];
+  private sink?: ChildEvents;
+  private exited = false;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly params: StdioParams,
+  ) {
+    const on = (...event: Recorded) => {
+      if (event[0] === 'exit') this.exited = true;
+      if (this.recorded) this.recorded.push(event);
+      else if (this.sink) deliver(this.sink, event);
+    };
+    child.on('spawn', () => on('spawn', []));
+    child.on('error', (e) => on('error', [e]));
+    // 'exit', not 'close': a grandchild holding the pipes open must not hide the server's death.
+    child.on('exit', (code, signal) => on('exit', [code, signal]));
+    child.stdin?.on('error', (e) => on('streamError', [e]));
+    child.stdout?.on('data', (c: Buffer) => on('stdout', [c]));
+    child.stdout?.on('error', (e) => on('streamError', [e]));
+    child.stderr?.on('data', (c: Buffer) => on('stderr', [c]));
+    child.stderr?.on('end', () => on('stderrEnd', []));
+  }
+
+  /** The process has ended (whoever holds it). */
+  get hasExited(): boolean {
+    return this.exited;
+  }
+
+  /** Gives the events so far, then every later one, to `sink` (once). */
+  handTo(sink: ChildEvents): void {
+    if (this.sink) throw new Error('the child was handed over already');
+    this.sink = sink;
+    // Events that arrive while the past is replayed queue behind it.
+    const queue = this.recorded ?? [];
+    for (let event = queue.shift(); event; event = queue.shift()) deliver(sink, event);
+    this.recorded = undefined;
+  }
+}
+
+function deliver(sink: ChildEvents, [name, args]: Recorded): void {
+  (sink[name] as (...a: unknown[]) => void)(...args);
+}
