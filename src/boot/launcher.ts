@@ -17,7 +17,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
 import { startupMark } from '../observability/startupTrace.js';
@@ -63,6 +62,8 @@ function coreSource(cache: CodeCache | undefined): { source: string; kept: boole
   if (kept !== undefined) return { source: kept, kept: true };
   // One output chunk of the exact size: by default brotli decodes into small chunks and concatenates
   // them, and the freed chunks plus the freed copy leave malloc heap resident for the process's life.
+  // zlib is loaded only here: a warm start never needs it.
+  const { brotliDecompressSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   const compressed = Buffer.from(corePayload(), 'base64');
   const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
   return { source, kept: false };
