@@ -3,7 +3,9 @@
  * script. It is deliberately tiny: the real CLI (src/main.ts with every dependency) is carried inside
  * this file as a brotli-compressed CommonJS "core" and compiled only when a command needs it. Why: V8
  * parses every byte of a script it loads, lazily-imported or not, and reading the compressed core is far
- * cheaper than parsing all of it before the first line runs (`npm run bench` measures start-up).
+ * cheaper than parsing all of it before the first line runs (`npm run bench` measures start-up). Once
+ * `run` has started, the decompressed source is kept beside V8's code cache (src/boot/codeCache.ts), and
+ * later starts read it from there instead of decompressing.
  *
  * Fast paths (answered here, without the core, yargs or pino):
  *   - `version` and `version --json`: the same handler as the full CLI (src/cli/commands/version.ts);
