@@ -77,6 +77,53 @@ const lazyModules = {
   },
 };
 
+/**
+ * eventsource-parser/stream declares `class EventSourceParserStream extends TransformStream` when it loads,
+ * which makes Node load its web streams implementation; the MCP client SDK imports it for HTTP upstreams
+ * only, so every stdio proxy paid for it at start-up. The stand-in class builds the real stream on `new`
+ * (loading the module then). The build fails if the module's exports change.
+ */
+const LAZY_CLASSES = { 'eventsource-parser/stream': ['EventSourceParserStream', 'ParseError'] };
+const lazyClasses = {
+  name: 'lazy-classes',
+  setup(build) {
+    build.onResolve({ filter: /^eventsource-parser\/stream$/ }, async (args) => {
+      if (args.pluginData?.lazyReal) return undefined;
+      const real = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { lazyReal: true },
+      });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-class', pluginData: { spec: args.path } };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-class' }, (args) => {
+      const [cls, ...others] = LAZY_CLASSES[args.pluginData.spec];
+      const text = readFileSync(args.path, 'utf8');
+      const exported = /export\s*\{([^}]*)\}/
+        .exec(text)?.[1]
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      if (JSON.stringify(exported?.sort()) !== JSON.stringify([cls, ...others].sort())) {
+        throw new Error(`build: ${args.path} exports ${exported} (lazy-classes expects ${[cls, ...others]})`);
+      }
+      const real = `require(${JSON.stringify(args.path)})`;
+      return {
+        contents: [
+          `export class ${cls} { constructor(...a) { return new (${real}.${cls})(...a); } }`,
+          ...others.map(
+            (name) => `export { ${name} } from ${JSON.stringify(path.join(path.dirname(args.path), 'index.js'))};`,
+          ),
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      };
+    });
+  },
+};
+
 /** Templates (templates/*) are imported with `?raw`-style text loader. */
 const outdir = path.join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
@@ -129,7 +176,7 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [nativeAddonStubs, lazyModules, onlyBuiltinsExternal],
+  plugins: [nativeAddonStubs, lazyModules, lazyClasses, onlyBuiltinsExternal],
 });
 
 const externals = new Set();

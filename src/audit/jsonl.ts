@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type AuditRecord, isRecord } from './record.js';
@@ -167,6 +166,8 @@ async function position(file: string): Promise<{ ino: number; offset: number }> 
 /** Reads complete lines from `start`; returns the offset after the last complete line. */
 async function readLines(file: string, start: number, each: (r: AuditRecord) => unknown): Promise<number> {
   let offset = start;
+  // Only `audit tail|query` read: the proxy that writes records never loads readline.
+  const { createInterface } = await import('node:readline');
   const stream = createReadStream(file, { start, encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let last = '';

@@ -3,7 +3,9 @@
  * script. It is deliberately tiny: the real CLI (src/main.ts with every dependency) is carried inside
  * this file as a brotli-compressed CommonJS "core" and compiled only when a command needs it. Why: V8
  * parses every byte of a script it loads, lazily-imported or not, and reading the compressed core is far
- * cheaper than parsing all of it before the first line runs (`npm run bench` measures start-up).
+ * cheaper than parsing all of it before the first line runs (`npm run bench` measures start-up). Once
+ * `run` has started, the decompressed source is kept beside V8's code cache (src/boot/codeCache.ts), and
+ * later starts read it from there instead of decompressing.
  *
  * Fast paths (answered here, without the core, yargs or pino):
  *   - `version` and `version --json`: the same handler as the full CLI (src/cli/commands/version.ts);
@@ -17,12 +19,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { brotliDecompressSync } from 'node:zlib';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { VERSION } from '../version.js';
-import { coreCodeCache } from './codeCache.js';
+import { type CodeCache, coreCodeCache } from './codeCache.js';
 import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 
@@ -53,23 +54,35 @@ function selfPath(): string {
   return fileURLToPath(import.meta.url);
 }
 
+/**
+ * The core's source: as an earlier start kept it next to the code cache, or decompressed from this file.
+ * The core is ASCII (scripts/build.mjs: charset ascii), so latin1 decodes it exactly and V8 keeps it as a
+ * one-byte string.
+ */
+function coreSource(cache: CodeCache | undefined): { source: string; kept: boolean } {
+  const kept = cache?.source(__MCP_PROXY_CORE_BYTES__);
+  if (kept !== undefined) return { source: kept, kept: true };
+  // One output chunk of the exact size: by default brotli decodes into small chunks and concatenates
+  // them, and the freed chunks plus the freed copy leave malloc heap resident for the process's life.
+  // zlib is loaded only here: a warm start never needs it.
+  const { brotliDecompressSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  const compressed = Buffer.from(corePayload(), 'base64');
+  const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
+  return { source, kept: false };
+}
+
 /** Decompresses and runs the full CLI. Its own main() takes over from here (argv, exit code). */
 export function runCore(): void {
   const v8Flags = serveV8Flags(process.argv.slice(2), process.env);
   for (const flag of v8Flags.atLoad) v8.setFlagsFromString(flag);
-  // The core is ASCII (scripts/build.mjs: charset ascii), so latin1 decodes it exactly and V8 keeps it
-  // as a one-byte string. One output chunk of the exact size: by default brotli decodes into small
-  // chunks and concatenates them, and the freed chunks plus the freed copy leave malloc heap resident
-  // for the process's life.
-  const compressed = Buffer.from(corePayload(), 'base64');
-  const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
-  startupMark('core decompressed');
-  const filename = selfPath();
-  const coreModule = { exports: {} as unknown };
   const cache = coreCodeCache(
     process.env,
     `${VERSION}-${process.version}-${process.arch}-${__MCP_PROXY_CORE_HASH__}${__MCP_PROXY_SEA__ ? '-sea' : ''}`,
   );
+  const { source, kept } = coreSource(cache);
+  startupMark(`core ${kept ? 'read' : 'decompressed'}`);
+  const filename = selfPath();
+  const coreModule = { exports: {} as unknown };
   // A Script rather than vm.compileFunction: only a Script can hand out its code cache after it ran,
   // with the functions the start-up compiled in it.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -83,16 +96,18 @@ export function runCore(): void {
   const req = createRequire(filename);
   fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
   if (v8Flags.governYoungGeneration) governYoungGeneration();
-  // `run` writes the cache once its start-up has been compiled (a shorter command would leave most of it out).
+  // `run` writes the caches once its start-up has been compiled (a shorter command would leave most of it out).
   const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  if (cache && (!cache.data || script.cachedDataRejected) && command === 'run') {
+  const needCode = !cache?.data || script.cachedDataRejected === true;
+  if (cache && (needCode || !kept) && command === 'run') {
     // Once: a few seconds in, or at exit if that comes first (a client that only looked at the tools).
     let saved = false;
     const save = () => {
       if (saved) return;
       saved = true;
       process.off('exit', save);
-      cache.save(script.createCachedData());
+      if (needCode) cache.save(script.createCachedData());
+      if (!kept) cache.saveSource(source);
     };
     setTimeout(save, CODE_CACHE_AFTER_MS).unref();
     process.once('exit', save);

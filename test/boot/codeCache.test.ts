@@ -33,6 +33,20 @@ describe('coreCodeCache', () => {
     expect(coreCodeCache({ MCP_PROXY_CODE_CACHE: 'off' }, 'k')).toBeUndefined();
   });
 
+  test('keeps the source next to it, read back only at the expected size; other versions go', () => {
+    const dir = tmpDir();
+    const env = { MCP_PROXY_CODE_CACHE: dir };
+    const a = coreCodeCache(env, 'v1')!;
+    expect(a.source(6)).toBeUndefined();
+    a.saveSource('exports');
+    a.save(Buffer.from('compiled'));
+    expect(coreCodeCache(env, 'v1')!.source(7)).toBe('exports');
+    expect(coreCodeCache(env, 'v1')!.source(8)).toBeUndefined(); // truncated or foreign: decompress instead
+    coreCodeCache(env, 'v2')!.saveSource('newer');
+    expect(fs.readdirSync(dir).sort()).toEqual(['core-v1.v8', 'core-v2.js']);
+    expect(coreCodeCache(env, 'v1')!.source(7)).toBeUndefined();
+  });
+
   test('by default in the user cache directory; an unwritable place is no error', () => {
     const home = tmpDir();
     const c = coreCodeCache({ XDG_CACHE_HOME: path.join(home, 'xdg') }, 'k')!;
@@ -45,25 +59,40 @@ describe('coreCodeCache', () => {
     ).not.toThrow();
   });
 
-  test('`run` writes it; a later run with it, or with a corrupt one, still serves (and replaces a corrupt one)', () => {
+  test('`run` writes it and the source; a later run reads both, or with corrupt ones still serves (and replaces them)', () => {
     ensureBuilt();
     const dir = tmpDir();
     const cacheDir = path.join(dir, 'code');
     const config = writeConfig(dir, { mcpServers: { e: { command: NODE, args: [ECHO] } } });
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CODE_CACHE: cacheDir, MCP_PROXY_CACHE_DIR: 'off' };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      MCP_PROXY_CODE_CACHE: cacheDir,
+      MCP_PROXY_CACHE_DIR: 'off',
+      MCP_PROXY_TRACE_STARTUP: '1',
+    };
     const serve = () => {
       const r = runBundle(['run', '--config', config, '--no-watch'], { env, input: `${INIT}\n`, timeout: 30_000 });
       expect(r.stdout).toContain('"id":0');
       return r;
     };
-    serve();
-    const [file] = fs.readdirSync(cacheDir);
-    expect(file).toMatch(/^core-.*\.v8$/);
-    const produced = fs.statSync(path.join(cacheDir, file)).size;
+    expect(serve().stderr).toContain('core decompressed');
+    const files = fs.readdirSync(cacheDir).sort();
+    expect(files).toHaveLength(2);
+    const [source, code] = files.map((f) => path.join(cacheDir, f));
+    expect(source).toMatch(/core-.*\.js$/);
+    expect(code).toMatch(/core-.*\.v8$/);
+    const produced = fs.statSync(code).size;
     expect(produced).toBeGreaterThan(1000);
-    serve();
-    fs.writeFileSync(path.join(cacheDir, file), 'not V8 code cache data');
-    serve();
-    expect(fs.statSync(path.join(cacheDir, file)).size).toBeGreaterThan(1000);
+    const sourceBytes = fs.statSync(source).size;
+    expect(sourceBytes).toBeGreaterThan(100_000);
+    const warm = serve().stderr;
+    expect(warm).toContain('core read');
+    expect(warm).toContain('code cache used');
+    fs.writeFileSync(code, 'not V8 code cache data');
+    fs.truncateSync(source, 1000);
+    expect(serve().stderr).toContain('core decompressed');
+    expect(fs.statSync(code).size).toBeGreaterThan(1000);
+    expect(fs.statSync(source).size).toBe(sourceBytes);
   });
 });
