@@ -17,8 +17,9 @@ import {
 /** The message itself when it is a valid JSON-RPC 2.0 message; throws otherwise. */
 export function toJsonRpcMessage(value: unknown): JSONRPCMessage {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (isPlainRequest(value as Record<string, unknown>)) return value as JSONRPCMessage;
     const ok =
-      isPlainRequest(value as Record<string, unknown>) || 'method' in value
+      'method' in value
         ? 'id' in value
           ? isJSONRPCRequest(value)
           : isJSONRPCNotification(value)
