@@ -94,9 +94,7 @@ export class FastLane implements LaneTap {
 
   owns(value: unknown): boolean {
     const m = value as { jsonrpc?: unknown; id?: unknown; method?: unknown; result?: unknown; error?: any };
-    if (typeof m?.id !== 'number' || m.method !== undefined || m.jsonrpc !== '2.0' || !this.calls.has(m.id)) {
-      return false;
-    }
+    if (!isObject(m) || m.method !== undefined || m.jsonrpc !== '2.0' || !this.calls.has(idOf(m.id))) return false;
     if ('result' in m) return isObject(m.result);
     const e = m.error;
     return isObject(e) && Number.isInteger(e.code) && typeof e.message === 'string';
@@ -105,8 +103,8 @@ export class FastLane implements LaneTap {
   take(message: JSONRPCMessage): boolean {
     const m = message as { id?: unknown; method?: string; params?: any; result?: Result; error?: any };
     if (m.method === 'notifications/progress') return this.progress(m.params);
-    if (typeof m.id !== 'number' || m.method !== undefined) return false;
-    const call = this.calls.get(m.id);
+    if (m.id === undefined || m.method !== undefined) return false;
+    const call = this.calls.get(idOf(m.id));
     if (!call) return false;
     this.settle(call);
     if (m.error !== undefined) {
@@ -134,8 +132,7 @@ export class FastLane implements LaneTap {
   }
 
   private progress(params: { progressToken?: unknown } | undefined): boolean {
-    const token = params?.progressToken;
-    const call = typeof token === 'number' ? this.calls.get(token) : undefined;
+    const call = this.calls.get(idOf(params?.progressToken));
     if (!call?.options.onprogress) return false;
     if (call.options.resetTimeoutOnProgress && call.timer) call.timer.refresh();
     const { progressToken: _t, ...rest } = params as Result;
@@ -199,6 +196,11 @@ function timedOut(timeout: number): SdkError {
 
 function asSdkError(reason: unknown): SdkError {
   return reason instanceof SdkError ? reason : new SdkError(SdkErrorCode.RequestTimeout, String(reason));
+}
+
+/** A call's id as the SDK client reads it back (it answers to "7" as to 7). */
+function idOf(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : Number.NaN;
 }
 
 function isObject(v: unknown): v is Record<string, any> {

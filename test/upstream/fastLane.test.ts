@@ -9,7 +9,7 @@
 import type { Client, JSONRPCMessage } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
-import { laneOf } from '../../src/upstream/fastLane.js';
+import { FastLane, laneOf } from '../../src/upstream/fastLane.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
 import { requestUnchecked } from '../../src/upstream/unchecked.js';
 import { ECHO, NODE } from '../helpers/paths.js';
@@ -177,5 +177,38 @@ describe('the upstream fast lane', () => {
     const fresh = await client('echo');
     expect(laneOf(fresh)).toBeDefined();
     expect(laneOf(fresh)).not.toBe(laneOf(c));
+  });
+});
+
+describe('the lane on its own wire (a narrow port)', () => {
+  function lane() {
+    const sent: any[] = [];
+    const client = { _requestMessageId: 7 } as unknown as Client;
+    return { sent, lane: new FastLane(client, { sendNow: (m) => void sent.push(m) }) };
+  }
+
+  test('answers to its ids as the SDK reads them ("7" as 7), and leaves anything else to the SDK client', async () => {
+    const { lane: l, sent } = lane();
+    const progress: unknown[] = [];
+    const p = l.request('tools/call', { name: 't' }, { onprogress: (x) => progress.push(x) });
+    expect(sent[0]).toEqual({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 't', _meta: { progressToken: 7 } },
+    });
+    for (const v of [null, 'x', [], { jsonrpc: '2.0', id: 8, result: {} }, { jsonrpc: '2.0', id: 7, result: 'no' }]) {
+      expect(l.owns(v)).toBe(false);
+    }
+    expect(
+      l.take({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: '7', progress: 1 } } as any),
+    ).toBe(true);
+    expect(l.take({ jsonrpc: '2.0', method: 'notifications/message', params: {} } as any)).toBe(false);
+    expect(l.owns({ jsonrpc: '2.0', id: '7', result: { resultType: 'complete', ok: 1 } })).toBe(true);
+    expect(l.take({ jsonrpc: '2.0', id: '7', result: { resultType: 'complete', ok: 1 } } as any)).toBe(true);
+    expect(await p).toEqual({ ok: 1 });
+    expect(progress).toEqual([{ progress: 1 }]);
+    // Settled: a late duplicate is not the lane's.
+    expect(l.take({ jsonrpc: '2.0', id: 7, result: {} } as any)).toBe(false);
   });
 });
