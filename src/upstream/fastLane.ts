@@ -71,6 +71,7 @@ export class FastLane implements LaneTap {
   request(method: string, params: Result, options: LaneOptions): Promise<Result> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(asSdkError(signal.reason));
+    if (!this.client.transport) return Promise.reject(new Error('Not connected'));
     const counter = this.client as unknown as { _requestMessageId: number };
     const id = counter._requestMessageId++;
     const sent = options.onprogress ? { ...params, _meta: { ...(params._meta as Result), progressToken: id } } : params;
@@ -133,10 +134,15 @@ export class FastLane implements LaneTap {
 
   private progress(params: { progressToken?: unknown } | undefined): boolean {
     const call = this.calls.get(idOf(params?.progressToken));
-    if (!call?.options.onprogress) return false;
-    if (call.options.resetTimeoutOnProgress && call.timer) call.timer.refresh();
+    const onprogress = call?.options.onprogress;
+    if (!onprogress) return false;
     const { progressToken: _t, ...rest } = params as Result;
-    call.options.onprogress(rest as Progress);
+    // A microtask later, as the SDK client dispatches notifications: in order with the others it handles.
+    queueMicrotask(() => {
+      if (this.calls.get(call.id) !== call) return;
+      if (call.options.resetTimeoutOnProgress) call.timer?.refresh();
+      onprogress(rest as Progress);
+    });
     return true;
   }
 

@@ -183,7 +183,7 @@ describe('the upstream fast lane', () => {
 describe('the lane on its own wire (a narrow port)', () => {
   function lane() {
     const sent: any[] = [];
-    const client = { _requestMessageId: 7 } as unknown as Client;
+    const client = { _requestMessageId: 7, transport: {} } as unknown as Client;
     return { sent, lane: new FastLane(client, { sendNow: (m) => void sent.push(m) }) };
   }
 
@@ -204,6 +204,9 @@ describe('the lane on its own wire (a narrow port)', () => {
       l.take({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: '7', progress: 1 } } as any),
     ).toBe(true);
     expect(l.take({ jsonrpc: '2.0', method: 'notifications/message', params: {} } as any)).toBe(false);
+    // Progress reaches the caller a microtask later, as the SDK client dispatches notifications.
+    expect(progress).toEqual([]);
+    await Promise.resolve();
     expect(l.owns({ jsonrpc: '2.0', id: '7', result: { resultType: 'complete', ok: 1 } })).toBe(true);
     expect(l.take({ jsonrpc: '2.0', id: '7', result: { resultType: 'complete', ok: 1 } } as any)).toBe(true);
     expect(await p).toEqual({ ok: 1 });
