@@ -74,7 +74,7 @@ export class Forwarder {
       const cached = plan && cache?.get(plan, upstream);
       if (cached) return cached as T;
       const retryable = request !== undefined && !request.continued && safeToRepeat(method, request.definition);
-      const result = await conn.call(fn, { origin, retryable, affinity: affinityOf(origin) });
+      const result = await conn.call(fn, { method, origin, retryable, affinity: affinityOf(origin) });
       if ((result as { isError?: boolean })?.isError) outcome = 'tool_error';
       let clean = (result && typeof result === 'object' ? cleanResult(result as Record<string, unknown>) : result) as T;
       // Members kept as the upstream's bytes go on only to a caller that writes them out as they are.

@@ -58,6 +58,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   const innerClose = transport.onclose;
   if (!inner) return;
   const inflight = new Map<RequestId, AbortController>();
+  const out = outlet(transport);
   transport.onmessage = (message, extra) => {
     const bad = badRequiredField(message, deps.capabilities, server);
     if (bad) {
@@ -81,7 +82,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
     const controller = new AbortController();
     inflight.set(id, controller);
     deps.touch();
-    void run(transport, deps, { id, method, params }, controller.signal)
+    void run(out, deps, { id, method, params }, controller.signal)
       .catch((e) => server.onerror?.(new Error(`Failed to send response: ${e}`)))
       .finally(() => {
         if (inflight.get(id) === controller) inflight.delete(id);
@@ -95,9 +96,45 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   };
 }
 
+/** Where a relayed request's response and related notifications are sent. */
+interface Outlet {
+  raw: boolean;
+  send(message: JSONRPCMessage, related?: { relatedRequestId: RequestId }): Promise<void>;
+  respond(id: RequestId, message: JSONRPCMessage): Promise<void>;
+}
+
+/**
+ * The session's transport, or, on serveStdio's per-session channel of a 2025-11-25 session (no
+ * outbound intercept), the wire under it: the channel checks each message against the response
+ * schemas only to learn the id it answers, which is known here.
+ */
+function outlet(transport: Transport): Outlet {
+  const raw = writesRaw(transport);
+  const ch = transport as Transport & {
+    _wire?: Transport;
+    _settle?: (id: RequestId) => void;
+    _closed?: boolean;
+    _outboundIntercept?: unknown;
+  };
+  const wire = ch._wire;
+  if (wire && typeof ch._settle === 'function' && ch._outboundIntercept === undefined && '_closed' in ch) {
+    const send = (m: JSONRPCMessage, related?: { relatedRequestId: RequestId }) =>
+      ch._closed ? Promise.resolve() : wire.send(m, related);
+    return {
+      raw,
+      send,
+      respond: (id, m) => {
+        ch._settle?.(id);
+        return send(m);
+      },
+    };
+  }
+  return { raw, send: (m, related) => transport.send(m, related), respond: (_id, m) => transport.send(m) };
+}
+
 /** One relayed request, answered under its id (nothing once it was cancelled, as the spec says). */
 async function run(
-  transport: Transport,
+  transport: Outlet,
   deps: RelayDeps,
   req: { id: RequestId; method: string; params: Params },
   signal: AbortSignal,
@@ -121,7 +158,7 @@ async function run(
   try {
     const call = callContext(ctx, params, deps.session);
     // A wire that writes them out as they are takes large result members as the upstream's bytes.
-    call.raw = writesRaw(transport);
+    call.raw = transport.raw;
     let result = await deps.handle(method, params, call);
     // As the SDK Server does: a tool result without content gets an empty one (results of other
     // kinds, a task or an input round, are left alone).
@@ -140,7 +177,7 @@ async function run(
     response = { jsonrpc: '2.0', id, error } as JSONRPCMessage;
   }
   if (signal.aborted) return;
-  await transport.send(response);
+  await transport.respond(id, response);
 }
 
 /** A hot request in the plain shape this path handles, on an initialized session offered the capability. */

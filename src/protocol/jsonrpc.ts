@@ -17,6 +17,7 @@ import {
 /** The message itself when it is a valid JSON-RPC 2.0 message; throws otherwise. */
 export function toJsonRpcMessage(value: unknown): JSONRPCMessage {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (isPlainRequest(value as Record<string, unknown>)) return value as JSONRPCMessage;
     const ok =
       'method' in value
         ? 'id' in value
@@ -28,6 +29,35 @@ export function toJsonRpcMessage(value: unknown): JSONRPCMessage {
     if (ok) return value as JSONRPCMessage;
   }
   throw new Error('not a JSON-RPC 2.0 request, notification or response');
+}
+
+/**
+ * A request the strict schema accepts, told by its keys and types alone: the common shape (no
+ * `_meta` beyond a progress token). Anything else is left to the schema, which also words the error.
+ */
+function isPlainRequest(v: Record<string, unknown>): boolean {
+  const { id, params } = v;
+  if (v.jsonrpc !== '2.0' || typeof v.method !== 'string') return false;
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  let keys = 3;
+  if (params !== undefined) {
+    if (!isPlainObject(params)) return false;
+    keys++;
+    const meta = params._meta;
+    if (meta !== undefined) {
+      if (!isPlainObject(meta)) return false;
+      for (const k in meta) if (k !== 'progressToken') return false;
+      const token = meta.progressToken;
+      if (token !== undefined && typeof token !== 'string' && !Number.isSafeInteger(token)) return false;
+    }
+  }
+  let n = 0;
+  for (const _ in v) n++;
+  return n === keys;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Whether a message is an `initialize` request, without a schema parse for every other message. */

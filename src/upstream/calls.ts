@@ -80,7 +80,9 @@ export class CallRunner {
 
   async run<T>(fn: (client: Client) => Promise<T>, opts: CallOptions = {}): Promise<T> {
     const { port } = this;
-    await this.settle();
+    const { state } = port.status;
+    // Only a connect in progress is waited for (the common case, a ready upstream, takes no turn).
+    if (state === 'connecting' || state === 'restarting') await this.settle();
     const client = port.client();
     if (!client || port.status.state !== 'ready') throw new AppError('UPSTREAM_UNAVAILABLE', port.status.unavailable());
     const seen: { method?: string } = { method: opts.method };

@@ -15,6 +15,7 @@ import { UpstreamBreaker } from './breaker.js';
 import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
 import { describeConnectError, isTimeout, logTrouble, safeUrl, transportTrouble } from './errors.js';
+import { openLane } from './fastLane.js';
 import { listAll } from './handshake.js';
 import { isNeedsLogin } from './oauth/needsLogin.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
@@ -201,6 +202,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   private connected(outcome: Link & { catalog: UpstreamCatalog }, generation: number, ms: number): void {
     const { client, catalog } = outcome;
     this.link = { client, transport: outcome.transport };
+    openLane(client, outcome.transport.transport);
     this.instructions = client.getInstructions();
     this.capabilities = client.getServerCapabilities();
     this.serverInfo = client.getServerVersion();

@@ -20,6 +20,8 @@ import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { readRawResponse } from '../protocol/rawJson.js';
 import { HeldChild, type StdioParams, signalGroupNow, spawnStdioChild, untrackGroup } from './childProcess.js';
+import type { LaneTap } from './fastLane.js';
+import { OrderedDelivery } from './orderedDelivery.js';
 import { descendants, groupAlive, isAlive, signalAll } from './processTree.js';
 import { spawnTurn } from './spawnTurns.js';
 
@@ -37,6 +39,8 @@ export class ProcessStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /** The fast lane of the client on this transport (fastLane.ts): it sees each message first. */
+  lane: LaneTap | undefined = undefined;
 
   private _process?: ChildProcess;
   private readonly _serverParams: StdioParams;
@@ -192,7 +196,8 @@ export class ProcessStdioTransport implements Transport {
     if (!line.trim()) return;
     let message: JSONRPCMessage;
     try {
-      message = toJsonRpcMessage(JSON.parse(line));
+      const value = JSON.parse(line);
+      message = this.lane?.owns(value) ? (value as JSONRPCMessage) : toJsonRpcMessage(value);
     } catch (error) {
       const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
       this.onerror?.(
@@ -206,23 +211,31 @@ export class ProcessStdioTransport implements Transport {
   }
 
   /** See OrderedDelivery: a progress notification is not overtaken by its result. */
-  private readonly delivery = new OrderedDelivery<JSONRPCMessage>((m) => this.onmessage?.(m));
+  private readonly delivery = new OrderedDelivery<JSONRPCMessage>((m) => {
+    if (!this.lane?.take(m)) this.onmessage?.(m);
+  });
 
   send(message: JSONRPCMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      const stdin = this._process?.stdin;
-      if (!stdin || this.exited || stdin.destroyed) {
-        reject(
-          new Error(
-            this.exited || stdin?.destroyed ? 'Connection closed: the server process has exited' : 'Not connected',
-          ),
-        );
-        return;
+      try {
+        if (this.sendNow(message)) resolve();
+        else this._process?.stdin?.once('drain', resolve);
+      } catch (e) {
+        reject(e);
       }
-      this.noteRaw(message);
-      if (stdin.write(serializeMessage(message))) resolve();
-      else stdin.once('drain', resolve);
     });
+  }
+
+  /** Writes `message` now (false: buffered until the pipe drains); throws when there is no process to write to. */
+  sendNow(message: JSONRPCMessage): boolean {
+    const stdin = this._process?.stdin;
+    if (!stdin || this.exited || stdin.destroyed) {
+      throw new Error(
+        this.exited || stdin?.destroyed ? 'Connection closed: the server process has exited' : 'Not connected',
+      );
+    }
+    this.noteRaw(message);
+    return stdin.write(serializeMessage(message));
   }
 
   /** Requests whose results the caller takes raw; a cancelled one will have none. */
@@ -287,6 +300,7 @@ export class ProcessStdioTransport implements Transport {
     this.rawIds.clear();
     this.generation++;
     cb?.();
+    this.lane?.closed();
   }
 
   private destroyStreams(): void {
@@ -343,44 +357,4 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
-}
-
-/**
- * Delivers the messages read from one stream in order, for an SDK client. The SDK client runs
- * notification handlers a microtask later but settles a response at once, so a progress notification
- * followed by its result in the same chunk would be dropped (the result removes the progress handler
- * first). A response that follows a notification in one chunk therefore waits one macrotask, and
- * everything after it queues behind it. Call `newChunk()` before the messages of each chunk.
- */
-export class OrderedDelivery<M extends object> {
-  private notifiedInChunk = false;
-  private deferred: M[] | undefined;
-
-  constructor(private readonly emit: (message: M) => void) {}
-
-  newChunk(): void {
-    this.notifiedInChunk = false;
-  }
-
-  deliver(message: M): void {
-    if (this.deferred) {
-      this.deferred.push(message);
-      return;
-    }
-    const isResponse = 'id' in message && ('result' in message || 'error' in message);
-    if (isResponse && this.notifiedInChunk) {
-      this.deferred = [message];
-      setImmediate(() => {
-        const queue = this.deferred ?? [];
-        this.deferred = undefined;
-        // A new turn: the notifications emitted before were dispatched. The queue goes through
-        // deliver again, so a response queued behind a notification waits another turn too.
-        this.notifiedInChunk = false;
-        for (const m of queue) this.deliver(m);
-      });
-      return;
-    }
-    if (!('id' in message)) this.notifiedInChunk = true;
-    this.emit(message);
-  }
 }

@@ -3,10 +3,12 @@
  * upstream's SDK client without validating the result against the SDK's schemas. The proxy relays
  * these results: the caller's own SDK validates what it receives (a tool's structured content against
  * the output schema the proxy publishes unchanged), and so does the SDK Server where a request goes
- * through it; checking on this hop too cost every call. The SDK still owns everything else about the
- * request: ids, timeouts, progress, cancellation, the era envelope and `input_required` results.
+ * through it; checking on this hop too cost every call. On a 2025-11-25 stdio hop the request takes
+ * the fast lane (fastLane.ts); elsewhere the SDK owns everything else about it: ids, timeouts,
+ * progress, cancellation, the era envelope and `input_required` results.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import { laneOf } from './fastLane.js';
 
 type Result = Record<string, unknown>;
 
@@ -25,6 +27,8 @@ export function requestUnchecked(
   params: Result,
   options: ForwardOptions,
 ): Promise<Result> {
+  const lane = laneOf(client);
+  if (lane) return lane.request(method, params, options);
   const request = client.request as (req: unknown, schema: unknown, opts: unknown) => Promise<Result>;
   return request.call(client, { method, params }, UNCHECKED, options);
 }

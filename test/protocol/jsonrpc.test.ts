@@ -13,6 +13,17 @@ const VALID: unknown[] = [
   { jsonrpc: '2.0', id: 1, result: { content: [], _meta: { x: 1 } } },
   { jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } },
   { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error', data: 'x' } },
+  // Requests the key-and-type check takes without the schema, and ones it leaves to the schema.
+  { jsonrpc: '2.0', id: 0, method: 'x', params: {} },
+  { jsonrpc: '2.0', id: '', method: '', params: { _meta: {} } },
+  { jsonrpc: '2.0', id: 9007199254740991, method: 'x', params: { _meta: { progressToken: -3 } } },
+  { jsonrpc: '2.0', id: 1, method: 'x', params: { _meta: { progressToken: 1, custom: { a: 1 } } } },
+  {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'x',
+    params: { _meta: { 'io.modelcontextprotocol/related-task': { taskId: 't' } } },
+  },
 ];
 const INVALID: unknown[] = [
   null,
@@ -25,6 +36,11 @@ const INVALID: unknown[] = [
   { jsonrpc: '2.0', id: 1, method: 'ping', extra: true },
   { jsonrpc: '2.0', method: 'x', params: 'not an object' },
   { jsonrpc: '2.0', id: 1, method: 'x', params: { _meta: { progressToken: {} } } },
+  { jsonrpc: '2.0', id: 1, method: 'x', params: { _meta: { progressToken: 1.5 } } },
+  { jsonrpc: '2.0', id: 1, method: 'x', params: { _meta: [] } },
+  { jsonrpc: '2.0', id: 1, method: 'x', params: [] },
+  { jsonrpc: '2.0', id: 2 ** 53, method: 'x' },
+  { jsonrpc: '2.0', id: 1, method: 'x', params: { _meta: { 'io.modelcontextprotocol/related-task': { taskId: 1 } } } },
   { jsonrpc: '2.0', id: 1, method: 'ping', result: {} },
   { jsonrpc: '2.0', id: 1, result: 'ok' },
   { jsonrpc: '2.0', id: 1, error: { code: 'x', message: 'm' } },

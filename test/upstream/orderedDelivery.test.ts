@@ -4,7 +4,7 @@
  * when several calls' notifications and results arrive in one chunk.
  */
 import { describe, expect, test } from 'vitest';
-import { OrderedDelivery } from '../../src/upstream/stdioTransport.js';
+import { OrderedDelivery } from '../../src/upstream/orderedDelivery.js';
 
 type Msg = { id?: number; method?: string; result?: unknown; tag: string };
 
