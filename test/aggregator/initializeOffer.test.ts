@@ -29,7 +29,7 @@ const hanging = (extra: Partial<UpstreamConfig> = {}) =>
 
 const CATALOG = {
   catalog: {
-    tools: [{ name: 't', inputSchema: { type: 'object' } }],
+    tools: [{ name: 't', inputSchema: { type: 'object' as const } }],
     prompts: [],
     resources: [],
     resourceTemplates: [],
@@ -45,7 +45,7 @@ async function sdkAnswer(
   protocolVersion: string,
   name?: string,
 ): Promise<Record<string, unknown>> {
-  const pool = new UpstreamPool({ configs, logger: silentLogger(), cache });
+  const pool = new UpstreamPool({ configs, logger: silentLogger(), cache, env: process.env, cwd: process.cwd() });
   pools.push(pool);
   void pool.start();
   const agg = new Aggregator({ pool, logger: silentLogger(), separator: '__', name });

@@ -56,14 +56,15 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     stdio = readStdioEarly(ctx.stdin, ctx.stdout, (request) =>
       answerInitialize(run, ctx, request.params.protocolVersion),
     );
+    // A first message already in the pipe is answered first (the servers' start costs the proxy's core a
+    // few milliseconds), and before loading the composition root holds the thread: a few turns of the
+    // event loop, as reading stdin starts only after one.
+    await Promise.race([stdio.decided, loopTurns(3)]);
     const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
     if (started) {
       held = holdSignals(ctx);
       startupMark(`run: ${started} stdio servers started early`);
     }
-    // A first message already in the pipe is read and answered now, before loading the composition root
-    // holds the thread: a few turns of the event loop, as reading stdin starts only after one.
-    await Promise.race([stdio.decided, loopTurns(3)]);
   }
   return {
     logs,
