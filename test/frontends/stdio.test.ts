@@ -33,11 +33,12 @@ afterEach(() => {
   for (const c of started.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function runProxy(config: unknown, cacheDir = 'off'): Proxy {
+function runProxy(config: unknown, cacheDir = 'off', extraArgs: string[] = []): Proxy {
   ensureBuilt();
   const dir = tmpDir('mcp-proxy-stdio-');
   const file = writeConfig(dir, config);
-  const child = spawn(NODE, [BUNDLE, 'run', '--config', file, '--no-watch', '--log-level', 'info'], {
+  const args = [BUNDLE, 'run', '--config', file, '--no-watch', '--log-level', 'info', ...extraArgs];
+  const child = spawn(NODE, args, {
     env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: cacheDir, MCP_PROXY_TRACE_STARTUP: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -141,5 +142,13 @@ describe('stdio: initialize answered while the proxy loads', () => {
     expect(await Promise.race([p.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))])).toBe(0);
     expect(answersTo(p, 0)).toHaveLength(1);
     expect(p.messages()).toHaveLength(1);
+  });
+
+  test('an unknown --profile: the usage error, and no answer first', async () => {
+    const p = runProxy({ mcpServers: { a: { command: NODE, args: [ECHO] } } }, 'off', ['--profile', 'nope']);
+    p.child.stdin!.write(rpc({ id: 0, method: 'initialize', params: INIT_PARAMS }));
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toContain('unknown profile "nope"');
+    expect(p.messages()).toEqual([]);
   });
 });

@@ -53,13 +53,17 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   let held: HeldSignals | undefined;
   let stdio: EarlyStdio | undefined;
   if (opts.prespawn && transport === 'stdio') {
-    stdio = readStdioEarly(ctx.stdin, ctx.stdout, (request) =>
-      answerInitialize(run, ctx, request.params.protocolVersion),
-    );
-    // A first message already in the pipe is answered first (the servers' start costs the proxy's core a
-    // few milliseconds), and before loading the composition root holds the thread: a few turns of the
-    // event loop, as reading stdin starts only after one.
-    await Promise.race([stdio.decided, loopTurns(3)]);
+    // An unknown --profile is a usage error the composition root reports before anything is answered.
+    const profiles = run.config.proxy?.access?.profiles ?? {};
+    if (args.profile === undefined || Object.hasOwn(profiles, args.profile)) {
+      stdio = readStdioEarly(ctx.stdin, ctx.stdout, (request) =>
+        answerInitialize(run, ctx, request.params.protocolVersion),
+      );
+      // A first message already in the pipe is answered first (the servers' start costs the proxy's core a
+      // few milliseconds), and before loading the composition root holds the thread: a few turns of the
+      // event loop, as reading stdin starts only after one.
+      await Promise.race([stdio.decided, loopTurns(3)]);
+    }
     const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
     if (started) {
       held = holdSignals(ctx);
