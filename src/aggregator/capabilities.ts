@@ -5,13 +5,16 @@
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
 import type { Upstream } from '../upstream/upstream.js';
 
+/** What these functions read of a server: also known before its connection exists (initializeOffer.ts). */
+export type Offering = Pick<Upstream, 'name' | 'config' | 'state' | 'capabilities' | 'instructions'>;
+
 /**
  * Capabilities: what some upstream offers. An upstream whose offer is not known yet (connecting,
  * retrying, or failed and retried on reload) counts as offering everything, so a session made
  * while it is down can still use it when it comes back; `tools` is always there (the proxy's own
  * surface, and what a reload most often adds). Capabilities cannot change within a session.
  */
-export function mergedCapabilities(connections: Upstream[]): ServerCapabilities {
+export function mergedCapabilities(connections: Offering[]): ServerCapabilities {
   const conns = connections.filter((c) => c.state !== 'disabled');
   const unknown = conns.some((c) => c.state !== 'ready');
   const has = (k: OfferedKey) => offers(conns, k);
@@ -38,7 +41,7 @@ type OfferedKey = 'tools' | 'prompts' | 'resources' | 'completions';
  * Whether the capabilities above include `key`, without building them (a per-request check): tools
  * always; the others when some ready upstream offers them or some upstream's offer is not known yet.
  */
-export function offers(connections: Upstream[], key: OfferedKey): boolean {
+export function offers(connections: Offering[], key: OfferedKey): boolean {
   if (key === 'tools') return true;
   let offered = false;
   for (const c of connections) {
@@ -50,9 +53,9 @@ export function offers(connections: Upstream[], key: OfferedKey): boolean {
 }
 
 /** Each server's description or instructions: its own once connected, else what is known of it (cache). */
-export function mergedInstructions(
-  connections: Upstream[],
-  knownOf: (c: Upstream) => { instructions?: string } | undefined = () => undefined,
+export function mergedInstructions<C extends Offering>(
+  connections: C[],
+  knownOf: (c: C) => { instructions?: string } | undefined = () => undefined,
 ): string | undefined {
   const parts: string[] = [];
   for (const c of connections) {

@@ -24,6 +24,7 @@ import { mergedCapabilities, mergedInstructions, offers } from './capabilities.j
 import { buildCatalog, type Catalog, catalogChanges, collisionKey, describeCollisions } from './catalog.js';
 import { Forwarder } from './forward.js';
 import { hotHandler, installHandlers } from './handlers.js';
+import { DEFAULT_SERVER_NAME, type InitializeOffer } from './initializeOffer.js';
 import { InputRounds } from './inputRounds.js';
 import { attachRelay } from './relay.js';
 import { Requests } from './requests.js';
@@ -96,7 +97,7 @@ export class Aggregator extends EventEmitter {
     this.setMaxListeners(0);
     this.pool = opts.pool;
     this.log = opts.logger.child({ component: 'aggregator' });
-    this.name = opts.name ?? 'mcp-proxy-server';
+    this.name = opts.name ?? DEFAULT_SERVER_NAME;
     this.separator = opts.separator;
     this.toolsMode = opts.toolsMode;
     this.router = new SessionRouter(this.log);
@@ -193,7 +194,8 @@ export class Aggregator extends EventEmitter {
 
   /**
    * One MCP Server for one downstream session. `transient` servers answer a single stateless
-   * (2026-07-28) HTTP request and are not kept for notifications.
+   * (2026-07-28) HTTP request and are not kept for notifications. `offer`: what the session was
+   * already told at an initialize answered early (frontends/earlyStdio.ts), which it keeps.
    */
   createServer(opts: {
     era: Era;
@@ -201,12 +203,11 @@ export class Aggregator extends EventEmitter {
     identity?: Identity;
     profile?: string;
     caller?: Caller;
+    offer?: InitializeOffer;
   }): Server {
-    const capabilities = this.capabilities();
-    const server = new Server(
-      { name: this.name, version: VERSION },
-      { capabilities, instructions: this.instructions() },
-    );
+    const capabilities = opts.offer?.capabilities ?? this.capabilities();
+    const instructions = opts.offer ? opts.offer.instructions : this.instructions();
+    const server = new Server({ name: this.name, version: VERSION }, { capabilities, instructions });
     const session = newSession(this.nextSessionId++, server, opts.era, opts.transient ?? false);
     session.identity = opts.identity ?? LOCAL;
     session.access = this.access?.view(opts.identity, opts.profile) ?? ALLOW_ALL;

@@ -13,6 +13,12 @@ import { type Config, ConfigSchema, normalizeServerEntry } from './schema.js';
 import { getAt } from './schemaPaths.js';
 import { formatPath, type JsonPath, type Lookup, type MissingVariable, substitute } from './substitute.js';
 
+/**
+ * A config is parsed once or twice per run: zod's compiled fast path (code generated for each object
+ * schema on its first parse) costs far more than it saves then, and it sits on the way to the first answer.
+ */
+const ONE_SHOT = { jitless: true } as const;
+
 export interface ServerSummary {
   name: string;
   type: string;
@@ -134,9 +140,9 @@ export function analyzeConfigText(
 
   // 2. Schema (numbers and booleans that came from variables are read as such).
   const data = sub.value;
-  let result = ConfigSchema.safeParse(data);
+  let result = ConfigSchema.safeParse(data, ONE_SHOT);
   for (let i = 0; i < 3 && !result.success && coerceFromEnv(data, result.error.issues as never, fromEnv); i++) {
-    result = ConfigSchema.safeParse(data);
+    result = ConfigSchema.safeParse(data, ONE_SHOT);
   }
   if (!result.success) {
     const explained = explainIssues(result.error.issues, { data, locate: parsed.locate, fromEnv });

@@ -53,6 +53,7 @@ export const runCommand: CommandSpec<RunOptions> = {
       startupMark('run: composition root loaded');
       return await runProxy(args, ctx, early);
     } catch (e) {
+      early.stdio?.stop();
       await early.prespawned.close();
       throw e;
     }

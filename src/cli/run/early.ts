@@ -3,16 +3,21 @@
  * the config. Serving over stdio, the first stdio servers' processes are started right here, so they
  * boot while the rest of the proxy loads; their connections take them over (upstream/prespawn.ts). Over
  * HTTP nothing starts before the port is bound (a port in use is reported before any server runs).
+ * Over stdio the client's first message is read here too, and an `initialize` answered at once
+ * (earlyStdio.ts); the stdio frontend takes over what was read.
  *
  * Until the lifecycle takes over (handOver), SIGINT and SIGTERM are held rather than killing the proxy
  * under its early-started servers: the lifecycle then shuts down as for any signal (a second one
  * forces the exit; the exit hook stops every server's process group).
  */
 import os from 'node:os';
+import { initializeResult, offerBeforeStart } from '../../aggregator/initializeOffer.js';
 import { LogRing } from '../../dashboard/logRing.js';
+import { type EarlyStdio, readStdioEarly } from '../../frontends/earlyStdio.js';
 import type { Lifecycle } from '../../lifecycle.js';
-import type { Logger } from '../../observability/logger.js';
+import { type Logger, silentLogger } from '../../observability/logger.js';
 import { startupMark } from '../../observability/startupTrace.js';
+import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
 import { PrespawnRegistry, prespawnServers } from '../../upstream/prespawn.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
@@ -29,10 +34,13 @@ export interface EarlyStart {
   run: RunConfig;
   /** The servers started early, for the pool's connections to take. */
   prespawned: PrespawnRegistry;
+  /** Over stdio: the reader of the client's first message, for the stdio frontend to take over. */
+  stdio?: EarlyStdio;
   /** The lifecycle owns shutdown from now on (also of the servers started early); a held signal reaches it. */
   handOver(lifecycle: Lifecycle): void;
 }
 
+/** `prespawn`: the `run` command's early phase (servers started and the first message read early). */
 export async function startEarly(args: RunOptions, ctx: CliContext, opts: { prespawn: boolean }): Promise<EarlyStart> {
   const logs = new LogRing();
   const logger = commandLogger(args, ctx, 'info', logs.pinoLine);
@@ -43,7 +51,19 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   const prespawned = new PrespawnRegistry();
   const transport = args.transport ?? run.config.proxy?.transport ?? 'stdio';
   let held: HeldSignals | undefined;
+  let stdio: EarlyStdio | undefined;
   if (opts.prespawn && transport === 'stdio') {
+    // An unknown --profile is a usage error the composition root reports before anything is answered.
+    const profiles = run.config.proxy?.access?.profiles ?? {};
+    if (args.profile === undefined || Object.hasOwn(profiles, args.profile)) {
+      stdio = readStdioEarly(ctx.stdin, ctx.stdout, (request) =>
+        answerInitialize(run, ctx, request.params.protocolVersion),
+      );
+      // A first message already in the pipe is answered first (the servers' start costs the proxy's core a
+      // few milliseconds), and before loading the composition root holds the thread: a few turns of the
+      // event loop, as reading stdin starts only after one.
+      await Promise.race([stdio.decided, loopTurns(3)]);
+    }
     const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
     if (started) {
       held = holdSignals(ctx);
@@ -57,6 +77,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     loadOpts,
     run,
     prespawned,
+    stdio,
     handOver(lifecycle) {
       lifecycle.add('servers started early', () => prespawned.close());
       const signal = held?.release();
@@ -66,6 +87,22 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
       }
     },
   };
+}
+
+/**
+ * The initialize result a session made now would give: every server still starting, each one's catalog
+ * cache entry read as the pool reads it (its warnings are the pool's to give).
+ */
+function answerInitialize(run: RunConfig, ctx: CliContext, requested: string): object {
+  const proxy = run.config.proxy;
+  const dir = proxy?.cache === false ? undefined : defaultCacheDir(ctx.env, ctx.platform, ctx.homedir);
+  const cache = new CatalogCache(dir, silentLogger());
+  const offer = offerBeforeStart(run.config.mcpServers, (name, config) => cache.read(name, config));
+  return initializeResult(offer, proxy?.name, requested);
+}
+
+async function loopTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Aggregator } from '../../aggregator/server.js';
 import { callerOf } from '../../audit/caller.js';
 import { DEFAULTS, type ProxyConfig } from '../../config/schema.js';
 import type { LogRing } from '../../dashboard/logRing.js';
+import type { EarlyStdio } from '../../frontends/earlyStdio.js';
 import type { AccessControl } from '../../gateway/access.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
@@ -29,6 +30,8 @@ export interface FrontendDeps {
   where: { configPath?: string; credentialsFile: string };
   /** Recent log lines (the dashboard's log view). */
   logs: LogRing;
+  /** The reader that took a stdio client's first message while the proxy loaded. */
+  earlyStdio?: EarlyStdio;
 }
 
 export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promise<void> }> {
@@ -120,7 +123,7 @@ async function startDashboard(d: FrontendDeps) {
 export async function startStdio(d: FrontendDeps): Promise<{ firstMessage: Promise<void> }> {
   const log = d.logger.child({ component: 'run' });
   const { startStdioFrontend } = await import('../../frontends/stdio.js');
-  const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile);
+  const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile, d.earlyStdio);
   d.lifecycle.add('stdio', () => stdio.close());
   void stdio.closed.then(() => {
     if (d.lifecycle.isShuttingDown) return;

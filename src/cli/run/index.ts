@@ -86,6 +86,7 @@ export async function runProxy(args: RunOptions, ctx: CliContext, started?: Earl
     lookup: (n: string) => chain.lookup(n),
     where: { configPath: loaded?.path, credentialsFile: chain.credentialsFile },
     logs,
+    earlyStdio: early.stdio,
   };
   startupMark('run: aggregator built');
   const { firstMessage } = await (transport === 'http' ? startHttp(deps) : startStdio(deps));
