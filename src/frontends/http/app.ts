@@ -166,19 +166,20 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   return {
     handler(req, res) {
       if (closed) return sendRpcError(res, 503, 'Service Unavailable: the proxy is shutting down');
+      const served = route(parts, req, res).catch((e) => {
+        log?.error({ err: errorMessage(e), path: req.url?.split('?')[0] }, 'http request failed');
+        if (!res.headersSent) sendRpcError(res, 500, 'Internal error', -32603);
+        else res.end();
+      });
+      // The trace line's fields are built only when it is written (this runs for every request).
+      if (!log?.isLevelEnabled('trace')) return;
       const started = now();
-      route(parts, req, res)
-        .catch((e) => {
-          log?.error({ err: errorMessage(e), path: req.url?.split('?')[0] }, 'http request failed');
-          if (!res.headersSent) sendRpcError(res, 500, 'Internal error', -32603);
-          else res.end();
-        })
-        .finally(() => {
-          log?.trace(
-            { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: now() - started },
-            'http',
-          );
-        });
+      void served.finally(() => {
+        log.trace(
+          { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: now() - started },
+          'http',
+        );
+      });
     },
     async close() {
       if (closed) return;
@@ -223,14 +224,15 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
   if (path === METADATA_PATH || path.startsWith(`${METADATA_PATH}/`)) {
     return readOnly(res, method) ? p.auth.serveMetadata(req, res) : undefined;
   }
-  if (p.dashboard) {
+  // The dashboard's public files are under /ui and /api, never /mcp.
+  if (p.dashboard && path !== '/mcp') {
     if (path === '/' && method === 'GET') return redirect(res, '/ui/');
     if (await p.dashboard.servePublic(res, path, method)) return;
   }
   const admitted = await p.guard.admit(req, res, screened);
   if (!admitted) return;
   const { identity, client, cors } = admitted;
-  const profile = url.searchParams.get('profile') ?? undefined;
+  const profile = url.search === '' ? undefined : (url.searchParams.get('profile') ?? undefined);
   if (profile !== undefined && (path === '/mcp' || path === '/sse')) {
     const problem = p.checkProfile(profile);
     if (problem) return sendRpcError(res, 400, `Bad Request: ${problem}`);
