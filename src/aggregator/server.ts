@@ -5,6 +5,7 @@
  * calls that need input cross protocol eras (inputRounds.ts), and server-to-client traffic goes back
  * to the session whose call caused it (bridge.ts, sessions.ts).
  */
+
 import { EventEmitter } from 'node:events';
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
 import { Server } from '@modelcontextprotocol/server';
@@ -15,6 +16,7 @@ import { type Identity, LOCAL } from '../gateway/identity.js';
 import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
+import { rawValue } from '../protocol/rawJson.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { VERSION } from '../version.js';
@@ -279,7 +281,8 @@ export class Aggregator extends EventEmitter {
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
-    if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
+    // A tools mode reads the arguments (a dynamic call's are nested): it gets them parsed.
+    if (this.toolsMode) return this.toolsMode.call(this, name, rawValue(args) as typeof args, call);
     return this.requests.callTool(name, args, call);
   }
 
