@@ -41,6 +41,8 @@ export interface RelayDeps {
   handle: HotHandler;
   /** Called on every request relayed (the session is registered on first use). */
   touch(): void;
+  /** Whether a tool's large arguments go on as the client's bytes (then the stdio wire keeps them raw). */
+  rawArguments?(tool: string): boolean;
 }
 
 /** Puts the relay in front of `server` on whatever transport it is connected to. */
@@ -59,7 +61,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   if (!inner) return;
   const inflight = new Map<RequestId, AbortController>();
   const out = outlet(transport);
-  takeRawArguments(transport);
+  takeRawArguments(transport, deps);
   transport.onmessage = (message, extra) => {
     const bad = badRequiredField(message, deps.capabilities, server);
     if (bad) {
@@ -235,10 +237,13 @@ function badRequiredField(
  * Tells the stdio wire under `transport`, if there is one, that its tools/call arguments may come as
  * RawJson: everything it reads now reaches this relay, which hands the SDK only parsed values.
  */
-function takeRawArguments(transport: Transport): void {
+function takeRawArguments(transport: Transport, deps: RelayDeps): void {
   const t = transport as unknown as Record<symbol, unknown> & { _wire?: Record<symbol, unknown> };
   const wire = READS_RAW in t ? t : t._wire;
-  if (wire && READS_RAW in wire) wire[READS_RAW] = true;
+  const accept = deps.rawArguments;
+  if (wire && READS_RAW in wire) {
+    wire[READS_RAW] = accept ? (tool: unknown) => typeof tool === 'string' && accept(tool) : () => true;
+  }
 }
 
 /** Whether messages sent on `transport` end on a wire that writes raw members (serveStdio's own transport sends on its wire). */

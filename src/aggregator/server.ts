@@ -225,7 +225,13 @@ export class Aggregator extends EventEmitter {
     }
     const touch = () => this.router.register(session);
     installHandlers(server, session, capabilities, { tools: this, requests: this.requests, touch });
-    attachRelay(server, { session, capabilities, handle: hotHandler({ tools: this, requests: this.requests }), touch });
+    attachRelay(server, {
+      session,
+      capabilities,
+      handle: hotHandler({ tools: this, requests: this.requests }),
+      touch,
+      rawArguments: (tool) => this.passesRawArguments(tool),
+    });
     return server;
   }
 
@@ -250,6 +256,17 @@ export class Aggregator extends EventEmitter {
     this.router.drop(session);
     for (const uri of session.subscriptions) void this.subscriptions.unsubscribe(session, uri);
     void this.pool.release(session.self);
+  }
+
+  /**
+   * Whether a tool's arguments are likely to go on as the client's bytes: the tool is served by a
+   * 2025-11-25 stdio upstream (its fast lane writes them raw). Everything else parses them anyway.
+   */
+  private passesRawArguments(tool: string): boolean {
+    if (this.toolsMode) return false;
+    const entry = this._catalog.tools.get(tool);
+    const conn = entry && this.pool.get(entry.upstream);
+    return conn?.config.type === 'stdio' && conn.status().protocolVersion === '2025-11-25';
   }
 
   /** Upstream requests in flight (shutdown waits for them). */

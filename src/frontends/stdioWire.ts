@@ -4,7 +4,7 @@
  * than the SDK's union parse, which tries the request, notification and response schemas in turn and
  * copies the message; and a response carrying an upstream's raw result members (protocol/rawJson.ts)
  * written with those bytes as they came, in one write. Once its consumer says it takes them (READS_RAW,
- * set by the relay), a long tools/call line is read with its large `arguments` kept raw: the bytes go
+ * set by the relay, for the tools it says), a long tools/call line is read with its large `arguments` kept raw: the bytes go
  * on to the upstream as they came, never parsed here. Everything else (writes, back-pressure, stdin
  * end) is the SDK's. As in the SDK, a line that is not JSON is skipped, and one that is JSON but not
  * JSON-RPC is reported to onerror.
@@ -26,8 +26,8 @@ class LineReader {
   private readonly lines = new LineSplitter();
   private readonly ready: Buffer[] = [];
 
-  /** `rawArguments` says whether the wire's consumer takes tools/call arguments raw now. */
-  constructor(private readonly rawArguments: () => boolean) {}
+  /** Whether the wire's consumer takes a tool's arguments raw now (undefined: none raw). */
+  constructor(private readonly rawArguments: () => ((tool: unknown) => boolean) | undefined) {}
 
   append(chunk: Buffer): void {
     if (this.lines.buffered + chunk.length > MAX_BUFFER_BYTES) {
@@ -39,8 +39,9 @@ class LineReader {
 
   readMessage(): JSONRPCMessage | null {
     for (let line = this.ready.shift(); line; line = this.ready.shift()) {
-      if (line.length >= RAW_LINE_BYTES && this.rawArguments()) {
-        const raw = readRawToolCall(line, RAW_VALUE_BYTES);
+      const accept = line.length >= RAW_LINE_BYTES ? this.rawArguments() : undefined;
+      if (accept) {
+        const raw = readRawToolCall(line, RAW_VALUE_BYTES, accept);
         if (raw) return toJsonRpcMessage(raw);
       }
       let value: unknown;
@@ -65,10 +66,11 @@ export function stdioWire(
   stdout: NodeJS.WritableStream = process.stdout,
 ): StdioServerTransport {
   const wire = new StdioServerTransport(stdin as any, stdout as any);
-  const flags = wire as unknown as Record<symbol, boolean>;
+  const flags = wire as unknown as Record<symbol, unknown>;
   flags[WRITES_RAW] = true;
-  flags[READS_RAW] = false;
-  (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader(() => flags[READS_RAW] === true);
+  flags[READS_RAW] = undefined;
+  const accept = () => flags[READS_RAW] as ((tool: unknown) => boolean) | undefined;
+  (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader(accept);
   const send = wire.send.bind(wire);
   wire.send = (message) => {
     const parts = 'result' in message ? rawParts(message) : undefined;

@@ -17,8 +17,10 @@ import { JsonScanner } from './jsonScanner.js';
 export const WRITES_RAW = Symbol('writes raw JSON');
 
 /**
- * Set (to true) on a stdio wire by the consumer of its messages when that consumer takes a tools/call
- * whose large `arguments` are a RawJson (the relay, which materializes whatever it hands elsewhere).
+ * Set on a stdio wire by the consumer of its messages when that consumer takes a tools/call whose large
+ * `arguments` are a RawJson (the relay, which materializes whatever it hands elsewhere): a function of
+ * the tool's name that says whether its arguments are worth keeping raw (they are when they go on as
+ * bytes; parsed anyway, the scan and the bytes held for the call would be extra work).
  */
 export const READS_RAW = Symbol('reads raw JSON');
 
@@ -73,13 +75,14 @@ export function readRawResponse(line: Buffer, minBytes: number): { id: string | 
 export function readRawToolCall(
   line: Buffer,
   minBytes: number,
+  accept: (tool: unknown) => boolean = () => true,
 ): { jsonrpc: '2.0'; id: string | number; method: 'tools/call'; params: Record<string, unknown> } | undefined {
   const read = readEnvelope(
     line,
     'params',
     (key, span) => key === 'arguments' && span[1] - span[0] >= minBytes && line[span[0]] === 0x7b,
   );
-  if (!read || read.method !== 'tools/call') return undefined;
+  if (!read || read.method !== 'tools/call' || !accept(read.body.name)) return undefined;
   return { jsonrpc: '2.0', id: read.id, method: 'tools/call', params: read.body };
 }
 

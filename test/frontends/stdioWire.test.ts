@@ -8,7 +8,7 @@ async function read(chunks: string[], raw = false) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const wire = stdioWire(stdin, stdout);
-  (wire as unknown as Record<symbol, boolean>)[READS_RAW] = raw;
+  (wire as unknown as Record<symbol, unknown>)[READS_RAW] = raw ? () => true : undefined;
   const messages: unknown[] = [];
   const errors: string[] = [];
   wire.onmessage = (m) => messages.push(m);

@@ -162,6 +162,11 @@ describe('raw tools/call arguments', () => {
     ];
     for (const b of bad) expect(readRawToolCall(Buffer.from(b), 1000), b.slice(0, 120)).toBeUndefined();
     expect(readRawToolCall(Buffer.from(` \t${text}\r `), 1000)).toBeDefined();
+    // Nor for a tool whose arguments its reader would parse anyway.
+    const asked: unknown[] = [];
+    const accept = (tool: unknown) => asked.push(tool) > 0 && tool !== 'a';
+    expect(readRawToolCall(Buffer.from(text), 1000, accept)).toBeUndefined();
+    expect(asked).toEqual(['a']);
   });
 
   it('parses a message whose params hold nothing raw as the message itself', () => {
