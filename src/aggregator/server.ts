@@ -259,14 +259,17 @@ export class Aggregator extends EventEmitter {
   }
 
   /**
-   * Whether a tool's arguments are likely to go on as the client's bytes: the tool is served by a
-   * 2025-11-25 stdio upstream (its fast lane writes them raw). Everything else parses them anyway.
+   * Whether a tool's arguments are likely to go on as the client's bytes: the tool is served by a stdio
+   * upstream that does not speak 2026-07-28 (the fast lane writes them raw). Everything else parses
+   * them anyway; a wrong guess costs time, never correctness.
    */
   private passesRawArguments(tool: string): boolean {
     if (this.toolsMode) return false;
     const entry = this._catalog.tools.get(tool);
     const conn = entry && this.pool.get(entry.upstream);
-    return conn?.config.type === 'stdio' && conn.status().protocolVersion === '2025-11-25';
+    if (conn?.config.type !== 'stdio' || conn.config.protocol === '2026-07-28') return false;
+    // `auto` speaks 2025-11-25 to a server that accepts it.
+    return conn.status().protocolVersion !== '2026-07-28';
   }
 
   /** Upstream requests in flight (shutdown waits for them). */
