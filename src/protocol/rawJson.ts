@@ -82,7 +82,7 @@ export function readRawToolCall(
     'params',
     (key, span) => key === 'arguments' && span[1] - span[0] >= minBytes && line[span[0]] === 0x7b,
   );
-  if (!read || read.method !== 'tools/call' || !accept(read.body.name)) return undefined;
+  if (read?.method !== 'tools/call' || !accept(read.body.name)) return undefined;
   return { jsonrpc: '2.0', id: read.id, method: 'tools/call', params: read.body };
 }
 
