@@ -14,7 +14,7 @@
  */
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
 import { badRequiredParam } from '../protocol/jsonrpc.js';
-import { WRITES_RAW } from '../protocol/rawJson.js';
+import { materializeParams, READS_RAW, WRITES_RAW } from '../protocol/rawJson.js';
 import type { CallContext } from './callContext.js';
 import { callContext } from './callContext.js';
 import type { Session } from './sessions.js';
@@ -41,6 +41,8 @@ export interface RelayDeps {
   handle: HotHandler;
   /** Called on every request relayed (the session is registered on first use). */
   touch(): void;
+  /** Whether a tool's large arguments go on as the client's bytes (then the stdio wire keeps them raw). */
+  rawArguments?(tool: string): boolean;
 }
 
 /** Puts the relay in front of `server` on whatever transport it is connected to. */
@@ -59,6 +61,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   if (!inner) return;
   const inflight = new Map<RequestId, AbortController>();
   const out = outlet(transport);
+  takeRawArguments(transport, deps);
   transport.onmessage = (message, extra) => {
     const bad = badRequiredField(message, deps.capabilities, server);
     if (bad) {
@@ -75,7 +78,8 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
           controller.abort(m.params.reason ?? 'cancelled');
         }
       }
-      inner.call(transport, message, extra);
+      // The SDK Server reads the arguments themselves.
+      inner.call(transport, materializeParams(message), extra);
       return;
     }
     const { id, method, params = {} } = message as { id: RequestId; method: string; params?: Params };
@@ -227,6 +231,19 @@ function badRequiredField(
   const bad = badRequiredParam(message);
   if (!bad) return undefined;
   return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: bad } } as JSONRPCMessage;
+}
+
+/**
+ * Tells the stdio wire under `transport`, if there is one, that its tools/call arguments may come as
+ * RawJson: everything it reads now reaches this relay, which hands the SDK only parsed values.
+ */
+function takeRawArguments(transport: Transport, deps: RelayDeps): void {
+  const t = transport as unknown as Record<symbol, unknown> & { _wire?: Record<symbol, unknown> };
+  const wire = READS_RAW in t ? t : t._wire;
+  const accept = deps.rawArguments;
+  if (wire && READS_RAW in wire) {
+    wire[READS_RAW] = accept ? (tool: unknown) => typeof tool === 'string' && accept(tool) : () => true;
+  }
 }
 
 /** Whether messages sent on `transport` end on a wire that writes raw members (serveStdio's own transport sends on its wire). */

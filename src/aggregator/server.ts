@@ -5,6 +5,7 @@
  * calls that need input cross protocol eras (inputRounds.ts), and server-to-client traffic goes back
  * to the session whose call caused it (bridge.ts, sessions.ts).
  */
+
 import { EventEmitter } from 'node:events';
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
 import { Server } from '@modelcontextprotocol/server';
@@ -15,6 +16,7 @@ import { type Identity, LOCAL } from '../gateway/identity.js';
 import { type AccessView, ALLOW_ALL } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
+import { rawValue } from '../protocol/rawJson.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { VERSION } from '../version.js';
@@ -224,7 +226,13 @@ export class Aggregator extends EventEmitter {
     }
     const touch = () => this.router.register(session);
     installHandlers(server, session, capabilities, { tools: this, requests: this.requests, touch });
-    attachRelay(server, { session, capabilities, handle: hotHandler({ tools: this, requests: this.requests }), touch });
+    attachRelay(server, {
+      session,
+      capabilities,
+      handle: hotHandler({ tools: this, requests: this.requests }),
+      touch,
+      rawArguments: (tool) => this.passesRawArguments(tool),
+    });
     return server;
   }
 
@@ -249,6 +257,20 @@ export class Aggregator extends EventEmitter {
     this.router.drop(session);
     for (const uri of session.subscriptions) void this.subscriptions.unsubscribe(session, uri);
     void this.pool.release(session.self);
+  }
+
+  /**
+   * Whether a tool's arguments are likely to go on as the client's bytes: the tool is served by a stdio
+   * upstream that does not speak 2026-07-28 (the fast lane writes them raw). Everything else parses
+   * them anyway; a wrong guess costs time, never correctness.
+   */
+  private passesRawArguments(tool: string): boolean {
+    if (this.toolsMode) return false;
+    const entry = this._catalog.tools.get(tool);
+    const conn = entry && this.pool.get(entry.upstream);
+    if (conn?.config.type !== 'stdio' || conn.config.protocol === '2026-07-28') return false;
+    // `auto` speaks 2025-11-25 to a server that accepts it.
+    return conn.status().protocolVersion !== '2026-07-28';
   }
 
   /** Upstream requests in flight (shutdown waits for them). */
@@ -280,7 +302,8 @@ export class Aggregator extends EventEmitter {
     args: Record<string, unknown> | undefined,
     call: CallContext,
   ): Promise<Record<string, unknown>> {
-    if (this.toolsMode) return this.toolsMode.call(this, name, args, call);
+    // A tools mode reads the arguments (a dynamic call's are nested): it gets them parsed.
+    if (this.toolsMode) return this.toolsMode.call(this, name, rawValue(args) as typeof args, call);
     return this.requests.callTool(name, args, call);
   }
 

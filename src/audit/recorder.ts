@@ -7,6 +7,7 @@ import type { Identity } from '../gateway/identity.js';
 import { isSecretName, looksLikeSecretValue } from '../generate/secrets.js';
 import type { Metrics } from '../observability/metrics.js';
 import { mask, type RedactFn, redactDeep } from '../observability/redact.js';
+import { RawJson, rawValue } from '../protocol/rawJson.js';
 import { type Caller, LOCAL_IDENTITY } from './caller.js';
 import { type AuditMethod, type AuditOutcome, type AuditRecord, recordIds } from './record.js';
 import type { AuditSink } from './sink.js';
@@ -59,7 +60,14 @@ export function createCallAuditor(opts: CallAuditorOptions): CallHook {
       const identity = info.caller?.identity ?? LOCAL_IDENTITY;
       opts.metrics?.observeIdentityCall(label(identity), outcome === 'ok' || outcome === 'input_required');
       if (opts.sink) {
-        const json = info.args === undefined ? undefined : JSON.stringify(info.args);
+        // Arguments relayed as the client's bytes are counted as those bytes.
+        const args = info.args;
+        const argBytes =
+          args === undefined
+            ? 0
+            : args instanceof RawJson
+              ? args.bytes.length
+              : Buffer.byteLength(JSON.stringify(args));
         const record: AuditRecord = {
           id: nextId(),
           time: new Date(time).toISOString(),
@@ -70,11 +78,12 @@ export function createCallAuditor(opts: CallAuditorOptions): CallHook {
           name: opts.redact(info.name),
           outcome,
           durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-          argBytes: json === undefined ? 0 : Buffer.byteLength(json),
+          argBytes,
         };
         if (info.caller?.session) record.session = info.caller.session;
         if (code !== undefined) record.code = code;
-        if (opts.withArguments && info.args !== undefined) record.arguments = maskArguments(info.args, opts.redact);
+        if (opts.withArguments && info.args !== undefined)
+          record.arguments = maskArguments(rawValue(info.args), opts.redact);
         opts.sink.write(record);
       }
     }

@@ -24,6 +24,7 @@ import { realContext } from '../cli/context.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { VERSION } from '../version.js';
 import { type CodeCache, coreCodeCache } from './codeCache.js';
+import { governOldGeneration } from './oldGeneration.js';
 import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 
@@ -95,7 +96,10 @@ export function runCore(): void {
   // The core requires only Node built-ins (scripts/build.mjs fails the build otherwise).
   const req = createRequire(filename);
   fn.call(coreModule.exports, coreModule.exports, req, coreModule, filename, path.dirname(filename));
-  if (v8Flags.governYoungGeneration) governYoungGeneration();
+  if (v8Flags.governYoungGeneration) {
+    governYoungGeneration();
+    governOldGeneration();
+  }
   // `run` writes the caches once its start-up has been compiled (a shorter command would leave most of it out).
   const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
   const needCode = !cache?.data || script.cachedDataRejected === true;

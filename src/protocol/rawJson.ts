@@ -1,18 +1,28 @@
 /**
- * Large results relayed as the bytes they came in. An upstream's response to a forwarded request is
- * read with its envelope and the small members of its result parsed, and each large member of the
- * result (a tool's content, a resource's contents) kept as a RawJson: the bytes as the upstream sent
- * them. A caller that knows RawJson (the relay, on a stdio session) writes those bytes out again as
- * they are; every other caller gets the value parsed (materialize), and a serializer that knows
- * nothing of it still writes the right JSON (toJSON). Parsing and re-serializing a 256 KB result on
- * both hops is most of what such a call costs the proxy.
+ * Large members relayed as the bytes they came in, both ways. An upstream's response to a forwarded
+ * request is read with its envelope and the small members of its result parsed, and each large member
+ * of the result (a tool's content, a resource's contents) kept as a RawJson: the bytes as the upstream
+ * sent them. A client's tools/call is read the same way on the stdio wire, its large `arguments` kept
+ * raw. A writer that knows RawJson (the stdio wire, the upstream stdio transport) writes those bytes out
+ * again as they are; every other consumer gets the value parsed (materialize), and a serializer that
+ * knows nothing of it still writes the right JSON (toJSON). Parsing and re-serializing 256 KB on both
+ * hops is most of what such a call costs the proxy.
  *
- * A large member is checked for JSON grammar as it is skipped (balanced, well-formed tokens); the
- * contents of its strings are not, as the caller's own parser checks them when it reads the message.
+ * A large member is checked for JSON grammar as it is skipped (jsonScanner.ts); the contents of its
+ * strings are not, as the receiver's own parser checks them when it reads the message.
  */
+import { JsonScanner } from './jsonScanner.js';
 
 /** Marks a transport that writes RawJson members out as their bytes (others get results parsed). */
 export const WRITES_RAW = Symbol('writes raw JSON');
+
+/**
+ * Set on a stdio wire by the consumer of its messages when that consumer takes a tools/call whose large
+ * `arguments` are a RawJson (the relay, which materializes whatever it hands elsewhere): a function of
+ * the tool's name that says whether its arguments are worth keeping raw (they are when they go on as
+ * bytes; parsed anyway, the scan and the bytes held for the call would be extra work).
+ */
+export const READS_RAW = Symbol('reads raw JSON');
 
 /** A JSON value held as its UTF-8 text. */
 export class RawJson {
@@ -38,43 +48,83 @@ export class RawJson {
   }
 }
 
+/** `v` itself, parsed when it is a RawJson. */
+export function rawValue(v: unknown): unknown {
+  return v instanceof RawJson ? v.value() : v;
+}
+
 /** Result members read only as values: the protocol looks into them on the way. */
 const ALWAYS_PARSED = new Set(['_meta', 'resultType', 'inputRequests', 'requestState', 'isError', 'task']);
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+type Span = [number, number];
 
 /**
  * A response line `{"jsonrpc":"2.0","id":...,"result":{...}}` with its result's members of at least
  * `minBytes` kept raw, or undefined when the line is anything else (then it is parsed as usual).
  */
 export function readRawResponse(line: Buffer, minBytes: number): { id: string | number; result: object } | undefined {
+  const read = readEnvelope(line, 'result', (key, span) => span[1] - span[0] >= minBytes && !ALWAYS_PARSED.has(key));
+  return read && { id: read.id, result: read.body };
+}
+
+/**
+ * A request line `{"jsonrpc":"2.0","id":...,"method":"tools/call","params":{...}}` whose params'
+ * `arguments` object is at least `minBytes`, with those arguments kept raw and the rest parsed; undefined
+ * when the line is anything else (then it is parsed as usual).
+ */
+export function readRawToolCall(
+  line: Buffer,
+  minBytes: number,
+  accept: (tool: unknown) => boolean = () => true,
+): { jsonrpc: '2.0'; id: string | number; method: 'tools/call'; params: Record<string, unknown> } | undefined {
+  const read = readEnvelope(
+    line,
+    'params',
+    (key, span) => key === 'arguments' && span[1] - span[0] >= minBytes && line[span[0]] === 0x7b,
+  );
+  if (read?.method !== 'tools/call' || !accept(read.body.name)) return undefined;
+  return { jsonrpc: '2.0', id: read.id, method: 'tools/call', params: read.body };
+}
+
+/**
+ * A request (`params`) or success response (`result`) line: its envelope checked, and the members of
+ * its body parsed, or kept raw where `raw` says so; undefined unless at least one member is raw.
+ */
+function readEnvelope(
+  line: Buffer,
+  body: 'params' | 'result',
+  raw: (key: string, span: Span) => boolean,
+): { id: string | number; method?: string; body: Record<string, unknown> } | undefined {
   try {
-    const r = new Reader(line);
+    const r = new JsonScanner(line);
     const top = r.members(0);
     if (!top || r.pos !== line.length) return undefined;
-    const keys = Object.keys(top);
-    if (keys.length !== 3 || !('jsonrpc' in top && 'id' in top && 'result' in top)) return undefined;
+    const request = body === 'params';
+    if (Object.keys(top).length !== (request ? 4 : 3) || !('jsonrpc' in top && 'id' in top && body in top)) {
+      return undefined;
+    }
     if (r.text(top.jsonrpc) !== '"2.0"') return undefined;
     const id = JSON.parse(r.text(top.id)) as unknown;
-    if (typeof id !== 'string' && !(typeof id === 'number' && Number.isInteger(id))) return undefined;
-    const [start] = top.result;
-    if (line[start] !== 0x7b) return undefined;
-    const inner = new Reader(line, start);
-    const members = inner.members(start);
+    if (typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) return undefined;
+    let method: string | undefined;
+    if (request) {
+      method = top.method && (JSON.parse(r.text(top.method)) as unknown as string);
+      if (typeof method !== 'string') return undefined;
+    }
+    const members = r.members((top[body] as Span)[0]);
     if (!members) return undefined;
-    const result: Record<string, unknown> = {};
-    let raw = false;
+    const out: Record<string, unknown> = {};
+    let kept = false;
     for (const [key, span] of Object.entries(members)) {
       if (key === '__proto__') return undefined;
-      if (span[1] - span[0] >= minBytes && !ALWAYS_PARSED.has(key)) {
-        result[key] = new RawJson(line.subarray(span[0], span[1]));
-        raw = true;
+      if (raw(key, span)) {
+        out[key] = new RawJson(line.subarray(span[0], span[1]));
+        kept = true;
       } else {
-        result[key] = JSON.parse(line.toString('utf8', span[0], span[1]));
+        out[key] = JSON.parse(line.toString('utf8', span[0], span[1]));
       }
     }
-    return raw ? { id, result } : undefined;
+    return kept ? { id, method, body: out } : undefined;
   } catch {
     return undefined;
   }
@@ -93,18 +143,32 @@ export function materialize<T>(value: T): T {
   return (out ?? value) as T;
 }
 
+/** A message with the RawJson members of its params parsed (the message itself when it has none). */
+export function materializeParams<T>(message: T): T {
+  const params = (message as { params?: unknown })?.params;
+  const parsed = materialize(params);
+  return parsed === params ? message : { ...message, params: parsed };
+}
+
 /**
- * A response whose result holds RawJson members as one newline-terminated buffer (its raw members
- * copied as they are), or undefined when it holds none.
+ * A message whose `params` or `result` holds RawJson members, as the pieces of its newline-terminated
+ * JSON text in order (the raw members' bytes as they are, uncopied), or undefined when it holds none.
  */
-export function encodeRawResponse(message: unknown): Buffer | undefined {
-  const m = message as { id?: unknown; result?: unknown };
-  const result = m?.result;
-  if (!result || typeof result !== 'object' || !('id' in m)) return undefined;
-  const entries = Object.entries(result);
+export function rawParts(message: unknown): Buffer[] | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const m = message as Record<string, unknown>;
+  const holder = 'result' in m ? 'result' : 'params';
+  const body = m[holder];
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const entries = Object.entries(body);
   if (!entries.some(([, v]) => v instanceof RawJson)) return undefined;
   const parts: Buffer[] = [];
-  let text = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":{`;
+  let text = '{';
+  for (const [k, v] of Object.entries(m)) {
+    if (v === undefined || k === holder) continue;
+    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  text += `${text.length > 1 ? ',' : ''}"${holder}":{`;
   let first = true;
   for (const [k, v] of entries) {
     if (v === undefined) continue;
@@ -118,149 +182,46 @@ export function encodeRawResponse(message: unknown): Buffer | undefined {
     }
   }
   parts.push(Buffer.from(`${text}}}\n`));
-  return Buffer.concat(parts);
+  return parts;
 }
 
-/** A cursor over JSON text that finds the members of an object and skips values, checking their grammar. */
-class Reader {
-  pos: number;
-
-  constructor(
-    private readonly b: Buffer,
-    start = 0,
-  ) {
-    this.pos = start;
-  }
-
-  text(span: [number, number]): string {
-    return this.b.toString('utf8', span[0], span[1]);
-  }
-
-  /** The members of the object at `at`, each as the span of its value; undefined when not an object. */
-  members(at: number): Record<string, [number, number]> | undefined {
-    this.pos = at;
-    this.space();
-    if (this.b[this.pos] !== 0x7b) return undefined;
-    this.pos++;
-    const out: Record<string, [number, number]> = Object.create(null);
-    this.space();
-    if (this.b[this.pos] === 0x7d) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.space();
-      const keyStart = this.pos;
-      this.string();
-      const key = JSON.parse(this.b.toString('utf8', keyStart, this.pos)) as string;
-      this.space();
-      this.expect(0x3a);
-      this.space();
-      const start = this.pos;
-      this.value();
-      if (key in out) throw new Error('duplicate key');
-      out[key] = [start, this.pos];
-      this.space();
-      const c = this.b[this.pos++];
-      if (c === 0x7d) break;
-      if (c !== 0x2c) throw new Error('expected , or }');
-    }
-    this.space();
-    return out;
-  }
-
-  private value(): void {
-    const c = this.b[this.pos];
-    if (c === QUOTE) {
-      this.string();
-      return;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      this.container();
-      return;
-    }
-    const start = this.pos;
-    while (this.pos < this.b.length && isScalarByte(this.b[this.pos] as number)) this.pos++;
-    if (this.pos === start) throw new Error('expected a value');
-    JSON.parse(this.b.toString('latin1', start, this.pos));
-  }
-
-  /** An object or array, nested ones included, without recursion. */
-  private container(): void {
-    const stack: number[] = [];
-    for (;;) {
-      const open = this.b[this.pos++] as number;
-      stack.push(open);
-      this.space();
-      const close = open === 0x7b ? 0x7d : 0x5d;
-      if (this.b[this.pos] === close) {
-        this.pos++;
-        stack.pop();
-      } else {
-        if (open === 0x7b) this.key();
-        const c = this.b[this.pos];
-        if (c === 0x7b || c === 0x5b) continue;
-        this.value();
-      }
-      // After a value: commas, closes, and the next value until a container opens or all are closed.
-      for (;;) {
-        if (stack.length === 0) return;
-        this.space();
-        const c = this.b[this.pos++];
-        const top = stack[stack.length - 1];
-        if (c === (top === 0x7b ? 0x7d : 0x5d)) {
-          stack.pop();
-          continue;
-        }
-        if (c !== 0x2c) throw new Error('expected , or a close');
-        this.space();
-        if (top === 0x7b) this.key();
-        const n = this.b[this.pos];
-        if (n === 0x7b || n === 0x5b) break;
-        this.value();
-      }
-    }
-  }
-
-  private key(): void {
-    this.space();
-    this.string();
-    this.space();
-    this.expect(0x3a);
-    this.space();
-  }
-
-  private string(): void {
-    this.expect(QUOTE);
-    let from = this.pos;
-    for (;;) {
-      const q = this.b.indexOf(QUOTE, from);
-      if (q === -1) throw new Error('unterminated string');
-      let k = q - 1;
-      while (this.b[k] === BACKSLASH) k--;
-      if ((q - 1 - k) % 2 === 0) {
-        this.pos = q + 1;
-        return;
-      }
-      from = q + 1;
-    }
-  }
-
-  private expect(byte: number): void {
-    if (this.b[this.pos] !== byte) throw new Error(`expected ${String.fromCharCode(byte)}`);
-    this.pos++;
-  }
-
-  private space(): void {
-    while (isSpace(this.b[this.pos] as number)) this.pos++;
-  }
+/** A response whose result holds RawJson members as one newline-terminated buffer, or undefined. */
+export function encodeRawResponse(message: unknown): Buffer | undefined {
+  if (!message || typeof message !== 'object' || !('id' in message) || !('result' in message)) return undefined;
+  const parts = rawParts(message);
+  return parts && Buffer.concat(parts);
 }
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/**
+ * Writes `parts` as one write (corked: a single writev where the stream can); resolves once flushed or
+ * buffered below the high-water mark, as the SDK's send does.
+ */
+export function writeParts(out: NodeJS.WritableStream, parts: Buffer[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      out.off('drain', onDrain);
+      reject(error);
+    };
+    const onDrain = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    out.once('error', onError);
+    if (writeCorked(out, parts)) {
+      out.off('error', onError);
+      resolve();
+    } else {
+      out.once('drain', onDrain);
+    }
+  });
 }
 
-/** Bytes of numbers and the literals true, false, null. */
-function isScalarByte(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || (c >= 0x61 && c <= 0x7a) || c === 0x45;
+/** Writes `parts` corked (one writev); false when the stream asks to wait for 'drain'. */
+export function writeCorked(out: NodeJS.WritableStream, parts: Buffer[]): boolean {
+  const w = out as NodeJS.WritableStream & { cork?: () => void; uncork?: () => void };
+  w.cork?.();
+  let ok = true;
+  for (const p of parts) ok = out.write(p);
+  w.uncork?.();
+  return ok;
 }

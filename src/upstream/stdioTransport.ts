@@ -18,7 +18,7 @@ import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
-import { readRawResponse } from '../protocol/rawJson.js';
+import { RawJson, rawParts, readRawResponse, writeCorked } from '../protocol/rawJson.js';
 import { HeldChild, type StdioParams, signalGroupNow, spawnStdioChild, untrackGroup } from './childProcess.js';
 import type { LaneTap } from './fastLane.js';
 import { OrderedDelivery } from './orderedDelivery.js';
@@ -235,7 +235,9 @@ export class ProcessStdioTransport implements Transport {
       );
     }
     this.noteRaw(message);
-    return stdin.write(serializeMessage(message));
+    // Raw arguments (a client's bytes, see protocol/rawJson.ts) are written as they came.
+    const parts = (message as { params?: { arguments?: unknown } }).params?.arguments instanceof RawJson;
+    return parts ? writeCorked(stdin, rawParts(message) as Buffer[]) : stdin.write(serializeMessage(message));
   }
 
   /** Requests whose results the caller takes raw; a cancelled one will have none. */

@@ -8,6 +8,7 @@
  * progress, cancellation, the era envelope and `input_required` results.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import { materialize } from '../protocol/rawJson.js';
 import { laneOf } from './fastLane.js';
 
 type Result = Record<string, unknown>;
@@ -28,9 +29,10 @@ export function requestUnchecked(
   options: ForwardOptions,
 ): Promise<Result> {
   const lane = laneOf(client);
+  // The lane's transport writes raw arguments as they came; the SDK's transports get them parsed.
   if (lane) return lane.request(method, params, options);
   const request = client.request as (req: unknown, schema: unknown, opts: unknown) => Promise<Result>;
-  return request.call(client, { method, params }, UNCHECKED, options);
+  return request.call(client, { method, params: materialize(params) }, UNCHECKED, options);
 }
 
 /**
@@ -41,7 +43,7 @@ export function requestUnchecked(
 export function callToolUnchecked(client: Client, params: Result, options: ForwardOptions): Promise<Result> {
   const transport = client.transport as { hasPerRequestStream?: boolean } | undefined;
   if (client.getProtocolEra() === 'modern' && transport?.hasPerRequestStream === true) {
-    return client.callTool(params as Parameters<Client['callTool']>[0], options) as Promise<Result>;
+    return client.callTool(materialize(params) as Parameters<Client['callTool']>[0], options) as Promise<Result>;
   }
   return requestUnchecked(client, 'tools/call', params, options);
 }

@@ -14,11 +14,16 @@ import {
   ProtocolError,
   type Transport,
 } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createDynamicToolsMode } from '../../src/aggregator/dynamicTools.js';
 import { Aggregator } from '../../src/aggregator/server.js';
+import type { AuditRecord } from '../../src/audit/record.js';
+import { createCallAuditor } from '../../src/audit/recorder.js';
 import { stdioWire } from '../../src/frontends/stdioWire.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { RawJson } from '../../src/protocol/rawJson.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
+import { ProcessStdioTransport } from '../../src/upstream/stdioTransport.js';
 import { ECHO, NODE } from '../helpers/paths.js';
 
 const eras = ['2025-11-25', '2026-07-28'] as const;
@@ -81,6 +86,7 @@ async function wiredSession(agg: Aggregator): Promise<{ wired: Client; writes: (
 }
 
 const setups = new Map<string, Setup>();
+const pools = new Map<string, UpstreamPool>();
 const closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
@@ -103,6 +109,7 @@ beforeAll(async () => {
       ['ready', protocol],
     ]);
     const agg = new Aggregator({ pool, logger, separator: '__' });
+    pools.set(protocol, pool);
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await agg.createServer({ era: 'legacy' }).connect(serverSide);
     const client = new Client({ name: 'relay-test', version: '1.0.0' });
@@ -311,6 +318,90 @@ describe.each(eras)('large results, upstream %s', (protocol) => {
     await waitUntil(() => agg.inflight === 0);
     const again = await wired.callTool({ name: 'echo__echo', arguments: { text: big } });
     expect(again.content).toEqual([{ type: 'text', text: big }]);
+  });
+});
+
+describe.each(eras)('large requests, upstream %s', (protocol) => {
+  const s = () => setups.get(protocol) as Setup;
+  const big = `${'x'.repeat(256 * 1024)} "quoted" \\ ü 😀 \u0001 \n end`;
+  const nested = { deep: [[{ list: [1, -2.5e-7, true, null, `${big}\\`] }]], 'key "q"': 'ü' };
+
+  test('tools/call over the stdio wire: large arguments reach a 2025-11-25 stdio upstream as the bytes the client sent', async () => {
+    const { wired, writes } = s();
+    const value = vi.spyOn(RawJson.prototype, 'value');
+    const sent = vi.spyOn(ProcessStdioTransport.prototype, 'sendNow');
+    try {
+      const before = writes.length;
+      const result = await wired.callTool({ name: 'echo__echo', arguments: { text: big, nested } });
+      expect(result.content).toEqual([{ type: 'text', text: big }]);
+      // To a 2025-11-25 stdio upstream the proxy never parses them (the fast lane writes the client's
+      // bytes); for a 2026-07-28 one (the SDK Client sends them) the wire reads them parsed at once.
+      const parsedArguments = value.mock.contexts.filter(
+        (raw) => (raw as RawJson).bytes.toString('utf8', 0, 8) === '{"text":',
+      );
+      expect(parsedArguments).toEqual([]);
+      const calls = sent.mock.calls.map(([m]) => m as { method?: string; params?: { arguments?: unknown } });
+      const raw = calls.filter((m) => m.method === 'tools/call' && m.params?.arguments instanceof RawJson);
+      expect(raw.length).toBe(protocol === '2025-11-25' ? 1 : 0);
+      expect(writes.slice(before).some((w) => w.length > 256 * 1024)).toBe(true);
+    } finally {
+      value.mockRestore();
+      sent.mockRestore();
+    }
+  });
+
+  test('progress, cancellation and errors of calls with large arguments', async () => {
+    const { wired, agg } = s();
+    const seen: number[] = [];
+    const slow = await wired.callTool(
+      { name: 'echo__slow', arguments: { ms: 60, steps: 2, pad: big } },
+      { onprogress: (p) => seen.push(p.progress) },
+    );
+    expect(slow.content).toEqual([{ type: 'text', text: 'slept 60' }]);
+    expect(seen).toEqual([1, 2]);
+    const controller = new AbortController();
+    const call = wired.callTool(
+      { name: 'echo__slow', arguments: { ms: 20_000, pad: big } },
+      { signal: controller.signal },
+    );
+    await waitUntil(() => agg.inflight === 1);
+    controller.abort('no');
+    await failure(call);
+    await waitUntil(() => agg.inflight === 0);
+    const unknown = await failure(wired.callTool({ name: 'echo__nope', arguments: { text: big } }));
+    expect([unknown.code, unknown.message]).toEqual([-32602, expect.stringContaining('Unknown tool: "echo__nope"')]);
+    const invalid = await wired.callTool({ name: 'echo__echo', arguments: { text: 7, pad: big } }).catch((e) => e);
+    expect(invalid instanceof ProtocolError ? invalid.code : invalid.isError).toBeTruthy();
+  });
+
+  test('the audit record and a dynamic call see large arguments as values', async () => {
+    const records: AuditRecord[] = [];
+    const sink = { write: (r: AuditRecord) => records.push(r), flush: async () => {}, close: async () => {} };
+    const onCall = createCallAuditor({ sink, withArguments: true, redact: (t) => t });
+    const agg = new Aggregator({
+      pool: pools.get(protocol) as UpstreamPool,
+      logger: silentLogger(),
+      separator: '__',
+      onCall,
+    });
+    const { wired } = await wiredSession(agg);
+    try {
+      const args = { text: `${'hello world '.repeat(30_000)}ü`, nested: { n: [1, { m: 'two words' }] } };
+      const direct = await wired.callTool({ name: 'echo__echo', arguments: args });
+      expect(direct.content).toEqual([{ type: 'text', text: args.text }]);
+      expect(records.map((r) => [r.name, r.arguments, r.argBytes])).toEqual([
+        ['echo', args, Buffer.byteLength(JSON.stringify(args))],
+      ]);
+      agg.setToolsMode(createDynamicToolsMode());
+      const dynamic = await wired.callTool({
+        name: 'call_dynamic_tool',
+        arguments: { group: 'echo', name: 'echo', arguments: { text: args.text } },
+      });
+      expect(dynamic.content).toEqual([{ type: 'text', text: args.text }]);
+      expect(records.at(-1)?.arguments).toEqual({ text: args.text });
+    } finally {
+      await wired.close();
+    }
   });
 });
 

@@ -2,11 +2,13 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { stdioWire } from '../../src/frontends/stdioWire.js';
+import { RawJson, READS_RAW } from '../../src/protocol/rawJson.js';
 
-async function read(chunks: string[]) {
+async function read(chunks: string[], raw = false) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const wire = stdioWire(stdin, stdout);
+  (wire as unknown as Record<symbol, unknown>)[READS_RAW] = raw ? () => true : undefined;
   const messages: unknown[] = [];
   const errors: string[] = [];
   wire.onmessage = (m) => messages.push(m);
@@ -40,5 +42,23 @@ describe('stdio frontend wire', () => {
     ]);
     expect(messages).toEqual([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
     expect(errors).toEqual([expect.stringMatching(/not a JSON-RPC 2.0/)]);
+  });
+
+  it('reads a long tools/call with its arguments raw only once its consumer takes them', async () => {
+    const args = { text: `${'x'.repeat(40_000)} "q" \\ 😀` };
+    const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'a', arguments: args } };
+    const text = JSON.stringify(call);
+    const chunks = [text.slice(0, 1000), text.slice(1000, 30_000), `${text.slice(30_000)}\n`];
+    const parsed = await read(chunks);
+    expect(parsed.messages).toEqual([call]);
+    const taken = await read(chunks, true);
+    const params = (taken.messages[0] as { params: { arguments: RawJson } }).params;
+    expect(params.arguments).toBeInstanceOf(RawJson);
+    expect(params.arguments.bytes.toString()).toBe(JSON.stringify(args));
+    expect(JSON.parse(JSON.stringify(taken.messages[0]))).toEqual(call);
+    // A long line that is not JSON is skipped as any other.
+    const junk = await read([`${text.slice(0, -1)}\n`, '{"jsonrpc":"2.0","id":2,"method":"ping"}\n'], true);
+    expect(junk.messages).toEqual([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
+    expect(junk.errors).toEqual([]);
   });
 });

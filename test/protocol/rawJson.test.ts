@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { encodeRawResponse, materialize, RawJson, readRawResponse } from '../../src/protocol/rawJson.js';
+import {
+  encodeRawResponse,
+  materialize,
+  materializeParams,
+  RawJson,
+  rawParts,
+  readRawResponse,
+  readRawToolCall,
+} from '../../src/protocol/rawJson.js';
 
 const line = (value: unknown) => Buffer.from(JSON.stringify(value));
 const big = 'x'.repeat(2000);
@@ -78,5 +86,93 @@ describe('raw results', () => {
     expect(raw([{ _meta: { ui: { resourceUri: 'a://b' } } }]).mayHoldUris()).toBe(true);
     expect(raw([{ _meta: { 'openai/outputTemplate': 'a://b' } }]).mayHoldUris()).toBe(true);
     expect(new RawJson(Buffer.from('[{"\\u0075ri":"a://b"}]')).mayHoldUris()).toBe(true);
+  });
+});
+
+/** tools/call arguments of many shapes: escapes, unicode, nested containers, numbers, literals. */
+const ARGUMENTS: Record<string, unknown>[] = [
+  { text: big },
+  { text: `quote " backslash \\ newline \n tab \t \u0000 \u2028 ${big}`, n: -1.5e-3 },
+  { text: `emoji 😀 ü 中 ${big}\\`, nested: { deep: [[[{ a: [true, false, null, {}, []] }]]] } },
+  { rows: Array.from({ length: 300 }, (_, i) => ({ i, s: `r${i}`, f: i / 7 })) },
+  { '': big, 'key with "quote"': 1, ü: [big] },
+];
+
+describe('raw tools/call arguments', () => {
+  it('keeps large arguments as the exact bytes the client sent, the rest of the request parsed', () => {
+    for (const args of ARGUMENTS) {
+      for (const meta of [undefined, { progressToken: 'p1' }]) {
+        const params = { name: 'srv__echo', arguments: args, ...(meta ? { _meta: meta } : {}) };
+        const message = { jsonrpc: '2.0', id: 'req-9', method: 'tools/call', params };
+        // Whitespace as a client may format it: the raw span is the client's own text.
+        const text = JSON.stringify(message, null, 1).replaceAll('\n', ' ');
+        const line = Buffer.from(text);
+        const read = readRawToolCall(line, 1000);
+        expect(read, JSON.stringify(args).slice(0, 80)).toBeDefined();
+        expect(read?.id).toBe('req-9');
+        expect(read?.params.name).toBe('srv__echo');
+        expect(read?.params._meta).toEqual(meta);
+        const raw = read?.params.arguments as RawJson;
+        expect(raw).toBeInstanceOf(RawJson);
+        // The client's own bytes, not a copy: a view of the line read.
+        expect(raw.bytes.buffer).toBe(line.buffer);
+        expect(text).toContain(raw.bytes.toString());
+        expect(raw.bytes.toString()).toMatch(/^\{.*\}$/s);
+        expect(raw.value()).toEqual(args);
+        expect(materializeParams(read)).toEqual(message);
+        // Written out, the message is the request the client sent, with the arguments' bytes as they came.
+        const parts = rawParts({ ...read, id: 4, params: { ...read?.params, name: 'echo' } }) as Buffer[];
+        expect(parts).toContain(raw.bytes);
+        const wire = Buffer.concat(parts);
+        expect(wire.at(-1)).toBe(10);
+        expect(wire.includes(raw.bytes)).toBe(true);
+        expect(JSON.parse(wire.toString())).toEqual({ ...message, id: 4, params: { ...params, name: 'echo' } });
+      }
+    }
+  });
+
+  it('reads nothing raw from a request that is not a plain tools/call with large object arguments', () => {
+    const args = { text: big };
+    const call = (over: Record<string, unknown>, params: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        ...over,
+        params: { name: 'a', arguments: args, ...params },
+      });
+    const text = call({});
+    const bad = [
+      call({ method: 'prompts/get' }),
+      call({ id: 1.5 }),
+      call({ jsonrpc: '1.0' }),
+      call({ extra: 1 }),
+      call({}, { arguments: [big] }),
+      call({}, { arguments: big }),
+      call({}, { arguments: { text: 'small' } }),
+      JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'a', arguments: args } }),
+      JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: args } }),
+      text.slice(0, -1),
+      `${text}x`,
+      text.replace('{"text":', '{"text"::'),
+      text.replace(`${big}"`, big),
+      text.replace('"name":"a"', '"name":"a","name":"b"'),
+      text.replace('"name":"a"', '"name":"a","__proto__":{}'),
+      text.replace('{"text"', '{"a":tru,"text"'),
+    ];
+    for (const b of bad) expect(readRawToolCall(Buffer.from(b), 1000), b.slice(0, 120)).toBeUndefined();
+    expect(readRawToolCall(Buffer.from(` \t${text}\r `), 1000)).toBeDefined();
+    // Nor for a tool whose arguments its reader would parse anyway.
+    const asked: unknown[] = [];
+    const accept = (tool: unknown) => asked.push(tool) > 0 && tool !== 'a';
+    expect(readRawToolCall(Buffer.from(text), 1000, accept)).toBeUndefined();
+    expect(asked).toEqual(['a']);
+  });
+
+  it('parses a message whose params hold nothing raw as the message itself', () => {
+    const m = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a', arguments: { x: 1 } } };
+    expect(materializeParams(m)).toBe(m);
+    expect(rawParts(m)).toBeUndefined();
+    expect(rawParts({ jsonrpc: '2.0', method: 'notifications/initialized' })).toBeUndefined();
   });
 });
