@@ -65,6 +65,13 @@ describe('large tools/call arguments through the built proxy', () => {
     );
     expect(init.result.serverInfo).toBeDefined();
     client.notify('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+    // Arguments are read raw only for a tool whose upstream is known to be connected: wait until it is listed
+    // (on a busy machine the first call could otherwise arrive while the server still starts).
+    for (let id = 100; ; id++) {
+      const list = await client.request(id, `{"jsonrpc":"2.0","id":${id},"method":"tools/list"}`);
+      if (list.result?.tools?.some((t: { name: string }) => t.name === 'raw__take')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }, 60_000);
 
   afterAll(() => {
