@@ -52,6 +52,7 @@ export class UpstreamPool extends EventEmitter {
   /** Whether each connection's entries came from the known catalog at the last look (a flip rebuilds). */
   private readonly fromKnown = new WeakMap<Upstream, boolean>();
   private readonly idle = new IdleTimers((name) => this.sleep(name));
+  private closed = false;
   /** Settles once start() has started every server it starts. */
   private launched: Promise<void> = Promise.resolve();
 
@@ -83,8 +84,13 @@ export class UpstreamPool extends EventEmitter {
   /**
    * Connects every configured upstream in parallel (a lazy one with a known catalog stays asleep);
    * resolves when each started one has succeeded or failed once. Known catalogs are listed at once.
+   *
+   * `deferUntil`: when every server about to start has a known catalog, nothing needs them for the
+   * first listings, and starting them all would take the cores the proxy answers those with; the ones
+   * not started early then start once it resolves true (never when false, or once the pool closed).
+   * A request to one of them starts it at once (wake).
    */
-  async start(): Promise<void> {
+  async start(opts: { deferUntil?: Promise<boolean> } = {}): Promise<void> {
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
     const conns = this.list();
     for (const c of conns) this.prepare(c);
@@ -93,12 +99,14 @@ export class UpstreamPool extends EventEmitter {
     this.launched = new Promise((resolve) => {
       launched = resolve;
     });
+    const defer = opts.deferUntil && this.allKnown(conns) ? opts.deferUntil : undefined;
     const started: Promise<void>[] = [];
     for (const c of conns) {
       if (this.sleeping.has(c)) continue;
       // Processes are started one per event-loop turn (spawnTurns.ts), so requests that arrive
       // meanwhile are answered in between; nothing here waits for those turns.
-      started.push(c.start());
+      const early = this.opts.prespawned?.startedFor(c.name) ?? false;
+      started.push(defer && !early ? this.startLater(c, defer) : c.start());
     }
     launched();
     await Promise.all(started);
@@ -106,6 +114,18 @@ export class UpstreamPool extends EventEmitter {
     void this.opts.prespawned?.close();
     this._firstRoundDone = true;
     this.emit('status');
+  }
+
+  /** Whether every server `conns` would start has a known catalog (disabled and sleeping ones start not). */
+  private allKnown(conns: Upstream[]): boolean {
+    return conns.every((c) => c.state === 'disabled' || this.sleeping.has(c) || this.known.has(c.name));
+  }
+
+  /** Starts `conn` once `when` resolves true, unless it was replaced or the pool closed meanwhile. */
+  private async startLater(conn: Upstream, when: Promise<boolean>): Promise<void> {
+    const go = await when.catch(() => false);
+    if (!go || this.closed || this.connections.get(conn.name) !== conn) return;
+    await conn.start();
   }
 
   /**
@@ -382,6 +402,7 @@ export class UpstreamPool extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
     const draining = [...this.draining];

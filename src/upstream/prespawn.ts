@@ -10,11 +10,14 @@ import { HeldChild, resolveStdio, type StdioParams, spawnKey, spawnStdioChild } 
 
 export class PrespawnRegistry {
   private readonly waiting = new Map<string, HeldChild[]>();
+  /** The servers a process was started early for. */
+  private readonly names = new Set<string>();
   private closed = false;
 
-  /** Starts the process of `params` now, for a transport to take later. */
-  spawn(params: StdioParams): void {
+  /** Starts the process of `params` now, for a transport to take later (`name`: the server it is for). */
+  spawn(params: StdioParams, name?: string): void {
     if (this.closed) return;
+    if (name !== undefined) this.names.add(name);
     const key = spawnKey(params);
     const held = new HeldChild(spawnStdioChild(params), params);
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), held]);
@@ -27,6 +30,11 @@ export class PrespawnRegistry {
     const held = list?.shift();
     if (list && !list.length) this.waiting.delete(key);
     return held;
+  }
+
+  /** Whether a process was started early for server `name`. */
+  startedFor(name: string): boolean {
+    return this.names.has(name);
   }
 
   /** The processes waiting to be taken. */
@@ -65,12 +73,12 @@ export function prespawnServers(
   limit = Number.POSITIVE_INFINITY,
 ): number {
   let started = 0;
-  for (const config of Object.values(servers)) {
+  for (const [name, config] of Object.entries(servers)) {
     if (started >= limit) break;
     if (config.type !== 'stdio' || config.disabled || config.lazy || config.replicas !== undefined) continue;
     const resolved = resolveStdio(config, env, cwd);
     if (!('params' in resolved)) continue;
-    registry.spawn(resolved.params);
+    registry.spawn(resolved.params, name);
     started++;
   }
   return started;
