@@ -86,9 +86,9 @@ export class UpstreamPool extends EventEmitter {
    * resolves when each started one has succeeded or failed once. Known catalogs are listed at once.
    *
    * `deferUntil`: when every server about to start has a known catalog, nothing needs them for the
-   * first listings, and starting them all would take the cores the proxy answers those with; the ones
-   * not started early then start once it resolves true (never when false, or once the pool closed).
-   * A request to one of them starts it at once (wake).
+   * first listings, and starting them (and connecting to those started early: handshakes cost the
+   * proxy's thread too) would take the cores the proxy answers those with; they then start once it
+   * resolves true (never when false, or once the pool closed). A request to one starts it at once (wake).
    */
   async start(opts: { deferUntil?: Promise<boolean> } = {}): Promise<void> {
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
@@ -105,8 +105,7 @@ export class UpstreamPool extends EventEmitter {
       if (this.sleeping.has(c)) continue;
       // Processes are started one per event-loop turn (spawnTurns.ts), so requests that arrive
       // meanwhile are answered in between; nothing here waits for those turns.
-      const early = this.opts.prespawned?.startedFor(c.name) ?? false;
-      started.push(defer && !early ? this.startLater(c, defer) : c.start());
+      started.push(defer ? this.startLater(c, defer) : c.start());
     }
     launched();
     await Promise.all(started);

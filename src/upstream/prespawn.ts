@@ -10,14 +10,11 @@ import { HeldChild, resolveStdio, type StdioParams, spawnKey, spawnStdioChild } 
 
 export class PrespawnRegistry {
   private readonly waiting = new Map<string, HeldChild[]>();
-  /** The servers a process was started early for. */
-  private readonly names = new Set<string>();
   private closed = false;
 
-  /** Starts the process of `params` now, for a transport to take later (`name`: the server it is for). */
-  spawn(params: StdioParams, name?: string): void {
+  /** Starts the process of `params` now, for a transport to take later. */
+  spawn(params: StdioParams): void {
     if (this.closed) return;
-    if (name !== undefined) this.names.add(name);
     const key = spawnKey(params);
     const held = new HeldChild(spawnStdioChild(params), params);
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), held]);
@@ -30,11 +27,6 @@ export class PrespawnRegistry {
     const held = list?.shift();
     if (list && !list.length) this.waiting.delete(key);
     return held;
-  }
-
-  /** Whether a process was started early for server `name`. */
-  startedFor(name: string): boolean {
-    return this.names.has(name);
   }
 
   /** The processes waiting to be taken. */
@@ -73,12 +65,12 @@ export function prespawnServers(
   limit = Number.POSITIVE_INFINITY,
 ): number {
   let started = 0;
-  for (const [name, config] of Object.entries(servers)) {
+  for (const config of Object.values(servers)) {
     if (started >= limit) break;
     if (config.type !== 'stdio' || config.disabled || config.lazy || config.replicas !== undefined) continue;
     const resolved = resolveStdio(config, env, cwd);
     if (!('params' in resolved)) continue;
-    registry.spawn(resolved.params, name);
+    registry.spawn(resolved.params);
     started++;
   }
   return started;

@@ -3,9 +3,10 @@
  * its first attempt, the servers still pending are logged every few seconds, so a user sees what the
  * proxy is waiting for; the first listings wait for them at most the startup window (aggregator).
  *
- * With every catalog known (a warm cache) the first listing needs no server: the servers not started
- * early then start once it has been answered, or after a short bound, so a few dozen booting processes
- * do not take the cores the proxy answers it with. A shutdown meanwhile cancels those starts.
+ * With every catalog known (a warm cache) the first listing needs no server: the servers then start
+ * (and those started early are connected to) once it has been answered, or after a short bound, so
+ * booting processes and handshakes do not take the cores the proxy answers it with. A call meanwhile
+ * starts its server at once; a shutdown meanwhile cancels the starts.
  */
 import type { Aggregator } from '../../aggregator/server.js';
 import type { Lifecycle } from '../../lifecycle.js';

@@ -97,16 +97,18 @@ function setup(opts: { n: number; cached?: number; early?: number; deferMs?: num
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('start-up with every catalog known', () => {
-  test('the servers not started early start right after the first listing, each once', async () => {
-    const { agg, firstRound, started } = setup({ n: 4, early: 1 });
-    // The early-started server connects; the others wait for the listing.
+  test('the servers start right after the first listing (one started early is taken), each once', async () => {
+    const { agg, pool, firstRound, started } = setup({ n: 4, early: 1 });
+    // The process started early boots; nothing connects to it, and nothing else starts, before the listing.
     expect(await until(() => started().length === 1, 5000)).toBe(true);
     await pause(300);
     expect(started()).toEqual(['s0']);
+    expect(pool.list().map((c) => c.state)).toEqual(['connecting', 'connecting', 'connecting', 'connecting']);
     const tools = await agg.listTools();
     expect(new Set(tools.map((t) => String(t.name).split('__')[0]))).toEqual(new Set(['s0', 's1', 's2', 's3']));
     await firstRound;
     expect(started().sort()).toEqual(['s0', 's1', 's2', 's3']);
+    expect(pool.list().map((c) => c.state)).toEqual(['ready', 'ready', 'ready', 'ready']);
   });
 
   test('without a listing they start after the bound', async () => {
