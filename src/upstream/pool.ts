@@ -99,13 +99,17 @@ export class UpstreamPool extends EventEmitter {
     this.launched = new Promise((resolve) => {
       launched = resolve;
     });
-    const defer = opts.deferUntil && this.allKnown(conns) ? opts.deferUntil : undefined;
-    const started: Promise<void>[] = [];
+    const known = (c: Upstream) => c.state === 'disabled' || this.sleeping.has(c) || this.known.has(c.name);
+    const defer = conns.every(known) ? opts.deferUntil?.catch(() => false) : undefined;
+    // Unless it was replaced or the pool closed meanwhile.
+    const later = (c: Upstream) => (go: boolean) =>
+      go && !this.closed && this.connections.get(c.name) === c ? c.start() : undefined;
+    const started: Promise<unknown>[] = [];
     for (const c of conns) {
       if (this.sleeping.has(c)) continue;
       // Processes are started one per event-loop turn (spawnTurns.ts), so requests that arrive
       // meanwhile are answered in between; nothing here waits for those turns.
-      started.push(defer ? this.startLater(c, defer) : c.start());
+      started.push(defer ? defer.then(later(c)) : c.start());
     }
     launched();
     await Promise.all(started);
@@ -113,18 +117,6 @@ export class UpstreamPool extends EventEmitter {
     void this.opts.prespawned?.close();
     this._firstRoundDone = true;
     this.emit('status');
-  }
-
-  /** Whether every server `conns` would start has a known catalog (disabled and sleeping ones start not). */
-  private allKnown(conns: Upstream[]): boolean {
-    return conns.every((c) => c.state === 'disabled' || this.sleeping.has(c) || this.known.has(c.name));
-  }
-
-  /** Starts `conn` once `when` resolves true, unless it was replaced or the pool closed meanwhile. */
-  private async startLater(conn: Upstream, when: Promise<boolean>): Promise<void> {
-    const go = await when.catch(() => false);
-    if (!go || this.closed || this.connections.get(conn.name) !== conn) return;
-    await conn.start();
   }
 
   /**

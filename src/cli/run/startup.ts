@@ -73,13 +73,13 @@ export function startUpstreams(
 function afterFirstListing(agg: Aggregator, lifecycle: Lifecycle, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve('bound'), ms);
+    timer = setTimeout(() => resolve(`no listing within ${ms} ms`), ms);
     timer.unref();
   });
-  const listed = agg.firstListing().then(() => 'first listing');
+  const listed = agg.firstListing().then(() => 'first listing answered');
   return Promise.race([listed, bound]).then((why) => {
     clearTimeout(timer);
-    startupMark(`run: deferred starts released (${why})`);
+    startupMark(`run: ${why}`);
     return !lifecycle.isShuttingDown;
   });
 }
