@@ -290,6 +290,11 @@ export class Aggregator extends EventEmitter {
     this.gate.wait(firstRound, windowMs, listed);
   }
 
+  /** Settles once a session's first listing (tools, prompts or resources) has been answered. */
+  firstListing(): Promise<void> {
+    return this.gate.firstListing;
+  }
+
   /** The tools surface: every tool, or what the tools mode offers; only what `view` allows. */
   async listTools(view: AccessView = ALLOW_ALL): Promise<Record<string, unknown>[]> {
     await this.gate.listing();

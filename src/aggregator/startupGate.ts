@@ -10,6 +10,11 @@ export class StartupGate {
   private gate?: Promise<void>;
   /** Until every server has had its first connect attempt (see whenKnown). */
   private firstRound?: Promise<void>;
+  private listedOnce?: () => void;
+  /** Settles once a first listing has been answered (see listing). */
+  readonly firstListing = new Promise<void>((resolve) => {
+    this.listedOnce = resolve;
+  });
 
   /** `events` emits 'rebuilt' after each catalog rebuild; the gate emits it too when the round ends. */
   constructor(private readonly events: EventEmitter) {}
@@ -41,9 +46,12 @@ export class StartupGate {
     this.gate = gate;
   }
 
-  /** Resolves when a listing may be answered. */
+  /** Resolves when a listing may be answered (the answer is built and sent right after). */
   async listing(): Promise<void> {
     if (this.gate) await this.gate;
+    // A turn later the answer has gone out: what waits for the first listing may take the core then.
+    if (this.listedOnce) setImmediate(this.listedOnce);
+    this.listedOnce = undefined;
   }
 
   /**

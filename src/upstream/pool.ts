@@ -52,6 +52,7 @@ export class UpstreamPool extends EventEmitter {
   /** Whether each connection's entries came from the known catalog at the last look (a flip rebuilds). */
   private readonly fromKnown = new WeakMap<Upstream, boolean>();
   private readonly idle = new IdleTimers((name) => this.sleep(name));
+  private closed = false;
   /** Settles once start() has started every server it starts. */
   private launched: Promise<void> = Promise.resolve();
 
@@ -83,8 +84,13 @@ export class UpstreamPool extends EventEmitter {
   /**
    * Connects every configured upstream in parallel (a lazy one with a known catalog stays asleep);
    * resolves when each started one has succeeded or failed once. Known catalogs are listed at once.
+   *
+   * `deferUntil`: when every server about to start has a known catalog, nothing needs them for the
+   * first listings, and starting them (and connecting to those started early: handshakes cost the
+   * proxy's thread too) would take the cores the proxy answers those with; they then start once it
+   * resolves true (never when false, or once the pool closed). A request to one starts it at once (wake).
    */
-  async start(): Promise<void> {
+  async start(opts: { deferUntil?: Promise<boolean> } = {}): Promise<void> {
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
     const conns = this.list();
     for (const c of conns) this.prepare(c);
@@ -93,12 +99,17 @@ export class UpstreamPool extends EventEmitter {
     this.launched = new Promise((resolve) => {
       launched = resolve;
     });
-    const started: Promise<void>[] = [];
+    const known = (c: Upstream) => c.state === 'disabled' || this.sleeping.has(c) || this.known.has(c.name);
+    const defer = conns.every(known) ? opts.deferUntil?.catch(() => false) : undefined;
+    // Unless it was replaced or the pool closed meanwhile.
+    const later = (c: Upstream) => (go: boolean) =>
+      go && !this.closed && this.connections.get(c.name) === c ? c.start() : undefined;
+    const started: Promise<unknown>[] = [];
     for (const c of conns) {
       if (this.sleeping.has(c)) continue;
       // Processes are started one per event-loop turn (spawnTurns.ts), so requests that arrive
       // meanwhile are answered in between; nothing here waits for those turns.
-      started.push(c.start());
+      started.push(defer ? defer.then(later(c)) : c.start());
     }
     launched();
     await Promise.all(started);
@@ -382,6 +393,7 @@ export class UpstreamPool extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
     const draining = [...this.draining];

@@ -6,8 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/prometheus.js';
+import { CatalogCache } from '../../src/upstream/catalogCache.js';
 import type { OpenTransport } from '../../src/upstream/options.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
+import { tmpDir } from '../helpers/files.js';
 import { InMemoryUpstream } from '../helpers/inMemoryUpstream.js';
 
 const PROXY = { timeouts: { connect: 1000, request: 1000, shutdownGrace: 100 } };
@@ -22,7 +24,11 @@ afterEach(async () => {
 const server = (extra: Record<string, unknown> = {}) =>
   ({ type: 'stdio', command: 'in-memory', ...extra }) as UpstreamConfig;
 
-function makePool(configs: Record<string, UpstreamConfig>, metrics?: ReturnType<typeof createMetrics>) {
+function makePool(
+  configs: Record<string, UpstreamConfig>,
+  metrics?: ReturnType<typeof createMetrics>,
+  cache?: CatalogCache,
+) {
   upstreams = {};
   const open: OpenTransport = (name, config, deps) => {
     upstreams[name] ??= new InMemoryUpstream();
@@ -36,9 +42,81 @@ function makePool(configs: Record<string, UpstreamConfig>, metrics?: ReturnType<
     openTransport: open,
     proxy: PROXY,
     metrics,
+    cache,
   });
   return pool;
 }
+
+/** A cache that knows the catalogs of `names` (what an earlier run left). */
+function cacheKnowing(configs: Record<string, UpstreamConfig>, names: string[]): CatalogCache {
+  const cache = new CatalogCache(tmpDir(), createLogger({ level: 'silent', format: 'json' }));
+  const catalog = { tools: [{ name: 'echo', inputSchema: { type: 'object' as const } }], prompts: [], resources: [] };
+  for (const name of names) cache.write(name, configs[name], { catalog: { ...catalog, resourceTemplates: [] } });
+  return cache;
+}
+
+/** A promise resolved from outside. */
+function release<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+const opens = () => Object.fromEntries(Object.entries(upstreams).map(([k, u]) => [k, u.opens]));
+
+describe('UpstreamPool.start with deferUntil', () => {
+  const configs = { a: server(), b: server({ args: ['b'] }), c: server({ args: ['c'] }) };
+
+  it('every catalog known: nothing starts before the release, then each server once', async () => {
+    const p = makePool(configs, undefined, cacheKnowing(configs, ['a', 'b', 'c']));
+    const go = release<boolean>();
+    const started = p.start({ deferUntil: go.promise });
+    await turns(20);
+    expect(opens()).toEqual({});
+    expect(p.served(p.get('b')!)?.tools.map((t) => t.name)).toEqual(['echo']);
+    go.resolve(true);
+    await started;
+    expect(opens()).toEqual({ a: 1, b: 1, c: 1 });
+    expect(p.list().map((c) => c.state)).toEqual(['ready', 'ready', 'ready']);
+  });
+
+  it('a request meanwhile starts its server at once (wake), and the release does not start it again', async () => {
+    const p = makePool(configs, undefined, cacheKnowing(configs, ['a', 'b', 'c']));
+    const go = release<boolean>();
+    const started = p.start({ deferUntil: go.promise });
+    await p.wake('b');
+    expect(opens()).toEqual({ b: 1 });
+    expect(p.get('b')!.state).toBe('ready');
+    go.resolve(true);
+    await started;
+    expect(opens()).toEqual({ a: 1, b: 1, c: 1 });
+  });
+
+  it('one catalog unknown: every server starts at once', async () => {
+    const p = makePool(configs, undefined, cacheKnowing(configs, ['a', 'b']));
+    await p.start({ deferUntil: new Promise(() => {}) });
+    expect(opens()).toEqual({ a: 1, b: 1, c: 1 });
+  });
+
+  it('closed before the release, or released with false: nothing starts', async () => {
+    for (const how of ['close', 'false'] as const) {
+      const p = makePool(configs, undefined, cacheKnowing(configs, ['a', 'b', 'c']));
+      const go = release<boolean>();
+      const started = p.start({ deferUntil: go.promise });
+      if (how === 'close') await p.close();
+      go.resolve(how !== 'false');
+      await started;
+      await turns(20);
+      expect(opens()).toEqual({});
+      await p.close();
+    }
+  });
+});
 
 describe('UpstreamPool', () => {
   it('starts every enabled server once, in parallel, and reports them in config order', async () => {

@@ -2,10 +2,16 @@
  * Upstreams connect in the background while the frontend already serves. Until every server has had
  * its first attempt, the servers still pending are logged every few seconds, so a user sees what the
  * proxy is waiting for; the first listings wait for them at most the startup window (aggregator).
+ *
+ * With every catalog known (a warm cache) the first listing needs no server: the servers then start
+ * (and those started early are connected to) once it has been answered, or after a short bound, so
+ * booting processes and handshakes do not take the cores the proxy answers it with. A call meanwhile
+ * starts its server at once; a shutdown meanwhile cancels the starts.
  */
 import type { Aggregator } from '../../aggregator/server.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
+import { startupMark } from '../../observability/startupTrace.js';
 import type { UpstreamPool } from '../../upstream/pool.js';
 
 export interface StartupOptions {
@@ -13,7 +19,12 @@ export interface StartupOptions {
   windowMs: number;
   /** How often pending servers are logged, ms. */
   reportEveryMs?: number;
+  /** How long starts may wait for the first listing, ms (when every catalog is known). */
+  deferMs?: number;
 }
+
+/** A first listing is answered within milliseconds of serving; a client that lists later waits not for it. */
+export const DEFER_STARTS_MS = 150;
 
 export function startUpstreams(
   pool: UpstreamPool,
@@ -35,7 +46,8 @@ export function startUpstreams(
     );
   }, opts.reportEveryMs ?? 5000);
   report.unref();
-  const firstRound = pool.start().then(() => {
+  const deferUntil = afterFirstListing(agg, lifecycle, opts.deferMs ?? DEFER_STARTS_MS);
+  const firstRound = pool.start({ deferUntil }).then(() => {
     clearInterval(report);
     if (lifecycle.isShuttingDown) return;
     const statuses = pool.snapshot();
@@ -55,4 +67,19 @@ export function startUpstreams(
   });
   agg.waitForStartup(firstRound, opts.windowMs, pool.unknownFirstRound());
   return firstRound;
+}
+
+/** Resolves once the first listing has been answered or `ms` passed: true, or false when a shutdown began. */
+function afterFirstListing(agg: Aggregator, lifecycle: Lifecycle, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no listing within ${ms} ms`), ms);
+    timer.unref();
+  });
+  const listed = agg.firstListing().then(() => 'first listing answered');
+  return Promise.race([listed, bound]).then((why) => {
+    clearTimeout(timer);
+    startupMark(`run: ${why}`);
+    return !lifecycle.isShuttingDown;
+  });
 }
