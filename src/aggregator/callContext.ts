@@ -26,7 +26,7 @@ export interface CallContext {
   raw?: boolean;
 }
 
-const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+export const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 
 /** The CallContext of one SDK request handler invocation (`ctx` is the SDK's handler context). */
 export function callContext(ctx: any, params: any, session: Session): CallContext {

@@ -62,7 +62,9 @@ export async function serveStateless(
     if (!stream.ended) abort.abort('the client closed the response');
   });
   const answer = await hot.handle({
-    ...request,
+    id: request.id,
+    method: request.method,
+    params: request.params,
     identity: caller?.identity,
     profile: caller?.profile,
     signal: abort.signal,
