@@ -69,6 +69,8 @@ export interface StatelessRequest {
   caller?: Caller;
   /** Aborted when the client goes away (on this revision, closing the response cancels the request). */
   signal: AbortSignal;
+  /** Aborts `signal` from here (absent: only the frontend aborts it). */
+  abort?: (reason: Error) => void;
   /** A message related to the request (progress, a log): the frontend streams it ahead of the answer. */
   notify(message: JSONRPCMessage): void;
 }
@@ -182,12 +184,13 @@ function withoutKeys(meta: Params, drop: (key: string) => boolean): Params | und
 }
 
 function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, envelope: Params): CallContext {
-  const { id, params, signal } = req;
+  const { id, params, signal, abort } = req;
   const token = envelope.progressToken;
   const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
   const meta = withoutKeys(envelope, NOT_FORWARDED);
   return {
     signal,
+    abort,
     origin: {
       session,
       requestId: id,

@@ -68,6 +68,7 @@ export async function serveStateless(
     identity: caller?.identity,
     profile: caller?.profile,
     signal: abort.signal,
+    abort: (reason) => abort.abort(reason),
     notify: (m) => stream.message(m),
   });
   // A cancelled request is answered with nothing: its response is gone.

@@ -78,6 +78,11 @@ export interface StatelessHot {
     profile?: string;
     /** Aborted when the client closes the response (the request's cancellation on this revision). */
     signal: AbortSignal;
+    /**
+     * Aborts `signal` from the handler's side: a call paused for input, answered already, that its
+     * caller never resumes is cancelled upstream through it.
+     */
+    abort(reason: Error): void;
     /** A message related to the request (progress, a log), streamed ahead of the answer. */
     notify(message: JSONRPCMessage): void;
   }): Promise<{ message: JSONRPCMessage; status: number }>;
