@@ -23,7 +23,6 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type RequestId,
-  SERVER_INFO_META_KEY,
   type ServerCapabilities,
 } from '@modelcontextprotocol/server';
 import type { Caller } from '../audit/caller.js';
@@ -34,6 +33,7 @@ import type { CallContext } from './callContext.js';
 import { RESERVED_META_PREFIX } from './callContext.js';
 import type { HotHandler } from './relay.js';
 import { newSession, type Session } from './sessions.js';
+import { ResultEncoder } from './statelessEncoding.js';
 
 type Params = Record<string, any>;
 type Result = Record<string, unknown>;
@@ -57,7 +57,6 @@ const ENVELOPE_KEYS = (key: string) => ENVELOPE.has(key);
 const NOT_FORWARDED = (key: string) => key === 'progressToken' || key.startsWith(RESERVED_META_PREFIX);
 const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 const INPUT_REQUIRED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
-const FOREIGN_TOOL_RESULT_KEYS = ['task', 'inputRequests', 'requestState'];
 
 /** One request, as the frontend read it (envelope and headers checked). */
 export interface StatelessRequest {
@@ -75,9 +74,9 @@ export interface StatelessRequest {
   notify(message: JSONRPCMessage): void;
 }
 
-/** The answer: the JSON-RPC response and the HTTP status it goes with (200 unless the spec says other). */
+/** The answer: the JSON-RPC response, serialized, and the HTTP status it goes with (200 unless the spec says other). */
 export interface StatelessAnswer {
-  message: JSONRPCMessage;
+  text: string;
   status: number;
 }
 
@@ -97,18 +96,17 @@ export interface StatelessDeps {
 }
 
 export function statelessHandler(deps: StatelessDeps): StatelessHandler {
-  // Every result names the same server: one `_meta` object for all of them.
-  const serverMeta = Object.freeze({ [SERVER_INFO_META_KEY]: Object.freeze({ ...deps.serverInfo }) });
+  const encoder = new ResultEncoder(deps.serverInfo);
   return {
     serves: (method) => {
       const capability = STATELESS_HOT[method];
       return capability !== undefined && deps.offers(capability);
     },
-    handle: (req) => serve(deps, req, serverMeta),
+    handle: (req) => serve(deps, req, encoder),
   };
 }
 
-async function serve(deps: StatelessDeps, req: StatelessRequest, serverMeta: Params): Promise<StatelessAnswer> {
+async function serve(deps: StatelessDeps, req: StatelessRequest, encoder: ResultEncoder): Promise<StatelessAnswer> {
   const { id, method, params } = req;
   const session = statelessSession(deps, req);
   const envelope = (params._meta ?? {}) as Params;
@@ -127,17 +125,17 @@ async function serve(deps: StatelessDeps, req: StatelessRequest, serverMeta: Par
     };
     // The one handler error whose HTTP status the spec fixes.
     const status = code === ProtocolErrorCode.MissingRequiredClientCapability ? 400 : 200;
-    return { message: { jsonrpc: '2.0', id, error } as JSONRPCMessage, status };
+    return { text: JSON.stringify({ jsonrpc: '2.0', id, error }), status };
   }
   try {
     return {
-      message: { result: encode(method, result, serverMeta), jsonrpc: '2.0', id } as JSONRPCMessage,
+      text: `{"result":${encoder.encode(method, result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
       status: 200,
     };
   } catch {
     // As the SDK answers a result it cannot encode.
     const error = { code: ProtocolErrorCode.InternalError, message: 'Internal error' };
-    return { message: { jsonrpc: '2.0', id, error } as JSONRPCMessage, status: 200 };
+    return { text: JSON.stringify({ jsonrpc: '2.0', id, error }), status: 200 };
   }
 }
 
@@ -296,39 +294,6 @@ function missingCapabilities(required: Params, declared: Params | undefined): Pa
     if (Object.keys(lacking).length) missing[capability] = lacking;
   }
   return Object.keys(missing).length ? missing : undefined;
-}
-
-/**
- * The 2026-07-28 encoding of a result, as the SDK's codec does it: a tool result without content gets
- * an empty one, every result a `resultType`, a read result its cache fields, and each the server's
- * identity in `_meta` (unless the result names one already).
- */
-function encode(method: string, raw: Result, serverMeta: Params): Result {
-  const type = raw.resultType;
-  if (type !== undefined && type !== 'complete' && !INPUT_REQUIRED_METHODS.has(method)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.InternalError,
-      `Handler for ${method} returned resultType '${String(type)}', but results of ${method} only support 'complete' on protocol revision 2026-07-28`,
-    );
-  }
-  // One copy, whatever is added: the handler's object may be shared (a cached result).
-  const result: Result = { ...raw };
-  if (method === 'tools/call' && raw.content === undefined && !FOREIGN_TOOL_RESULT_KEYS.some((k) => k in raw)) {
-    result.content = [];
-  }
-  if (type === undefined) result.resultType = 'complete';
-  if (method === 'resources/read' && result.resultType === 'complete') {
-    const ttl = raw.ttlMs;
-    const scope = raw.cacheScope;
-    result.ttlMs = Number.isSafeInteger(ttl) && (ttl as number) >= 0 ? ttl : 0;
-    result.cacheScope = scope === 'public' || scope === 'private' ? scope : 'private';
-  }
-  const meta = raw._meta;
-  if (meta === undefined) result._meta = serverMeta;
-  else if (isObject(meta) && meta[SERVER_INFO_META_KEY] === undefined) {
-    result._meta = { ...meta, [SERVER_INFO_META_KEY]: serverMeta[SERVER_INFO_META_KEY] };
-  }
-  return result;
 }
 
 function isObject(v: unknown): v is Params {
