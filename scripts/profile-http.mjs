@@ -84,7 +84,10 @@ function summarize(profile, calls, top) {
   const idle = (id) => byId.get(id).callFrame.functionName === '(idle)';
   const times = [];
   let t = profile.startTime;
-  for (const dt of profile.timeDeltas) times.push((t += dt));
+  for (const dt of profile.timeDeltas) {
+    t += dt;
+    times.push(t);
+  }
   const gaps = [];
   let start = null;
   for (let i = 0; i <= profile.samples.length; i++) {
