@@ -22,7 +22,8 @@ import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from
 import { cpuMs, percentile, rssMb } from './bench.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
+// MCP_PROXY_BENCH_BUNDLE: another build of the proxy (e.g. a copy of an older dist/mcp-proxy.mjs) to compare.
+const bundle = process.env.MCP_PROXY_BENCH_BUNDLE ?? path.join(root, 'dist/mcp-proxy.mjs');
 const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const sdkHttp = path.join(root, 'test/fixtures/sdk-http-server.mjs');
 const SEQUENTIAL = Number(process.env.BENCH_HTTP_CALLS ?? 2000);

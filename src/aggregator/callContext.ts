@@ -10,6 +10,12 @@ import { isModernClient } from './subscriptions.js';
 
 export interface CallContext {
   signal: AbortSignal;
+  /**
+   * Aborts `signal`, when the caller's frontend lets it be aborted from here (a stateless request,
+   * whose signal nothing else aborts once it is answered): a call paused for input then runs upstream
+   * under it rather than under a signal of its own.
+   */
+  abort?: (reason: Error) => void;
   /** The downstream call this is (server-to-client requests and logs go back to it). */
   origin?: CallOrigin;
   /**
@@ -26,7 +32,7 @@ export interface CallContext {
   raw?: boolean;
 }
 
-const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+export const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 
 /** The CallContext of one SDK request handler invocation (`ctx` is the SDK's handler context). */
 export function callContext(ctx: any, params: any, session: Session): CallContext {

@@ -74,7 +74,7 @@ export class InputRounds {
         (p) =>
           run({
             ...call,
-            signal: p.controller.signal,
+            signal: p.signal,
             onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
             origin: {
               ...origin,
@@ -83,6 +83,7 @@ export class InputRounds {
             },
           }),
         this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS,
+        call.abort ? { signal: call.signal, abort: call.abort } : undefined,
       );
     return paused.next({ signal: call.signal, onprogress: call.onprogress, log: origin.log });
   }

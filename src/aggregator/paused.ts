@@ -30,6 +30,16 @@ export interface Waiter {
   log?: (params: { level: any; logger?: string; data: unknown }) => Promise<void>;
 }
 
+/**
+ * The signal the upstream call runs under and how to abort it: the first caller's own, when the
+ * caller's frontend lets it be aborted from here (a stateless request's, which nothing else aborts
+ * once its answer is written), else one of the call's own.
+ */
+export interface UpstreamSignal {
+  signal: AbortSignal;
+  abort(reason: Error): void;
+}
+
 /** Where a call is held while paused (from its first input_required answer until the retry). */
 interface Registry {
   hold(call: PausedCall): void;
@@ -39,8 +49,9 @@ interface Registry {
 export class PausedCall {
   /** The requestState its caller holds; made when it first pauses (most calls never do). */
   token?: string;
-  /** Aborts the upstream call: the caller went away or never came back. */
-  readonly controller = new AbortController();
+  /** The upstream call's signal: aborted when the caller went away or never came back. */
+  readonly signal: AbortSignal;
+  private readonly abortUpstream: (reason: Error) => void;
   waiter?: Waiter;
   private asked: Ask[] = [];
   private unanswered: Ask[] = [];
@@ -55,7 +66,16 @@ export class PausedCall {
     run: (call: PausedCall) => Promise<Record<string, unknown>>,
     private readonly ttlMs: number,
     private readonly registry: Registry,
+    upstream?: UpstreamSignal,
   ) {
+    if (upstream) {
+      this.signal = upstream.signal;
+      this.abortUpstream = upstream.abort;
+    } else {
+      const controller = new AbortController();
+      this.signal = controller.signal;
+      this.abortUpstream = (reason) => controller.abort(reason);
+    }
     run(this).then(
       (result) => this.settle({ result }),
       (error) => this.settle({ error }),
@@ -87,8 +107,10 @@ export class PausedCall {
   /** Waits for the call's next step for `waiter`: its result, or an input_required to answer it with. */
   async next(waiter: Waiter): Promise<Record<string, unknown>> {
     this.waiter = waiter;
-    const onAbort = () => this.cancel(new Error('the caller cancelled the call'));
-    waiter.signal.addEventListener('abort', onAbort, { once: true });
+    // A waiter whose signal is the upstream call's own cancels it by aborting: the call then ends.
+    const onAbort =
+      waiter.signal === this.signal ? undefined : () => this.cancel(new Error('the caller cancelled the call'));
+    if (onAbort) waiter.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const outcome = await new Promise<Outcome>((resolve) => {
         this.wake = resolve;
@@ -115,7 +137,7 @@ export class PausedCall {
       return inputRequired({ inputRequests, requestState: this.token } as any) as unknown as Record<string, unknown>;
     } finally {
       this.waiter = undefined;
-      waiter.signal.removeEventListener('abort', onAbort);
+      if (onAbort) waiter.signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -137,7 +159,7 @@ export class PausedCall {
 
   private cancel(reason: Error): void {
     for (const a of [...this.asked.splice(0), ...this.unanswered.splice(0)]) a.reject(reason);
-    this.controller.abort(reason);
+    this.abortUpstream(reason);
     this.registry.release(this);
   }
 }
@@ -152,8 +174,13 @@ export class PausedCalls {
     },
   };
 
-  start(target: string, run: (call: PausedCall) => Promise<Record<string, unknown>>, ttlMs: number): PausedCall {
-    return new PausedCall(target, run, ttlMs, this.registry);
+  start(
+    target: string,
+    run: (call: PausedCall) => Promise<Record<string, unknown>>,
+    ttlMs: number,
+    upstream?: UpstreamSignal,
+  ): PausedCall {
+    return new PausedCall(target, run, ttlMs, this.registry, upstream);
   }
 
   /** The call a retry resumes; an error when the state is this proxy's but the call is gone. */

@@ -243,10 +243,12 @@ export class Aggregator extends EventEmitter {
   statelessHandler(): StatelessHandler {
     return statelessHandler({
       handle: hotHandler({ tools: this, requests: this.requests }),
+      // Asked on every request: tools are always offered, without listing the pool.
       offers: (k) =>
-        k === 'tools' || k === 'prompts' || k === 'resources' || k === 'completions'
+        k === 'tools' ||
+        (k === 'prompts' || k === 'resources' || k === 'completions'
           ? offers(this.pool.list(), k)
-          : this.capabilities()[k] !== undefined,
+          : this.capabilities()[k] !== undefined),
       access: this.access,
       serverInfo: { name: this.name, version: VERSION },
       nextSessionId: () => this.nextSessionId++,

@@ -23,7 +23,6 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type RequestId,
-  SERVER_INFO_META_KEY,
   type ServerCapabilities,
 } from '@modelcontextprotocol/server';
 import type { Caller } from '../audit/caller.js';
@@ -31,9 +30,10 @@ import type { AccessControl } from '../gateway/access.js';
 import { type Identity, LOCAL } from '../gateway/identity.js';
 import { ALLOW_ALL } from '../gateway/policy.js';
 import type { CallContext } from './callContext.js';
-import { stripReserved } from './callContext.js';
+import { RESERVED_META_PREFIX } from './callContext.js';
 import type { HotHandler } from './relay.js';
 import { newSession, type Session } from './sessions.js';
+import { ResultEncoder } from './statelessEncoding.js';
 
 type Params = Record<string, any>;
 type Result = Record<string, unknown>;
@@ -46,15 +46,17 @@ export const STATELESS_HOT: Record<string, 'tools' | 'prompts' | 'resources' | '
   'completion/complete': 'completions',
 };
 
-const ENVELOPE_KEYS = [
+const ENVELOPE = new Set([
   PROTOCOL_VERSION_META_KEY,
   CLIENT_INFO_META_KEY,
   CLIENT_CAPABILITIES_META_KEY,
   LOG_LEVEL_META_KEY,
-];
+]);
+const ENVELOPE_KEYS = (key: string) => ENVELOPE.has(key);
+/** What of a request's `_meta` goes on upstream: not the protocol's reserved keys (each hop sets its own) nor the progress token. */
+const NOT_FORWARDED = (key: string) => key === 'progressToken' || key.startsWith(RESERVED_META_PREFIX);
 const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 const INPUT_REQUIRED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
-const FOREIGN_TOOL_RESULT_KEYS = ['task', 'inputRequests', 'requestState'];
 
 /** One request, as the frontend read it (envelope and headers checked). */
 export interface StatelessRequest {
@@ -66,13 +68,15 @@ export interface StatelessRequest {
   caller?: Caller;
   /** Aborted when the client goes away (on this revision, closing the response cancels the request). */
   signal: AbortSignal;
+  /** Aborts `signal` from here (absent: only the frontend aborts it). */
+  abort?: (reason: Error) => void;
   /** A message related to the request (progress, a log): the frontend streams it ahead of the answer. */
   notify(message: JSONRPCMessage): void;
 }
 
-/** The answer: the JSON-RPC response and the HTTP status it goes with (200 unless the spec says other). */
+/** The answer: the JSON-RPC response, serialized, and the HTTP status it goes with (200 unless the spec says other). */
 export interface StatelessAnswer {
-  message: JSONRPCMessage;
+  text: string;
   status: number;
 }
 
@@ -92,16 +96,17 @@ export interface StatelessDeps {
 }
 
 export function statelessHandler(deps: StatelessDeps): StatelessHandler {
+  const encoder = new ResultEncoder(deps.serverInfo);
   return {
     serves: (method) => {
       const capability = STATELESS_HOT[method];
       return capability !== undefined && deps.offers(capability);
     },
-    handle: (req) => serve(deps, req),
+    handle: (req) => serve(deps, req, encoder),
   };
 }
 
-async function serve(deps: StatelessDeps, req: StatelessRequest): Promise<StatelessAnswer> {
+async function serve(deps: StatelessDeps, req: StatelessRequest, encoder: ResultEncoder): Promise<StatelessAnswer> {
   const { id, method, params } = req;
   const session = statelessSession(deps, req);
   const envelope = (params._meta ?? {}) as Params;
@@ -120,17 +125,17 @@ async function serve(deps: StatelessDeps, req: StatelessRequest): Promise<Statel
     };
     // The one handler error whose HTTP status the spec fixes.
     const status = code === ProtocolErrorCode.MissingRequiredClientCapability ? 400 : 200;
-    return { message: { jsonrpc: '2.0', id, error } as JSONRPCMessage, status };
+    return { text: JSON.stringify({ jsonrpc: '2.0', id, error }), status };
   }
   try {
     return {
-      message: { result: encode(method, result, deps.serverInfo), jsonrpc: '2.0', id } as JSONRPCMessage,
+      text: `{"result":${encoder.encode(method, result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
       status: 200,
     };
   } catch {
     // As the SDK answers a result it cannot encode.
     const error = { code: ProtocolErrorCode.InternalError, message: 'Internal error' };
-    return { message: { jsonrpc: '2.0', id, error } as JSONRPCMessage, status: 200 };
+    return { text: JSON.stringify({ jsonrpc: '2.0', id, error }), status: 200 };
   }
 }
 
@@ -142,27 +147,48 @@ async function serve(deps: StatelessDeps, req: StatelessRequest): Promise<Statel
 function statelessSession(deps: StatelessDeps, req: StatelessRequest): Session {
   const session = newSession(deps.nextSessionId(), undefined as never, 'modern', true);
   session.identity = req.identity ?? LOCAL;
-  session.access = deps.access?.view(req.identity, req.profile) ?? ALLOW_ALL;
+  session.access = deps.access?.sharedView(req.identity, req.profile) ?? ALLOW_ALL;
   session.caller = req.caller ?? { identity: session.identity };
   return session;
 }
 
-/** The params a handler sees: without the envelope and the retry fields (what the SDK lifts off a request). */
+/**
+ * The params a handler sees: without the envelope and the retry fields (what the SDK lifts off a
+ * request). Built by copying what stays (no `delete`: it would leave the objects slow to read).
+ */
 function hotParams(params: Params): Params {
-  const { inputResponses: _i, requestState: _s, _meta, ...rest } = params;
-  const meta: Params = { ..._meta };
-  for (const key of ENVELOPE_KEYS) delete meta[key];
-  return Object.keys(meta).length ? { ...rest, _meta: meta } : rest;
+  const out: Params = {};
+  for (const key in params) {
+    if (key === 'inputResponses' || key === 'requestState' || !Object.hasOwn(params, key)) continue;
+    if (key !== '_meta') {
+      out[key] = params[key];
+      continue;
+    }
+    const meta = withoutKeys(params._meta, ENVELOPE_KEYS);
+    if (meta) out._meta = meta;
+  }
+  return out;
+}
+
+/** `meta` without `drop`, or undefined when nothing else is left. */
+function withoutKeys(meta: Params, drop: (key: string) => boolean): Params | undefined {
+  let out: Params | undefined;
+  for (const key in meta) {
+    if (!Object.hasOwn(meta, key) || drop(key)) continue;
+    out ??= {};
+    out[key] = meta[key];
+  }
+  return out;
 }
 
 function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, envelope: Params): CallContext {
-  const { id, params, signal } = req;
+  const { id, params, signal, abort } = req;
   const token = envelope.progressToken;
   const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
-  const meta = stripReserved(envelope);
-  delete meta.progressToken;
+  const meta = withoutKeys(envelope, NOT_FORWARDED);
   return {
     signal,
+    abort,
     origin: {
       session,
       requestId: id,
@@ -177,7 +203,7 @@ function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, en
         } as JSONRPCMessage);
       },
     },
-    meta: Object.keys(meta).length ? meta : undefined,
+    meta,
     logLevel: level,
     mrtr: { inputResponses: params.inputResponses, requestState: params.requestState },
     onprogress:
@@ -268,38 +294,6 @@ function missingCapabilities(required: Params, declared: Params | undefined): Pa
     if (Object.keys(lacking).length) missing[capability] = lacking;
   }
   return Object.keys(missing).length ? missing : undefined;
-}
-
-/**
- * The 2026-07-28 encoding of a result, as the SDK's codec does it: a tool result without content gets
- * an empty one, every result a `resultType`, a read result its cache fields, and each the server's
- * identity in `_meta` (unless the result names one already).
- */
-function encode(method: string, raw: Result, serverInfo: { name: string; version: string }): Result {
-  let result = raw;
-  if (method === 'tools/call' && result.content === undefined && !FOREIGN_TOOL_RESULT_KEYS.some((k) => k in result)) {
-    result = { ...result, content: [] };
-  }
-  if (result.resultType === undefined) result = { ...result, resultType: 'complete' };
-  else if (result.resultType !== 'complete' && !INPUT_REQUIRED_METHODS.has(method)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.InternalError,
-      `Handler for ${method} returned resultType '${String(result.resultType)}', but results of ${method} only support 'complete' on protocol revision 2026-07-28`,
-    );
-  }
-  if (method === 'resources/read' && result.resultType === 'complete') {
-    const ttl = result.ttlMs;
-    const scope = result.cacheScope;
-    result = {
-      ...result,
-      ttlMs: Number.isSafeInteger(ttl) && (ttl as number) >= 0 ? ttl : 0,
-      cacheScope: scope === 'public' || scope === 'private' ? scope : 'private',
-    };
-  }
-  const meta = result._meta;
-  if (meta === undefined) return { ...result, _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
-  if (!isObject(meta) || meta[SERVER_INFO_META_KEY] !== undefined) return result;
-  return { ...result, _meta: { ...meta, [SERVER_INFO_META_KEY]: serverInfo } };
 }
 
 function isObject(v: unknown): v is Params {

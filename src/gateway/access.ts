@@ -10,6 +10,7 @@ import { type AccessView, ALLOW_ALL, accessView, compilePolicy, type Item, type 
 
 export class AccessControl extends EventEmitter {
   private policy: Policy;
+  private readonly views = new WeakMap<Identity, Map<string | undefined, AccessView>>();
 
   constructor(access?: AccessConfig) {
     super();
@@ -41,6 +42,25 @@ export class AccessControl extends EventEmitter {
   /** Whether `identity` may administer (`proxy.access.admin`, as the config says now). */
   mayAdminister(identity: Identity): boolean {
     return this.policy.admin(identity);
+  }
+
+  /**
+   * `view`, shared by the requests of one identity object with one profile: a stateless (2026-07-28)
+   * request asks on every call, and the view's memo of decisions then lasts beyond one request. Views
+   * follow policy replacements, and an identity object no request holds any more lets its views go.
+   */
+  sharedView(identity: Identity = LOCAL, profile?: string): AccessView {
+    let byProfile = this.views.get(identity);
+    if (!byProfile) {
+      byProfile = new Map();
+      this.views.set(identity, byProfile);
+    }
+    let view = byProfile.get(profile);
+    if (!view) {
+      view = this.view(identity, profile);
+      byProfile.set(profile, view);
+    }
+    return view;
   }
 
   /** What `identity` (with the profile it chose, and the one its key is bound to) may see and use. */

@@ -112,6 +112,25 @@ describe('policy', () => {
     expect(ITEMS.filter((i) => bound.allows(i))).toEqual([]);
     expect(control.checkProfile('mem')).toMatch(/unknown profile "mem"/);
   });
+
+  test('AccessControl.sharedView: one view per identity object and profile, each deciding as its own view and following reloads', () => {
+    const control = new AccessControl({ ...ACCESS, profiles: { mem: { servers: ['memory'] } } });
+    const dev = key('bob', ['dev']);
+    const shared = control.sharedView(dev);
+    expect(control.sharedView(dev)).toBe(shared);
+    // Another identity object (even with the same id), or another profile, gets a view of its own.
+    const other = control.sharedView(key('bob'));
+    const narrowed = control.sharedView(dev, 'mem');
+    expect(other).not.toBe(shared);
+    expect(narrowed).not.toBe(shared);
+    const sees = (v: { allows(i: Item): boolean }) => ITEMS.filter((i) => v.allows(i)).map((i) => i.name);
+    expect(sees(shared)).toEqual(sees(control.view(dev)));
+    expect(sees(other)).toEqual(sees(control.view(key('bob'))));
+    expect(sees(narrowed)).toEqual(['memory__read_graph', 'memory__summarize']);
+    control.update({ rules: [{ who: { roles: ['dev'] }, allow: { servers: ['docs'] } }] });
+    expect(control.sharedView(dev)).toBe(shared);
+    expect(sees(shared)).toEqual(['docs+file:///a/b.md']);
+  });
 });
 
 describe('who administers (proxy.access.admin)', () => {

@@ -77,10 +77,8 @@ export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promi
         profile: c.profile,
         caller: callerOf(c.identity, c.sessionId),
       }),
-    statelessHot: {
-      serves: (method) => stateless.serves(method),
-      handle: (r) => stateless.handle({ ...r, caller: callerOf(r.identity) }),
-    },
+    // Its caller is the request's identity (the handler's default: a stateless request has no session).
+    statelessHot: stateless,
     status: () => ({ ready: pool.firstRoundDone, upstreams: pool.snapshot() }),
     dashboard,
   });

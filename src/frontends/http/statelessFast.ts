@@ -62,15 +62,18 @@ export async function serveStateless(
     if (!stream.ended) abort.abort('the client closed the response');
   });
   const answer = await hot.handle({
-    ...request,
+    id: request.id,
+    method: request.method,
+    params: request.params,
     identity: caller?.identity,
     profile: caller?.profile,
     signal: abort.signal,
+    abort: (reason) => abort.abort(reason),
     notify: (m) => stream.message(m),
   });
   // A cancelled request is answered with nothing: its response is gone.
   if (abort.signal.aborted || res.destroyed) stream.end();
-  else stream.finish(answer.message, answer.status);
+  else stream.finish(answer.text, answer.status);
 }
 
 /** The response: JSON unless a related message came first, then SSE frames until the answer. */
@@ -87,18 +90,18 @@ class Stream {
   message(m: JSONRPCMessage): void {
     if (this.ended || this.res.destroyed) return;
     if (!this.sse) this.open();
-    this.res.write(frame(m));
+    this.res.write(frameOf(JSON.stringify(m)));
   }
 
-  finish(m: JSONRPCMessage, status: number): void {
+  /** Ends with the answer (a JSON-RPC message's text). */
+  finish(text: string, status: number): void {
     if (this.ended) return;
     if (this.sse) {
-      this.res.write(frame(m));
+      this.res.write(frameOf(text));
       this.end();
       return;
     }
     this.ended = true;
-    const text = JSON.stringify(m);
     this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     this.res.end(text);
   }
@@ -129,8 +132,8 @@ class Stream {
   }
 }
 
-function frame(m: JSONRPCMessage): string {
-  return `event: message\ndata: ${JSON.stringify(m)}\n\n`;
+function frameOf(text: string): string {
+  return `event: message\ndata: ${text}\n\n`;
 }
 
 /** The per-request envelope, well-formed: this revision, capabilities, and optional client info and log level. */

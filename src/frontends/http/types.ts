@@ -70,6 +70,7 @@ export interface DashboardRoutes {
 export interface StatelessHot {
   /** Whether `method` is served (a hot method whose capability is offered now). */
   serves(method: string): boolean;
+  /** Serves one request: its answer is a JSON-RPC response as JSON text, and the HTTP status. */
   handle(req: {
     id: string | number;
     method: string;
@@ -78,7 +79,12 @@ export interface StatelessHot {
     profile?: string;
     /** Aborted when the client closes the response (the request's cancellation on this revision). */
     signal: AbortSignal;
+    /**
+     * Aborts `signal` from the handler's side: a call paused for input, answered already, that its
+     * caller never resumes is cancelled upstream through it.
+     */
+    abort(reason: Error): void;
     /** A message related to the request (progress, a log), streamed ahead of the answer. */
     notify(message: JSONRPCMessage): void;
-  }): Promise<{ message: JSONRPCMessage; status: number }>;
+  }): Promise<{ text: string; status: number }>;
 }
