@@ -99,3 +99,11 @@ export function stripReserved(meta: Record<string, unknown>): Record<string, unk
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_META_PREFIX)) out[k] = v;
   return out;
 }
+
+/**
+ * Whether a call carries input an upstream asked for (a retry with `inputResponses` or `requestState`). A
+ * 2026-07-28 caller's first call has the round's fields, both empty: it is a first call like any other.
+ */
+export function resumesInput(mrtr: CallContext['mrtr']): boolean {
+  return mrtr !== undefined && (mrtr.inputResponses !== undefined || mrtr.requestState !== undefined);
+}

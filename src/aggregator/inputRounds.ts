@@ -10,7 +10,7 @@ import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextpr
 import type { CallHook } from '../audit/recorder.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { callToolUnchecked } from '../upstream/unchecked.js';
-import { type CallContext, logMeta } from './callContext.js';
+import { type CallContext, logMeta, resumesInput } from './callContext.js';
 import type { Forwarder } from './forward.js';
 import { mapUris } from './naming.js';
 import { PausedCalls } from './paused.js';
@@ -162,7 +162,7 @@ export class InputRounds {
             allowInputRequired: true,
           },
         ),
-      { name: tool, args, definition, continued: mrtr !== undefined },
+      { name: tool, args, definition, continued: resumesInput(mrtr) },
     )) as Record<string, unknown>;
   }
 

@@ -8,7 +8,7 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { type AccessView, ALLOW_ALL, filterListing, type ItemKind, itemOf } from '../gateway/policy.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { requestUnchecked } from '../upstream/unchecked.js';
-import { type CallContext, logMeta } from './callContext.js';
+import { type CallContext, logMeta, resumesInput } from './callContext.js';
 import { byUpstreamName, type Catalog, type Entry } from './catalog.js';
 import type { Forwarder } from './forward.js';
 import type { InputRounds } from './inputRounds.js';
@@ -187,7 +187,7 @@ export class Requests {
         forwarder.run(method, upstream, c, (client) => fn(client, c), {
           name,
           args,
-          continued: c.mrtr !== undefined,
+          continued: resumesInput(c.mrtr),
         }) as Promise<Result>,
       args,
     );

@@ -111,4 +111,20 @@ describe('result cache', () => {
     expect(count('miss')).toBeGreaterThanOrEqual(3);
     expect(metrics).not.toMatch(/cache_requests_total\{upstream="r"/);
   });
+
+  test("a 2026-07-28 client's first calls are cached too (they carry empty input-round fields, not a resumed call)", async () => {
+    const modern = new Client({ name: 'scale-2026', version: '1' }, {
+      versionNegotiation: { mode: { pin: '2026-07-28' } },
+    } as any);
+    await modern.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+    try {
+      const count = async () =>
+        ((await modern.callTool({ name: 'c__count', arguments: { key: 'modern' } })) as any).content[0].text as string;
+      const first = await count();
+      await call('c__bump');
+      expect(await count()).toBe(first);
+    } finally {
+      await modern.close();
+    }
+  });
 });
