@@ -13,6 +13,7 @@
  * 2026-07-28 session (era translation is the SDK's).
  */
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
+import { isObject, type Params, plainHotParams } from '../protocol/hotParams.js';
 import { badRequiredParam } from '../protocol/jsonrpc.js';
 import { materializeParams, READS_RAW, WRITES_RAW } from '../protocol/rawJson.js';
 import type { CallContext } from './callContext.js';
@@ -20,7 +21,6 @@ import { callContext } from './callContext.js';
 import type { Session } from './sessions.js';
 
 type Result = Record<string, unknown>;
-type Params = Record<string, any>;
 
 /** The methods relayed, and the capability a session must have been offered for each. */
 const HOT: Record<string, keyof ServerCapabilities> = {
@@ -197,26 +197,7 @@ function relayable(message: JSONRPCMessage, caps: ServerCapabilities, server: Se
     const token = p._meta.progressToken;
     if (token !== undefined && typeof token !== 'string' && !Number.isSafeInteger(token)) return false;
   }
-  switch (m.method) {
-    case 'tools/call':
-      return typeof p.name === 'string' && (p.arguments === undefined || isObject(p.arguments));
-    case 'prompts/get':
-      return (
-        typeof p.name === 'string' &&
-        (p.arguments === undefined || (isObject(p.arguments) && Object.values(p.arguments).every(isString)))
-      );
-    case 'resources/read':
-      return typeof p.uri === 'string';
-    default:
-      return (
-        isObject(p.ref) &&
-        ((p.ref.type === 'ref/prompt' && isString(p.ref.name)) ||
-          (p.ref.type === 'ref/resource' && isString(p.ref.uri))) &&
-        isObject(p.argument) &&
-        typeof p.argument.name === 'string' &&
-        typeof p.argument.value === 'string'
-      );
-  }
+  return plainHotParams(m.method, p);
 }
 
 /** An invalid-params error for a hot request whose required field is missing or not a string. */
@@ -250,12 +231,4 @@ function takeRawArguments(transport: Transport, deps: RelayDeps): void {
 function writesRaw(transport: Transport): boolean {
   const t = transport as unknown as Record<symbol, unknown> & { _wire?: Record<symbol, unknown> };
   return t[WRITES_RAW] === true || t._wire?.[WRITES_RAW] === true;
-}
-
-function isString(v: unknown): v is string {
-  return typeof v === 'string';
-}
-
-function isObject(v: unknown): v is Params {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -18,9 +18,8 @@ import {
   LOG_LEVEL_META_KEY,
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
+import { isObject, type Params, plainHotParams } from '../../protocol/hotParams.js';
 import type { Caller, StatelessHot } from './types.js';
-
-type Params = Record<string, any>;
 
 /** The revision this path serves (the SDK's own list of modern revisions has this one). */
 const REVISION = '2026-07-28';
@@ -43,7 +42,7 @@ export function takeable(
   const { id, method, params } = parsed;
   if ((typeof id !== 'string' && !Number.isSafeInteger(id)) || typeof method !== 'string') return undefined;
   if (!(method in NAME_PARAM) || !isObject(params) || !plainEnvelope(params._meta)) return undefined;
-  if (!plainRetry(params) || !plainParams(method, params) || !headersAgree(req, method, params)) return undefined;
+  if (!plainRetry(params) || !plainHotParams(method, params) || !headersAgree(req, method, params)) return undefined;
   if (!hot.serves(method)) return undefined;
   return { id, method, params };
 }
@@ -159,30 +158,6 @@ function plainRetry(params: Params): boolean {
   return Object.values(inputResponses).every((r) => isObject(r) && !('method' in r) && !('result' in r));
 }
 
-/** Params of the shape the handlers take (as the 2025 relay requires them). */
-function plainParams(method: string, p: Params): boolean {
-  switch (method) {
-    case 'tools/call':
-      return typeof p.name === 'string' && (p.arguments === undefined || isObject(p.arguments));
-    case 'prompts/get':
-      return (
-        typeof p.name === 'string' &&
-        (p.arguments === undefined || (isObject(p.arguments) && Object.values(p.arguments).every(isString)))
-      );
-    case 'resources/read':
-      return typeof p.uri === 'string';
-    default:
-      return (
-        isObject(p.ref) &&
-        ((p.ref.type === 'ref/prompt' && isString(p.ref.name)) ||
-          (p.ref.type === 'ref/resource' && isString(p.ref.uri))) &&
-        isObject(p.argument) &&
-        isString(p.argument.name) &&
-        isString(p.argument.value)
-      );
-  }
-}
-
 /**
  * The standard headers say what the body says, verbatim. A Base64-encoded value (`=?base64?...?=`) or
  * any disagreement goes to the SDK, which decodes, compares and refuses with HeaderMismatch.
@@ -195,12 +170,4 @@ function headersAgree(req: IncomingMessage, method: string, params: Params): boo
   if (field === undefined) return name === undefined;
   const value = params[field] as string;
   return name === value && !value.startsWith('=?');
-}
-
-function isString(v: unknown): v is string {
-  return typeof v === 'string';
-}
-
-function isObject(v: unknown): v is Params {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
