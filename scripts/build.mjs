@@ -47,18 +47,23 @@ const onlyBuiltinsExternal = {
  * stand-in whose default export loads the real module on its first call (a require() inside the bundle,
  * which esbuild evaluates only then). The build fails if a package grows exports beyond the default.
  */
+/** Where esbuild would resolve a module the lazy plugins stand in for (the real file, behind the stand-in). */
+function resolveReal(build, args) {
+  return build.resolve(args.path, {
+    kind: args.kind,
+    resolveDir: args.resolveDir,
+    importer: args.importer,
+    pluginData: { lazyReal: true },
+  });
+}
+
 const LAZY_DEFAULT_EXPORTS = /^string-width$/;
 const lazyModules = {
   name: 'lazy-modules',
   setup(build) {
     build.onResolve({ filter: LAZY_DEFAULT_EXPORTS }, async (args) => {
       if (args.pluginData?.lazyReal) return undefined;
-      const real = await build.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: { lazyReal: true },
-      });
+      const real = await resolveReal(build, args);
       if (real.errors.length) return { errors: real.errors };
       return { path: real.path, namespace: 'lazy-module' };
     });
@@ -89,12 +94,7 @@ const lazyClasses = {
   setup(build) {
     build.onResolve({ filter: /^eventsource-parser\/stream$/ }, async (args) => {
       if (args.pluginData?.lazyReal) return undefined;
-      const real = await build.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: { lazyReal: true },
-      });
+      const real = await resolveReal(build, args);
       if (real.errors.length) return { errors: real.errors };
       return { path: real.path, namespace: 'lazy-class', pluginData: { spec: args.path } };
     });
