@@ -15,6 +15,8 @@ import { stdioWire } from './stdioWire.js';
 export interface StdioFrontend {
   /** Resolves when the client closes our stdin. */
   closed: Promise<void>;
+  /** The client's requests read and not answered yet (shutdown waits for them). */
+  pending(): number;
   /** Resolves when the client's first message has been taken in (its answer is on the way). */
   firstMessage: Promise<void>;
   close(): Promise<void>;
@@ -36,8 +38,8 @@ export function startStdioFrontend(
   });
   const handed = early?.handOver();
   const input = handed?.stdin ?? stdin;
-  const wire = stdioWire(input);
-  const offer = handed?.answered && answeredOnce(wire, handed.answered);
+  const wire = stdioWire(input, process.stdout, handed?.answered?.id);
+  const offer = handed?.answered && offerOf(handed.answered);
   const handle = serveStdio(
     (ctx) => {
       startupMark('stdio: first message, session server created');
@@ -51,37 +53,16 @@ export function startStdioFrontend(
   );
   // What the early reader gave back flows again (the wire is listening now).
   if (handed) input.resume();
-  const closed = new Promise<void>((resolve) => {
-    const done = () => resolve();
-    // The client may have gone before we got here: an end already seen is not emitted again.
-    const state = input as { readableEnded?: boolean; destroyed?: boolean };
-    if (state.readableEnded || state.destroyed) return resolve();
-    input.once('end', done);
-    input.once('close', done);
-  });
   return {
-    closed,
+    closed: wire.inputEnded,
+    pending: () => wire.pendingRequests(),
     firstMessage,
     close: () => handle.close(),
   };
 }
 
-/**
- * The client already has the answer to its initialize (the early reader's): the session's own answer
- * to the replayed request is not sent again. Returns the offer the session must keep.
- */
-function answeredOnce(
-  wire: ReturnType<typeof stdioWire>,
-  answered: NonNullable<HandOver['answered']>,
-): InitializeOffer {
-  const send = wire.send;
-  wire.send = (message) => {
-    if ('id' in message && message.id === answered.id && ('result' in message || 'error' in message)) {
-      wire.send = send;
-      return Promise.resolve();
-    }
-    return send.call(wire, message);
-  };
+/** What the early reader offered the client: the session keeps it (the wire drops the session's own answer). */
+function offerOf(answered: NonNullable<HandOver['answered']>): InitializeOffer {
   const { capabilities, instructions } = answered.result as unknown as InitializeOffer;
   return instructions === undefined ? { capabilities } : { capabilities, instructions };
 }

@@ -9,7 +9,7 @@
  * end) is the SDK's. As in the SDK, a line that is not JSON is skipped, and one that is JSON but not
  * JSON-RPC is reported to onerror.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
@@ -26,8 +26,12 @@ class LineReader {
   private readonly lines = new LineSplitter();
   private readonly ready: Buffer[] = [];
 
-  /** Whether the wire's consumer takes a tool's arguments raw now (undefined: none raw). */
-  constructor(private readonly rawArguments: () => ((tool: unknown) => boolean) | undefined) {}
+  constructor(
+    /** Whether the wire's consumer takes a tool's arguments raw now (undefined: none raw). */
+    private readonly rawArguments: () => ((tool: unknown) => boolean) | undefined,
+    /** Each message read, before it is dispatched. */
+    private readonly onRead: (message: JSONRPCMessage) => void,
+  ) {}
 
   append(chunk: Buffer): void {
     if (this.lines.buffered + chunk.length > MAX_BUFFER_BYTES) {
@@ -40,17 +44,18 @@ class LineReader {
   readMessage(): JSONRPCMessage | null {
     for (let line = this.ready.shift(); line; line = this.ready.shift()) {
       const accept = line.length >= RAW_LINE_BYTES ? this.rawArguments() : undefined;
-      if (accept) {
-        const raw = readRawToolCall(line, RAW_VALUE_BYTES, accept);
-        if (raw) return toJsonRpcMessage(raw);
+      const raw = accept && readRawToolCall(line, RAW_VALUE_BYTES, accept);
+      let value: unknown = raw;
+      if (!raw) {
+        try {
+          value = JSON.parse(line.toString('utf8'));
+        } catch {
+          continue;
+        }
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(line.toString('utf8'));
-      } catch {
-        continue;
-      }
-      return toJsonRpcMessage(value);
+      const message = toJsonRpcMessage(value);
+      this.onRead(message);
+      return message;
     }
     return null;
   }
@@ -61,18 +66,58 @@ class LineReader {
   }
 }
 
+export interface StdioWire extends StdioServerTransport {
+  /** Resolves when the client ended our stdin (everything it sent has been read by then). */
+  readonly inputEnded: Promise<void>;
+  /** Requests read and not answered yet. */
+  pendingRequests(): number;
+}
+
+/**
+ * Unlike the SDK's transport, the wire stays open when stdin ends: a client may write its requests and
+ * close its end at once (`echo ... | mcp-proxy run`), and the requests already read are still answered
+ * (shutdown waits for them, at most its grace, then closes the wire). `answeredEarly`: the id of an
+ * `initialize` the early reader answered, whose second answer is dropped once.
+ */
 export function stdioWire(
   stdin: NodeJS.ReadableStream = process.stdin,
   stdout: NodeJS.WritableStream = process.stdout,
-): StdioServerTransport {
-  const wire = new StdioServerTransport(stdin as any, stdout as any);
+  answeredEarly?: RequestId,
+): StdioWire {
+  const wire = new StdioServerTransport(stdin as any, stdout as any) as StdioWire;
   const flags = wire as unknown as Record<symbol, unknown>;
   flags[WRITES_RAW] = true;
   flags[READS_RAW] = undefined;
   const accept = () => flags[READS_RAW] as ((tool: unknown) => boolean) | undefined;
-  (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader(accept);
+  const pending = new Set<RequestId>();
+  const onRead = (m: JSONRPCMessage) => {
+    if ('method' in m && 'id' in m) pending.add(m.id);
+  };
+  (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader(accept, onRead);
+  const internals = wire as unknown as { _onstdinclose: () => void; _stdin: NodeJS.ReadableStream; _ondata: unknown };
+  let ended!: () => void;
+  Object.assign(wire, {
+    inputEnded: new Promise<void>((resolve) => {
+      ended = resolve;
+    }),
+    pendingRequests: () => pending.size,
+  });
+  // Set before start(), which listens with it (and close() stops listening with the same function).
+  internals._onstdinclose = () => {
+    internals._stdin.off('data', internals._ondata as () => void);
+    ended();
+  };
+  let dropAnswer = answeredEarly;
   const send = wire.send.bind(wire);
   wire.send = (message) => {
+    const id = 'id' in message && ('result' in message || 'error' in message) ? message.id : undefined;
+    if (id !== undefined) {
+      pending.delete(id);
+      if (id === dropAnswer) {
+        dropAnswer = undefined;
+        return Promise.resolve();
+      }
+    }
     const parts = 'result' in message ? rawParts(message) : undefined;
     if (!parts) return send(message);
     if ((wire as unknown as { _closed: boolean })._closed) {

@@ -123,6 +123,7 @@ export async function startStdio(d: FrontendDeps): Promise<{ firstMessage: Promi
   const { startStdioFrontend } = await import('../../frontends/stdio.js');
   const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile, d.earlyStdio);
   d.lifecycle.add('stdio', () => stdio.close());
+  d.lifecycle.addInflight(() => stdio.pending());
   void stdio.closed.then(() => {
     if (d.lifecycle.isShuttingDown) return;
     log.info('stdin closed: shutting down');
