@@ -22,7 +22,8 @@ import {
 import { createGroup, forgetMetrics } from './group.js';
 import { IdleTimers } from './idle.js';
 import { OwnedConnections } from './ownedConnections.js';
-import { connectionOptionsFor, connectionSettings, type PoolOptions } from './poolOptions.js';
+import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
+import { planReload, type ReloadPlan } from './reloadPlan.js';
 import type { Upstream } from './upstream.js';
 
 export type { PoolOptions };
@@ -312,54 +313,30 @@ export class UpstreamPool extends EventEmitter {
   }
 
   /**
-   * Applies a new set of upstream configs: only what changed is touched. Added servers connect,
-   * removed ones close, changed ones restart; untouched ones keep their connection, their breaker
-   * and their in-flight calls. Proxy settings that shape connections (timeouts, retry, breaker)
-   * restart every server when they change. Resolves when the new and restarted servers have had
+   * Applies a new set of upstream configs (reloadPlan.ts says what happens to each server). Added
+   * servers connect, removed ones close, changed ones restart; untouched ones keep their connection,
+   * their breaker and their in-flight calls. Resolves when the new and restarted servers have had
    * their first attempt.
    *
    * A changed server is swapped without a gap: the new connection keeps the old one's entries
    * listed and holds calls while it connects, and the old one closes once its calls in flight are
    * done (at most the shutdown grace), so callers see neither an unknown tool nor a closed connection.
    */
-  async apply(
-    configs: Record<string, UpstreamConfig>,
-    proxy?: ProxyConfig,
-  ): Promise<{ added: string[]; removed: string[]; changed: string[]; retried: string[]; unchanged: string[] }> {
-    const settingsChanged =
-      JSON.stringify(connectionSettings(proxy)) !== JSON.stringify(connectionSettings(this.opts.proxy));
+  async apply(configs: Record<string, UpstreamConfig>, proxy?: ProxyConfig): Promise<ReloadPlan> {
+    const plan = planReload(this.connections, configs, proxy, this.opts.proxy);
+    const { added, removed, changed, retried } = plan;
     this.opts = { ...this.opts, configs, proxy };
-    const added: string[] = [];
-    const removed: string[] = [];
-    const changed: string[] = [];
-    const unchanged: string[] = [];
-    const retried: string[] = [];
-    const retired: Upstream[] = [];
-    for (const [name, conn] of this.connections) {
-      if (!(name in configs)) {
-        removed.push(name);
-        retired.push(conn);
-      }
-    }
+    const retired = [...removed, ...changed, ...retried].map((name) => this.connections.get(name)!);
     // The new map, in config order (listings keep a stable order).
     const next = new Map<string, Upstream>();
     const fresh: Upstream[] = [];
     for (const [name, config] of Object.entries(configs)) {
       const existing = this.connections.get(name);
-      // A server that was given up on is tried again on every reload (the user may have fixed it or logged in).
-      const sameConfig = !settingsChanged && JSON.stringify(existing?.config) === JSON.stringify(config);
-      if (existing && sameConfig && existing.state !== 'failed' && existing.state !== 'needs-login') {
+      if (existing && !changed.includes(name) && !retried.includes(name)) {
         next.set(name, existing);
-        unchanged.push(name);
         continue;
       }
-      if (existing) {
-        (sameConfig ? retried : changed).push(name);
-        retired.push(existing);
-      } else {
-        added.push(name);
-      }
-      if (!sameConfig || !this.known.has(name)) this.known.load(name, config);
+      if (!retried.includes(name) || !this.known.has(name)) this.known.load(name, config);
       const conn = this.create(name, config, existing);
       next.set(name, conn);
       fresh.push(conn);
@@ -389,7 +366,7 @@ export class UpstreamPool extends EventEmitter {
       this.emit('catalog', '*');
       this.emit('status');
     }
-    return { added, removed, changed, retried, unchanged };
+    return plan;
   }
 
   async close(): Promise<void> {
