@@ -3,7 +3,7 @@
  * Values are only ever printed masked; every value found is registered with ctx.redactor.
  */
 
-import { describeSearch, locateConfig } from '../config/locate.js';
+import { describeSearch } from '../config/locate.js';
 import type { ParsedSource } from '../config/parse.js';
 import { formatPath, type JsonPath, substitute } from '../config/substitute.js';
 import type { CredentialChain } from '../credentials/chain.js';
@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import { mask } from '../observability/redact.js';
 import type { CliContext } from './context.js';
 import { type CredentialArgs, credentialChainFor } from './credentialOptions.js';
+import { locateConfigFor } from './locate.js';
 
 interface Args extends CredentialArgs {
   name?: string;
@@ -39,13 +40,7 @@ export interface VariableReport {
 // ------------------------------------------------------------------------------------------------ check
 
 export async function checkCredentials(args: Args, ctx: CliContext): Promise<number> {
-  const located = locateConfig({
-    path: args.config,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    homedir: ctx.homedir,
-    platform: ctx.platform,
-  });
+  const located = locateConfigFor(ctx, args.config);
   if (!located) {
     throw new AppError('CONFIG_NOT_FOUND', 'no config file found, so there is nothing to check', {
       details: ['Looked for:', ...describeSearch(ctx).map((p) => `  ${p}`)],

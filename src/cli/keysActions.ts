@@ -1,12 +1,12 @@
 /** The work behind `mcp-proxy keys` (imported lazily by the command). */
 import path from 'node:path';
-import { locateConfig } from '../config/locate.js';
 import { AppError } from '../errors.js';
 import { createKey, defaultKeysFile, parseDuration, readKeysFile, revokeKey } from '../gateway/keys.js';
 import type { KeysArgs } from './commands/keys.js';
 import type { CliContext } from './context.js';
 import { credentialChainFor } from './credentialOptions.js';
 import { readRawConfig } from './credentialsActions.js';
+import { locateConfigFor } from './locate.js';
 
 export async function keysAction(args: KeysArgs, ctx: CliContext): Promise<number> {
   if (!args.action) {
@@ -68,13 +68,7 @@ function list(file: string, args: KeysArgs, ctx: CliContext): number {
 /** --keys-file, else the config's proxy.auth.keysFile (relative to the config), else beside the credentials file. */
 async function keysFileFor(args: KeysArgs, ctx: CliContext): Promise<string> {
   if (args.keysFile) return path.resolve(ctx.cwd, args.keysFile);
-  const located = locateConfig({
-    path: args.config,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    homedir: ctx.homedir,
-    platform: ctx.platform,
-  });
+  const located = locateConfigFor(ctx, args.config);
   if (located) {
     const raw = (await readRawConfig(located.path)).value as { proxy?: { auth?: { keysFile?: unknown } } };
     const configured = raw?.proxy?.auth?.keysFile;

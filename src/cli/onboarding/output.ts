@@ -4,10 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { locateConfig, resolveUserPath } from '../../config/locate.js';
+import { resolveUserPath } from '../../config/locate.js';
 import type { WriteResult } from '../../generate/jsonFile.js';
 import { userConfigDir } from '../../util/paths.js';
 import type { CliContext } from '../context.js';
+import { locateConfigFor } from '../locate.js';
 
 export function out(ctx: CliContext, text: string): void {
   ctx.stdout.write(`${ctx.redactor.redact(text)}\n`);
@@ -28,7 +29,7 @@ function proxyConfigPath(config: string | undefined, ctx: CliContext): { file: s
     const file = resolveUserPath(config, ctx);
     return { file, exists: fs.existsSync(file) };
   }
-  const located = locateConfig({ env: ctx.env, cwd: ctx.cwd, homedir: ctx.homedir, platform: ctx.platform });
+  const located = locateConfigFor(ctx);
   if (located) return { file: located.path, exists: true };
   return { file: path.join(userConfigDir(ctx), 'config.json'), exists: false };
 }
