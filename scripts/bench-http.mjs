@@ -88,32 +88,7 @@ async function startProxy(configFile, v8Flags) {
       },
     },
   );
-  let stderr = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy did not start:\n${stderr}`)), 30_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`proxy exited with ${code}:\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return listening(child, child.stderr, (text) => /listening on (http:\/\/\S+\/mcp)/.exec(text)?.[1], 'proxy');
 }
 
 /** The SDK's own Streamable HTTP server (no proxy) on 127.0.0.1, port 0; it prints "listening <port>". */
@@ -122,21 +97,34 @@ async function startSdkHttpServer() {
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { PATH: process.env.PATH ?? '' },
   });
-  let out = '';
+  return listening(
+    child,
+    child.stdout,
+    (text) => {
+      const port = /listening (\d+)/.exec(text)?.[1];
+      return port && `http://127.0.0.1:${port}/mcp`;
+    },
+    'the SDK HTTP server',
+  );
+}
+
+/** Waits for `child` to say on `stream` where it listens (`urlIn` finds the URL in what it wrote so far). */
+async function listening(child, stream, urlIn, what) {
+  let text = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the SDK HTTP server did not start')), 30_000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /listening (\d+)/.exec(out);
-      if (m) {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${text}`)), 30_000);
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      text += chunk;
+      const found = urlIn(text);
+      if (found) {
         clearTimeout(timer);
-        resolve(`http://127.0.0.1:${m[1]}/mcp`);
+        resolve(found);
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the SDK HTTP server exited with ${code}`));
+      reject(new Error(`${what} exited with ${code}:\n${text}`));
     });
   });
   return {
