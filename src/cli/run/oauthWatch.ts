@@ -26,12 +26,12 @@ export async function watchLogins(
   // A seed is watched only where secrets are mounted (watching from / for a missing /run/secrets would be costly).
   const seeds = names.map((n) => store.seed(n)).filter((f): f is string => !!f && fs.existsSync(path.dirname(f)));
   const files = [...names.map((n) => store.file(n)), ...seeds];
-  return watchFiles(
-    files,
-    () => {
-      const waiting = names.filter((n) => pool.get(n)?.state === 'needs-login' || pool.get(n)?.state === 'failed');
-      if (waiting.length) void reload(`OAuth login changed (${waiting.join(', ')})`);
-    },
-    logger,
-  );
+  const check = () => {
+    const waiting = names.filter((n) => pool.get(n)?.state === 'needs-login' || pool.get(n)?.state === 'failed');
+    if (waiting.length) void reload(`OAuth login changed (${waiting.join(', ')})`);
+  };
+  const watcher = await watchFiles(files, check, logger);
+  // A login that landed while the watcher was starting changed nothing it could see: look once.
+  if (files.some((f) => fs.existsSync(f))) check();
+  return watcher;
 }
