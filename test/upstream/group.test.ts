@@ -65,6 +65,8 @@ describe('replicas of one server', () => {
 
   it('a replica killed under load: only its calls in flight fail (never hang); the others take the load', async () => {
     const g = await start({ replicas: 3, balance: 'least-outstanding' });
+    // The group serves once one replica is up; the load below is meant for all three.
+    await waitFor(() => g.status().replicas?.every((r) => r.state === 'ready'), 'every replica ready');
     const pids = new Set(await Promise.all(Array.from({ length: 6 }, () => call(g, 'slow_read', { ms: 0 }))));
     expect(pids.size).toBe(3);
     const victim = Number([...pids][0].slice(4));
