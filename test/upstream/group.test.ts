@@ -73,12 +73,12 @@ describe('replicas of one server', () => {
     let stop = false;
     const outcomes: { ok: boolean; pid?: string; after: boolean }[] = [];
     let killedAt = 0;
-    // 6 workers calling a tool that may have side effects (never repeated), 50 ms each.
+    // 6 workers calling a tool that may have side effects (never repeated), 150 ms each.
     const workers = Array.from({ length: 6 }, async () => {
       while (!stop) {
         const sent = performance.now();
         try {
-          const pid = await call(g, 'slow', { ms: 50 });
+          const pid = await call(g, 'slow', { ms: 150 });
           outcomes.push({ ok: true, pid, after: killedAt > 0 && sent > killedAt });
         } catch {
           outcomes.push({ ok: false, after: killedAt > 0 && sent > killedAt + 100 });
@@ -86,6 +86,9 @@ describe('replicas of one server', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 400));
+    // Killed while every replica has calls in flight (on a busy machine one may be between calls at a
+    // fixed moment, and a kill that hits no call proves nothing).
+    await waitFor(() => g.status().replicas?.every((r) => r.outstanding > 0), 'calls in flight on every replica');
     process.kill(victim, 'SIGKILL');
     killedAt = performance.now();
     await new Promise((r) => setTimeout(r, 800));
