@@ -5,11 +5,14 @@
  */
 import { type Client, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
 import type { LoggingLevel } from '@modelcontextprotocol/server';
+import type { Abortable } from '../util/lazyAbort.js';
 import type { CallOrigin, Session } from './sessions.js';
 import { isModernClient } from './subscriptions.js';
 
 export interface CallContext {
   signal: AbortSignal;
+  /** The caller's abort without an AbortSignal built for it, when its frontend has one (the stdio relay). */
+  abortable?: Abortable;
   /**
    * Aborts `signal`, when the caller's frontend lets it be aborted from here (a stateless request,
    * whose signal nothing else aborts once it is answered): a call paused for input then runs upstream
@@ -44,8 +47,13 @@ export function callContext(ctx: any, params: any, session: Session): CallContex
   if (meta) delete meta.progressToken;
   const modern = ctx?.mcpReq?.envelope !== undefined;
   const requestState = modern ? ctx.mcpReq.requestState?.() : undefined;
+  const abortable: Abortable | undefined = ctx.mcpReq.abortable;
   return {
-    signal: ctx.mcpReq.signal,
+    // Read when something needs it: the fast lane listens on `abortable` instead.
+    get signal(): AbortSignal {
+      return ctx.mcpReq.signal;
+    },
+    abortable,
     origin: {
       session,
       requestId: ctx.mcpReq.id,
@@ -63,7 +71,7 @@ export function callContext(ctx: any, params: any, session: Session): CallContex
       token === undefined
         ? undefined
         : (p) => {
-            if (ctx.mcpReq.signal.aborted) return;
+            if (abortable ? abortable.aborted : ctx.mcpReq.signal.aborted) return;
             void ctx.mcpReq
               .notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })
               .catch(() => {});

@@ -98,7 +98,10 @@ export class Forwarder {
   requestOptions(upstream: string, call: CallContext) {
     const conn = this.opts.pool.get(upstream);
     return {
-      signal: call.signal,
+      get signal() {
+        return call.signal;
+      },
+      abortable: call.abortable,
       timeout: conn?.requestTimeout,
       // Progress from the upstream extends the timeout, as the downstream sees the call is alive.
       resetTimeoutOnProgress: call.onprogress !== undefined,

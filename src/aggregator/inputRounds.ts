@@ -75,6 +75,7 @@ export class InputRounds {
           run({
             ...call,
             signal: p.signal,
+            abortable: undefined,
             onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
             origin: {
               ...origin,

@@ -76,13 +76,14 @@ export function mapUris<T>(value: T, map: (uri: string) => string): T {
   if (map === SAME_URI) return value;
   if (value instanceof RawJson) return (value.mayHoldUris() ? mapUris(value.value(), map) : value) as T;
   if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((v) => {
-      const m = mapUris(v, map);
-      if (m !== v) changed = true;
-      return m;
-    });
-    return (changed ? out : value) as T;
+    // Copied only from the first item that changes (most results have no URI to map).
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const m = mapUris(value[i], map);
+      if (m !== value[i]) out ??= value.slice();
+      if (out) out[i] = m;
+    }
+    return (out ?? value) as T;
   }
   if (!value || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;

@@ -16,6 +16,7 @@ import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport }
 import { isObject, type Params, plainHotParams } from '../protocol/hotParams.js';
 import { badRequiredParam } from '../protocol/jsonrpc.js';
 import { materializeParams, READS_RAW, WRITES_RAW } from '../protocol/rawJson.js';
+import { LazyAbort } from '../util/lazyAbort.js';
 import type { CallContext } from './callContext.js';
 import { callContext } from './callContext.js';
 import type { Session } from './sessions.js';
@@ -59,9 +60,10 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   const inner = transport.onmessage;
   const innerClose = transport.onclose;
   if (!inner) return;
-  const inflight = new Map<RequestId, AbortController>();
+  const inflight = new Map<RequestId, LazyAbort>();
   const out = outlet(transport);
   takeRawArguments(transport, deps);
+  skipChannelCheck(transport, deps.capabilities, server);
   transport.onmessage = (message, extra) => {
     const bad = badRequiredField(message, deps.capabilities, server);
     if (bad) {
@@ -83,10 +85,10 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
       return;
     }
     const { id, method, params = {} } = message as { id: RequestId; method: string; params?: Params };
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     inflight.set(id, controller);
     deps.touch();
-    void run(out, deps, { id, method, params }, controller.signal)
+    void run(out, deps, { id, method, params }, controller)
       .catch((e) => server.onerror?.(new Error(`Failed to send response: ${e}`)))
       .finally(() => {
         if (inflight.get(id) === controller) inflight.delete(id);
@@ -141,14 +143,17 @@ async function run(
   transport: Outlet,
   deps: RelayDeps,
   req: { id: RequestId; method: string; params: Params },
-  signal: AbortSignal,
+  abort: LazyAbort,
 ): Promise<void> {
   const { id, method, params } = req;
   const related = { relatedRequestId: id };
   const ctx = {
     mcpReq: {
       id,
-      signal,
+      get signal() {
+        return abort.signal;
+      },
+      abortable: abort,
       _meta: params._meta,
       notify: (n: { method: string; params?: Params }) => transport.send({ jsonrpc: '2.0', ...n }, related),
       log: (level: string, data: unknown, logger?: string) => {
@@ -180,7 +185,7 @@ async function run(
     };
     response = { jsonrpc: '2.0', id, error } as JSONRPCMessage;
   }
-  if (signal.aborted) return;
+  if (abort.aborted) return;
   await transport.respond(id, response);
 }
 
@@ -212,6 +217,28 @@ function badRequiredField(
   const bad = badRequiredParam(message);
   if (!bad) return undefined;
   return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: bad } } as JSONRPCMessage;
+}
+
+/**
+ * On serveStdio's per-session channel, a relayable request goes straight to the relay: the channel's
+ * own delivery checks each message against the SDK's request schema only to note the id as pending,
+ * and the stdio wire under it has already checked the message's shape (protocol/jsonrpc.ts).
+ */
+function skipChannelCheck(transport: Transport, caps: ServerCapabilities, server: Server): void {
+  const ch = transport as Transport & {
+    _wire?: unknown;
+    _closed?: boolean;
+    _pendingRequests?: Set<RequestId>;
+    deliver?: (message: JSONRPCMessage, extra?: unknown) => void;
+  };
+  const deliver = ch.deliver;
+  const pending = ch._pendingRequests;
+  if (!ch._wire || typeof deliver !== 'function' || !(pending instanceof Set) || !('_closed' in ch)) return;
+  ch.deliver = (message, extra) => {
+    if (ch._closed || !relayable(message, caps, server)) return deliver.call(ch, message, extra);
+    pending.add((message as { id: RequestId }).id);
+    ch.onmessage?.(message, extra as never);
+  };
 }
 
 /**

@@ -24,12 +24,16 @@ import {
   SdkErrorCode,
 } from '@modelcontextprotocol/client';
 
+import type { Abortable } from '../util/lazyAbort.js';
+
 type Result = Record<string, unknown>;
 type Progress = { progress: number; total?: number; message?: string };
 
 /** What the lane needs of the SDK request options a forwarded call carries. */
 export interface LaneOptions {
   signal?: AbortSignal;
+  /** The caller's abort, listened to in place of `signal` (which then is never built). */
+  abortable?: Abortable;
   timeout?: number;
   resetTimeoutOnProgress?: boolean;
   onprogress?: (p: Progress) => void;
@@ -51,7 +55,7 @@ export interface LaneTap {
 
 class Call {
   timer?: NodeJS.Timeout;
-  onAbort?: () => void;
+  offAbort?: () => void;
   constructor(
     readonly id: number,
     readonly resolve: (r: Result) => void,
@@ -69,8 +73,8 @@ export class FastLane implements LaneTap {
   ) {}
 
   request(method: string, params: Result, options: LaneOptions): Promise<Result> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(asSdkError(signal.reason));
+    const abort: Abortable | AbortSignal | undefined = options.abortable ?? options.signal;
+    if (abort?.aborted) return Promise.reject(asSdkError(abort.reason));
     if (!this.client.transport) return Promise.reject(new Error('Not connected'));
     const counter = this.client as unknown as { _requestMessageId: number };
     const id = counter._requestMessageId++;
@@ -86,10 +90,7 @@ export class FastLane implements LaneTap {
       this.calls.set(id, call);
       const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MSEC;
       call.timer = setTimeout(() => this.cancel(call, timedOut(timeout)), timeout);
-      if (signal) {
-        call.onAbort = () => this.cancel(call, signal.reason);
-        signal.addEventListener('abort', call.onAbort, { once: true });
-      }
+      if (abort) call.offAbort = onAbort(abort, () => this.cancel(call, abort.reason));
     });
   }
 
@@ -170,7 +171,7 @@ export class FastLane implements LaneTap {
 
   private release(call: Call): void {
     clearTimeout(call.timer);
-    if (call.onAbort) call.options.signal?.removeEventListener('abort', call.onAbort);
+    call.offAbort?.();
   }
 }
 
@@ -211,4 +212,11 @@ function idOf(v: unknown): number {
 
 function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Listens for one abort, on our Abortable or an AbortSignal; returns what stops listening. */
+function onAbort(abort: Abortable | AbortSignal, listener: () => void): () => void {
+  if ('onAbort' in abort) return abort.onAbort(listener);
+  abort.addEventListener('abort', listener, { once: true });
+  return () => abort.removeEventListener('abort', listener);
 }

@@ -1,0 +1,47 @@
+/**
+ * An abort whose AbortSignal is built only when something asks for it. Building an AbortSignal (an
+ * EventTarget) costs more than the rest of a relayed call's bookkeeping, and on the upstream fast lane
+ * nothing needs one: the lane listens here instead (onAbort). Whoever reads `signal` gets a real one,
+ * already aborted with the same reason when the abort came first.
+ */
+export interface Abortable {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** Calls `listener` once, on abort; returns what removes it. */
+  onAbort(listener: () => void): () => void;
+}
+
+export class LazyAbort implements Abortable {
+  aborted = false;
+  reason: unknown;
+  private controller?: AbortController;
+  private listeners?: Set<() => void>;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    this.controller?.abort(reason);
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  onAbort(listener: () => void): () => void {
+    if (this.aborted) return () => {};
+    this.listeners ??= new Set();
+    const listeners = this.listeners;
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+}
