@@ -94,13 +94,16 @@ export class Forwarder {
     }
   }
 
-  /** The SDK request options of a forwarded call: its signal, the upstream's timeout, progress. */
-  requestOptions(upstream: string, call: CallContext) {
+  /**
+   * The SDK request options of a forwarded call: its signal, the upstream's timeout, progress, and
+   * `extra` options.
+   */
+  requestOptions<E extends object = object>(upstream: string, call: CallContext, extra?: E) {
     const conn = this.opts.pool.get(upstream);
     return {
-      get signal() {
-        return call.signal;
-      },
+      ...(extra as E),
+      // With an abortable, no AbortSignal is built on the fast lane; the SDK's path builds it (unchecked.ts).
+      signal: call.abortable ? undefined : call.signal,
       abortable: call.abortable,
       timeout: conn?.requestTimeout,
       // Progress from the upstream extends the timeout, as the downstream sees the call is alive.

@@ -156,12 +156,11 @@ export class InputRounds {
             ...(mrtr?.inputResponses ? { inputResponses: mrtr.inputResponses } : {}),
             ...(mrtr?.requestState !== undefined ? { requestState: mrtr.requestState } : {}),
           },
-          {
-            ...forwarder.requestOptions(upstream, call),
-            // The definition we already hold: the client then skips its tools/list cache lookup.
+          // The definition we already hold: the client then skips its tools/list cache lookup.
+          forwarder.requestOptions(upstream, call, {
             ...(definition ? { toolDefinition: definition } : {}),
             allowInputRequired: true,
-          },
+          }),
         ),
       { name: tool, args, definition, continued: resumesInput(mrtr) },
     )) as Record<string, unknown>;

@@ -9,6 +9,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { materialize } from '../protocol/rawJson.js';
+import type { Abortable } from '../util/lazyAbort.js';
 import { laneOf } from './fastLane.js';
 
 type Result = Record<string, unknown>;
@@ -32,7 +33,14 @@ export function requestUnchecked(
   // The lane's transport writes raw arguments as they came; the SDK's transports get them parsed.
   if (lane) return lane.request(method, params, options);
   const request = client.request as (req: unknown, schema: unknown, opts: unknown) => Promise<Result>;
-  return request.call(client, { method, params: materialize(params) }, UNCHECKED, options);
+  return request.call(client, { method, params: materialize(params) }, UNCHECKED, sdkOptions(options));
+}
+
+/** The options as the SDK takes them: a caller's abort as an AbortSignal. */
+function sdkOptions(options: ForwardOptions): ForwardOptions {
+  const { abortable, ...rest } = options as ForwardOptions & { abortable?: Abortable };
+  if (!abortable) return options;
+  return { ...rest, signal: rest.signal ?? abortable.signal };
 }
 
 /**
@@ -43,7 +51,10 @@ export function requestUnchecked(
 export function callToolUnchecked(client: Client, params: Result, options: ForwardOptions): Promise<Result> {
   const transport = client.transport as { hasPerRequestStream?: boolean } | undefined;
   if (client.getProtocolEra() === 'modern' && transport?.hasPerRequestStream === true) {
-    return client.callTool(materialize(params) as Parameters<Client['callTool']>[0], options) as Promise<Result>;
+    return client.callTool(
+      materialize(params) as Parameters<Client['callTool']>[0],
+      sdkOptions(options),
+    ) as Promise<Result>;
   }
   return requestUnchecked(client, 'tools/call', params, options);
 }

@@ -7,6 +7,8 @@
 export interface Abortable {
   readonly aborted: boolean;
   readonly reason: unknown;
+  /** An AbortSignal for this abort, built on first use. */
+  readonly signal: AbortSignal;
   /** Calls `listener` once, on abort; returns what removes it. */
   onAbort(listener: () => void): () => void;
 }
