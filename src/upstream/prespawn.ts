@@ -53,9 +53,10 @@ export class PrespawnRegistry {
 }
 
 /**
- * Starts early the first `limit` servers worth it: stdio ones that start with the proxy. Not disabled or
- * lazy ones (those must not start now), nor replicas (each replica is its own connection, resolved
- * elsewhere). A command that cannot be found is left to the connection, which reports it.
+ * Starts early the servers worth it: stdio ones that start with the proxy. Not disabled or lazy ones
+ * (those must not start now), nor replicas (each replica is its own connection, resolved elsewhere).
+ * At most `limit` of them, except those `always` picks (a listing will wait for them anyway). A command
+ * that cannot be found is left to the connection, which reports it.
  */
 export function prespawnServers(
   registry: PrespawnRegistry,
@@ -63,11 +64,12 @@ export function prespawnServers(
   env: NodeJS.ProcessEnv,
   cwd: string,
   limit = Number.POSITIVE_INFINITY,
+  always: (name: string, config: UpstreamConfig) => boolean = () => false,
 ): number {
   let started = 0;
-  for (const config of Object.values(servers)) {
-    if (started >= limit) break;
+  for (const [name, config] of Object.entries(servers)) {
     if (config.type !== 'stdio' || config.disabled || config.lazy || config.replicas !== undefined) continue;
+    if (started >= limit && !always(name, config)) continue;
     const resolved = resolveStdio(config, env, cwd);
     if (!('params' in resolved)) continue;
     registry.spawn(resolved.params);

@@ -12,6 +12,7 @@
  */
 import os from 'node:os';
 import { initializeResult, offerBeforeStart } from '../../aggregator/initializeOffer.js';
+import type { UpstreamConfig } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
 import { type EarlyStdio, readStdioEarly } from '../../frontends/earlyStdio.js';
 import type { Lifecycle } from '../../lifecycle.js';
@@ -64,7 +65,11 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
       // event loop, as reading stdin starts only after one.
       await Promise.race([stdio.decided, loopTurns(3)]);
     }
-    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
+    // A server without a cached catalog holds up the first complete listing until it is up: all of
+    // those start now. Known ones only fill the idle cores (their catalog answers the listing).
+    const cache = catalogCacheOf(run, ctx);
+    const unknown = (name: string, config: UpstreamConfig) => !cache.read(name, config);
+    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit(), unknown);
     if (started) {
       held = holdSignals(ctx);
       startupMark(`run: ${started} stdio servers started early`);
@@ -95,10 +100,15 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
  */
 function answerInitialize(run: RunConfig, ctx: CliContext, requested: string): object {
   const proxy = run.config.proxy;
-  const dir = proxy?.cache === false ? undefined : defaultCacheDir(ctx.env, ctx.platform, ctx.homedir);
-  const cache = new CatalogCache(dir, silentLogger());
+  const cache = catalogCacheOf(run, ctx);
   const offer = offerBeforeStart(run.config.mcpServers, (name, config) => cache.read(name, config));
   return initializeResult(offer, proxy?.name, requested);
+}
+
+/** The catalog cache as the pool reads it (its warnings are the pool's to give). */
+function catalogCacheOf(run: RunConfig, ctx: CliContext): CatalogCache {
+  const dir = run.config.proxy?.cache === false ? undefined : defaultCacheDir(ctx.env, ctx.platform, ctx.homedir);
+  return new CatalogCache(dir, silentLogger());
 }
 
 async function loopTurns(n: number): Promise<void> {
@@ -106,9 +116,9 @@ async function loopTurns(n: number): Promise<void> {
 }
 
 /**
- * How many servers start early: one per core the proxy's own loading leaves idle. More would boot on the
- * proxy's core too and slow the loading and the first answers (a listing served from the catalog cache
- * waits for the proxy, not for its servers); the rest start as soon as the proxy serves.
+ * How many servers with a cached catalog start early: one per core the proxy's own loading leaves idle.
+ * More would boot on the proxy's core too and slow the loading and the first answers (a listing served
+ * from the catalog cache waits for the proxy, not for its servers); the rest start once it is answered.
  */
 function earlyLimit(): number {
   return Math.max(1, os.availableParallelism() - 1);

@@ -5,7 +5,8 @@
  * Over HTTP nothing starts before the port is bound.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isAlive } from '../../../src/upstream/processTree.js';
@@ -29,12 +30,12 @@ afterEach(() => {
   for (const p of started.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
 });
 
-function runProxy(config: unknown, extraArgs: string[] = []): Proxy {
+function runProxy(config: unknown, extraArgs: string[] = [], cacheDir = 'off'): Proxy {
   ensureBuilt();
   const dir = tmpDir('mcp-proxy-early-');
   const file = writeConfig(dir, config);
   const child = spawn(NODE, [BUNDLE, 'run', '--config', file, '--no-watch', '--log-level', 'info', ...extraArgs], {
-    env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: 'off', MCP_PROXY_TRACE_STARTUP: '1' },
+    env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: cacheDir, MCP_PROXY_TRACE_STARTUP: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
@@ -103,6 +104,32 @@ describe('run starts its stdio servers early', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.stderr()).toMatch(/SIGTERM: shutting down/);
+    expect(await until(() => pids(log).every((pid) => !isAlive(pid)), 5000)).toBe(true);
+  });
+
+  test('without a cached catalog every server starts early; with one for each, one per idle core', async () => {
+    const log = startLog();
+    // More servers than idle cores, whatever the machine.
+    const count = os.availableParallelism() + 1;
+    const mcpServers = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [
+        `s${i}`,
+        { command: NODE, args: [COUNTED, `s${i}`], env: { START_LOG: log, COUNTED_TARGET: ECHO } },
+      ]),
+    );
+    const cache = path.join(tmpDir(), 'catalogs');
+    const cold = runProxy({ mcpServers }, [], cache);
+    await waitFor(() => cold.stderr().includes('run: composition root loaded'), 'the composition root');
+    expect(cold.stderr()).toContain(`run: ${count} stdio servers started early`);
+    await waitFor(() => readdirSync(cache, { recursive: false }).length === count, 'every catalog cached');
+    cold.child.stdin!.end();
+    expect((await cold.exited).code).toBe(0);
+
+    const warm = runProxy({ mcpServers }, [], cache);
+    await waitFor(() => warm.stderr().includes('run: composition root loaded'), 'the composition root');
+    expect(warm.stderr()).toContain(`run: ${Math.max(1, os.availableParallelism() - 1)} stdio servers started early`);
+    warm.child.stdin!.end();
+    expect((await warm.exited).code).toBe(0);
     expect(await until(() => pids(log).every((pid) => !isAlive(pid)), 5000)).toBe(true);
   });
 
