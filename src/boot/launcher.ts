@@ -21,6 +21,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
+import { prereadRun } from '../cli/run/preread.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { VERSION } from '../version.js';
 import { type CodeCache, coreCodeCache } from './codeCache.js';
@@ -143,6 +144,9 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
 }
 
 startupMark('launcher');
+// `run`'s first stdio servers start now, to boot while the core loads (src/cli/run/preread.ts).
+const prestarted = prereadRun(process.argv.slice(2));
+if (prestarted) startupMark(`pre-read: ${prestarted} stdio servers started`);
 fastPath(process.argv.slice(2))
   .then((code) => {
     if (code === undefined) runCore();

@@ -10,13 +10,32 @@ import { HeldChild, resolveStdio, type StdioParams, spawnKey, spawnStdioChild } 
 
 export class PrespawnRegistry {
   private readonly waiting = new Map<string, HeldChild[]>();
+  /** Processes adopted per key that no spawn() has stood for yet. */
+  private readonly adopted = new Map<string, number>();
   private closed = false;
 
-  /** Starts the process of `params` now, for a transport to take later. */
+  /** Starts the process of `params` now, for a transport to take later; an adopted one stands in for it. */
   spawn(params: StdioParams): void {
     if (this.closed) return;
     const key = spawnKey(params);
-    const held = new HeldChild(spawnStdioChild(params), params);
+    const spare = this.adopted.get(key) ?? 0;
+    if (spare > 0) {
+      this.adopted.set(key, spare - 1);
+      return;
+    }
+    this.keep(key, new HeldChild(spawnStdioChild(params), params));
+  }
+
+  /** Processes started before the registry existed (by the launcher's pre-read), to be taken like its own. */
+  adopt(children: HeldChild[]): void {
+    for (const held of children) {
+      const key = spawnKey(held.params);
+      this.adopted.set(key, (this.adopted.get(key) ?? 0) + 1);
+      this.keep(key, held);
+    }
+  }
+
+  private keep(key: string, held: HeldChild): void {
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), held]);
   }
 
@@ -39,6 +58,7 @@ export class PrespawnRegistry {
     this.closed = true;
     const left = this.pending();
     this.waiting.clear();
+    this.adopted.clear();
     if (!left.length) return;
     const { ProcessStdioTransport } = await import('./stdioTransport.js');
     await Promise.all(

@@ -10,7 +10,6 @@
  * under its early-started servers: the lifecycle then shuts down as for any signal (a second one
  * forces the exit; the exit hook stops every server's process group).
  */
-import os from 'node:os';
 import { initializeResult, offerBeforeStart } from '../../aggregator/initializeOffer.js';
 import type { UpstreamConfig } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
@@ -25,6 +24,7 @@ import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { loadRunConfig, type RunConfig } from './config.js';
 import type { RunOptions } from './options.js';
+import { earlyLimit, takePreread } from './preread.js';
 
 export interface EarlyStart {
   /** What the dashboard shows: our lines and the upstreams' stderr. */
@@ -47,13 +47,28 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   const logger = commandLogger(args, ctx, 'info', logs.pinoLine);
   const chain = credentialChainFor(args, ctx);
   const loadOpts = configLoadOptions(args.config, chain, ctx);
-  const run = await loadRunConfig(loadOpts, ctx);
-  startupMark('run: config loaded');
   const prespawned = new PrespawnRegistry();
+  // Servers the launcher's pre-read started (preread.ts): ours from here on, signals held as for ours.
+  const pre = takePreread();
+  let held = pre ? holdSignals(ctx, pre.release()) : undefined;
+  if (pre) prespawned.adopt(pre.children);
+  let run: RunConfig;
+  try {
+    run = await loadRunConfig(loadOpts, ctx);
+  } catch (e) {
+    // An invalid config: what the pre-read started stops before the error is reported.
+    held?.release();
+    await prespawned.close();
+    throw e;
+  }
+  startupMark('run: config loaded');
   const transport = args.transport ?? run.config.proxy?.transport ?? 'stdio';
-  let held: HeldSignals | undefined;
   let stdio: EarlyStdio | undefined;
-  if (opts.prespawn && transport === 'stdio') {
+  if (transport !== 'stdio') {
+    held?.release();
+    held = undefined;
+    await prespawned.close();
+  } else if (opts.prespawn) {
     // An unknown --profile is a usage error the composition root reports before anything is answered.
     const profiles = run.config.proxy?.access?.profiles ?? {};
     if (args.profile === undefined || Object.hasOwn(profiles, args.profile)) {
@@ -71,7 +86,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     const unknown = (name: string, config: UpstreamConfig) => !cache.read(name, config);
     const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit(), unknown);
     if (started) {
-      held = holdSignals(ctx);
+      held ??= holdSignals(ctx);
       startupMark(`run: ${started} stdio servers started early`);
     }
   }
@@ -115,22 +130,13 @@ async function loopTurns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/**
- * How many servers with a cached catalog start early: one per core the proxy's own loading leaves idle.
- * More would boot on the proxy's core too and slow the loading and the first answers (a listing served
- * from the catalog cache waits for the proxy, not for its servers); the rest start once it is answered.
- */
-function earlyLimit(): number {
-  return Math.max(1, os.availableParallelism() - 1);
-}
-
 interface HeldSignals {
   /** Stops holding; returns the signal that arrived meanwhile, if one did. */
   release(): string | undefined;
 }
 
-function holdSignals(ctx: CliContext, proc: NodeJS.EventEmitter = process): HeldSignals {
-  let pending: string | undefined;
+/** `pending`: a signal that arrived while an earlier holder held them. */
+function holdSignals(ctx: CliContext, pending?: string, proc: NodeJS.EventEmitter = process): HeldSignals {
   const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const fn = () => {
       // A second signal forces the exit, as it does later; the exit hook stops the servers' groups.
