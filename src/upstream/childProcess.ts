@@ -69,7 +69,8 @@ export function spawnStdioChild(p: StdioParams): ChildProcess {
  */
 const GROUPS = Symbol.for('mcp-proxy.liveGroups');
 const shared = globalThis as { [GROUPS]?: { live: Set<number>; hooked: boolean } };
-const groups = (shared[GROUPS] ??= { live: new Set<number>(), hooked: false });
+shared[GROUPS] ??= { live: new Set<number>(), hooked: false };
+const groups = shared[GROUPS];
 const liveGroups = groups.live;
 
 function trackGroup(pid: number): void {

@@ -50,7 +50,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   const prespawned = new PrespawnRegistry();
   // Servers the launcher's pre-read started (preread.ts): ours from here on, signals held as for ours.
   const pre = takePreread();
-  let held = pre ? holdSignals(ctx, pre.release()) : undefined;
+  let held = pre ? holdSignals(ctx, pre.release) : undefined;
   if (pre) prespawned.adopt(pre.children);
   let run: RunConfig;
   try {
@@ -135,8 +135,16 @@ interface HeldSignals {
   release(): string | undefined;
 }
 
-/** `pending`: a signal that arrived while an earlier holder held them. */
-function holdSignals(ctx: CliContext, pending?: string, proc: NodeJS.EventEmitter = process): HeldSignals {
+/**
+ * `takeOver`: releases an earlier holder and returns what it held. Called once these listeners are in
+ * place: while a signal has none, Node stops watching it and one already caught but not yet delivered is lost.
+ */
+function holdSignals(
+  ctx: CliContext,
+  takeOver?: () => string | undefined,
+  proc: NodeJS.EventEmitter = process,
+): HeldSignals {
+  let pending: string | undefined;
   const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const fn = () => {
       // A second signal forces the exit, as it does later; the exit hook stops the servers' groups.
@@ -146,6 +154,7 @@ function holdSignals(ctx: CliContext, pending?: string, proc: NodeJS.EventEmitte
     proc.on(sig, fn);
     return [sig, fn] as const;
   });
+  pending = takeOver?.() ?? pending;
   return {
     release() {
       for (const [sig, fn] of listeners) proc.off(sig, fn);
