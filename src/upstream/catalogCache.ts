@@ -10,15 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ServerCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { atomicWrite } from '../util/atomicWrite.js';
-import { entryPrefix } from './catalogFiles.js';
+import { explicitDir, userCacheRoot } from '../util/cacheDir.js';
 import type { UpstreamCatalog } from './connection.js';
-
-export { defaultCacheDir } from './catalogFiles.js';
 
 const FORMAT = 1;
 
@@ -79,7 +78,7 @@ export class CatalogCache {
   }
 
   private file(name: string, config: UpstreamConfig): string {
-    return path.join(this.dir!, `${entryPrefix(name)}${configKey(name, config)}.json`);
+    return path.join(this.dir!, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-${configKey(name, config)}.json`);
   }
 }
 
@@ -118,4 +117,19 @@ function isCatalog(c: unknown): c is UpstreamCatalog {
     Array.isArray(x.resources) &&
     Array.isArray(x.resourceTemplates)
   );
+}
+
+/**
+ * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else `catalogs` in the user
+ * cache directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
+ */
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string | undefined {
+  const explicit = explicitDir(env.MCP_PROXY_CACHE_DIR);
+  if (explicit !== undefined) return explicit ?? undefined;
+  const root = userCacheRoot(env, platform, home);
+  return platform === 'win32' ? path.win32.join(root, 'catalogs') : path.join(root, 'catalogs');
 }

@@ -6,9 +6,6 @@
  * match exactly (prespawn.ts), and whatever nobody takes is stopped, as when the config then turns out
  * to be invalid.
  *
- * Servers without a cached catalog all start here (nothing could answer a listing for them); of the
- * others, one per idle core, as in the early phase.
- *
  * Deliberately conservative: it gives up (and leaves everything to the early phase) on anything it
  * cannot read exactly as the real loader will: options other than the few below, YAML, text that is not
  * plain JSON, a transport other than stdio; and it skips servers that use `$` (variables, resolved
@@ -18,7 +15,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { locateConfig } from '../../config/locate.js';
-import { defaultCacheDir, entryPrefix } from '../../upstream/catalogFiles.js';
 import { HeldChild, resolveStdio, type StdioParams, spawnStdioChild } from '../../upstream/childProcess.js';
 
 /** What the pre-read started, for the early phase to adopt. */
@@ -49,20 +45,9 @@ export function earlyLimit(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
 
-/**
- * `argv` without node and script. Starts every server with no catalog cache entry at all (a listing
- * waits for those anyway; starting them here, while the heap is small, is also when it costs the
- * least), and up to `limit` in all of the others. Returns how many it started.
- */
+/** `argv` without node and script. Starts up to `limit` servers; returns how many it started. */
 export function prereadRun(argv: string[], limit = earlyLimit(), host: Host = realHost()): number {
-  const servers = prereadServers(argv, host);
-  const cached = cachedNames(servers.cacheOff ? undefined : defaultCacheDir(host.env, host.platform, host.homedir));
-  let budget = limit;
-  const params: StdioParams[] = [];
-  for (const { name, params: p } of servers.list) {
-    if (!cached(name)) params.push(p);
-    else if (budget-- > 0) params.push(p);
-  }
+  const params = prereadParams(argv, host).slice(0, limit);
   if (!params.length) return 0;
   const children = params.map((p) => new HeldChild(spawnStdioChild(p), p));
   (globalThis as Slot)[HANDOFF] = { children, release: holdSignals() };
@@ -79,53 +64,25 @@ export function takePreread(): Preread | undefined {
 
 /** The spawn parameters of the servers the pre-read may start, in config order; none when it gives up. */
 export function prereadParams(argv: string[], host: Host): StdioParams[] {
-  return prereadServers(argv, host).list.map((s) => s.params);
-}
-
-interface PrereadServers {
-  list: { name: string; params: StdioParams }[];
-  /** The config turns the catalog cache off (`proxy.cache: false`). */
-  cacheOff: boolean;
-}
-
-function prereadServers(argv: string[], host: Host): PrereadServers {
-  const none = { list: [], cacheOff: false };
   const flags = runFlags(argv);
-  if (!flags) return none;
+  if (!flags) return [];
   try {
     const located = locateConfig({ path: flags.config, ...host });
-    if (!located || !/\.json$/i.test(located.path)) return none;
+    if (!located || !/\.json$/i.test(located.path)) return [];
     const raw: unknown = JSON.parse(fs.readFileSync(located.path, 'utf8'));
-    if (!isObject(raw) || !isObject(raw.mcpServers)) return none;
-    const proxy = isObject(raw.proxy) ? raw.proxy : {};
-    if ((flags.transport ?? proxy.transport ?? 'stdio') !== 'stdio') return none;
-    const list: PrereadServers['list'] = [];
-    for (const [name, entry] of Object.entries(raw.mcpServers)) {
+    if (!isObject(raw) || !isObject(raw.mcpServers)) return [];
+    const transport = isObject(raw.proxy) ? raw.proxy.transport : undefined;
+    if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return [];
+    const out: StdioParams[] = [];
+    for (const entry of Object.values(raw.mcpServers)) {
       const params = plainStdio(entry, host);
-      if (params) list.push({ name, params });
+      if (params) out.push(params);
     }
-    return { list, cacheOff: proxy.cache === false };
+    return out;
   } catch {
     // Unreadable, not found, not JSON: the real loader reports it.
-    return none;
+    return [];
   }
-}
-
-/**
- * Whether a server may have a catalog cache entry: one of its files exists (whether it matches its
- * config now is left to the real cache). None when the cache is off or cannot be read.
- */
-function cachedNames(dir: string | undefined): (name: string) => boolean {
-  let files: string[] = [];
-  try {
-    if (dir) files = fs.readdirSync(dir);
-  } catch {
-    // no cache yet
-  }
-  return (name) => {
-    const prefix = entryPrefix(name);
-    return files.some((f) => f.startsWith(prefix));
-  };
 }
 
 /** Options of `run` the pre-read understands; undefined for anything else (including other commands). */
