@@ -165,6 +165,9 @@ describe('run starts its stdio servers early', () => {
     const cache = path.join(tmpDir(), 'catalogs');
     const cold = runProxy({ mcpServers }, [], cache);
     await waitFor(() => cold.stderr().includes('run: composition root loaded'), 'the composition root');
+    // The launcher's pre-read starts no more than the idle cores take: the initialize answer comes before the rest.
+    const idleCores = Math.max(1, os.availableParallelism() - 1);
+    expect(cold.stderr()).toContain(`pre-read: ${idleCores} stdio servers started`);
     expect(cold.stderr()).toContain(`run: ${count} stdio servers started early`);
     await waitFor(() => readdirSync(cache, { recursive: false }).length === count, 'every catalog cached');
     cold.child.stdin!.end();
@@ -172,7 +175,8 @@ describe('run starts its stdio servers early', () => {
 
     const warm = runProxy({ mcpServers }, [], cache);
     await waitFor(() => warm.stderr().includes('run: composition root loaded'), 'the composition root');
-    expect(warm.stderr()).toContain(`run: ${Math.max(1, os.availableParallelism() - 1)} stdio servers started early`);
+    expect(warm.stderr()).toContain(`pre-read: ${idleCores} stdio servers started`);
+    expect(warm.stderr()).toContain(`run: ${idleCores} stdio servers started early`);
     warm.child.stdin!.end();
     expect((await warm.exited).code).toBe(0);
     expect(await until(() => pids(log).every((pid) => !isAlive(pid)), 5000)).toBe(true);
