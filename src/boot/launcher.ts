@@ -21,7 +21,6 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
-import { prereadRun } from '../cli/run/preread.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { VERSION } from '../version.js';
 import { type CodeCache, coreCodeCache } from './codeCache.js';
@@ -143,11 +142,21 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
+/**
+ * `run`'s first stdio servers start now, to boot while the core loads (src/cli/run/preread.ts). Loaded
+ * only for `run`: the other commands pay nothing for it.
+ */
+async function preread(argv: string[]): Promise<void> {
+  if (argv[0] !== 'run') return;
+  const { prereadRun } = await import('../cli/run/preread.js');
+  const started = prereadRun(argv);
+  if (started) startupMark(`pre-read: ${started} stdio servers started`);
+}
+
 startupMark('launcher');
-// `run`'s first stdio servers start now, to boot while the core loads (src/cli/run/preread.ts).
-const prestarted = prereadRun(process.argv.slice(2));
-if (prestarted) startupMark(`pre-read: ${prestarted} stdio servers started`);
-fastPath(process.argv.slice(2))
+preread(process.argv.slice(2))
+  .catch(() => {}) // the core starts every server itself
+  .then(() => fastPath(process.argv.slice(2)))
   .then((code) => {
     if (code === undefined) runCore();
     else process.exitCode = code;

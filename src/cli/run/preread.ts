@@ -49,7 +49,15 @@ export function earlyLimit(): number {
 export function prereadRun(argv: string[], limit = earlyLimit(), host: Host = realHost()): number {
   const params = prereadParams(argv, host).slice(0, limit);
   if (!params.length) return 0;
-  const children = params.map((p) => new HeldChild(spawnStdioChild(p), p));
+  const children: HeldChild[] = [];
+  for (const p of params) {
+    try {
+      children.push(new HeldChild(spawnStdioChild(p), p));
+    } catch {
+      break; // the connection will try, and report what fails
+    }
+  }
+  if (!children.length) return 0;
   (globalThis as Slot)[HANDOFF] = { children, release: holdSignals() };
   return children.length;
 }
