@@ -1,8 +1,9 @@
 /**
  * The first part of `run`, loaded before the composition root: the logger, the credential chain and
- * the config. Serving over stdio, the first stdio servers' processes are started right here, so they
- * boot while the rest of the proxy loads; their connections take them over (upstream/prespawn.ts). Over
- * HTTP nothing starts before the port is bound (a port in use is reported before any server runs).
+ * the config. Serving over stdio, stdio servers' processes are started right here (those the launcher's
+ * raw pre-read of the config started already are adopted: preread.ts), so they boot while the rest of
+ * the proxy loads; their connections take them over (upstream/prespawn.ts). Over HTTP nothing starts
+ * before the port is bound (a port in use is reported before any server runs).
  * Over stdio the client's first message is read here too, and an `initialize` answered at once
  * (earlyStdio.ts); the stdio frontend takes over what was read.
  *
