@@ -138,7 +138,11 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
     ...common,
     outfile: path.join(outdir, 'mcp-proxy.mjs'),
     format: 'esm',
-    banner: { js: '#!/usr/bin/env node' },
+    // The launcher starts `run`'s first servers through cross-spawn (CommonJS): its require()s of built-ins
+    // need a real require in an ES module.
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __mcpCreateRequire } from 'node:module';\nconst require = __mcpCreateRequire(import.meta.url);",
+    },
     define: { ...constants, __MCP_PROXY_SEA__: 'false' },
   });
   const sea = await esbuild.build({

@@ -142,8 +142,21 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
+/**
+ * `run`'s first stdio servers start now, to boot while the core loads (src/cli/run/preread.ts). Loaded
+ * only for `run`: the other commands pay nothing for it.
+ */
+async function preread(argv: string[]): Promise<void> {
+  if (argv[0] !== 'run') return;
+  const { prereadRun } = await import('../cli/run/preread.js');
+  const started = prereadRun(argv);
+  if (started) startupMark(`pre-read: ${started} stdio servers started`);
+}
+
 startupMark('launcher');
-fastPath(process.argv.slice(2))
+preread(process.argv.slice(2))
+  .catch(() => {}) // the core starts every server itself
+  .then(() => fastPath(process.argv.slice(2)))
   .then((code) => {
     if (code === undefined) runCore();
     else process.exitCode = code;

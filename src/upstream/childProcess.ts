@@ -64,14 +64,19 @@ export function spawnStdioChild(p: StdioParams): ChildProcess {
 /**
  * Process groups of running upstreams. If the proxy exits without closing them (an error path, a
  * forced exit on a second signal), the 'exit' hook still signals every group: nothing is orphaned.
+ * One set per process: the launcher starts servers with its own copy of this module (cli/run/preread.ts),
+ * and a group is untracked by whichever copy sees it end.
  */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
+const GROUPS = Symbol.for('mcp-proxy.liveGroups');
+const shared = globalThis as { [GROUPS]?: { live: Set<number>; hooked: boolean } };
+shared[GROUPS] ??= { live: new Set<number>(), hooked: false };
+const groups = shared[GROUPS];
+const liveGroups = groups.live;
 
 function trackGroup(pid: number): void {
   liveGroups.add(pid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
+  if (groups.hooked) return;
+  groups.hooked = true;
   process.once('exit', () => {
     for (const pgid of liveGroups) signalGroupNow(pgid, 'SIGKILL');
   });

@@ -10,13 +10,32 @@ import { HeldChild, resolveStdio, type StdioParams, spawnKey, spawnStdioChild } 
 
 export class PrespawnRegistry {
   private readonly waiting = new Map<string, HeldChild[]>();
+  /** Processes adopted per key that no spawn() has stood for yet. */
+  private readonly adopted = new Map<string, number>();
   private closed = false;
 
-  /** Starts the process of `params` now, for a transport to take later. */
+  /** Starts the process of `params` now, for a transport to take later; an adopted one stands in for it. */
   spawn(params: StdioParams): void {
     if (this.closed) return;
     const key = spawnKey(params);
-    const held = new HeldChild(spawnStdioChild(params), params);
+    const spare = this.adopted.get(key) ?? 0;
+    if (spare > 0) {
+      this.adopted.set(key, spare - 1);
+      return;
+    }
+    this.keep(key, new HeldChild(spawnStdioChild(params), params));
+  }
+
+  /** Processes started before the registry existed (by the launcher's pre-read), to be taken like its own. */
+  adopt(children: HeldChild[]): void {
+    for (const held of children) {
+      const key = spawnKey(held.params);
+      this.adopted.set(key, (this.adopted.get(key) ?? 0) + 1);
+      this.keep(key, held);
+    }
+  }
+
+  private keep(key: string, held: HeldChild): void {
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), held]);
   }
 
@@ -39,6 +58,7 @@ export class PrespawnRegistry {
     this.closed = true;
     const left = this.pending();
     this.waiting.clear();
+    this.adopted.clear();
     if (!left.length) return;
     const { ProcessStdioTransport } = await import('./stdioTransport.js');
     await Promise.all(
@@ -53,9 +73,10 @@ export class PrespawnRegistry {
 }
 
 /**
- * Starts early the first `limit` servers worth it: stdio ones that start with the proxy. Not disabled or
- * lazy ones (those must not start now), nor replicas (each replica is its own connection, resolved
- * elsewhere). A command that cannot be found is left to the connection, which reports it.
+ * Starts early the servers worth it: stdio ones that start with the proxy. Not disabled or lazy ones
+ * (those must not start now), nor replicas (each replica is its own connection, resolved elsewhere).
+ * At most `limit` of them, except those `always` picks (a listing will wait for them anyway). A command
+ * that cannot be found is left to the connection, which reports it.
  */
 export function prespawnServers(
   registry: PrespawnRegistry,
@@ -63,11 +84,12 @@ export function prespawnServers(
   env: NodeJS.ProcessEnv,
   cwd: string,
   limit = Number.POSITIVE_INFINITY,
+  always: (name: string, config: UpstreamConfig) => boolean = () => false,
 ): number {
   let started = 0;
-  for (const config of Object.values(servers)) {
-    if (started >= limit) break;
+  for (const [name, config] of Object.entries(servers)) {
     if (config.type !== 'stdio' || config.disabled || config.lazy || config.replicas !== undefined) continue;
+    if (started >= limit && !always(name, config)) continue;
     const resolved = resolveStdio(config, env, cwd);
     if (!('params' in resolved)) continue;
     registry.spawn(resolved.params);

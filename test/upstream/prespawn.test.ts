@@ -164,4 +164,19 @@ describe('processes started early', () => {
     expect(prespawnServers(registry, servers, process.env, process.cwd(), 2)).toBe(2);
     expect(registry.pending().map((h) => h.params.args?.[1])).toEqual(['b', 'c']);
   });
+
+  test('those the caller picks start early beyond the limit; the limit still bounds the others', () => {
+    registry = new PrespawnRegistry();
+    const log = startLog();
+    const servers = {
+      a: counted(log, { args: [COUNTED, 'a'] }),
+      b: counted(log, { args: [COUNTED, 'b'] }),
+      c: counted(log, { args: [COUNTED, 'c'] }),
+      d: counted(log, { args: [COUNTED, 'd'] }),
+      e: counted(log, { args: [COUNTED, 'e'], lazy: true }),
+    };
+    const picked = new Set(['c', 'd', 'e']);
+    expect(prespawnServers(registry, servers, process.env, process.cwd(), 1, (name) => picked.has(name))).toBe(3);
+    expect(registry.pending().map((h) => h.params.args?.[1])).toEqual(['a', 'c', 'd']);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * The first part of `run`, loaded before the composition root: the logger, the credential chain and
- * the config. Serving over stdio, the first stdio servers' processes are started right here, so they
- * boot while the rest of the proxy loads; their connections take them over (upstream/prespawn.ts). Over
- * HTTP nothing starts before the port is bound (a port in use is reported before any server runs).
+ * the config. Serving over stdio, stdio servers' processes are started right here (those the launcher's
+ * raw pre-read of the config started already are adopted: preread.ts), so they boot while the rest of
+ * the proxy loads; their connections take them over (upstream/prespawn.ts). Over HTTP nothing starts
+ * before the port is bound (a port in use is reported before any server runs).
  * Over stdio the client's first message is read here too, and an `initialize` answered at once
  * (earlyStdio.ts); the stdio frontend takes over what was read.
  *
@@ -10,8 +11,8 @@
  * under its early-started servers: the lifecycle then shuts down as for any signal (a second one
  * forces the exit; the exit hook stops every server's process group).
  */
-import os from 'node:os';
 import { initializeResult, offerBeforeStart } from '../../aggregator/initializeOffer.js';
+import type { UpstreamConfig } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
 import { type EarlyStdio, readStdioEarly } from '../../frontends/earlyStdio.js';
 import type { Lifecycle } from '../../lifecycle.js';
@@ -24,6 +25,7 @@ import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { loadRunConfig, type RunConfig } from './config.js';
 import type { RunOptions } from './options.js';
+import { earlyLimit, takePreread } from './preread.js';
 
 export interface EarlyStart {
   /** What the dashboard shows: our lines and the upstreams' stderr. */
@@ -46,13 +48,28 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   const logger = commandLogger(args, ctx, 'info', logs.pinoLine);
   const chain = credentialChainFor(args, ctx);
   const loadOpts = configLoadOptions(args.config, chain, ctx);
-  const run = await loadRunConfig(loadOpts, ctx);
-  startupMark('run: config loaded');
   const prespawned = new PrespawnRegistry();
+  // Servers the launcher's pre-read started (preread.ts): ours from here on, signals held as for ours.
+  const pre = takePreread();
+  let held = pre ? holdSignals(ctx, pre.release) : undefined;
+  if (pre) prespawned.adopt(pre.children);
+  let run: RunConfig;
+  try {
+    run = await loadRunConfig(loadOpts, ctx);
+  } catch (e) {
+    // An invalid config: what the pre-read started stops before the error is reported.
+    held?.release();
+    await prespawned.close();
+    throw e;
+  }
+  startupMark('run: config loaded');
   const transport = args.transport ?? run.config.proxy?.transport ?? 'stdio';
-  let held: HeldSignals | undefined;
   let stdio: EarlyStdio | undefined;
-  if (opts.prespawn && transport === 'stdio') {
+  if (transport !== 'stdio') {
+    held?.release();
+    held = undefined;
+    await prespawned.close();
+  } else if (opts.prespawn) {
     // An unknown --profile is a usage error the composition root reports before anything is answered.
     const profiles = run.config.proxy?.access?.profiles ?? {};
     if (args.profile === undefined || Object.hasOwn(profiles, args.profile)) {
@@ -64,9 +81,13 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
       // event loop, as reading stdin starts only after one.
       await Promise.race([stdio.decided, loopTurns(3)]);
     }
-    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit());
+    // A server without a cached catalog holds up the first complete listing until it is up: all of
+    // those start now. Known ones only fill the idle cores (their catalog answers the listing).
+    const cache = catalogCacheOf(run, ctx);
+    const unknown = (name: string, config: UpstreamConfig) => !cache.read(name, config);
+    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit(), unknown);
     if (started) {
-      held = holdSignals(ctx);
+      held ??= holdSignals(ctx);
       startupMark(`run: ${started} stdio servers started early`);
     }
   }
@@ -95,23 +116,19 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
  */
 function answerInitialize(run: RunConfig, ctx: CliContext, requested: string): object {
   const proxy = run.config.proxy;
-  const dir = proxy?.cache === false ? undefined : defaultCacheDir(ctx.env, ctx.platform, ctx.homedir);
-  const cache = new CatalogCache(dir, silentLogger());
+  const cache = catalogCacheOf(run, ctx);
   const offer = offerBeforeStart(run.config.mcpServers, (name, config) => cache.read(name, config));
   return initializeResult(offer, proxy?.name, requested);
 }
 
-async function loopTurns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+/** The catalog cache as the pool reads it (its warnings are the pool's to give). */
+function catalogCacheOf(run: RunConfig, ctx: CliContext): CatalogCache {
+  const dir = run.config.proxy?.cache === false ? undefined : defaultCacheDir(ctx.env, ctx.platform, ctx.homedir);
+  return new CatalogCache(dir, silentLogger());
 }
 
-/**
- * How many servers start early: one per core the proxy's own loading leaves idle. More would boot on the
- * proxy's core too and slow the loading and the first answers (a listing served from the catalog cache
- * waits for the proxy, not for its servers); the rest start as soon as the proxy serves.
- */
-function earlyLimit(): number {
-  return Math.max(1, os.availableParallelism() - 1);
+async function loopTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 interface HeldSignals {
@@ -119,7 +136,15 @@ interface HeldSignals {
   release(): string | undefined;
 }
 
-function holdSignals(ctx: CliContext, proc: NodeJS.EventEmitter = process): HeldSignals {
+/**
+ * `takeOver`: releases an earlier holder and returns what it held. Called once these listeners are in
+ * place: while a signal has none, Node stops watching it and one already caught but not yet delivered is lost.
+ */
+function holdSignals(
+  ctx: CliContext,
+  takeOver?: () => string | undefined,
+  proc: NodeJS.EventEmitter = process,
+): HeldSignals {
   let pending: string | undefined;
   const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const fn = () => {
@@ -130,6 +155,7 @@ function holdSignals(ctx: CliContext, proc: NodeJS.EventEmitter = process): Held
     proc.on(sig, fn);
     return [sig, fn] as const;
   });
+  pending = takeOver?.() ?? pending;
   return {
     release() {
       for (const [sig, fn] of listeners) proc.off(sig, fn);

@@ -4,8 +4,9 @@
  * when the client leaves during start-up, not on a signal that arrives before the lifecycle exists.
  * Over HTTP nothing starts before the port is bound.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isAlive } from '../../../src/upstream/processTree.js';
@@ -16,6 +17,8 @@ import { until, waitFor } from '../../helpers/wait.js';
 
 const COUNTED = path.join(FIXTURES, 'counted-server.mjs');
 const HANGING = path.join(FIXTURES, 'hanging-server.mjs');
+/** The CLI without the launcher (so without its pre-read). */
+const CORE = path.join(path.dirname(BUNDLE), 'mcp-proxy-core.cjs');
 const pids = (log: string) => readFileSync(log, 'utf8').split('\n').filter(Boolean).map(Number);
 
 interface Proxy {
@@ -29,12 +32,12 @@ afterEach(() => {
   for (const p of started.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
 });
 
-function runProxy(config: unknown, extraArgs: string[] = []): Proxy {
+function runProxy(config: unknown, extraArgs: string[] = [], cacheDir = 'off'): Proxy {
   ensureBuilt();
   const dir = tmpDir('mcp-proxy-early-');
   const file = writeConfig(dir, config);
   const child = spawn(NODE, [BUNDLE, 'run', '--config', file, '--no-watch', '--log-level', 'info', ...extraArgs], {
-    env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: 'off', MCP_PROXY_TRACE_STARTUP: '1' },
+    env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: cacheDir, MCP_PROXY_TRACE_STARTUP: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
@@ -84,6 +87,49 @@ describe('run starts its stdio servers early', () => {
     const early = err.indexOf('run: 1 stdio servers started early');
     expect(early).toBeGreaterThan(0);
     expect(early).toBeLessThan(err.indexOf('run: composition root loaded'));
+    // Started by the launcher's pre-read of the config, before the core was even read.
+    const pre = err.indexOf('pre-read: 1 stdio servers started');
+    expect(pre).toBeGreaterThan(0);
+    expect(pre).toBeLessThan(err.search(/core (read|decompressed)/));
+    expect(pids(log)).toHaveLength(1);
+  });
+
+  test('a config that fails validation stops what the pre-read started; exit code and message as without it', async () => {
+    const log = startLog();
+    const server = {
+      command: NODE,
+      args: [
+        '-e',
+        'require("fs").appendFileSync(process.argv[1], process.pid + "\\n"); setInterval(() => {}, 1e9)',
+        log,
+      ],
+    };
+    const config = { mcpServers: { s: server }, proxy: { noSuchSetting: true } };
+    const p = runProxy(config);
+    const { code } = await p.exited;
+    expect(p.stderr()).toContain('pre-read: 1 stdio servers started');
+    expect(pids(log)).toHaveLength(1);
+    expect(isAlive(pids(log)[0])).toBe(false);
+    // The core alone (no launcher, so no pre-read) reports the same.
+    const dir = tmpDir();
+    const plain = spawnSync(
+      NODE,
+      [CORE, 'run', '--config', writeConfig(dir, config), '--no-watch', '--log-level', 'info'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: 'off' },
+        encoding: 'utf8',
+      },
+    );
+    expect(code).toBe(plain.status);
+    expect(code).toBe(2);
+    const message = (err: string) =>
+      err
+        .split('\n')
+        .filter((l) => !l.startsWith('mcp-proxy start-up:'))
+        .join('\n')
+        .replaceAll(/\/[^\s:]*mcp-proxy\.json/g, 'FILE');
+    expect(message(p.stderr())).toBe(message(plain.stderr));
+    expect(message(plain.stderr)).toMatch(/noSuchSetting/);
     expect(pids(log)).toHaveLength(1);
   });
 
@@ -104,6 +150,46 @@ describe('run starts its stdio servers early', () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.stderr()).toMatch(/SIGTERM: shutting down/);
     expect(await until(() => pids(log).every((pid) => !isAlive(pid)), 5000)).toBe(true);
+  });
+
+  test('without a cached catalog every server starts early; with one for each, one per idle core', async () => {
+    const log = startLog();
+    // More servers than idle cores, whatever the machine.
+    const count = os.availableParallelism() + 1;
+    const mcpServers = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [
+        `s${i}`,
+        { command: NODE, args: [COUNTED, `s${i}`], env: { START_LOG: log, COUNTED_TARGET: ECHO } },
+      ]),
+    );
+    const cache = path.join(tmpDir(), 'catalogs');
+    const cold = runProxy({ mcpServers }, [], cache);
+    await waitFor(() => cold.stderr().includes('run: composition root loaded'), 'the composition root');
+    // The launcher's pre-read starts no more than the idle cores take: the initialize answer comes before the rest.
+    const idleCores = Math.max(1, os.availableParallelism() - 1);
+    expect(cold.stderr()).toContain(`pre-read: ${idleCores} stdio servers started`);
+    expect(cold.stderr()).toContain(`run: ${count} stdio servers started early`);
+    await waitFor(() => readdirSync(cache, { recursive: false }).length === count, 'every catalog cached');
+    cold.child.stdin!.end();
+    expect((await cold.exited).code).toBe(0);
+
+    const warm = runProxy({ mcpServers }, [], cache);
+    await waitFor(() => warm.stderr().includes('run: composition root loaded'), 'the composition root');
+    expect(warm.stderr()).toContain(`pre-read: ${idleCores} stdio servers started`);
+    expect(warm.stderr()).toContain(`run: ${idleCores} stdio servers started early`);
+    warm.child.stdin!.end();
+    expect((await warm.exited).code).toBe(0);
+    expect(await until(() => pids(log).every((pid) => !isAlive(pid)), 5000)).toBe(true);
+  });
+
+  test('a signal while the core loads, right after the pre-read started servers, is held too', async () => {
+    const log = startLog();
+    const p = runProxy({ mcpServers: { h1: hanging(log) } });
+    await waitFor(() => p.stderr().includes('pre-read: 1 stdio servers started'), 'the pre-read');
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.stderr()).toMatch(/SIGTERM: shutting down/);
+    expect(await until(() => pids(log).length === 1 && pids(log).every((pid) => !isAlive(pid)), 5000)).toBe(true);
   });
 
   test('over HTTP nothing starts before the port is bound', async () => {

@@ -1,0 +1,178 @@
+/**
+ * The raw pre-read of `run`, done by the launcher before the core loads: the config file is read as
+ * plain JSON and the first stdio servers are started at once, so they boot while the proxy decompresses,
+ * compiles and loads the core, its config schemas and the real config loader. The early phase
+ * (early.ts) adopts them into its registry; a connection takes one only if its resolved parameters
+ * match exactly (prespawn.ts), and whatever nobody takes is stopped, as when the config then turns out
+ * to be invalid.
+ *
+ * Deliberately conservative: it gives up (and leaves everything to the early phase) on anything it
+ * cannot read exactly as the real loader will: options other than the few below, YAML, text that is not
+ * plain JSON, a transport other than stdio; and it skips servers that use `$` (variables, resolved
+ * through the credential chain later), that are not plainly stdio, lazy, disabled or replicated.
+ * Light on purpose: Node built-ins and small modules only (no zod, no SDK).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { locateConfig } from '../../config/locate.js';
+import { HeldChild, resolveStdio, type StdioParams, spawnStdioChild } from '../../upstream/childProcess.js';
+
+/** What the pre-read started, for the early phase to adopt. */
+export interface Preread {
+  /** The processes, in config order. */
+  children: HeldChild[];
+  /** Stops holding SIGINT and SIGTERM; returns the signal that arrived meanwhile, if one did. */
+  release(): string | undefined;
+}
+
+interface Host {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  homedir: string;
+  platform: NodeJS.Platform;
+}
+
+/** Shared by the launcher's copy of this module and the core's (two bundles, one process). */
+const HANDOFF = Symbol.for('mcp-proxy.preread');
+type Slot = { [HANDOFF]?: Preread };
+
+/**
+ * How many servers with a cached catalog start early: one per core the proxy's own loading leaves idle.
+ * More would boot on the proxy's core too and slow the loading and the first answers (a listing served
+ * from the catalog cache waits for the proxy, not for its servers); the rest start once it is answered.
+ */
+export function earlyLimit(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
+/** `argv` without node and script. Starts up to `limit` servers; returns how many it started. */
+export function prereadRun(argv: string[], limit = earlyLimit(), host: Host = realHost()): number {
+  const params = prereadParams(argv, host).slice(0, limit);
+  if (!params.length) return 0;
+  const children: HeldChild[] = [];
+  for (const p of params) {
+    try {
+      children.push(new HeldChild(spawnStdioChild(p), p));
+    } catch {
+      break; // the connection will try, and report what fails
+    }
+  }
+  if (!children.length) return 0;
+  (globalThis as Slot)[HANDOFF] = { children, release: holdSignals() };
+  return children.length;
+}
+
+/** What the pre-read started, once (undefined when it started nothing or was taken already). */
+export function takePreread(): Preread | undefined {
+  const slot = globalThis as Slot;
+  const taken = slot[HANDOFF];
+  delete slot[HANDOFF];
+  return taken;
+}
+
+/** The spawn parameters of the servers the pre-read may start, in config order; none when it gives up. */
+export function prereadParams(argv: string[], host: Host): StdioParams[] {
+  const flags = runFlags(argv);
+  if (!flags) return [];
+  try {
+    const located = locateConfig({ path: flags.config, ...host });
+    if (!located || !/\.json$/i.test(located.path)) return [];
+    const raw: unknown = JSON.parse(fs.readFileSync(located.path, 'utf8'));
+    if (!isObject(raw) || !isObject(raw.mcpServers)) return [];
+    const transport = isObject(raw.proxy) ? raw.proxy.transport : undefined;
+    if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return [];
+    const out: StdioParams[] = [];
+    for (const entry of Object.values(raw.mcpServers)) {
+      const params = plainStdio(entry, host);
+      if (params) out.push(params);
+    }
+    return out;
+  } catch {
+    // Unreadable, not found, not JSON: the real loader reports it.
+    return [];
+  }
+}
+
+/** Options of `run` the pre-read understands; undefined for anything else (including other commands). */
+function runFlags(argv: string[]): { config?: string; transport?: string } | undefined {
+  if (argv[0] !== 'run') return undefined;
+  const out: { config?: string; transport?: string } = {};
+  const seen = new Set<string>();
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (BOOLEAN_FLAGS.has(arg)) continue;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = VALUE_FLAGS[name];
+    if (!key || seen.has(key)) return undefined;
+    seen.add(key);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value.startsWith('-')) return undefined;
+    if (key === 'config' || key === 'transport') out[key] = value;
+  }
+  return out;
+}
+
+const BOOLEAN_FLAGS = new Set(['--no-watch', '--watch', '--verbose', '-v', '--debug']);
+const VALUE_FLAGS: Record<string, string> = {
+  '--config': 'config',
+  '-c': 'config',
+  '--transport': 'transport',
+  '-t': 'transport',
+  '--log-level': 'logLevel',
+  '--log-format': 'logFormat',
+};
+
+/** A server entry that is stdio as written and starts with the proxy, resolved as the transport resolves it. */
+function plainStdio(entry: unknown, host: Host): StdioParams | undefined {
+  if (!isObject(entry)) return undefined;
+  if (entry.type !== undefined ? entry.type !== 'stdio' : entry.transport !== undefined) return undefined;
+  if (entry.disabled !== undefined || entry.lazy !== undefined || entry.replicas !== undefined) return undefined;
+  const { command, args, env, cwd } = entry;
+  if (typeof command !== 'string' || command === '' || command.includes('$')) return undefined;
+  if (args !== undefined && !(Array.isArray(args) && args.every(plainString))) return undefined;
+  if (env !== undefined && !(isObject(env) && Object.values(env).every(plainString))) return undefined;
+  if (cwd !== undefined && !plainString(cwd)) return undefined;
+  const config = {
+    type: 'stdio' as const,
+    command,
+    args: args as string[] | undefined,
+    cwd: cwd as string | undefined,
+  };
+  const resolved = resolveStdio({ ...config, env: env as Record<string, string> | undefined }, host.env, host.cwd);
+  return 'params' in resolved ? resolved.params : undefined;
+}
+
+/** A string the config loader leaves as it is (a `$` may be a variable). */
+function plainString(v: unknown): boolean {
+  return typeof v === 'string' && !v.includes('$');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function realHost(): Host {
+  return { env: process.env, cwd: process.cwd(), homedir: os.homedir(), platform: process.platform };
+}
+
+/**
+ * Until the early phase takes over, SIGINT and SIGTERM are held rather than killing the proxy under
+ * the servers it started: the lifecycle shuts down for it later. A second one forces the exit (the
+ * exit hook stops every server's process group).
+ */
+function holdSignals(): () => string | undefined {
+  let pending: string | undefined;
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const fn = () => {
+      if (pending) process.exit(130);
+      pending = sig;
+    };
+    process.on(sig, fn);
+    return [sig, fn] as const;
+  });
+  return () => {
+    for (const [sig, fn] of listeners) process.off(sig, fn);
+    return pending;
+  };
+}
