@@ -75,8 +75,22 @@ async function wiredSession(agg: Aggregator): Promise<{ wired: Client; writes: (
   const stdout = new PassThrough();
   const writes: (string | Buffer)[] = [];
   const write = stdout.write.bind(stdout);
+  // What is written corked goes out as one write (one writev): it is recorded as one, joined.
+  let batch: (string | Buffer)[] | undefined;
+  const cork = stdout.cork.bind(stdout);
+  const uncork = stdout.uncork.bind(stdout);
+  stdout.cork = () => {
+    batch ??= [];
+    cork();
+  };
+  stdout.uncork = () => {
+    const done = batch;
+    batch = undefined;
+    if (done?.length) writes.push(done.every((w) => Buffer.isBuffer(w)) ? Buffer.concat(done) : done.join(''));
+    uncork();
+  };
   stdout.write = ((chunk: string | Buffer, ...rest: any[]) => {
-    writes.push(chunk);
+    (batch ?? writes).push(chunk);
     return write(chunk, ...rest);
   }) as typeof stdout.write;
   await agg.createServer({ era: 'legacy' }).connect(stdioWire(stdin, stdout));
