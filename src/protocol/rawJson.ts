@@ -28,12 +28,30 @@ export const READS_RAW = Symbol('reads raw JSON');
 /** A JSON value held as its UTF-8 text: one Buffer, or the slices of the chunks it was read in. */
 export class RawJson {
   private parsed?: { value: unknown };
-  readonly parts: readonly Buffer[];
+  private held: readonly Buffer[] | undefined;
+  /** Bytes of the text (also once released). */
   readonly length: number;
 
   constructor(bytes: Buffer | readonly Buffer[]) {
-    this.parts = Buffer.isBuffer(bytes) ? [bytes] : bytes;
-    this.length = lineLength(this.parts);
+    this.held = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+    this.length = lineLength(this.held);
+  }
+
+  /** The text as the slices it is held in. */
+  get parts(): readonly Buffer[] {
+    if (!this.held) throw new Error('raw JSON read after it was released');
+    return this.held;
+  }
+
+  /**
+   * Lets go of the bytes (the value stays readable if it was parsed). Called once they were written out
+   * and the request they belong to is over: V8 frees a pipe's chunks at its young collections only while
+   * nothing reaches them, and a RawJson kept reachable by garbage of the old generation (an ended call's
+   * closures and promises) would hold them until the next full collection, which the external memory
+   * piling up then brings on every few large calls.
+   */
+  release(): void {
+    this.held = undefined;
   }
 
   /** The text as one Buffer (joined, when it came in several chunks). */
@@ -73,6 +91,12 @@ function includesAny(parts: readonly Buffer[], needles: string[]): boolean {
     }
   }
   return false;
+}
+
+/** Releases each RawJson member of `body` (see RawJson.release). */
+export function releaseMembers(body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  for (const v of Object.values(body)) if (v instanceof RawJson) v.release();
 }
 
 /** `v` itself, parsed when it is a RawJson. */

@@ -7,6 +7,7 @@ import {
   rawParts,
   readRawResponse,
   readRawToolCall,
+  releaseMembers,
 } from '../../src/protocol/rawJson.js';
 
 const line = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -257,5 +258,23 @@ describe('raw members read across the chunks a line came in', () => {
     for (let i = 1; i < plain.length; i++) {
       expect(new RawJson([plain.subarray(0, i), plain.subarray(i)]).mayHoldUris()).toBe(false);
     }
+  });
+});
+
+describe('releasing raw bytes', () => {
+  it('lets go of the bytes, keeps the length and a value parsed before, and refuses to read them after', () => {
+    const parsed = new RawJson([Buffer.from('{"a":'), Buffer.from('[1,2]}')]);
+    const unread = new RawJson(Buffer.from('{"b":"x"}'));
+    expect(parsed.value()).toEqual({ a: [1, 2] });
+    const body = { content: parsed, other: unread, plain: { c: 1 }, n: 1 };
+    releaseMembers(body);
+    releaseMembers(undefined);
+    expect(parsed.length).toBe(11);
+    expect(parsed.value()).toEqual({ a: [1, 2] });
+    expect(body.plain).toEqual({ c: 1 });
+    for (const read of [() => unread.value(), () => unread.bytes, () => parsed.parts, () => unread.mayHoldUris()]) {
+      expect(read).toThrow('raw JSON read after it was released');
+    }
+    expect(() => rawParts({ jsonrpc: '2.0', id: 1, result: body })).toThrow(/released/);
   });
 });
