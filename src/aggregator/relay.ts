@@ -15,7 +15,7 @@
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
 import { isObject, type Params, plainHotParams } from '../protocol/hotParams.js';
 import { badRequiredParam } from '../protocol/jsonrpc.js';
-import { materializeParams, READS_RAW, WRITES_RAW } from '../protocol/rawJson.js';
+import { materializeParams, READS_RAW, releaseMembers, WRITES_RAW } from '../protocol/rawJson.js';
 import { LazyAbort } from '../util/lazyAbort.js';
 import type { CallContext } from './callContext.js';
 import { callContext } from './callContext.js';
@@ -187,6 +187,12 @@ async function run(
   }
   if (abort.aborted) return;
   await transport.respond(id, response);
+  // The call is over and its answer written: the raw bytes it held (the client's arguments, the
+  // upstream's result members) are let go now, not at the next full collection (RawJson.release).
+  if (transport.raw) {
+    releaseMembers(params);
+    if ('result' in response) releaseMembers(response.result);
+  }
 }
 
 /** A hot request in the plain shape this path handles, on an initialized session offered the capability. */

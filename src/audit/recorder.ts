@@ -63,11 +63,7 @@ export function createCallAuditor(opts: CallAuditorOptions): CallHook {
         // Arguments relayed as the client's bytes are counted as those bytes.
         const args = info.args;
         const argBytes =
-          args === undefined
-            ? 0
-            : args instanceof RawJson
-              ? args.bytes.length
-              : Buffer.byteLength(JSON.stringify(args));
+          args === undefined ? 0 : args instanceof RawJson ? args.length : Buffer.byteLength(JSON.stringify(args));
         const record: AuditRecord = {
           id: nextId(),
           time: new Date(time).toISOString(),

@@ -11,6 +11,7 @@
  */
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { lineLength, lineText } from '../protocol/chunks.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { READS_RAW, rawParts, readRawToolCall, WRITES_RAW, writeParts } from '../protocol/rawJson.js';
@@ -24,7 +25,8 @@ const RAW_VALUE_BYTES = 8 * 1024;
 /** Newline-delimited JSON-RPC, with the interface of the SDK's ReadBuffer. */
 class LineReader {
   private readonly lines = new LineSplitter();
-  private readonly ready: Buffer[] = [];
+  /** Lines read and not dispatched yet; a long one as the chunks it came in (never joined when it goes on raw). */
+  private readonly ready: (Buffer | Buffer[])[] = [];
 
   constructor(
     /** Whether the wire's consumer takes a tool's arguments raw now (undefined: none raw). */
@@ -38,17 +40,21 @@ class LineReader {
       this.clear();
       throw new Error(`ReadBuffer exceeded maximum size of ${MAX_BUFFER_BYTES} bytes`);
     }
-    this.lines.push(chunk, (line) => this.ready.push(line));
+    this.lines.push(
+      chunk,
+      (line) => this.ready.push(line),
+      (parts) => this.ready.push(parts),
+    );
   }
 
   readMessage(): JSONRPCMessage | null {
     for (let line = this.ready.shift(); line; line = this.ready.shift()) {
-      const accept = line.length >= RAW_LINE_BYTES ? this.rawArguments() : undefined;
+      const accept = lineLength(line) >= RAW_LINE_BYTES ? this.rawArguments() : undefined;
       const raw = accept && readRawToolCall(line, RAW_VALUE_BYTES, accept);
       let value: unknown = raw;
       if (!raw) {
         try {
-          value = JSON.parse(line.toString('utf8'));
+          value = JSON.parse(lineText(line));
         } catch {
           continue;
         }

@@ -2,8 +2,10 @@
  * A cursor over JSON text in a Buffer that finds the members of an object and skips values, checking
  * their grammar (balanced containers, well-formed tokens) without building them. Strings are skipped
  * with indexOf from quote to quote, so a long string costs a native scan, not a loop per character;
- * their contents are not checked (whoever parses the value checks them).
+ * their contents are not checked (whoever parses the value checks them). The text may be held in
+ * chunks (chunks.ts): a long line is scanned where it was read, never joined.
  */
+import type { Chunks } from './chunks.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -13,7 +15,7 @@ export class JsonScanner {
   pos: number;
 
   constructor(
-    private readonly b: Buffer,
+    private readonly b: Chunks,
     start = 0,
   ) {
     this.pos = start;
@@ -27,11 +29,11 @@ export class JsonScanner {
   members(at: number): Record<string, [number, number]> | undefined {
     this.pos = at;
     this.space();
-    if (this.b[this.pos] !== 0x7b) return undefined;
+    if (this.b.at(this.pos) !== 0x7b) return undefined;
     this.pos++;
     const out: Record<string, [number, number]> = Object.create(null);
     this.space();
-    if (this.b[this.pos] === 0x7d) {
+    if (this.b.at(this.pos) === 0x7d) {
       this.pos++;
       return out;
     }
@@ -48,7 +50,7 @@ export class JsonScanner {
       if (key in out) throw new Error('duplicate key');
       out[key] = [start, this.pos];
       this.space();
-      const c = this.b[this.pos++];
+      const c = this.b.at(this.pos++);
       if (c === 0x7d) break;
       if (c !== 0x2c) throw new Error('expected , or }');
     }
@@ -57,7 +59,7 @@ export class JsonScanner {
   }
 
   private value(): void {
-    const c = this.b[this.pos];
+    const c = this.b.at(this.pos);
     if (c === QUOTE) {
       this.string();
       return;
@@ -67,7 +69,7 @@ export class JsonScanner {
       return;
     }
     const start = this.pos;
-    while (this.pos < this.b.length && isScalarByte(this.b[this.pos] as number)) this.pos++;
+    while (this.pos < this.b.length && isScalarByte(this.b.at(this.pos) as number)) this.pos++;
     if (this.pos === start) throw new Error('expected a value');
     JSON.parse(this.b.toString('latin1', start, this.pos));
   }
@@ -76,16 +78,16 @@ export class JsonScanner {
   private container(): void {
     const stack: number[] = [];
     for (;;) {
-      const open = this.b[this.pos++] as number;
+      const open = this.b.at(this.pos++) as number;
       stack.push(open);
       this.space();
       const close = open === 0x7b ? 0x7d : 0x5d;
-      if (this.b[this.pos] === close) {
+      if (this.b.at(this.pos) === close) {
         this.pos++;
         stack.pop();
       } else {
         if (open === 0x7b) this.key();
-        const c = this.b[this.pos];
+        const c = this.b.at(this.pos);
         if (c === 0x7b || c === 0x5b) continue;
         this.value();
       }
@@ -93,7 +95,7 @@ export class JsonScanner {
       for (;;) {
         if (stack.length === 0) return;
         this.space();
-        const c = this.b[this.pos++];
+        const c = this.b.at(this.pos++);
         const top = stack[stack.length - 1];
         if (c === (top === 0x7b ? 0x7d : 0x5d)) {
           stack.pop();
@@ -102,7 +104,7 @@ export class JsonScanner {
         if (c !== 0x2c) throw new Error('expected , or a close');
         this.space();
         if (top === 0x7b) this.key();
-        const n = this.b[this.pos];
+        const n = this.b.at(this.pos);
         if (n === 0x7b || n === 0x5b) break;
         this.value();
       }
@@ -124,7 +126,7 @@ export class JsonScanner {
       const q = this.b.indexOf(QUOTE, from);
       if (q === -1) throw new Error('unterminated string');
       let k = q - 1;
-      while (this.b[k] === BACKSLASH) k--;
+      while (this.b.at(k) === BACKSLASH) k--;
       if ((q - 1 - k) % 2 === 0) {
         this.pos = q + 1;
         return;
@@ -134,12 +136,12 @@ export class JsonScanner {
   }
 
   private expect(byte: number): void {
-    if (this.b[this.pos] !== byte) throw new Error(`expected ${String.fromCharCode(byte)}`);
+    if (this.b.at(this.pos) !== byte) throw new Error(`expected ${String.fromCharCode(byte)}`);
     this.pos++;
   }
 
   private space(): void {
-    while (isSpace(this.b[this.pos] as number)) this.pos++;
+    while (isSpace(this.b.at(this.pos) as number)) this.pos++;
   }
 }
 

@@ -11,6 +11,7 @@
  * A large member is checked for JSON grammar as it is skipped (jsonScanner.ts); the contents of its
  * strings are not, as the receiver's own parser checks them when it reads the message.
  */
+import { Chunks, lineLength, lineText } from './chunks.js';
 import { JsonScanner } from './jsonScanner.js';
 
 /** Marks a transport that writes RawJson members out as their bytes (others get results parsed). */
@@ -24,15 +25,43 @@ export const WRITES_RAW = Symbol('writes raw JSON');
  */
 export const READS_RAW = Symbol('reads raw JSON');
 
-/** A JSON value held as its UTF-8 text. */
+/** A JSON value held as its UTF-8 text: one Buffer, or the slices of the chunks it was read in. */
 export class RawJson {
   private parsed?: { value: unknown };
+  private held: readonly Buffer[] | undefined;
+  /** Bytes of the text (also once released). */
+  readonly length: number;
 
-  constructor(readonly bytes: Buffer) {}
+  constructor(bytes: Buffer | readonly Buffer[]) {
+    this.held = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+    this.length = lineLength(this.held);
+  }
+
+  /** The text as the slices it is held in. */
+  get parts(): readonly Buffer[] {
+    if (!this.held) throw new Error('raw JSON read after it was released');
+    return this.held;
+  }
+
+  /**
+   * Lets go of the bytes (the value stays readable if it was parsed). Called once they were written out
+   * and the request they belong to is over: V8 frees a pipe's chunks at its young collections only while
+   * nothing reaches them, and a RawJson kept reachable by garbage of the old generation (an ended call's
+   * closures and promises) would hold them until the next full collection, which the external memory
+   * piling up then brings on every few large calls.
+   */
+  release(): void {
+    this.held = undefined;
+  }
+
+  /** The text as one Buffer (joined, when it came in several chunks). */
+  get bytes(): Buffer {
+    return this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts as Buffer[], this.length);
+  }
 
   /** The value itself (parsed once). */
   value(): unknown {
-    this.parsed ??= { value: JSON.parse(this.bytes.toString('utf8')) };
+    this.parsed ??= { value: JSON.parse(lineText(this.parts)) };
     return this.parsed.value;
   }
 
@@ -42,10 +71,32 @@ export class RawJson {
 
   /** Whether the text has a key that URI mapping rewrites (`uri`, `resourceUri`, `openai/outputTemplate`). */
   mayHoldUris(): boolean {
-    const b = this.bytes;
     // An escaped key (`\u0075ri`) could spell one too: any escape of that kind counts.
-    return b.includes('uri"') || b.includes('Uri"') || b.includes('Template"') || b.includes('\\u');
+    return includesAny(this.parts, URI_HINTS);
   }
+}
+
+const URI_HINTS = ['uri"', 'Uri"', 'Template"', '\\u'];
+
+/** Whether any of `needles` occurs in the bytes of `parts`, also across the seam of two parts. */
+function includesAny(parts: readonly Buffer[], needles: string[]): boolean {
+  const reach = Math.max(...needles.map((n) => n.length)) - 1;
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k] as Buffer;
+    if (needles.some((n) => p.includes(n))) return true;
+    const next = parts[k + 1];
+    if (next) {
+      const seam = Buffer.concat([p.subarray(Math.max(0, p.length - reach)), next.subarray(0, reach)]);
+      if (needles.some((n) => seam.includes(n))) return true;
+    }
+  }
+  return false;
+}
+
+/** Releases each RawJson member of `body` (see RawJson.release). */
+export function releaseMembers(body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  for (const v of Object.values(body)) if (v instanceof RawJson) v.release();
 }
 
 /** `v` itself, parsed when it is a RawJson. */
@@ -62,7 +113,10 @@ type Span = [number, number];
  * A response line `{"jsonrpc":"2.0","id":...,"result":{...}}` with its result's members of at least
  * `minBytes` kept raw, or undefined when the line is anything else (then it is parsed as usual).
  */
-export function readRawResponse(line: Buffer, minBytes: number): { id: string | number; result: object } | undefined {
+export function readRawResponse(
+  line: Buffer | readonly Buffer[],
+  minBytes: number,
+): { id: string | number; result: object } | undefined {
   const read = readEnvelope(line, 'result', (key, span) => span[1] - span[0] >= minBytes && !ALWAYS_PARSED.has(key));
   return read && { id: read.id, result: read.body };
 }
@@ -73,14 +127,14 @@ export function readRawResponse(line: Buffer, minBytes: number): { id: string | 
  * when the line is anything else (then it is parsed as usual).
  */
 export function readRawToolCall(
-  line: Buffer,
+  line: Buffer | readonly Buffer[],
   minBytes: number,
   accept: (tool: unknown) => boolean = () => true,
 ): { jsonrpc: '2.0'; id: string | number; method: 'tools/call'; params: Record<string, unknown> } | undefined {
   const read = readEnvelope(
     line,
     'params',
-    (key, span) => key === 'arguments' && span[1] - span[0] >= minBytes && line[span[0]] === 0x7b,
+    (key, span, bytes) => key === 'arguments' && span[1] - span[0] >= minBytes && bytes.at(span[0]) === 0x7b,
   );
   if (read?.method !== 'tools/call' || !accept(read.body.name)) return undefined;
   return { jsonrpc: '2.0', id: read.id, method: 'tools/call', params: read.body };
@@ -91,14 +145,15 @@ export function readRawToolCall(
  * its body parsed, or kept raw where `raw` says so; undefined unless at least one member is raw.
  */
 function readEnvelope(
-  line: Buffer,
+  line: Buffer | readonly Buffer[],
   body: 'params' | 'result',
-  raw: (key: string, span: Span) => boolean,
+  raw: (key: string, span: Span, bytes: Chunks) => boolean,
 ): { id: string | number; method?: string; body: Record<string, unknown> } | undefined {
   try {
-    const r = new JsonScanner(line);
+    const bytes = Chunks.of(line);
+    const r = new JsonScanner(bytes);
     const top = r.members(0);
-    if (!top || r.pos !== line.length) return undefined;
+    if (!top || r.pos !== bytes.length) return undefined;
     const request = body === 'params';
     if (Object.keys(top).length !== (request ? 4 : 3) || !('jsonrpc' in top && 'id' in top && body in top)) {
       return undefined;
@@ -117,11 +172,11 @@ function readEnvelope(
     let kept = false;
     for (const [key, span] of Object.entries(members)) {
       if (key === '__proto__') return undefined;
-      if (raw(key, span)) {
-        out[key] = new RawJson(line.subarray(span[0], span[1]));
+      if (raw(key, span, bytes)) {
+        out[key] = new RawJson(bytes.slice(span[0], span[1]));
         kept = true;
       } else {
-        out[key] = JSON.parse(line.toString('utf8', span[0], span[1]));
+        out[key] = JSON.parse(r.text(span));
       }
     }
     return kept ? { id, method, body: out } : undefined;
@@ -175,7 +230,7 @@ export function rawParts(message: unknown): Buffer[] | undefined {
     text += `${first ? '' : ','}${JSON.stringify(k)}:`;
     first = false;
     if (v instanceof RawJson) {
-      parts.push(Buffer.from(text), v.bytes);
+      parts.push(Buffer.from(text), ...v.parts);
       text = '';
     } else {
       text += JSON.stringify(v);

@@ -16,6 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
+import { lineLength, lineText } from '../protocol/chunks.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { RawJson, rawParts, readRawResponse, writeCorked } from '../protocol/rawJson.js';
@@ -179,20 +180,22 @@ export class ProcessStdioTransport implements Transport {
     }
     this.delivery.newChunk();
     const generation = this.generation;
-    this.lines.push(chunk, (bytes) => {
-      // The connection ended while this chunk was read: the rest of it is dropped.
+    // The connection ended while this chunk was read: the rest of it is dropped.
+    const onLine = (bytes: Buffer | Buffer[]) => {
       if (generation === this.generation) this.onLine(bytes);
-    });
+    };
+    this.lines.push(chunk, onLine, onLine);
   }
 
-  private onLine(bytes: Buffer): void {
+  /** A line, whole or (a long one) as the chunks it came in: raw members are kept as slices of them. */
+  private onLine(bytes: Buffer | Buffer[]): void {
     const raw =
-      bytes.length >= RAW_LINE_BYTES && this.rawIds.size > 0 ? readRawResponse(bytes, RAW_VALUE_BYTES) : undefined;
+      this.rawIds.size > 0 && lineLength(bytes) >= RAW_LINE_BYTES ? readRawResponse(bytes, RAW_VALUE_BYTES) : undefined;
     if (raw && this.rawIds.delete(raw.id)) {
       this.delivery.deliver({ jsonrpc: '2.0', id: raw.id, result: raw.result } as JSONRPCMessage);
       return;
     }
-    const line = bytes.toString('utf8');
+    const line = lineText(bytes);
     if (!line.trim()) return;
     let message: JSONRPCMessage;
     try {

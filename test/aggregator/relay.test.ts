@@ -75,8 +75,22 @@ async function wiredSession(agg: Aggregator): Promise<{ wired: Client; writes: (
   const stdout = new PassThrough();
   const writes: (string | Buffer)[] = [];
   const write = stdout.write.bind(stdout);
+  // What is written corked goes out as one write (one writev): it is recorded as one, joined.
+  let batch: (string | Buffer)[] | undefined;
+  const cork = stdout.cork.bind(stdout);
+  const uncork = stdout.uncork.bind(stdout);
+  stdout.cork = () => {
+    batch ??= [];
+    cork();
+  };
+  stdout.uncork = () => {
+    const done = batch;
+    batch = undefined;
+    if (done?.length) writes.push(done.every((w) => Buffer.isBuffer(w)) ? Buffer.concat(done) : done.join(''));
+    uncork();
+  };
   stdout.write = ((chunk: string | Buffer, ...rest: any[]) => {
-    writes.push(chunk);
+    (batch ?? writes).push(chunk);
     return write(chunk, ...rest);
   }) as typeof stdout.write;
   await agg.createServer({ era: 'legacy' }).connect(stdioWire(stdin, stdout));
@@ -347,6 +361,36 @@ describe.each(eras)('large requests, upstream %s', (protocol) => {
     } finally {
       value.mockRestore();
       sent.mockRestore();
+    }
+  });
+
+  test('the raw bytes of a call are let go once its answer is written, not before', async () => {
+    const { wired, writes } = s();
+    const release = RawJson.prototype.release;
+    const seen: { length: number; answered: boolean }[] = [];
+    let before = writes.length;
+    const spy = vi.spyOn(RawJson.prototype, 'release').mockImplementation(function (this: RawJson) {
+      seen.push({ length: this.length, answered: writes.slice(before).some((w) => w.length > 256 * 1024) });
+      release.call(this);
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        before = writes.length;
+        seen.length = 0;
+        // No \u escape: a result that may hold a URI key is parsed to be mapped, not relayed raw.
+        const text = `${'x'.repeat(256 * 1024)} "quoted" ü 😀 ${i}`;
+        const result = await wired.callTool({ name: 'echo__echo', arguments: { text } });
+        expect(result.content).toEqual([{ type: 'text', text }]);
+        // To a 2025-11-25 upstream both go raw: the client's arguments, then the result's content. The
+        // relay lets them go after the write, which the client may see first.
+        const raw = protocol === '2025-11-25';
+        if (raw) await waitUntil(() => seen.length === 2);
+        else for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
+        expect(seen.map((r) => r.answered)).toEqual(raw ? [true, true] : []);
+        if (raw) expect(seen[0]?.length).toBe(Buffer.byteLength(JSON.stringify({ text })));
+      }
+    } finally {
+      spy.mockRestore();
     }
   });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { stdioWire } from '../../src/frontends/stdioWire.js';
 import { RawJson, READS_RAW } from '../../src/protocol/rawJson.js';
 
-async function read(chunks: string[], raw = false) {
+async function read(chunks: (string | Buffer)[], raw = false) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const wire = stdioWire(stdin, stdout);
@@ -60,5 +60,24 @@ describe('stdio frontend wire', () => {
     const junk = await read([`${text.slice(0, -1)}\n`, '{"jsonrpc":"2.0","id":2,"method":"ping"}\n'], true);
     expect(junk.messages).toEqual([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
     expect(junk.errors).toEqual([]);
+  });
+
+  it('keeps raw arguments that came in many chunks as slices of them, cut inside characters and escapes', async () => {
+    const args = { text: `${'x'.repeat(20_000)}😀"\\ é${'y'.repeat(20_000)}` };
+    const call = { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'a', arguments: args } };
+    const bytes = Buffer.from(`${JSON.stringify(call)}\r\n`);
+    const emoji = bytes.indexOf('😀');
+    const backslashes = bytes.indexOf('\\\\');
+    const cuts = [5, 9000, emoji + 1, emoji + 3, backslashes + 1, 30_000, bytes.length - 2, bytes.length - 1];
+    const chunks = cuts.map((c, i) => bytes.subarray(cuts[i - 1] ?? 0, c));
+    chunks.push(bytes.subarray(bytes.length - 1));
+    const { messages, errors } = await read(chunks, true);
+    expect(errors).toEqual([]);
+    const raw = (messages[0] as { params: { arguments: RawJson } }).params.arguments;
+    expect(raw).toBeInstanceOf(RawJson);
+    expect(raw.parts.length).toBeGreaterThan(1);
+    expect(raw.bytes.toString()).toBe(JSON.stringify(args));
+    expect(raw.value()).toEqual(args);
+    expect(JSON.parse(JSON.stringify(messages[0]))).toEqual(call);
   });
 });

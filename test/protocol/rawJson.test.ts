@@ -7,6 +7,7 @@ import {
   rawParts,
   readRawResponse,
   readRawToolCall,
+  releaseMembers,
 } from '../../src/protocol/rawJson.js';
 
 const line = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -174,5 +175,106 @@ describe('raw tools/call arguments', () => {
     expect(materializeParams(m)).toBe(m);
     expect(rawParts(m)).toBeUndefined();
     expect(rawParts({ jsonrpc: '2.0', method: 'notifications/initialized' })).toBeUndefined();
+  });
+});
+
+describe('raw members read across the chunks a line came in', () => {
+  const small = 'y'.repeat(150);
+  const results: Record<string, unknown>[] = [
+    { content: [{ type: 'text', text: `q " b \\ n \n é 😀 中 ${small}\\` }], isError: false },
+    { contents: [{ uri: 'file:///a', text: small }], _meta: { k: [1, -2.5e3, true, null] } },
+    { structuredContent: { rows: [{ i: 1, v: 0.5 }, { s: small }] }, content: [] },
+  ];
+  /** `bytes` in two or three chunks, for every first cut and a few second cuts after it. */
+  function* everyCut(bytes: Buffer): Generator<Buffer[]> {
+    for (let i = 1; i < bytes.length; i++) {
+      for (const j of [i, i + 1, i + 4]) {
+        yield [bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)].filter((b) => b.length > 0);
+      }
+    }
+  }
+
+  it('reads a response the same in chunks as whole, its raw members slices of the chunks', () => {
+    for (const result of results) {
+      for (const id of [7, 'req-"9"']) {
+        const line = Buffer.from(JSON.stringify({ jsonrpc: '2.0', result, id }));
+        const whole = readRawResponse(line, 100);
+        expect(whole).toBeDefined();
+        const wire = encodeRawResponse({ jsonrpc: '2.0', id: 1, result: whole?.result });
+        const wrong: string[] = [];
+        for (const parts of everyCut(line)) {
+          const read = readRawResponse(parts, 100);
+          const same =
+            read?.id === id &&
+            JSON.stringify(materialize(read.result)) === JSON.stringify(result) &&
+            encodeRawResponse({ jsonrpc: '2.0', id: 1, result: read.result })?.equals(wire as Buffer) &&
+            Object.values(read.result).every(
+              (v) => !(v instanceof RawJson) || v.parts.every((p) => p.buffer === line.buffer),
+            );
+          if (!same) wrong.push(parts.map((p) => p.length).join('+'));
+        }
+        expect(wrong).toEqual([]);
+      }
+    }
+  });
+
+  it('reads a tools/call the same in chunks as whole, and refuses a broken one wherever it is cut', () => {
+    const args = { text: `q " b \\ é 😀 ${small}`, n: [1, { m: null }] };
+    const text = JSON.stringify({
+      method: 'tools/call',
+      params: { name: 'a', arguments: args },
+      jsonrpc: '2.0',
+      id: 3,
+    });
+    const wrong: string[] = [];
+    for (const parts of everyCut(Buffer.from(text))) {
+      const read = readRawToolCall(parts, 100);
+      const raw = read?.params.arguments;
+      const same =
+        read?.id === 3 &&
+        read.params.name === 'a' &&
+        raw instanceof RawJson &&
+        raw.bytes.toString() === JSON.stringify(args) &&
+        raw.length === Buffer.byteLength(JSON.stringify(args)) &&
+        JSON.stringify(raw.value()) === JSON.stringify(args);
+      if (!same) wrong.push(parts.map((p) => p.length).join('+'));
+    }
+    expect(wrong).toEqual([]);
+    for (const bad of [text.replace(`${small}"`, small), text.replace('"id":3', '"id":3.5'), text.slice(0, -1)]) {
+      const taken = [...everyCut(Buffer.from(bad))].filter((parts) => readRawToolCall(parts, 100) !== undefined);
+      expect(taken).toEqual([]);
+    }
+  });
+
+  it('finds a URI key in raw text also where it is cut between two chunks', () => {
+    for (const key of ['uri', 'resourceUri', 'openai/outputTemplate', '\\u0075ri']) {
+      const bytes = Buffer.from(`[{"text":"${small}","${key}":"a://b"}]`);
+      for (let i = 1; i < bytes.length; i++) {
+        const raw = new RawJson([bytes.subarray(0, i), bytes.subarray(i)]);
+        expect(raw.mayHoldUris(), `${key} cut at ${i}`).toBe(true);
+      }
+    }
+    const plain = Buffer.from(`[{"text":"${small}","ur":"i"}]`);
+    for (let i = 1; i < plain.length; i++) {
+      expect(new RawJson([plain.subarray(0, i), plain.subarray(i)]).mayHoldUris()).toBe(false);
+    }
+  });
+});
+
+describe('releasing raw bytes', () => {
+  it('lets go of the bytes, keeps the length and a value parsed before, and refuses to read them after', () => {
+    const parsed = new RawJson([Buffer.from('{"a":'), Buffer.from('[1,2]}')]);
+    const unread = new RawJson(Buffer.from('{"b":"x"}'));
+    expect(parsed.value()).toEqual({ a: [1, 2] });
+    const body = { content: parsed, other: unread, plain: { c: 1 }, n: 1 };
+    releaseMembers(body);
+    releaseMembers(undefined);
+    expect(parsed.length).toBe(11);
+    expect(parsed.value()).toEqual({ a: [1, 2] });
+    expect(body.plain).toEqual({ c: 1 });
+    for (const read of [() => unread.value(), () => unread.bytes, () => parsed.parts, () => unread.mayHoldUris()]) {
+      expect(read).toThrow('raw JSON read after it was released');
+    }
+    expect(() => rawParts({ jsonrpc: '2.0', id: 1, result: body })).toThrow(/released/);
   });
 });
