@@ -24,8 +24,11 @@ export interface ServeV8Flags {
   governYoungGeneration: boolean;
 }
 
+/** The old generation's growing step (src/boot/oldGeneration.ts loosens it under large messages, then restores it). */
+export const HEAP_GROWING_PERCENT = 20;
+
 export const SERVE_V8_FLAGS: ServeV8Flags = {
-  atLoad: ['--semi-space-growth-factor=1', '--heap-growing-percent=20'],
+  atLoad: ['--semi-space-growth-factor=1', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`],
   governYoungGeneration: true,
 };
 
