@@ -123,7 +123,7 @@ export async function runMemoryBench() {
     'proxy, at rest': mb(f(rest)),
     note,
   });
-  const otherAnon = (s) => s.parts.anonymous - s.heap - s.parts.threadArenas;
+  const otherAnon = (s) => Math.max(0, s.parts.anonymous - s.heap - s.parts.threadArenas);
   return [
     row('RSS', (s) => s.parts.total),
     row(
