@@ -7,12 +7,14 @@
  * (the Buffers each call moves count towards the limit), which then costs more than everything else
  * the call does. So the governor watches what full collections cost (perf_hooks 'gc' entries,
  * incremental marking included) and, once they take a noticeable share of the time for a few windows
- * in a row, lets the old generation grow by `relaxedPercent` over what the last collection kept, for
- * the rest of the process's life (as the young generation keeps the size it grew to). Light traffic
- * never triggers it.
+ * in a row, lets the old generation grow by `relaxedPercent` over what the last collection kept. When
+ * full collections are rare again (a share under `calmAt` for as many windows in a row: the large
+ * messages have stopped), the tight step comes back, so a burst of large messages does not leave the
+ * proxy at twice its heap for the rest of its life. Light traffic never loosens it.
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { HEAP_GROWING_PERCENT } from './v8flags.js';
 
 export interface OldGenerationPolicy {
   /** Share of wall time spent in full collections at which a window counts as busy (0.05 = 5%). */
@@ -23,6 +25,10 @@ export interface OldGenerationPolicy {
   windowMs: number;
   /** The growing step once loosened (`--heap-growing-percent`). */
   relaxedPercent: number;
+  /** Once loosened: share under which a window counts as calm; `sustainWindows` calm ones in a row tighten it. */
+  calmAt: number;
+  /** The tight step, restored once calm (the launcher's `--heap-growing-percent`, src/boot/v8flags.ts). */
+  tightPercent: number;
 }
 
 export const DEFAULT_OLD_GENERATION_POLICY: OldGenerationPolicy = {
@@ -30,31 +36,42 @@ export const DEFAULT_OLD_GENERATION_POLICY: OldGenerationPolicy = {
   sustainWindows: 3,
   windowMs: 500,
   relaxedPercent: 100,
+  calmAt: 0.01,
+  tightPercent: HEAP_GROWING_PERCENT,
 };
+
+/** What the governor does to the runtime (a port, so the policy is testable without V8). */
+export interface OldGenerationRuntime {
+  relax(): void;
+  tighten(): void;
+}
 
 /**
  * The decision loop, fed one full collection (or incremental marking step) at a time; `relax` is
- * called once, when the share has lasted. A window closes at the first collection after it ends, so
- * a quiet spell is one long window with a small share.
+ * called when the share has lasted, `tighten` when, loosened, the collections have been rare as long.
+ * A window closes at the first collection after it ends, so a quiet spell is one long window with a
+ * small share.
  */
-export function oldGenerationGovernor(policy: OldGenerationPolicy, relax: () => void, startMs: number) {
+export function oldGenerationGovernor(policy: OldGenerationPolicy, runtime: OldGenerationRuntime, startMs: number) {
   let windowStart = startMs;
   let spent = 0;
-  let busyWindows = 0;
+  let inARow = 0;
   let relaxed = false;
   return {
     onCollection(durationMs: number, nowMs: number): void {
-      if (relaxed) return;
       spent += durationMs;
       const elapsed = nowMs - windowStart;
       if (elapsed < policy.windowMs) return;
-      busyWindows = spent / elapsed >= policy.relaxAt ? busyWindows + 1 : 0;
+      const share = spent / elapsed;
       windowStart = nowMs;
       spent = 0;
-      if (busyWindows >= policy.sustainWindows) {
-        relaxed = true;
-        relax();
-      }
+      // Counts busy windows while tight, calm ones while loosened.
+      inARow = (relaxed ? share < policy.calmAt : share >= policy.relaxAt) ? inARow + 1 : 0;
+      if (inARow < policy.sustainWindows) return;
+      inARow = 0;
+      relaxed = !relaxed;
+      if (relaxed) runtime.relax();
+      else runtime.tighten();
     },
     get relaxed() {
       return relaxed;
@@ -66,9 +83,9 @@ export function oldGenerationGovernor(policy: OldGenerationPolicy, relax: () => 
 export function governOldGeneration(policy: OldGenerationPolicy = DEFAULT_OLD_GENERATION_POLICY): void {
   const governor = oldGenerationGovernor(
     policy,
-    () => {
-      v8.setFlagsFromString(`--heap-growing-percent=${policy.relaxedPercent}`);
-      observer.disconnect();
+    {
+      relax: () => v8.setFlagsFromString(`--heap-growing-percent=${policy.relaxedPercent}`),
+      tighten: () => v8.setFlagsFromString(`--heap-growing-percent=${policy.tightPercent}`),
     },
     performance.now(),
   );

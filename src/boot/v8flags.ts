@@ -6,7 +6,7 @@
  * MCP SDKs and their schemas) is exactly the allocation burst that grows the young generation from
  * 2 x 1 MiB to 2 x 16 MiB, which then stays committed while the proxy sits idle. So:
  * - `--semi-space-growth-factor=1` keeps the young generation at 2 x 1 MiB while the core loads and
- *   afterwards; src/boot/youngGeneration.ts lets it grow (to 2 x 8 MiB at most) only while scavenges take a
+ *   afterwards; src/boot/youngGeneration.ts lets it grow (to 2 x 2 MiB at most) only while scavenges take a
  *   noticeable share of the time, i.e. under heavy traffic. Light traffic (a desktop client, a model
  *   calling a tool now and then, sessions sitting open) never grows it;
  * - `--heap-growing-percent=20`: the old generation may grow 20% over what the last full GC kept
@@ -24,8 +24,11 @@ export interface ServeV8Flags {
   governYoungGeneration: boolean;
 }
 
+/** The old generation's growing step (src/boot/oldGeneration.ts loosens it under large messages, then restores it). */
+export const HEAP_GROWING_PERCENT = 20;
+
 export const SERVE_V8_FLAGS: ServeV8Flags = {
-  atLoad: ['--semi-space-growth-factor=1', '--heap-growing-percent=20'],
+  atLoad: ['--semi-space-growth-factor=1', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`],
   governYoungGeneration: true,
 };
 

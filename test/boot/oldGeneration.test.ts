@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OLD_GENERATION_POLICY, oldGenerationGovernor } from '../../src/boot/oldGeneration.js';
 
-const { relaxAt, sustainWindows, windowMs } = DEFAULT_OLD_GENERATION_POLICY;
+const { relaxAt, calmAt, sustainWindows, windowMs } = DEFAULT_OLD_GENERATION_POLICY;
 
-/** A governor and how often it relaxed; `collections(ms, every, from, to)` feeds it full collections. */
+/** A governor and how often it relaxed and tightened; `collections(ms, every, from, to)` feeds it full collections. */
 function setup() {
-  const state = { relaxed: 0 };
-  const gov = oldGenerationGovernor(DEFAULT_OLD_GENERATION_POLICY, () => state.relaxed++, 0);
+  const state = { relaxed: 0, tightened: 0 };
+  const gov = oldGenerationGovernor(
+    DEFAULT_OLD_GENERATION_POLICY,
+    { relax: () => state.relaxed++, tighten: () => state.tightened++ },
+    0,
+  );
   const collections = (ms: number, every: number, from: number, to: number) => {
     for (let t = from; t <= to; t += every) gov.onCollection(ms, t);
   };
@@ -30,6 +34,34 @@ describe('old generation governor', () => {
     expect(gov.relaxed).toBe(true);
     collections(busy, busy, (sustainWindows + 2) * windowMs, 60_000);
     expect(state.relaxed).toBe(1);
+    expect(state.tightened).toBe(0);
+  });
+
+  it('stays loosened while full collections keep a share above the calm one (large messages still flowing)', () => {
+    const { state, gov, collections } = setup();
+    collections(windowMs * relaxAt * 2, windowMs, windowMs, (sustainWindows + 1) * windowMs);
+    expect(gov.relaxed).toBe(true);
+    // Loosened, the collections come less often: a share between calm and busy.
+    const between = (calmAt + relaxAt) / 2;
+    collections(2000 * between, 2000, (sustainWindows + 2) * windowMs, 120_000);
+    expect(gov.relaxed).toBe(true);
+    expect(state.tightened).toBe(0);
+  });
+
+  it('tightens the step again once full collections are rare, and loosens it again for the next burst', () => {
+    const { state, gov, collections } = setup();
+    const burst = (from: number) =>
+      collections(windowMs * relaxAt * 2, windowMs, from, from + sustainWindows * windowMs);
+    burst(windowMs);
+    expect(state.relaxed).toBe(1);
+    const calmFrom = (sustainWindows + 2) * windowMs;
+    collections(5000 * calmAt * 0.5, 5000, calmFrom, calmFrom + (sustainWindows - 1) * 5000);
+    expect(state.tightened).toBe(0); // not yet: one calm window short
+    collections(5000 * calmAt * 0.5, 5000, calmFrom + sustainWindows * 5000, calmFrom + sustainWindows * 5000);
+    expect(state.tightened).toBe(1);
+    expect(gov.relaxed).toBe(false);
+    burst(100_000);
+    expect(state.relaxed).toBe(2);
   });
 
   it('a busy start-up followed by light traffic never loosens it', () => {
