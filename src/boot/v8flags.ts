@@ -10,8 +10,13 @@
  *   noticeable share of the time, i.e. under heavy traffic. Light traffic (a desktop client, a model
  *   calling a tool now and then, sessions sitting open) never grows it;
  * - `--heap-growing-percent=20`: the old generation may grow 20% over what the last full GC kept
- *   instead of V8's larger steps.
- * Both flags are read by the GC at each collection, so setting them at run time takes effect (heap
+ *   instead of V8's larger steps;
+ * - `--no-incremental-marking`: full collections mark in one pause. The external memory of large messages
+ *   (the pipe chunks a 256 KB call moves) starts incremental marking over and over, whose work on V8's
+ *   helper threads then costs more than the call itself (about half of its CPU); a pause on a heap this
+ *   size is a few ms. The price is a few MB more RSS (docs/http.md, memory).
+ * They are set once, before the core loads (nothing is being marked yet); the governors change only
+ * the numeric ones later. Those are read by the GC at each collection, so setting them at run time takes effect (heap
  * sizes fixed at VM start, like --max-semi-space-size, would not). Measured in `npm run bench`.
  * `MCP_PROXY_V8_FLAGS` replaces all of this with its own list, applied before the load and kept, with
  * no governor (space-separated; empty for V8's defaults throughout), e.g. `--semi-space-growth-factor=1
@@ -28,7 +33,7 @@ export interface ServeV8Flags {
 export const HEAP_GROWING_PERCENT = 20;
 
 export const SERVE_V8_FLAGS: ServeV8Flags = {
-  atLoad: ['--semi-space-growth-factor=1', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`],
+  atLoad: ['--semi-space-growth-factor=1', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, '--no-incremental-marking'],
   governYoungGeneration: true,
 };
 
