@@ -64,6 +64,19 @@ describe('old generation governor', () => {
     expect(state.relaxed).toBe(2);
   });
 
+  it('loosens the step when full collections come several times a second, however short each is', () => {
+    const { state, gov, collections } = setup();
+    const every = 1000 / (DEFAULT_OLD_GENERATION_POLICY.relaxPerSecond + 1);
+    // Each 0.1 ms: a share far under relaxAt; only the rate says the heap is under pressure.
+    collections(0.1, every, every, (sustainWindows + 2) * windowMs);
+    expect(state.relaxed).toBe(1);
+    // Incremental marking steps as often count for the share only, not for the rate.
+    const other = setup();
+    for (let t = every; t <= (sustainWindows + 2) * windowMs; t += every) other.gov.onCollection(0.1, t, false);
+    expect(other.state.relaxed).toBe(0);
+    expect(gov.relaxed).toBe(true);
+  });
+
   it('a busy start-up followed by light traffic never loosens it', () => {
     const { state, collections } = setup();
     const end = (sustainWindows - 1) * windowMs;
