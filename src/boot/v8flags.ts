@@ -33,7 +33,11 @@ export interface ServeV8Flags {
 export const HEAP_GROWING_PERCENT = 20;
 
 export const SERVE_V8_FLAGS: ServeV8Flags = {
-  atLoad: ['--semi-space-growth-factor=1', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, '--no-incremental-marking'],
+  atLoad: [
+    '--semi-space-growth-factor=1',
+    `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
+    '--no-incremental-marking',
+  ],
   governYoungGeneration: true,
 };
 
