@@ -3,7 +3,7 @@
  * session and request (where related traffic goes back), progress, `_meta`, and for a 2026-07-28
  * caller its per-request log level and multi-round-trip input.
  */
-import { type Client, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, type Client, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
 import type { LoggingLevel } from '@modelcontextprotocol/server';
 import type { Abortable } from '../util/lazyAbort.js';
 import type { CallOrigin, Session } from './sessions.js';
@@ -58,6 +58,7 @@ export function callContext(ctx: any, params: any, session: Session): CallContex
       session,
       requestId: ctx.mcpReq.id,
       log: (p) => ctx.mcpReq.log(p.level, p.data, p.logger),
+      ...(modern ? { clientCapabilities: declaredCapabilities(ctx.mcpReq.envelope) } : {}),
     },
     meta: meta && Object.keys(meta).length ? meta : undefined,
     logLevel: modern ? logLevel : undefined,
@@ -77,6 +78,12 @@ export function callContext(ctx: any, params: any, session: Session): CallContex
               .catch(() => {});
           },
   };
+}
+
+/** The client capabilities in a 2026-07-28 request's envelope (none declared: an empty set). */
+export function declaredCapabilities(envelope: Record<string, unknown> | undefined): Record<string, unknown> {
+  const caps = envelope?.[CLIENT_CAPABILITIES_META_KEY];
+  return caps && typeof caps === 'object' ? (caps as Record<string, unknown>) : {};
 }
 
 /**

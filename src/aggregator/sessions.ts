@@ -46,6 +46,8 @@ export interface CallOrigin {
   log?: (params: LogParams) => Promise<void>;
   /** A 2026-07-28 caller's paused call: the upstream's requests become its input_required rounds. */
   ask?: (method: string, params: unknown) => Promise<unknown>;
+  /** The client capabilities a 2026-07-28 caller declared on this request (its `_meta` envelope). */
+  clientCapabilities?: Record<string, unknown>;
 }
 
 /** A new session's record; `self` makes it an origin of its own. */
@@ -142,7 +144,19 @@ export class SessionRouter {
       throw new ProtocolError(ProtocolErrorCode.InternalError, `${method} from "${upstream}" refused: ${target}`);
     }
     const { session } = target;
-    if (target.ask) return target.ask(method, params);
+    const need =
+      method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
+    if (target.ask) {
+      // Asked of a caller that did not declare it, the whole call would fail on the caller's side (an
+      // upstream may ask for roots on its own, e.g. at its start, while a call happens to be in flight).
+      if (target.clientCapabilities && !target.clientCapabilities[need]) {
+        throw new ProtocolError(
+          ProtocolErrorCode.MethodNotFound,
+          `${method}: the calling client did not declare ${need} on this request`,
+        );
+      }
+      return target.ask(method, params);
+    }
     if (session.transient) {
       throw new ProtocolError(
         ProtocolErrorCode.MethodNotFound,
@@ -150,8 +164,6 @@ export class SessionRouter {
       );
     }
     const caps = (session.server.getClientCapabilities() ?? {}) as Record<string, unknown>;
-    const need =
-      method === 'sampling/createMessage' ? 'sampling' : method === 'elicitation/create' ? 'elicitation' : 'roots';
     if (!caps[need]) {
       throw new ProtocolError(
         ProtocolErrorCode.MethodNotFound,

@@ -30,7 +30,7 @@ import type { AccessControl } from '../gateway/access.js';
 import { type Identity, LOCAL } from '../gateway/identity.js';
 import { ALLOW_ALL } from '../gateway/policy.js';
 import type { CallContext } from './callContext.js';
-import { RESERVED_META_PREFIX } from './callContext.js';
+import { declaredCapabilities, RESERVED_META_PREFIX } from './callContext.js';
 import type { HotHandler } from './relay.js';
 import { newSession, type Session } from './sessions.js';
 import { ResultEncoder } from './statelessEncoding.js';
@@ -192,6 +192,7 @@ function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, en
     origin: {
       session,
       requestId: id,
+      clientCapabilities: declaredCapabilities(envelope),
       log: async (p) => {
         // A 2026 server logs only when the request asked, at its level or above.
         if (level === undefined || !deps.offers('logging')) return;
