@@ -52,14 +52,18 @@ type Result = Record<string, unknown>;
 type Validator = (value: unknown) => ArgumentProblem[] | undefined;
 
 /**
- * The groups as the downstream sees them now: upstreams with at least one exposed tool. Membership
- * follows the upstream catalogs (not the momentary state), as `all` mode does: a server that is
- * restarting keeps its catalog, and one that fails for good has it cleared, which emits the catalog
- * event that rebuilds and notifies. So the list and the list_changed notifications always agree.
+ * The groups as the downstream sees them now: upstreams with at least one exposed tool. Membership follows the
+ * upstream catalogs (not the momentary state), as `all` mode does: a server that is restarting keeps its catalog,
+ * and one that fails for good has it cleared, which emits the catalog event that rebuilds and notifies. So the
+ * list and the list_changed notifications always agree.
  */
 export function dynamicGroups(
   agg: {
-    pool: { list(): Upstream[]; served?(conn: Upstream): UpstreamCatalog | undefined };
+    pool: {
+      list(): Upstream[];
+      served?(conn: Upstream): UpstreamCatalog | undefined;
+      knownOf?(conn: Upstream): { instructions?: string } | undefined;
+    };
     separator?: string;
   },
   view: AccessView = ALLOW_ALL,
@@ -73,19 +77,20 @@ export function dynamicGroups(
     const rules = { prefix: prefixFor(conn.name, conn.config.prefix), separator: agg.separator ?? '__' };
     const visible = (t: Tool) =>
       open || view.allows({ kind: 'tool', server: conn.name, name: publicName(rules, t.name) });
-    // A server still starting (or a sleeping lazy one) is offered with its cached catalog.
+    // A server still starting (or a sleeping lazy one) is offered, and described, from its cached catalog.
     const catalog = agg.pool.served?.(conn) ?? conn.catalog;
     const tools = catalog.tools.filter((t) => allowed(t.name) && visible(t));
-    if (tools.length) groups.push({ name: conn.name, description: describeGroup(conn), tools });
+    const description = describeGroup(conn, agg.pool.knownOf?.(conn)?.instructions);
+    if (tools.length) groups.push({ name: conn.name, description, tools });
   }
   return groups;
 }
 
 /** The config's description, else (a summary of) the server's instructions, else its name. */
-export function describeGroup(conn: Pick<Upstream, 'name' | 'config' | 'instructions'>): string {
+export function describeGroup(conn: Pick<Upstream, 'name' | 'config' | 'instructions'>, known?: string): string {
   const configured = conn.config.description?.trim();
   if (configured) return oneLine(configured);
-  const fromInstructions = summarize(conn.instructions);
+  const fromInstructions = summarize(conn.instructions ?? known);
   return fromInstructions || conn.name;
 }
 

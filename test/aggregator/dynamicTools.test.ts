@@ -170,6 +170,21 @@ describe('groups and meta-tools', () => {
     expect(dynamicGroups(agg).map((g) => g.name)).toEqual(['restarting']);
   });
 
+  it('a server still starting from its cached catalog is described by its cached instructions', () => {
+    const starting = { ...upstream('s', [], {}, 'connecting'), catalog: { tools: [] } };
+    const cached = { tools: [tool('t')], prompts: [], resources: [], resourceTemplates: [] };
+    const agg = {
+      pool: {
+        list: () => [starting] as any,
+        served: () => cached as any,
+        knownOf: () => ({ instructions: 'The S server. Use it for s things.' }),
+      },
+    };
+    expect(dynamicGroups(agg)).toEqual([
+      { name: 's', description: 'The S server. Use it for s things.', tools: cached.tools },
+    ]);
+  });
+
   it('builds the two meta-tools with the group enum and a listing of the groups', () => {
     const [get, call] = metaTools([
       { name: 'a', description: 'First', tools: [] },
