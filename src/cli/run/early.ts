@@ -18,14 +18,14 @@ import { type EarlyStdio, readStdioEarly } from '../../frontends/earlyStdio.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { startupMark } from '../../observability/startupTrace.js';
-import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
+import { type CachedServer, CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
 import { PrespawnRegistry, prespawnServers } from '../../upstream/prespawn.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { loadRunConfig, type RunConfig } from './config.js';
 import type { RunOptions } from './options.js';
-import { earlyLimit, takePreread } from './preread.js';
+import { earlyLimit, holdSignals, takePreread } from './preread.js';
 
 export interface EarlyStart {
   /** What the dashboard shows: our lines and the upstreams' stderr. */
@@ -51,7 +51,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   const prespawned = new PrespawnRegistry();
   // Servers the launcher's pre-read started (preread.ts): ours from here on, signals held as for ours.
   const pre = takePreread();
-  let held = pre ? holdSignals(ctx, pre.release) : undefined;
+  let held = pre ? holdSignals(exitOf(ctx), pre.release) : undefined;
   if (pre) prespawned.adopt(pre.children);
   let run: RunConfig;
   try {
@@ -70,11 +70,12 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     held = undefined;
     await prespawned.close();
   } else if (opts.prespawn) {
+    const cached = cachedCatalogs(run, ctx);
     // An unknown --profile is a usage error the composition root reports before anything is answered.
     const profiles = run.config.proxy?.access?.profiles ?? {};
     if (args.profile === undefined || Object.hasOwn(profiles, args.profile)) {
       stdio = readStdioEarly(ctx.stdin, ctx.stdout, (request) =>
-        answerInitialize(run, ctx, request.params.protocolVersion),
+        answerInitialize(run, cached, request.params.protocolVersion),
       );
       // A first message already in the pipe is answered first (the servers' start costs the proxy's core a
       // few milliseconds), and before loading the composition root holds the thread: a few turns of the
@@ -83,11 +84,10 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     }
     // A server without a cached catalog holds up the first complete listing until it is up: all of
     // those start now. Known ones only fill the idle cores (their catalog answers the listing).
-    const cache = catalogCacheOf(run, ctx);
-    const unknown = (name: string, config: UpstreamConfig) => !cache.read(name, config);
+    const unknown = (name: string, config: UpstreamConfig) => !cached(name, config);
     const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit(), unknown);
     if (started) {
-      held ??= holdSignals(ctx);
+      held ??= holdSignals(exitOf(ctx));
       startupMark(`run: ${started} stdio servers started early`);
     }
   }
@@ -114,52 +114,32 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
  * The initialize result a session made now would give: every server still starting, each one's catalog
  * cache entry read as the pool reads it (its warnings are the pool's to give).
  */
-function answerInitialize(run: RunConfig, ctx: CliContext, requested: string): object {
-  const proxy = run.config.proxy;
-  const cache = catalogCacheOf(run, ctx);
-  const offer = offerBeforeStart(run.config.mcpServers, (name, config) => cache.read(name, config));
-  return initializeResult(offer, proxy?.name, requested);
+function answerInitialize(run: RunConfig, cached: CachedReader, requested: string): object {
+  const offer = offerBeforeStart(run.config.mcpServers, cached);
+  return initializeResult(offer, run.config.proxy?.name, requested);
 }
 
-/** The catalog cache as the pool reads it (its warnings are the pool's to give). */
-function catalogCacheOf(run: RunConfig, ctx: CliContext): CatalogCache {
+type CachedReader = (name: string, config: UpstreamConfig) => CachedServer | undefined;
+
+/**
+ * Each server's catalog cache entry, read as the pool reads it (its warnings are the pool's to give) and
+ * once in this phase: the initialize answer and the choice of what starts early both ask.
+ */
+function cachedCatalogs(run: RunConfig, ctx: CliContext): CachedReader {
   const dir = run.config.proxy?.cache === false ? undefined : defaultCacheDir(ctx.env, ctx.platform, ctx.homedir);
-  return new CatalogCache(dir, silentLogger());
+  const cache = new CatalogCache(dir, silentLogger());
+  const read = new Map<string, CachedServer | undefined>();
+  return (name, config) => {
+    if (!read.has(name)) read.set(name, cache.read(name, config));
+    return read.get(name);
+  };
 }
 
 async function loopTurns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-interface HeldSignals {
-  /** Stops holding; returns the signal that arrived meanwhile, if one did. */
-  release(): string | undefined;
-}
-
-/**
- * `takeOver`: releases an earlier holder and returns what it held. Called once these listeners are in
- * place: while a signal has none, Node stops watching it and one already caught but not yet delivered is lost.
- */
-function holdSignals(
-  ctx: CliContext,
-  takeOver?: () => string | undefined,
-  proc: NodeJS.EventEmitter = process,
-): HeldSignals {
-  let pending: string | undefined;
-  const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
-    const fn = () => {
-      // A second signal forces the exit, as it does later; the exit hook stops the servers' groups.
-      if (pending) ctx.exit?.(130);
-      pending = sig;
-    };
-    proc.on(sig, fn);
-    return [sig, fn] as const;
-  });
-  pending = takeOver?.() ?? pending;
-  return {
-    release() {
-      for (const [sig, fn] of listeners) proc.off(sig, fn);
-      return pending;
-    },
-  };
+/** A second signal while held forces the exit, as it does later. */
+function exitOf(ctx: CliContext): (code: number) => void {
+  return (code) => ctx.exit?.(code);
 }

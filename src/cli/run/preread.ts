@@ -58,7 +58,7 @@ export function prereadRun(argv: string[], limit = earlyLimit(), host: Host = re
     }
   }
   if (!children.length) return 0;
-  (globalThis as Slot)[HANDOFF] = { children, release: holdSignals() };
+  (globalThis as Slot)[HANDOFF] = { children, release: holdSignals().release };
   return children.length;
 }
 
@@ -156,23 +156,37 @@ function realHost(): Host {
   return { env: process.env, cwd: process.cwd(), homedir: os.homedir(), platform: process.platform };
 }
 
+/** SIGINT and SIGTERM held rather than acted on; `release` stops holding and returns the one that came. */
+export interface HeldSignals {
+  release(): string | undefined;
+}
+
 /**
- * Until the early phase takes over, SIGINT and SIGTERM are held rather than killing the proxy under
- * the servers it started: the lifecycle shuts down for it later. A second one forces the exit (the
- * exit hook stops every server's process group).
+ * Holds SIGINT and SIGTERM while servers started early boot, rather than killing the proxy under them:
+ * the lifecycle shuts down for a held one later. A second one forces the exit (`exit(130)`; the exit hook
+ * stops every server's process group). `takeOver`: releases an earlier holder and keeps what it held;
+ * called once these listeners are in place, since while a signal has none Node stops watching it and one
+ * caught but not yet delivered is lost.
  */
-function holdSignals(): () => string | undefined {
+export function holdSignals(
+  exit: (code: number) => void = (code) => process.exit(code),
+  takeOver?: () => string | undefined,
+  proc: NodeJS.EventEmitter = process,
+): HeldSignals {
   let pending: string | undefined;
   const listeners = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const fn = () => {
-      if (pending) process.exit(130);
+      if (pending) exit(130);
       pending = sig;
     };
-    process.on(sig, fn);
+    proc.on(sig, fn);
     return [sig, fn] as const;
   });
-  return () => {
-    for (const [sig, fn] of listeners) process.off(sig, fn);
-    return pending;
+  pending = takeOver?.() ?? pending;
+  return {
+    release() {
+      for (const [sig, fn] of listeners) proc.off(sig, fn);
+      return pending;
+    },
   };
 }
