@@ -13,6 +13,7 @@ import type { Caller } from '../audit/caller.js';
 import type { Identity } from '../gateway/identity.js';
 import type { AccessView } from '../gateway/policy.js';
 import type { Logger } from '../observability/logger.js';
+import { missingCapabilities, requiredFor } from './inputCapabilities.js';
 
 export type Era = 'legacy' | 'modern';
 
@@ -149,7 +150,8 @@ export class SessionRouter {
     if (target.ask) {
       // Asked of a caller that did not declare it, the whole call would fail on the caller's side (an
       // upstream may ask for roots on its own, e.g. at its start, while a call happens to be in flight).
-      if (target.clientCapabilities && !target.clientCapabilities[need]) {
+      const required = requiredFor({ method, params: params as Record<string, unknown> });
+      if (target.clientCapabilities && required && missingCapabilities(required, target.clientCapabilities)) {
         throw new ProtocolError(
           ProtocolErrorCode.MethodNotFound,
           `${method}: the calling client did not declare ${need} on this request`,

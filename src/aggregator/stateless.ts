@@ -31,6 +31,7 @@ import { type Identity, LOCAL } from '../gateway/identity.js';
 import { ALLOW_ALL } from '../gateway/policy.js';
 import type { CallContext } from './callContext.js';
 import { declaredCapabilities, RESERVED_META_PREFIX } from './callContext.js';
+import { missingCapabilities, requiredFor } from './inputCapabilities.js';
 import type { HotHandler } from './relay.js';
 import { newSession, type Session } from './sessions.js';
 import { ResultEncoder } from './statelessEncoding.js';
@@ -258,45 +259,4 @@ function checkInputRequired(method: string, result: Result, declared: ClientCapa
     }
   }
   return result;
-}
-
-/** The client capability an embedded input request needs (mode-aware for elicitation, tools-aware for sampling). */
-function requiredFor(entry: { method?: unknown; params?: Params } | null): Params | undefined {
-  if (entry === null || typeof entry !== 'object') return undefined;
-  switch (entry.method) {
-    case 'elicitation/create':
-      return entry.params?.mode === 'url' ? { elicitation: { url: {} } } : { elicitation: { form: {} } };
-    case 'sampling/createMessage':
-      return entry.params?.tools !== undefined || entry.params?.toolChoice !== undefined
-        ? { sampling: { tools: {} } }
-        : { sampling: {} };
-    case 'roots/list':
-      return { roots: {} };
-    default:
-      return undefined;
-  }
-}
-
-/** What of `required` is not declared; a bare `elicitation: {}` declares form mode (its 2025 meaning). */
-function missingCapabilities(required: Params, declared: Params | undefined): Params | undefined {
-  const missing: Params = {};
-  for (const [capability, members] of Object.entries(required)) {
-    const have = declared?.[capability];
-    if (have === undefined) {
-      missing[capability] = members;
-      continue;
-    }
-    if (!isObject(have)) continue;
-    const bareElicitation = capability === 'elicitation' && have.form === undefined && have.url === undefined;
-    const lacking: Params = {};
-    for (const [member, need] of Object.entries(members as Params)) {
-      if (have[member] === undefined && !(bareElicitation && member === 'form')) lacking[member] = need;
-    }
-    if (Object.keys(lacking).length) missing[capability] = lacking;
-  }
-  return Object.keys(missing).length ? missing : undefined;
-}
-
-function isObject(v: unknown): v is Params {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

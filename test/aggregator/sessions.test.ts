@@ -36,6 +36,14 @@ describe('server-to-client requests during a 2026-07-28 call', () => {
     expect(asked).toEqual([]);
   });
 
+  it('checked as an input_required result is: sampling with tools needs sampling.tools declared', async () => {
+    const { router, asked } = modernCall({ sampling: {} });
+    const withTools = { messages: [], maxTokens: 1, tools: [] };
+    const refused = router.request('up', 'sampling/createMessage', withTools, new AbortController().signal, undefined);
+    await expect(refused).rejects.toMatchObject({ code: ProtocolErrorCode.MethodNotFound });
+    expect(asked).toEqual([]);
+  });
+
   it('what the caller declared becomes an input round of its call', async () => {
     const { router, asked } = modernCall({ roots: {}, sampling: {} });
     await expect(router.request('up', 'roots/list', {}, new AbortController().signal, undefined)).resolves.toEqual({
