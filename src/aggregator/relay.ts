@@ -116,26 +116,42 @@ interface Outlet {
  */
 function outlet(transport: Transport): Outlet {
   const raw = writesRaw(transport);
-  const ch = transport as Transport & {
-    _wire?: Transport;
-    _settle?: (id: RequestId) => void;
-    _closed?: boolean;
-    _outboundIntercept?: unknown;
-  };
-  const wire = ch._wire;
-  if (wire && typeof ch._settle === 'function' && ch._outboundIntercept === undefined && '_closed' in ch) {
+  const ch = channelOf(transport);
+  if (ch && ch._outboundIntercept === undefined) {
     const send = (m: JSONRPCMessage, related?: { relatedRequestId: RequestId }) =>
-      ch._closed ? Promise.resolve() : wire.send(m, related);
+      ch._closed ? Promise.resolve() : ch._wire.send(m, related);
     return {
       raw,
       send,
       respond: (id, m) => {
-        ch._settle?.(id);
+        ch._settle(id);
         return send(m);
       },
     };
   }
   return { raw, send: (m, related) => transport.send(m, related), respond: (_id, m) => transport.send(m) };
+}
+
+/** serveStdio's per-session channel, the internals of it the relay uses. */
+interface Channel extends Transport {
+  _wire: Transport;
+  _closed: boolean;
+  _settle(id: RequestId): void;
+  _pendingRequests: Set<RequestId>;
+  _outboundIntercept?: unknown;
+  deliver(message: JSONRPCMessage, extra?: unknown): void;
+}
+
+/** `transport` as serveStdio's per-session channel, when it is one (else the relay uses only its Transport face). */
+function channelOf(transport: Transport): Channel | undefined {
+  const ch = transport as Partial<Channel>;
+  const isChannel =
+    ch._wire !== undefined &&
+    '_closed' in ch &&
+    typeof ch._settle === 'function' &&
+    typeof ch.deliver === 'function' &&
+    ch._pendingRequests instanceof Set;
+  return isChannel ? (transport as Channel) : undefined;
 }
 
 /** One relayed request, answered under its id (nothing once it was cancelled, as the spec says). */
@@ -231,18 +247,12 @@ function badRequiredField(
  * and the stdio wire under it has already checked the message's shape (protocol/jsonrpc.ts).
  */
 function skipChannelCheck(transport: Transport, caps: ServerCapabilities, server: Server): void {
-  const ch = transport as Transport & {
-    _wire?: unknown;
-    _closed?: boolean;
-    _pendingRequests?: Set<RequestId>;
-    deliver?: (message: JSONRPCMessage, extra?: unknown) => void;
-  };
+  const ch = channelOf(transport);
+  if (!ch) return;
   const deliver = ch.deliver;
-  const pending = ch._pendingRequests;
-  if (!ch._wire || typeof deliver !== 'function' || !(pending instanceof Set) || !('_closed' in ch)) return;
   ch.deliver = (message, extra) => {
     if (ch._closed || !relayable(message, caps, server)) return deliver.call(ch, message, extra);
-    pending.add((message as { id: RequestId }).id);
+    ch._pendingRequests.add((message as { id: RequestId }).id);
     ch.onmessage?.(message, extra as never);
   };
 }

@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { locateConfig } from '../../config/locate.js';
+import { isObject } from '../../protocol/hotParams.js';
 import { HeldChild, resolveStdio, type StdioParams, spawnStdioChild } from '../../upstream/childProcess.js';
 
 /** What the pre-read started, for the early phase to adopt. */
@@ -146,10 +147,6 @@ function plainStdio(entry: unknown, host: Host): StdioParams | undefined {
 /** A string the config loader leaves as it is (a `$` may be a variable). */
 function plainString(v: unknown): boolean {
   return typeof v === 'string' && !v.includes('$');
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function realHost(): Host {
