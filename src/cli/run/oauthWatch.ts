@@ -26,12 +26,30 @@ export async function watchLogins(
   // A seed is watched only where secrets are mounted (watching from / for a missing /run/secrets would be costly).
   const seeds = names.map((n) => store.seed(n)).filter((f): f is string => !!f && fs.existsSync(path.dirname(f)));
   const files = [...names.map((n) => store.file(n)), ...seeds];
+  // A change seen while a server was between states (an attempt in flight, begun before the login) is
+  // kept until a server is down, so the attempt that fails without it is followed by one with it.
+  let changed = false;
   const check = () => {
     const waiting = names.filter((n) => pool.get(n)?.state === 'needs-login' || pool.get(n)?.state === 'failed');
-    if (waiting.length) void reload(`OAuth login changed (${waiting.join(', ')})`);
+    if (!waiting.length) return;
+    changed = false;
+    void reload(`OAuth login changed (${waiting.join(', ')})`);
   };
-  const watcher = await watchFiles(files, check, logger);
+  const onChange = () => {
+    changed = true;
+    check();
+  };
+  const onStatus = (name?: string) => {
+    if (changed && (name === undefined || names.includes(name))) check();
+  };
+  pool.on('status', onStatus);
+  const watcher = await watchFiles(files, onChange, logger);
   // A login that landed while the watcher was starting changed nothing it could see: look once.
-  if (files.some((f) => fs.existsSync(f))) check();
-  return watcher;
+  if (files.some((f) => fs.existsSync(f))) onChange();
+  return {
+    close: async () => {
+      pool.off('status', onStatus);
+      await watcher.close();
+    },
+  };
 }
