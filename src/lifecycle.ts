@@ -12,6 +12,10 @@
 import type { Logger } from './observability/logger.js';
 import { sleep } from './util/async.js';
 
+/** What a client is answered for a request still running when the grace period ended. */
+export const GRACE_OVER_MESSAGE =
+  'mcp-proxy is shutting down: the request did not finish within the shutdown grace period (proxy.timeouts.shutdownGrace)';
+
 export interface LifecycleOptions {
   logger: Logger;
   /** How long in-flight calls may take to finish once shutdown starts. */

@@ -7,6 +7,7 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { InitializeOffer } from '../aggregator/initializeOffer.js';
 import type { Aggregator } from '../aggregator/server.js';
+import { GRACE_OVER_MESSAGE } from '../lifecycle.js';
 import type { Logger } from '../observability/logger.js';
 import { startupMark } from '../observability/startupTrace.js';
 import type { EarlyStdio, HandOver } from './earlyStdio.js';
@@ -57,7 +58,11 @@ export function startStdioFrontend(
     closed: wire.inputEnded,
     pending: () => wire.pendingRequests(),
     firstMessage,
-    close: () => handle.close(),
+    close: () => {
+      // Shutdown waited its grace for these: the client gets an answer for each rather than silence.
+      wire.abandonPending(GRACE_OVER_MESSAGE);
+      return handle.close();
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { READS_RAW, rawParts, readRawToolCall, WRITES_RAW, writeParts } from '../protocol/rawJson.js';
 
+const INTERNAL_ERROR = -32603;
 /** The SDK's default limit for one unfinished line. */
 const MAX_BUFFER_BYTES = 10 * 1024 * 1024;
 /** Lines long enough to look for raw arguments in, and the arguments' size that counts as large. */
@@ -77,6 +78,11 @@ export interface StdioWire extends StdioServerTransport {
   readonly inputEnded: Promise<void>;
   /** Requests read and not answered yet. */
   pendingRequests(): number;
+  /**
+   * Answers every request still unanswered with an error saying why (`message`); an answer that comes
+   * for one of them later is dropped, so the client sees exactly one response per request.
+   */
+  abandonPending(message: string): void;
 }
 
 /**
@@ -102,11 +108,19 @@ export function stdioWire(
   (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader(accept, onRead);
   const internals = wire as unknown as { _onstdinclose: () => void; _stdin: NodeJS.ReadableStream; _ondata: unknown };
   let ended!: () => void;
+  const abandoned = new Set<RequestId>();
   Object.assign(wire, {
     inputEnded: new Promise<void>((resolve) => {
       ended = resolve;
     }),
     pendingRequests: () => pending.size,
+    abandonPending: (message: string) => {
+      for (const id of pending) {
+        abandoned.add(id);
+        void send({ jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message } }).catch(() => {});
+      }
+      pending.clear();
+    },
   });
   // Set before start(), which listens with it (and close() stops listening with the same function).
   internals._onstdinclose = () => {
@@ -118,6 +132,7 @@ export function stdioWire(
   wire.send = (message) => {
     const id = 'id' in message && ('result' in message || 'error' in message) ? message.id : undefined;
     if (id !== undefined) {
+      if (abandoned.delete(id)) return Promise.resolve();
       pending.delete(id);
       if (id === dropAnswer) {
         dropAnswer = undefined;

@@ -23,6 +23,27 @@ async function read(chunks: (string | Buffer)[], raw = false) {
 }
 
 describe('stdio frontend wire', () => {
+  it('abandonPending answers each unanswered request once with the reason, and drops its late answer', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const wire = stdioWire(stdin, stdout);
+    wire.onmessage = () => {};
+    await wire.start();
+    stdin.write('{"jsonrpc":"2.0","id":1,"method":"ping"}\n{"jsonrpc":"2.0","id":"b","method":"ping"}\n');
+    await new Promise((r) => setImmediate(r));
+    await wire.send({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(wire.pendingRequests()).toBe(1);
+    wire.abandonPending('shutting down');
+    expect(wire.pendingRequests()).toBe(0);
+    await wire.send({ jsonrpc: '2.0', id: 'b', result: {} });
+    await wire.close();
+    const lines = String(stdout.read()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { jsonrpc: '2.0', id: 1, result: {} },
+      { jsonrpc: '2.0', id: 'b', error: { code: -32603, message: 'shutting down' } },
+    ]);
+  });
+
   it('delivers messages split across chunks and ended by CRLF; skips lines that are not JSON', async () => {
     const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a', arguments: { x: 1 } } };
     const text = JSON.stringify(call);

@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULTS } from '../../config/defaults.js';
 import { errorMessage } from '../../errors.js';
+import { GRACE_OVER_MESSAGE } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { Authenticator, type AuthOptions, METADATA_PATH } from './auth.js';
@@ -185,7 +186,10 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
-      await Promise.all([...[...sessions.values()].map((s) => s.close('shutdown')), modern.close()]);
+      await Promise.all([...sessions.values()].map((s) => s.close('shutdown')));
+      // What is still open (2026 requests) is answered before the listener goes.
+      drain.giveUp(GRACE_OVER_MESSAGE);
+      await modern.close();
     },
     sessionCount: () => sessions.size,
     drain: () => drain.start(),

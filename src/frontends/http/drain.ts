@@ -6,7 +6,7 @@
  * sessions already open here are still served; the ones in flight are counted so shutdown waits for them.
  */
 import type { ServerResponse } from 'node:http';
-import { sendRpcError } from './responses.js';
+import { sendJson, sendRpcError } from './responses.js';
 
 export const DRAINING_MESSAGE =
   'Service Unavailable: this proxy is shutting down and takes no new sessions or requests; send it again (a load balancer sends it to another proxy)';
@@ -14,6 +14,8 @@ export const DRAINING_MESSAGE =
 export class Drain {
   private active = false;
   private requests = 0;
+  /** The responses counted, with the JSON-RPC id of the request each answers (when it is one request). */
+  private readonly open = new Map<ServerResponse, unknown>();
 
   get draining(): boolean {
     return this.active;
@@ -29,11 +31,31 @@ export class Drain {
   }
 
   /** Counts the request answered on `res` as in flight until its response ends (or the client goes). */
-  track(res: ServerResponse): void {
+  track(res: ServerResponse, body?: unknown): void {
     this.requests++;
+    const id = (body as { id?: unknown } | undefined)?.id;
+    this.open.set(res, typeof id === 'string' || typeof id === 'number' ? id : undefined);
     res.once('close', () => {
       this.requests--;
+      this.open.delete(res);
     });
+  }
+
+  /**
+   * Shutdown's grace is over: every response still open is ended with an error saying `why` (a JSON-RPC
+   * error under its request's id, as an SSE event when the stream is open), not left to a reset connection.
+   */
+  giveUp(why: string): void {
+    for (const [res, id] of this.open) {
+      if (res.writableEnded) continue;
+      const error = { jsonrpc: '2.0', id: id ?? null, error: { code: -32603, message: why } };
+      if (!res.headersSent) {
+        if (id === undefined) sendRpcError(res, 503, why, -32603);
+        else sendJson(res, 200, error);
+      } else if (String(res.getHeader('content-type')).startsWith('text/event-stream') && id !== undefined) {
+        res.end(`event: message\ndata: ${JSON.stringify(error)}\n\n`);
+      } else res.end();
+    }
   }
 
   /** While draining: answers 503 (the connection closes with it) and returns true; otherwise false. */

@@ -154,6 +154,8 @@ function toBodylessRequest(req: IncomingMessage, signal: AbortSignal): Request {
  * as it comes, with backpressure, until the client goes away (`aborted`).
  */
 async function writeResponse(res: ServerResponse, response: Response, aborted: AbortSignal): Promise<void> {
+  // Shutdown may have answered it already (Drain.giveUp).
+  if (res.writableEnded) return;
   const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => {
     headers[k] = v;
@@ -177,7 +179,7 @@ async function writeResponse(res: ServerResponse, response: Response, aborted: A
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done || aborted.aborted) break;
+      if (done || aborted.aborted || res.writableEnded) break;
       if (!res.write(value)) await drained(res, aborted);
     }
   } catch {

@@ -21,6 +21,7 @@ import { isInitialize, toJsonRpcMessage } from '../../protocol/jsonrpc.js';
 import { rpcError } from './responses.js';
 
 const MAX_BATCH = 100;
+const INTERNAL_ERROR = -32603;
 
 type Reply = { status: number; code: number; message: string };
 
@@ -263,12 +264,17 @@ export class NodeSessionTransport implements Transport {
     this.finish(ex, JSON.stringify(message));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the session. `ending`: why, when the proxy gives up requests still running (its shutdown):
+   * each gets a JSON-RPC error under its id saying so, rather than a bare "Session closed".
+   */
+  async close(ending?: string): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.keepAlive) clearInterval(this.keepAlive);
     for (const ex of new Set(this.byRequest.values())) {
-      if (ex.mode === 'waiting') this.reply(ex.res, { status: 404, code: -32001, message: 'Session closed' });
+      if (ending !== undefined) this.giveUp(ex, ending);
+      else if (ex.mode === 'waiting') this.reply(ex.res, { status: 404, code: -32001, message: 'Session closed' });
       else if (ex.mode === 'sse') ex.res.end();
       ex.mode = 'done';
     }
@@ -279,6 +285,21 @@ export class NodeSessionTransport implements Transport {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Answers each request of `ex` still pending with an error saying `why`, in the exchange's own form. */
+  private giveUp(ex: Exchange, why: string): void {
+    if (ex.mode === 'done' || ex.res.writableEnded) return;
+    const errors = [...ex.pending].map(
+      (id) => ({ jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message: why } }) as JSONRPCMessage,
+    );
+    if (ex.mode === 'sse') {
+      for (const m of errors) ex.res.write(sseFrame(m));
+      ex.res.end();
+      return;
+    }
+    const all = [...(ex.batch ?? []), ...errors];
+    this.finish(ex, JSON.stringify(ex.isBatch ? all : all[0]));
+  }
 
   private upgrade(ex: Exchange): void {
     if (ex.mode !== 'waiting') return;

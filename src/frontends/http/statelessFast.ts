@@ -87,14 +87,15 @@ class Stream {
   ) {}
 
   message(m: JSONRPCMessage): void {
-    if (this.ended || this.res.destroyed) return;
+    if (this.ended || this.res.destroyed || this.res.writableEnded) return;
     if (!this.sse) this.open();
     this.res.write(frameOf(JSON.stringify(m)));
   }
 
   /** Ends with the answer (a JSON-RPC message's text). */
   finish(text: string, status: number): void {
-    if (this.ended) return;
+    // Ended here, or answered by shutdown (Drain.giveUp).
+    if (this.ended || this.res.writableEnded) return;
     if (this.sse) {
       this.res.write(frameOf(text));
       this.end();
@@ -109,6 +110,7 @@ class Stream {
     if (this.ended) return;
     this.ended = true;
     if (this.keepAlive) clearInterval(this.keepAlive);
+    if (this.res.writableEnded) return;
     if (!this.res.headersSent && !this.res.destroyed) this.res.writeHead(499);
     this.res.end();
   }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { GRACE_OVER_MESSAGE } from '../../lifecycle.js';
 import type { Logger } from '../../observability/logger.js';
 import { isInitialize } from '../../protocol/jsonrpc.js';
 import { readJsonBody } from './body.js';
@@ -61,7 +62,7 @@ export class StreamableEndpoint {
     const sid = header(req, 'mcp-session-id');
     const { drain } = this.opts;
     // An open listen stream is not a call: shutdown must not wait for it.
-    if (method !== 'GET' && !isListen(parsed)) drain.track(res);
+    if (method !== 'GET' && !isListen(parsed)) drain.track(res, parsed);
     if (sid && !modernHeader) {
       // Another identity's session answers exactly as an unknown one.
       const session = this.opts.sessions.find(sid, 'streamable-http', identity) as StreamableSession | undefined;
@@ -154,7 +155,7 @@ export class StreamableEndpoint {
         session.closing = true;
         sessions.remove(session);
         log?.debug({ why }, 'session closed');
-        await session.transport.close().catch(() => {});
+        await session.transport.close(why === 'shutdown' ? GRACE_OVER_MESSAGE : undefined).catch(() => {});
         await session.server.close().catch(() => {});
       },
     };

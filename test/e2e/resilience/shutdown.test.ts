@@ -1,6 +1,7 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../../src/upstream/processTree.js';
-import { childrenMatching, FAST_PROXY, fixture, startProxy, stopAll } from '../../helpers/harness.js';
+import { childrenMatching, FAST_PROXY, fixture, outcome, startProxy, stopAll } from '../../helpers/harness.js';
 import { FIXTURES, NODE } from '../../helpers/paths.js';
 import { until } from '../../helpers/wait.js';
 
@@ -40,12 +41,42 @@ describe('shutdown', () => {
       },
     });
     const hung = proxy.callTool('h__hang', {}, 60_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await proxy.waitForStderr(/hang: holding the call/);
     const { code, leftovers } = await proxy.stop('SIGTERM');
     expect(code).toBe(0);
     expect(leftovers).toEqual([]);
-    expect((await hung).ok).toBe(false);
+    // Answered, not left without a response: the client is told why.
+    const answer = await hung;
+    expect(answer.ok).toBe(false);
+    expect(answer.text).toMatch(/shutting down: the request did not finish within the shutdown grace period/);
   });
+
+  it.each([
+    ['a 2025-11-25 session', { versionNegotiation: { mode: 'legacy' } }],
+    ['2026-07-28 (stateless)', { versionNegotiation: { mode: { pin: '2026-07-28' } } }],
+  ] as const)(
+    'over HTTP, %s: a call still running when the grace period ends gets an answer saying why',
+    async (_, options) => {
+      const proxy = await startProxy({
+        transport: 'http',
+        noClient: true,
+        config: {
+          mcpServers: { h: fixture('flaky-server.mjs', {}, { timeout: 60_000 }) },
+          proxy: { ...FAST_PROXY, timeouts: { ...FAST_PROXY.timeouts, shutdownGrace: 300 } },
+        },
+      });
+      const client = new Client({ name: 'shutdown-test', version: '1.0.0' }, options as never);
+      await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url!)));
+      const hung = outcome(client.callTool({ name: 'h__hang', arguments: {} }, { timeout: 60_000 }));
+      // In flight at the server (a call still on its way would meet a closed listener instead).
+      await proxy.waitForStderr(/hang: holding the call/);
+      const { code } = await proxy.stop('SIGTERM');
+      expect(code).toBe(0);
+      const answer = await hung;
+      expect(answer.ok).toBe(false);
+      expect(answer.text).toMatch(/shutting down: the request did not finish within the shutdown grace period/);
+    },
+  );
 
   it('SIGTERM while a server hangs at start abandons its connect and exits 0 within the grace period', async () => {
     const graceMs = 1500;
