@@ -63,7 +63,19 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   const inflight = new Map<RequestId, LazyAbort>();
   const out = outlet(transport);
   takeRawArguments(transport, deps);
-  skipChannelCheck(transport, deps.capabilities, server);
+  /** A request relayable() accepted: answered here. */
+  const relay = (message: JSONRPCMessage) => {
+    const { id, method, params = {} } = message as { id: RequestId; method: string; params?: Params };
+    const controller = new LazyAbort();
+    inflight.set(id, controller);
+    deps.touch();
+    void run(out, deps, { id, method, params }, controller)
+      .catch((e) => server.onerror?.(new Error(`Failed to send response: ${e}`)))
+      .finally(() => {
+        if (inflight.get(id) === controller) inflight.delete(id);
+      });
+  };
+  skipChannelCheck(transport, deps.capabilities, server, relay);
   transport.onmessage = (message, extra) => {
     const bad = badRequiredField(message, deps.capabilities, server);
     if (bad) {
@@ -84,15 +96,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
       inner.call(transport, materializeParams(message), extra);
       return;
     }
-    const { id, method, params = {} } = message as { id: RequestId; method: string; params?: Params };
-    const controller = new LazyAbort();
-    inflight.set(id, controller);
-    deps.touch();
-    void run(out, deps, { id, method, params }, controller)
-      .catch((e) => server.onerror?.(new Error(`Failed to send response: ${e}`)))
-      .finally(() => {
-        if (inflight.get(id) === controller) inflight.delete(id);
-      });
+    relay(message);
   };
   transport.onclose = () => {
     // As the SDK Server does for its own handlers: the calls of a closed session are cancelled.
@@ -246,14 +250,20 @@ function badRequiredField(
  * own delivery checks each message against the SDK's request schema only to note the id as pending,
  * and the stdio wire under it has already checked the message's shape (protocol/jsonrpc.ts).
  */
-function skipChannelCheck(transport: Transport, caps: ServerCapabilities, server: Server): void {
+function skipChannelCheck(
+  transport: Transport,
+  caps: ServerCapabilities,
+  server: Server,
+  relay: (message: JSONRPCMessage) => void,
+): void {
   const ch = channelOf(transport);
   if (!ch) return;
   const deliver = ch.deliver;
   ch.deliver = (message, extra) => {
     if (ch._closed || !relayable(message, caps, server)) return deliver.call(ch, message, extra);
     ch._pendingRequests.add((message as { id: RequestId }).id);
-    ch.onmessage?.(message, extra as never);
+    // Checked just now (a relayable request has its required fields): straight to the relay.
+    relay(message);
   };
 }
 
