@@ -13,6 +13,7 @@
  * 2026-07-28 session (era translation is the SDK's).
  */
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
+import { EarlyCancellations } from '../protocol/earlyCancellations.js';
 import { isObject, type Params, plainHotParams } from '../protocol/hotParams.js';
 import { badRequiredParam } from '../protocol/jsonrpc.js';
 import { materializeParams, READS_RAW, releaseMembers, WRITES_RAW } from '../protocol/rawJson.js';
@@ -61,11 +62,14 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
   const innerClose = transport.onclose;
   if (!inner) return;
   const inflight = new Map<RequestId, LazyAbort>();
+  const early = new EarlyCancellations();
   const out = outlet(transport);
   takeRawArguments(transport, deps);
-  /** A request relayable() accepted: answered here. */
-  const relay = (message: JSONRPCMessage) => {
+  /** A request relayable() accepted: answered here (false: it was cancelled before it came, and goes nowhere). */
+  const relay = (message: JSONRPCMessage): boolean => {
     const { id, method, params = {} } = message as { id: RequestId; method: string; params?: Params };
+    // As any cancelled request, it gets no answer.
+    if (early.take(id)) return false;
     const controller = new LazyAbort();
     inflight.set(id, controller);
     deps.touch();
@@ -74,6 +78,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
       .finally(() => {
         if (inflight.get(id) === controller) inflight.delete(id);
       });
+    return true;
   };
   skipChannelCheck(transport, deps.capabilities, server, relay);
   transport.onmessage = (message, extra) => {
@@ -90,7 +95,7 @@ function interpose(server: Server, transport: Transport, deps: RelayDeps): void 
         if (controller) {
           inflight.delete(m.params.requestId);
           controller.abort(m.params.reason ?? 'cancelled');
-        }
+        } else early.note(m.params.requestId);
       }
       // The SDK Server reads the arguments themselves.
       inner.call(transport, materializeParams(message), extra);
@@ -254,7 +259,7 @@ function skipChannelCheck(
   transport: Transport,
   caps: ServerCapabilities,
   server: Server,
-  relay: (message: JSONRPCMessage) => void,
+  relay: (message: JSONRPCMessage) => boolean,
 ): void {
   const ch = channelOf(transport);
   if (!ch) return;
@@ -263,7 +268,8 @@ function skipChannelCheck(
     if (ch._closed || !relayable(message, caps, server)) return deliver.call(ch, message, extra);
     ch._pendingRequests.add((message as { id: RequestId }).id);
     // Checked just now (a relayable request has its required fields): straight to the relay.
-    relay(message);
+    const id = (message as { id: RequestId }).id;
+    if (!relay(message)) ch._settle(id);
   };
 }
 

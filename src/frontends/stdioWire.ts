@@ -12,6 +12,7 @@
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { lineLength, lineText } from '../protocol/chunks.js';
+import { EarlyCancellations } from '../protocol/earlyCancellations.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { READS_RAW, rawParts, readRawToolCall, WRITES_RAW, writeParts } from '../protocol/rawJson.js';
@@ -102,8 +103,16 @@ export function stdioWire(
   flags[READS_RAW] = undefined;
   const accept = () => flags[READS_RAW] as ((tool: unknown) => boolean) | undefined;
   const pending = new Set<RequestId>();
+  // A request its client cancelled is owed no answer: shutdown does not wait for it.
+  const cancelled = new EarlyCancellations();
   const onRead = (m: JSONRPCMessage) => {
-    if ('method' in m && 'id' in m) pending.add(m.id);
+    if (!('method' in m)) return;
+    if ('id' in m) {
+      if (!cancelled.take(m.id)) pending.add(m.id);
+    } else if (m.method === 'notifications/cancelled') {
+      const id = (m.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (id !== undefined && !pending.delete(id)) cancelled.note(id);
+    }
   };
   (wire as unknown as { _readBuffer: LineReader })._readBuffer = new LineReader(accept, onRead);
   const internals = wire as unknown as { _onstdinclose: () => void; _stdin: NodeJS.ReadableStream; _ondata: unknown };

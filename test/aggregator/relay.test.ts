@@ -230,6 +230,35 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
     ]);
   });
 
+  test('a cancellation that overtakes its request (separate HTTP requests can) stops it before the upstream', async () => {
+    const { agg } = s();
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await agg.createServer({ era: 'legacy' }).connect(serverSide);
+    const other = new Client({ name: 'relay-test-overtaken', version: '1.0.0' });
+    await other.connect(clientSide);
+    const seen: JSONRPCMessage[] = [];
+    const onmessage = clientSide.onmessage;
+    clientSide.onmessage = (m, extra) => {
+      seen.push(m);
+      onmessage?.(m, extra);
+    };
+    const call = (id: number) =>
+      clientSide.send({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'echo__slow', arguments: { ms: 300 } },
+      });
+    await clientSide.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 9001 } });
+    await call(9001);
+    // Not forwarded and not answered; a request under another id still is.
+    expect(agg.inflight).toBe(0);
+    await call(9002);
+    await waitUntil(() => seen.some((m) => 'id' in m && m.id === 9002));
+    expect(seen.filter((m) => 'id' in m && m.id === 9001)).toEqual([]);
+    await other.close();
+  });
+
   test('a session that closes with a call in flight has the call cancelled upstream', async () => {
     const { agg } = s();
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -23,6 +23,25 @@ async function read(chunks: (string | Buffer)[], raw = false) {
 }
 
 describe('stdio frontend wire', () => {
+  it('a request its client cancelled is not pending (shutdown waits for none of them)', async () => {
+    const stdin = new PassThrough();
+    const wire = stdioWire(stdin, new PassThrough());
+    wire.onmessage = () => {};
+    await wire.start();
+    const lines = [
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { jsonrpc: '2.0', id: 2, method: 'ping' },
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
+      // Cancelled before it came: never pending.
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3 } },
+      { jsonrpc: '2.0', id: 3, method: 'ping' },
+    ];
+    stdin.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    await new Promise((r) => setImmediate(r));
+    expect(wire.pendingRequests()).toBe(1);
+    await wire.close();
+  });
+
   it('abandonPending answers each unanswered request once with the reason, and drops its late answer', async () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
@@ -37,7 +56,10 @@ describe('stdio frontend wire', () => {
     expect(wire.pendingRequests()).toBe(0);
     await wire.send({ jsonrpc: '2.0', id: 'b', result: {} });
     await wire.close();
-    const lines = String(stdout.read()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = String(stdout.read())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { jsonrpc: '2.0', id: 1, result: {} },
       { jsonrpc: '2.0', id: 'b', error: { code: -32603, message: 'shutting down' } },
