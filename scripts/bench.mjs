@@ -151,6 +151,11 @@ async function stdioBench() {
   const d = await measure(direct, 'echo');
   d.big = await bigThroughput(direct, 'echo');
   await direct.close();
+  // The floor of anything in the middle: a process that only copies bytes between the same two pipes.
+  const relayed = await connect(process.execPath, [path.join(root, 'scripts/byte-relay.mjs'), echo]);
+  const relay = await measure(relayed, 'echo');
+  relay.big = await bigThroughput(relayed, 'echo');
+  await relayed.close();
 
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
@@ -172,11 +177,11 @@ async function stdioBench() {
     if (protocol === '2025-11-25' && GROWTH_CALLS > 0) results[protocol].growth = await growth(proxied, 'echo__echo');
     await proxied.close();
   }
-  return { d, auto: results['2026-07-28'], legacy: results['2025-11-25'] };
+  return { d, relay, auto: results['2026-07-28'], legacy: results['2025-11-25'] };
 }
 
 /** The stdio table, the ratios to direct, and each target of the fast path with whether it is met. */
-function printStdio({ d, auto, legacy }) {
+function printStdio({ d, relay, auto, legacy }) {
   const w = [34, 9, 9, 13, 13, 11, 10, 13];
   const n = (x, digits) => (x === undefined ? '-' : x.toFixed(digits));
   const fmt = (name, r) =>
@@ -195,10 +200,14 @@ function printStdio({ d, auto, legacy }) {
     );
   console.log(row(['', 'p50 (ms)', 'p99 (ms)', 'sequential/s', 'concurrent/s', 'CPU/call', 'RSS MB', '256 KB/s'], w));
   console.log(fmt('direct (2025-11-25)', d));
+  console.log(fmt('byte relay (no MCP, the floor)', relay));
   console.log(fmt('proxy, upstream 2026-07-28', auto));
   console.log(fmt('proxy, upstream 2025-11-25 (auto)', legacy));
   console.log(
     'CPU/call: ms of the server process (the proxy, its upstream excluded); RSS: after warm-up / after the calls',
+  );
+  console.log(
+    `a byte relay between the same processes (scripts/byte-relay.mjs): p50 ${(relay.p50 / d.p50).toFixed(2)}x direct, 256 KB ${(relay.big / d.big).toFixed(2)}x: what the extra hop alone costs here`,
   );
   const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
   for (const [name, p] of [
