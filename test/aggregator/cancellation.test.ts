@@ -6,16 +6,15 @@
  * every call not cancelled ends with its own answer. Over a shared Streamable HTTP upstream and a shared stdio
  * upstream (the relay's fast lane maps the ids). The built proxy, real upstream processes, real sockets.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BUNDLE, FIXTURES, tmpDir, writeConfig } from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
+import { startTaggedUpstream, TAGGED, type TaggedUpstream } from '../helpers/tagged.js';
 import { until } from '../helpers/wait.js';
 
-const TAGGED = path.join(FIXTURES, 'tagged-server.mjs');
 const CALLS_PER_SESSION = 6;
 /** Longer than any test run: a cancelled call never answers by itself. The calls kept answer soon. */
 const CANCELLED_MS = 20_000;
@@ -24,49 +23,26 @@ const KEPT_MS = 300;
 type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
 const KINDS: Kind[] = ['v2-http', 'v1-http', 'v2-sse', 'v2-2026', 'v2-http', 'v1-http', 'v2-sse', 'v2-2026'];
 
-let upstream: ChildProcess;
-let proxy: ChildProcess;
+let upstream: TaggedUpstream;
+let proxy: HttpProxy;
 let url = '';
 
-function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp) {
-  return new Promise<RegExpExecArray>((resolve, reject) => {
-    let buf = '';
-    child[stream]!.setEncoding('utf8');
-    child[stream]!.on('data', (c: string) => {
-      buf += c;
-      const m = re.exec(buf);
-      if (m) resolve(m);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${buf}`)));
-  });
-}
-
 beforeAll(async () => {
-  upstream = spawn(process.execPath, [TAGGED, '--http'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = (await waitFor(upstream, 'stdout', /PORT (\d+)/))[1];
+  upstream = await startTaggedUpstream();
   const dir = tmpDir('mcp-proxy-cancellation-');
   const cfg = writeConfig(dir, {
     mcpServers: {
-      web: { url: `http://127.0.0.1:${port}/mcp`, protocol: '2025-11-25' },
+      web: { url: upstream.url, protocol: '2025-11-25' },
       shared: { command: process.execPath, args: [TAGGED], protocol: '2025-11-25' },
     },
   });
-  proxy = spawn(
-    process.execPath,
-    [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--no-watch'],
-    { env: { PATH: process.env.PATH ?? '', HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  url = (await waitFor(proxy, 'stderr', /listening on (http:\/\/\S+\/mcp)/))[1];
+  proxy = await startHttpProxy(['--config', cfg, '--no-watch'], { env: { PATH: process.env.PATH ?? '', HOME: dir } });
+  url = proxy.url;
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of [proxy, upstream]) {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  await proxy?.stop();
+  await upstream?.stop();
 });
 
 type Call = (name: string, args: Record<string, unknown>, signal?: AbortSignal) => Promise<string>;

@@ -7,8 +7,6 @@
  * call completes; over a shared stdio upstream with several sessions in flight the proxy cannot
  * tell, and refuses rather than guess. The built proxy, real upstream processes, real sockets.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -18,68 +16,38 @@ import {
   LoggingMessageNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BUNDLE, FIXTURES, tmpDir, writeConfig } from '../helpers/proxy.js';
+import { tmpDir, writeConfig } from '../helpers/files.js';
+import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
+import { startTaggedUpstream, TAGGED, type TaggedUpstream } from '../helpers/tagged.js';
 
-const TAGGED = path.join(FIXTURES, 'tagged-server.mjs');
 const N = 8;
 const CALLS_PER_SESSION = 40;
 const STEPS = 3;
 
-let upstream: ChildProcess;
-let proxy: ChildProcess;
+let upstream: TaggedUpstream;
+let proxy: HttpProxy;
 let url = '';
-let stderr = '';
-
-function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, sink?: (s: string) => void) {
-  return new Promise<RegExpExecArray>((resolve, reject) => {
-    let buf = '';
-    child[stream]!.setEncoding('utf8');
-    child[stream]!.on('data', (c: string) => {
-      buf += c;
-      sink?.(c);
-      const m = re.exec(buf);
-      if (m) resolve(m);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${buf}`)));
-  });
-}
+const stderr = () => proxy.stderr();
 
 beforeAll(async () => {
-  upstream = spawn(process.execPath, [TAGGED, '--http'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = (await waitFor(upstream, 'stdout', /PORT (\d+)/))[1];
+  upstream = await startTaggedUpstream();
   const dir = tmpDir('mcp-proxy-isolation-');
   const stdio = { command: process.execPath, args: [TAGGED], protocol: '2025-11-25' };
   const cfg = writeConfig(dir, {
     mcpServers: {
-      web: { url: `http://127.0.0.1:${port}/mcp`, protocol: '2025-11-25' },
+      web: { url: upstream.url, protocol: '2025-11-25' },
       own: { ...stdio, isolation: 'session' },
       shared: stdio,
       modern: { ...stdio, protocol: '2026-07-28' },
     },
   });
-  proxy = spawn(
-    process.execPath,
-    [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', cfg, '--no-watch'],
-    {
-      env: { PATH: process.env.PATH ?? '', HOME: dir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  url = (
-    await waitFor(proxy, 'stderr', /listening on (http:\/\/\S+\/mcp)/, (c) => {
-      stderr += c;
-    })
-  )[1];
+  proxy = await startHttpProxy(['--config', cfg, '--no-watch'], { env: { PATH: process.env.PATH ?? '', HOME: dir } });
+  url = proxy.url;
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of [proxy, upstream]) {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  await proxy?.stop();
+  await upstream?.stop();
 });
 
 type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
@@ -241,7 +209,7 @@ describe('every message reaches exactly the session whose call caused it', () =>
         else expect(r.error).toMatch(/cannot tell which one|isolation/);
       }
       expect(results.some((r) => r.error !== undefined)).toBe(true);
-      expect(stderr).toContain('"isolation": "session"');
+      expect(stderr()).toContain('"isolation": "session"');
     } finally {
       await Promise.all(testers.map((t) => t.close()));
     }
