@@ -68,6 +68,25 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
     expect(inspect.Env).toContain('MCP_PROXY_DEPLOYMENT=docker');
   });
 
+  it('starts from the code cache made at build time, on a read-only root file system', async () => {
+    const init = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
+    const args = ['run', '-i', '--rm', '--read-only', '--no-healthcheck', '-e', 'MCP_PROXY_TRACE_STARTUP=1'];
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      const child = execFile('docker', [...args, PROXY_IMAGE, 'run', '--transport', 'stdio'], (err, out, errOut) =>
+        err && !out ? reject(err) : resolve({ stdout: out, stderr: errOut }),
+      );
+      child.stdin?.end(`${init}\n`);
+    });
+    expect(JSON.parse(stdout.split('\n')[0] as string).result.serverInfo.name).toBe('mcp-proxy-server');
+    expect(stderr).toMatch(/core read/);
+    expect(stderr).toMatch(/core compiled \(code cache used\)/);
+  });
+
   it('works as a desktop client command: docker run -i --rm IMAGE run --transport stdio', async () => {
     const transport = new StdioClientTransport({
       command: 'docker',
