@@ -10,12 +10,13 @@ import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextpr
 import type { CallHook } from '../audit/recorder.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { callToolUnchecked } from '../upstream/unchecked.js';
+import { abortableOf } from '../util/lazyAbort.js';
 import { type CallContext, logMeta, resumesInput } from './callContext.js';
 import type { Forwarder } from './forward.js';
 import { mapUris } from './naming.js';
-import { PausedCalls } from './paused.js';
+import { type PausedCall, PausedCalls } from './paused.js';
 import type { ResourceRoutes } from './resourceRoutes.js';
-import type { SessionRouter } from './sessions.js';
+import type { CallOrigin, SessionRouter } from './sessions.js';
 
 /** Input rounds (2026 input_required) the proxy fulfils for a 2025 caller within one call. */
 const MAX_INPUT_ROUNDS = 8;
@@ -67,26 +68,16 @@ export class InputRounds {
     if (origin?.session.era !== 'modern') return run(call);
     const resumed = this.paused.resume(call.mrtr?.requestState, target);
     if (resumed) resumed.answer(call.mrtr?.inputResponses);
+    const abortable = call.abortable ?? abortableOf(call.signal);
     const paused =
       resumed ??
       this.paused.start(
         target,
-        (p) =>
-          run({
-            ...call,
-            signal: p.signal,
-            abortable: undefined,
-            onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
-            origin: {
-              ...origin,
-              log: async (m) => p.waiter?.log?.(m),
-              ask: (method, params) => p.ask(method, params),
-            },
-          }),
+        (p) => run(pausedContext(call, origin, p)),
         this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS,
-        call.abort ? { signal: call.signal, abort: call.abort } : undefined,
+        call.abort ? { abortable, abort: call.abort } : undefined,
       );
-    return paused.next({ signal: call.signal, onprogress: call.onprogress, log: origin.log });
+    return paused.next({ abortable, onprogress: call.onprogress, log: origin.log });
   }
 
   /** Calls a tool on a given upstream by its upstream name, through as many input rounds as it takes. */
@@ -177,6 +168,31 @@ export class InputRounds {
     }
     return index.get(tool);
   }
+}
+
+/**
+ * The context a pausable call runs under upstream: the paused call's abort, and its current waiter's
+ * progress and log streams. Every member of CallContext written out (no spread): spreading `call`
+ * would read its `signal`, which builds an AbortSignal nothing needs on the fast lane.
+ */
+function pausedContext(call: CallContext, origin: CallOrigin, p: PausedCall): CallContext {
+  return {
+    get signal() {
+      return p.signal;
+    },
+    abortable: p.abortable,
+    abort: call.abort,
+    origin: {
+      ...origin,
+      log: async (m) => p.waiter?.log?.(m),
+      ask: (method, params) => p.ask(method, params),
+    },
+    mrtr: call.mrtr,
+    onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
+    meta: call.meta,
+    logLevel: call.logLevel,
+    raw: call.raw,
+  };
 }
 
 /**

@@ -29,6 +29,7 @@ import type { Caller } from '../audit/caller.js';
 import type { AccessControl } from '../gateway/access.js';
 import { type Identity, LOCAL } from '../gateway/identity.js';
 import { ALLOW_ALL } from '../gateway/policy.js';
+import type { Abortable } from '../util/lazyAbort.js';
 import type { CallContext } from './callContext.js';
 import { declaredCapabilities, RESERVED_META_PREFIX } from './callContext.js';
 import { missingCapabilities, requiredFor } from './inputCapabilities.js';
@@ -67,9 +68,12 @@ export interface StatelessRequest {
   identity?: Identity;
   profile?: string;
   caller?: Caller;
-  /** Aborted when the client goes away (on this revision, closing the response cancels the request). */
-  signal: AbortSignal;
-  /** Aborts `signal` from here (absent: only the frontend aborts it). */
+  /**
+   * Aborted when the client goes away (on this revision, closing the response cancels the request);
+   * an Abortable, whose AbortSignal is built only if something reads it.
+   */
+  abortable: Abortable;
+  /** Aborts `abortable` from here (absent: only the frontend aborts it). */
   abort?: (reason: Error) => void;
   /** A message related to the request (progress, a log): the frontend streams it ahead of the answer. */
   notify(message: JSONRPCMessage): void;
@@ -183,12 +187,15 @@ function withoutKeys(meta: Params, drop: (key: string) => boolean): Params | und
 }
 
 function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, envelope: Params): CallContext {
-  const { id, params, signal, abort } = req;
+  const { id, params, abortable, abort } = req;
   const token = envelope.progressToken;
   const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
   const meta = withoutKeys(envelope, NOT_FORWARDED);
   return {
-    signal,
+    get signal() {
+      return abortable.signal;
+    },
+    abortable,
     abort,
     origin: {
       session,
@@ -212,7 +219,7 @@ function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, en
       token === undefined
         ? undefined
         : (p) => {
-            if (signal.aborted) return;
+            if (abortable.aborted) return;
             req.notify({
               jsonrpc: '2.0',
               method: 'notifications/progress',

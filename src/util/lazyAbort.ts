@@ -47,3 +47,21 @@ export class LazyAbort implements Abortable {
     };
   }
 }
+
+/** An AbortSignal seen as an Abortable (a caller whose frontend built its signal already). */
+export function abortableOf(signal: AbortSignal): Abortable {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    get reason() {
+      return signal.reason;
+    },
+    signal,
+    onAbort(listener) {
+      if (signal.aborted) return () => {};
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
+}
