@@ -10,7 +10,7 @@ import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextpr
 import type { CallHook } from '../audit/recorder.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { callToolUnchecked } from '../upstream/unchecked.js';
-import { abortableOf } from '../util/lazyAbort.js';
+import { type Abortable, abortableOf } from '../util/lazyAbort.js';
 import { type CallContext, logMeta, resumesInput } from './callContext.js';
 import type { Forwarder } from './forward.js';
 import { mapUris } from './naming.js';
@@ -73,7 +73,7 @@ export class InputRounds {
       resumed ??
       this.paused.start(
         target,
-        (p) => run(pausedContext(call, origin, p)),
+        (p) => run(new PausedContext(call, origin, p)),
         this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS,
         call.abort ? { abortable, abort: call.abort } : undefined,
       );
@@ -172,27 +172,42 @@ export class InputRounds {
 
 /**
  * The context a pausable call runs under upstream: the paused call's abort, and its current waiter's
- * progress and log streams. Every member of CallContext written out (no spread): spreading `call`
- * would read its `signal`, which builds an AbortSignal nothing needs on the fast lane.
+ * progress and log streams. A class with every member of CallContext (no spread of `call`: that would
+ * read its `signal`, building an AbortSignal nothing needs on the fast lane; and a getter on a
+ * prototype is not defined again per call, as one in an object literal is).
  */
-function pausedContext(call: CallContext, origin: CallOrigin, p: PausedCall): CallContext {
-  return {
-    get signal() {
-      return p.signal;
-    },
-    abortable: p.abortable,
-    abort: call.abort,
-    origin: {
+class PausedContext implements CallContext {
+  readonly abortable: Abortable;
+  readonly abort?: (reason: Error) => void;
+  readonly origin: CallOrigin;
+  readonly mrtr?: CallContext['mrtr'];
+  readonly onprogress?: CallContext['onprogress'];
+  readonly meta?: Record<string, unknown>;
+  readonly logLevel?: CallContext['logLevel'];
+  readonly raw?: boolean;
+
+  constructor(
+    call: CallContext,
+    origin: CallOrigin,
+    private readonly paused: PausedCall,
+  ) {
+    this.abortable = paused.abortable;
+    this.abort = call.abort;
+    this.origin = {
       ...origin,
-      log: async (m) => p.waiter?.log?.(m),
-      ask: (method, params) => p.ask(method, params),
-    },
-    mrtr: call.mrtr,
-    onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
-    meta: call.meta,
-    logLevel: call.logLevel,
-    raw: call.raw,
-  };
+      log: async (m) => paused.waiter?.log?.(m),
+      ask: (method, params) => paused.ask(method, params),
+    };
+    this.mrtr = call.mrtr;
+    this.onprogress = call.onprogress && ((x) => paused.waiter?.onprogress?.(x));
+    this.meta = call.meta;
+    this.logLevel = call.logLevel;
+    this.raw = call.raw;
+  }
+
+  get signal(): AbortSignal {
+    return this.paused.signal;
+  }
 }
 
 /**
