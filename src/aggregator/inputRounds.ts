@@ -14,7 +14,7 @@ import { type Abortable, abortableOf } from '../util/lazyAbort.js';
 import { type CallContext, logMeta, resumesInput } from './callContext.js';
 import type { Forwarder } from './forward.js';
 import { mapUris } from './naming.js';
-import { type PausedCall, PausedCalls } from './paused.js';
+import { type PausedCall, PausedCalls, type UpstreamAbort, type Waiter } from './paused.js';
 import type { ResourceRoutes } from './resourceRoutes.js';
 import type { CallOrigin, SessionRouter } from './sessions.js';
 
@@ -69,15 +69,47 @@ export class InputRounds {
     const resumed = this.paused.resume(call.mrtr?.requestState, target);
     if (resumed) resumed.answer(call.mrtr?.inputResponses);
     const abortable = call.abortable ?? abortableOf(call.signal);
-    const paused =
-      resumed ??
-      this.paused.start(
-        target,
-        (p) => run(new PausedContext(call, origin, p)),
-        this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS,
-        call.abort ? { abortable, abort: call.abort } : undefined,
+    const waiter = { abortable, onprogress: call.onprogress, log: origin.log };
+    const ttl = this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS;
+    if (resumed) return resumed.next(waiter);
+    if (call.abort) return this.firstRound(target, call, waiter, { abortable, abort: call.abort }, ttl, run);
+    return this.paused
+      .start(target, (p) => run(new PausableContext(call, origin, p.abortable, () => p)), ttl)
+      .next(waiter);
+  }
+
+  /**
+   * A first call whose caller's abort runs it upstream (a stateless request): it runs as a plain call
+   * until the upstream asks something, and only then becomes a paused call, whose first answer to the
+   * caller is the input_required round. Most calls never ask, and pay for no paused call.
+   */
+  private firstRound(
+    target: string,
+    call: CallContext,
+    waiter: Waiter,
+    upstream: UpstreamAbort,
+    ttl: number,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      let paused: PausedCall | undefined;
+      const pause = () => {
+        if (!paused) {
+          paused = this.paused.adopt(target, running, ttl, upstream);
+          paused.next(waiter).then(resolve, reject);
+        }
+        return paused;
+      };
+      const running = run(new PausableContext(call, call.origin as CallOrigin, upstream.abortable, pause));
+      running.then(
+        (result) => {
+          if (!paused) resolve(result);
+        },
+        (error) => {
+          if (!paused) reject(error);
+        },
       );
-    return paused.next({ abortable, onprogress: call.onprogress, log: origin.log });
+    });
   }
 
   /** Calls a tool on a given upstream by its upstream name, through as many input rounds as it takes. */
@@ -171,13 +203,13 @@ export class InputRounds {
 }
 
 /**
- * The context a pausable call runs under upstream: the paused call's abort, and its current waiter's
- * progress and log streams. A class with every member of CallContext (no spread of `call`: that would
- * read its `signal`, building an AbortSignal nothing needs on the fast lane; and a getter on a
- * prototype is not defined again per call, as one in an object literal is).
+ * The context a pausable call runs under upstream: the paused call's abort; its first caller's
+ * progress and log streams until it pauses, then its current waiter's. A class with every member of
+ * CallContext (no spread of `call`: that would read its `signal`, building an AbortSignal nothing
+ * needs on the fast lane; and a getter on a prototype is not defined again per call, as one in an
+ * object literal is).
  */
-class PausedContext implements CallContext {
-  readonly abortable: Abortable;
+class PausableContext implements CallContext {
   readonly abort?: (reason: Error) => void;
   readonly origin: CallOrigin;
   readonly mrtr?: CallContext['mrtr'];
@@ -185,28 +217,35 @@ class PausedContext implements CallContext {
   readonly meta?: Record<string, unknown>;
   readonly logLevel?: CallContext['logLevel'];
   readonly raw?: boolean;
+  /** Set once the call is paused (the upstream asked something). */
+  private paused?: PausedCall;
 
   constructor(
     call: CallContext,
     origin: CallOrigin,
-    private readonly paused: PausedCall,
+    readonly abortable: Abortable,
+    pause: () => PausedCall,
   ) {
-    this.abortable = paused.abortable;
     this.abort = call.abort;
+    const log = origin.log;
     this.origin = {
       ...origin,
-      log: async (m) => paused.waiter?.log?.(m),
-      ask: (method, params) => paused.ask(method, params),
+      log: async (m) => (this.paused ? this.paused.waiter?.log?.(m) : log?.(m)),
+      ask: (method, params) => {
+        this.paused = pause();
+        return this.paused.ask(method, params);
+      },
     };
     this.mrtr = call.mrtr;
-    this.onprogress = call.onprogress && ((x) => paused.waiter?.onprogress?.(x));
+    const progress = call.onprogress;
+    this.onprogress = progress && ((x) => (this.paused ? this.paused.waiter?.onprogress?.(x) : progress(x)));
     this.meta = call.meta;
     this.logLevel = call.logLevel;
     this.raw = call.raw;
   }
 
   get signal(): AbortSignal {
-    return this.paused.signal;
+    return this.abortable.signal;
   }
 }
 

@@ -65,7 +65,8 @@ export class PausedCall {
   constructor(
     /** What was called (upstream and tool): a retry must call the same. */
     readonly target: string,
-    run: (call: PausedCall) => Promise<Record<string, unknown>>,
+    /** The upstream call: started here, or already running (adopted when it first asks). */
+    run: ((call: PausedCall) => Promise<Record<string, unknown>>) | Promise<Record<string, unknown>>,
     private readonly ttlMs: number,
     private readonly registry: Registry,
     upstream?: UpstreamAbort,
@@ -78,7 +79,7 @@ export class PausedCall {
       this.abortable = own;
       this.abortUpstream = (reason) => own.abort(reason);
     }
-    run(this).then(
+    (typeof run === 'function' ? run(this) : run).then(
       (result) => this.settle({ result }),
       (error) => this.settle({ error }),
     );
@@ -189,6 +190,14 @@ export class PausedCalls {
     upstream?: UpstreamAbort,
   ): PausedCall {
     return new PausedCall(target, run, ttlMs, this.registry, upstream);
+  }
+
+  /**
+   * A call already running upstream under its caller's abort (`upstream`), paused from now on: its
+   * first request to the caller is on its way (ask it next).
+   */
+  adopt(target: string, running: Promise<Record<string, unknown>>, ttlMs: number, upstream: UpstreamAbort): PausedCall {
+    return new PausedCall(target, running, ttlMs, this.registry, upstream);
   }
 
   /** The call a retry resumes; an error when the state is this proxy's but the call is gone. */

@@ -105,3 +105,23 @@ test('without the caller’s signal, a paused call runs under its own, which a w
   await expect(waiting).rejects.toThrow(/cancelled the call/);
   expect(seen.signal?.aborted).toBe(true);
 });
+
+test('a call adopted while running (at its first ask) pauses under its caller’s abort, and its retry gets the result', async () => {
+  const calls = new PausedCalls();
+  const first = new Caller();
+  let ask: ((p: PausedCall) => Promise<unknown>) | undefined;
+  const running = new Promise<Record<string, unknown>>((resolve, reject) => {
+    ask = (p) => p.ask('elicitation/create', { message: 'name?' }).then((answer) => resolve({ answer }), reject);
+  });
+  const call = calls.adopt('t', running, 60_000, own(first));
+  const round = call.next({ abortable: first });
+  void ask?.(call);
+  const asked = await round;
+  expect(asked.resultType).toBe('input_required');
+  const [key] = Object.keys(asked.inputRequests as object);
+  expect(calls.resume(asked.requestState as string, 't')).toBe(call);
+  call.answer({ [key]: { action: 'accept' } });
+  expect(await call.next({ abortable: new Caller() })).toEqual({ answer: { action: 'accept' } });
+  expect([first.added, first.signals, first.aborted]).toEqual([0, 0, false]);
+  expect(() => calls.resume(asked.requestState as string, 't')).toThrow(/no longer held/);
+});
