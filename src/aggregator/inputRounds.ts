@@ -10,12 +10,13 @@ import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextpr
 import type { CallHook } from '../audit/recorder.js';
 import type { UpstreamPool } from '../upstream/pool.js';
 import { callToolUnchecked } from '../upstream/unchecked.js';
+import { type Abortable, abortableOf } from '../util/lazyAbort.js';
 import { type CallContext, logMeta, resumesInput } from './callContext.js';
 import type { Forwarder } from './forward.js';
 import { mapUris } from './naming.js';
-import { PausedCalls } from './paused.js';
+import { type PausedCall, PausedCalls, type UpstreamAbort, type Waiter } from './paused.js';
 import type { ResourceRoutes } from './resourceRoutes.js';
-import type { SessionRouter } from './sessions.js';
+import type { CallOrigin, SessionRouter } from './sessions.js';
 
 /** Input rounds (2026 input_required) the proxy fulfils for a 2025 caller within one call. */
 const MAX_INPUT_ROUNDS = 8;
@@ -67,26 +68,48 @@ export class InputRounds {
     if (origin?.session.era !== 'modern') return run(call);
     const resumed = this.paused.resume(call.mrtr?.requestState, target);
     if (resumed) resumed.answer(call.mrtr?.inputResponses);
-    const paused =
-      resumed ??
-      this.paused.start(
-        target,
-        (p) =>
-          run({
-            ...call,
-            signal: p.signal,
-            abortable: undefined,
-            onprogress: call.onprogress && ((x) => p.waiter?.onprogress?.(x)),
-            origin: {
-              ...origin,
-              log: async (m) => p.waiter?.log?.(m),
-              ask: (method, params) => p.ask(method, params),
-            },
-          }),
-        this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS,
-        call.abort ? { signal: call.signal, abort: call.abort } : undefined,
+    const abortable = call.abortable ?? abortableOf(call.signal);
+    const waiter = { abortable, onprogress: call.onprogress, log: origin.log };
+    const ttl = this.opts.pool.get(upstream)?.requestTimeout ?? DEFAULT_PAUSE_TTL_MS;
+    if (resumed) return resumed.next(waiter);
+    if (call.abort) return this.firstRound(target, call, waiter, { abortable, abort: call.abort }, ttl, run);
+    return this.paused
+      .start(target, (p) => run(new PausableContext(call, origin, p.abortable, () => p)), ttl)
+      .next(waiter);
+  }
+
+  /**
+   * A first call whose caller's abort runs it upstream (a stateless request): it runs as a plain call
+   * until the upstream asks something, and only then becomes a paused call, whose first answer to the
+   * caller is the input_required round. Most calls never ask, and pay for no paused call.
+   */
+  private firstRound(
+    target: string,
+    call: CallContext,
+    waiter: Waiter,
+    upstream: UpstreamAbort,
+    ttl: number,
+    run: (call: CallContext) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      let paused: PausedCall | undefined;
+      const pause = () => {
+        if (!paused) {
+          paused = this.paused.adopt(target, running, ttl, upstream);
+          paused.next(waiter).then(resolve, reject);
+        }
+        return paused;
+      };
+      const running = run(new PausableContext(call, call.origin as CallOrigin, upstream.abortable, pause));
+      running.then(
+        (result) => {
+          if (!paused) resolve(result);
+        },
+        (error) => {
+          if (!paused) reject(error);
+        },
       );
-    return paused.next({ signal: call.signal, onprogress: call.onprogress, log: origin.log });
+    });
   }
 
   /** Calls a tool on a given upstream by its upstream name, through as many input rounds as it takes. */
@@ -176,6 +199,53 @@ export class InputRounds {
       toolIndex.set(tools, index);
     }
     return index.get(tool);
+  }
+}
+
+/**
+ * The context a pausable call runs under upstream: the paused call's abort; its first caller's
+ * progress and log streams until it pauses, then its current waiter's. A class with every member of
+ * CallContext (no spread of `call`: that would read its `signal`, building an AbortSignal nothing
+ * needs on the fast lane; and a getter on a prototype is not defined again per call, as one in an
+ * object literal is).
+ */
+class PausableContext implements CallContext {
+  readonly abort?: (reason: Error) => void;
+  readonly origin: CallOrigin;
+  readonly mrtr?: CallContext['mrtr'];
+  readonly onprogress?: CallContext['onprogress'];
+  readonly meta?: Record<string, unknown>;
+  readonly logLevel?: CallContext['logLevel'];
+  readonly raw?: boolean;
+  /** Set once the call is paused (the upstream asked something). */
+  private paused?: PausedCall;
+
+  constructor(
+    call: CallContext,
+    origin: CallOrigin,
+    readonly abortable: Abortable,
+    pause: () => PausedCall,
+  ) {
+    this.abort = call.abort;
+    const log = origin.log;
+    this.origin = {
+      ...origin,
+      log: async (m) => (this.paused ? this.paused.waiter?.log?.(m) : log?.(m)),
+      ask: (method, params) => {
+        this.paused = pause();
+        return this.paused.ask(method, params);
+      },
+    };
+    this.mrtr = call.mrtr;
+    const progress = call.onprogress;
+    this.onprogress = progress && ((x) => (this.paused ? this.paused.waiter?.onprogress?.(x) : progress(x)));
+    this.meta = call.meta;
+    this.logLevel = call.logLevel;
+    this.raw = call.raw;
+  }
+
+  get signal(): AbortSignal {
+    return this.abortable.signal;
   }
 }
 

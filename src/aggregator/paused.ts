@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { inputRequired, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { type Abortable, LazyAbort } from '../util/lazyAbort.js';
 
 export const PAUSED_STATE_PREFIX = 'mcp-proxy:paused:';
 
@@ -23,20 +24,21 @@ interface Ask {
   reject(reason: unknown): void;
 }
 
-/** What the waiting caller's request provides while it waits (its own progress and log streams). */
+/** What the waiting caller's request provides while it waits (its abort, its own progress and log streams). */
 export interface Waiter {
-  signal: AbortSignal;
+  abortable: Abortable;
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   log?: (params: { level: any; logger?: string; data: unknown }) => Promise<void>;
 }
 
 /**
- * The signal the upstream call runs under and how to abort it: the first caller's own, when the
+ * The abort the upstream call runs under and how to trigger it: the first caller's own, when the
  * caller's frontend lets it be aborted from here (a stateless request's, which nothing else aborts
- * once its answer is written), else one of the call's own.
+ * once its answer is written), else one of the call's own. An Abortable: a call that never pauses
+ * builds no AbortSignal for it.
  */
-export interface UpstreamSignal {
-  signal: AbortSignal;
+export interface UpstreamAbort {
+  abortable: Abortable;
   abort(reason: Error): void;
 }
 
@@ -49,8 +51,8 @@ interface Registry {
 export class PausedCall {
   /** The requestState its caller holds; made when it first pauses (most calls never do). */
   token?: string;
-  /** The upstream call's signal: aborted when the caller went away or never came back. */
-  readonly signal: AbortSignal;
+  /** The upstream call's abort: when the caller went away or never came back. */
+  readonly abortable: Abortable;
   private readonly abortUpstream: (reason: Error) => void;
   waiter?: Waiter;
   private asked: Ask[] = [];
@@ -63,23 +65,29 @@ export class PausedCall {
   constructor(
     /** What was called (upstream and tool): a retry must call the same. */
     readonly target: string,
-    run: (call: PausedCall) => Promise<Record<string, unknown>>,
+    /** The upstream call: started here, or already running (adopted when it first asks). */
+    run: ((call: PausedCall) => Promise<Record<string, unknown>>) | Promise<Record<string, unknown>>,
     private readonly ttlMs: number,
     private readonly registry: Registry,
-    upstream?: UpstreamSignal,
+    upstream?: UpstreamAbort,
   ) {
     if (upstream) {
-      this.signal = upstream.signal;
+      this.abortable = upstream.abortable;
       this.abortUpstream = upstream.abort;
     } else {
-      const controller = new AbortController();
-      this.signal = controller.signal;
-      this.abortUpstream = (reason) => controller.abort(reason);
+      const own = new LazyAbort();
+      this.abortable = own;
+      this.abortUpstream = (reason) => own.abort(reason);
     }
-    run(this).then(
+    (typeof run === 'function' ? run(this) : run).then(
       (result) => this.settle({ result }),
       (error) => this.settle({ error }),
     );
+  }
+
+  /** An AbortSignal for the upstream call's abort (built on first read). */
+  get signal(): AbortSignal {
+    return this.abortable.signal;
   }
 
   /** A request of the upstream during the call: held until the caller's retry answers it. */
@@ -107,10 +115,11 @@ export class PausedCall {
   /** Waits for the call's next step for `waiter`: its result, or an input_required to answer it with. */
   async next(waiter: Waiter): Promise<Record<string, unknown>> {
     this.waiter = waiter;
-    // A waiter whose signal is the upstream call's own cancels it by aborting: the call then ends.
-    const onAbort =
-      waiter.signal === this.signal ? undefined : () => this.cancel(new Error('the caller cancelled the call'));
-    if (onAbort) waiter.signal.addEventListener('abort', onAbort, { once: true });
+    // A waiter whose abort is the upstream call's own cancels it by aborting: the call then ends.
+    const stopListening =
+      waiter.abortable === this.abortable
+        ? undefined
+        : waiter.abortable.onAbort(() => this.cancel(new Error('the caller cancelled the call')));
     try {
       const outcome = await new Promise<Outcome>((resolve) => {
         this.wake = resolve;
@@ -137,7 +146,7 @@ export class PausedCall {
       return inputRequired({ inputRequests, requestState: this.token } as any) as unknown as Record<string, unknown>;
     } finally {
       this.waiter = undefined;
-      if (onAbort) waiter.signal.removeEventListener('abort', onAbort);
+      stopListening?.();
     }
   }
 
@@ -178,9 +187,17 @@ export class PausedCalls {
     target: string,
     run: (call: PausedCall) => Promise<Record<string, unknown>>,
     ttlMs: number,
-    upstream?: UpstreamSignal,
+    upstream?: UpstreamAbort,
   ): PausedCall {
     return new PausedCall(target, run, ttlMs, this.registry, upstream);
+  }
+
+  /**
+   * A call already running upstream under its caller's abort (`upstream`), paused from now on: its
+   * first request to the caller is on its way (ask it next).
+   */
+  adopt(target: string, running: Promise<Record<string, unknown>>, ttlMs: number, upstream: UpstreamAbort): PausedCall {
+    return new PausedCall(target, running, ttlMs, this.registry, upstream);
   }
 
   /** The call a retry resumes; an error when the state is this proxy's but the call is gone. */

@@ -29,6 +29,7 @@ import type { Caller } from '../audit/caller.js';
 import type { AccessControl } from '../gateway/access.js';
 import { type Identity, LOCAL } from '../gateway/identity.js';
 import { ALLOW_ALL } from '../gateway/policy.js';
+import type { Abortable } from '../util/lazyAbort.js';
 import type { CallContext } from './callContext.js';
 import { declaredCapabilities, RESERVED_META_PREFIX } from './callContext.js';
 import { missingCapabilities, requiredFor } from './inputCapabilities.js';
@@ -67,9 +68,12 @@ export interface StatelessRequest {
   identity?: Identity;
   profile?: string;
   caller?: Caller;
-  /** Aborted when the client goes away (on this revision, closing the response cancels the request). */
-  signal: AbortSignal;
-  /** Aborts `signal` from here (absent: only the frontend aborts it). */
+  /**
+   * Aborted when the client goes away (on this revision, closing the response cancels the request);
+   * an Abortable, whose AbortSignal is built only if something reads it.
+   */
+  abortable: Abortable;
+  /** Aborts `abortable` from here (absent: only the frontend aborts it). */
   abort?: (reason: Error) => void;
   /** A message related to the request (progress, a log): the frontend streams it ahead of the answer. */
   notify(message: JSONRPCMessage): void;
@@ -183,43 +187,63 @@ function withoutKeys(meta: Params, drop: (key: string) => boolean): Params | und
 }
 
 function callOf(deps: StatelessDeps, req: StatelessRequest, session: Session, envelope: Params): CallContext {
-  const { id, params, signal, abort } = req;
-  const token = envelope.progressToken;
+  const { id, params } = req;
   const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
-  const meta = withoutKeys(envelope, NOT_FORWARDED);
-  return {
-    signal,
-    abort,
-    origin: {
-      session,
-      requestId: id,
-      clientCapabilities: declaredCapabilities(envelope),
-      log: async (p) => {
-        // A 2026 server logs only when the request asked, at its level or above.
-        if (level === undefined || !deps.offers('logging')) return;
-        if (SEVERITY.indexOf(p.level) < SEVERITY.indexOf(level)) return;
+  const origin = {
+    session,
+    requestId: id,
+    clientCapabilities: declaredCapabilities(envelope),
+    log: async (p: { level: LoggingLevel; logger?: string; data: unknown }) => {
+      // A 2026 server logs only when the request asked, at its level or above.
+      if (level === undefined || !deps.offers('logging')) return;
+      if (SEVERITY.indexOf(p.level) < SEVERITY.indexOf(level)) return;
+      req.notify({
+        jsonrpc: '2.0',
+        method: 'notifications/message',
+        params: { level: p.level, data: p.data, logger: p.logger },
+      } as JSONRPCMessage);
+    },
+  };
+  const mrtr = { inputResponses: params.inputResponses, requestState: params.requestState };
+  return new StatelessCall(req, origin, withoutKeys(envelope, NOT_FORWARDED), level, mrtr, envelope.progressToken);
+}
+
+/**
+ * A stateless request's CallContext. A class: its `signal` is read only when something needs an
+ * AbortSignal (the upstream fast lane listens on `abortable`), and a getter on a prototype costs
+ * nothing per request where one in an object literal is defined again for each.
+ */
+class StatelessCall implements CallContext {
+  readonly abortable: Abortable;
+  readonly abort?: (reason: Error) => void;
+  readonly onprogress?: CallContext['onprogress'];
+
+  constructor(
+    req: StatelessRequest,
+    readonly origin: NonNullable<CallContext['origin']>,
+    readonly meta: Params | undefined,
+    readonly logLevel: LoggingLevel | undefined,
+    readonly mrtr: NonNullable<CallContext['mrtr']>,
+    token: unknown,
+  ) {
+    const abortable = req.abortable;
+    this.abortable = abortable;
+    this.abort = req.abort;
+    if (token !== undefined) {
+      this.onprogress = (p) => {
+        if (abortable.aborted) return;
         req.notify({
           jsonrpc: '2.0',
-          method: 'notifications/message',
-          params: { level: p.level, data: p.data, logger: p.logger },
+          method: 'notifications/progress',
+          params: { ...p, progressToken: token },
         } as JSONRPCMessage);
-      },
-    },
-    meta,
-    logLevel: level,
-    mrtr: { inputResponses: params.inputResponses, requestState: params.requestState },
-    onprogress:
-      token === undefined
-        ? undefined
-        : (p) => {
-            if (signal.aborted) return;
-            req.notify({
-              jsonrpc: '2.0',
-              method: 'notifications/progress',
-              params: { ...p, progressToken: token },
-            } as JSONRPCMessage);
-          },
-  };
+      };
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.abortable.signal;
+  }
 }
 
 /**

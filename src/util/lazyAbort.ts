@@ -17,7 +17,9 @@ export class LazyAbort implements Abortable {
   aborted = false;
   reason: unknown;
   private controller?: AbortController;
-  private listeners?: Set<() => void>;
+  /** The usual single listener in a field of its own; a Set only for more. */
+  private first?: () => void;
+  private more?: Set<() => void>;
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -31,19 +33,45 @@ export class LazyAbort implements Abortable {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    const listeners = this.listeners;
-    this.listeners = undefined;
+    const { first, more } = this;
+    this.first = undefined;
+    this.more = undefined;
     this.controller?.abort(reason);
-    if (listeners) for (const listener of listeners) listener();
+    first?.();
+    if (more) for (const listener of more) listener();
   }
 
   onAbort(listener: () => void): () => void {
     if (this.aborted) return () => {};
-    this.listeners ??= new Set();
-    const listeners = this.listeners;
-    listeners.add(listener);
+    if (this.first === undefined) {
+      this.first = listener;
+      return () => {
+        if (this.first === listener) this.first = undefined;
+      };
+    }
+    this.more ??= new Set();
+    const more = this.more;
+    more.add(listener);
     return () => {
-      listeners.delete(listener);
+      more.delete(listener);
     };
   }
+}
+
+/** An AbortSignal seen as an Abortable (a caller whose frontend built its signal already). */
+export function abortableOf(signal: AbortSignal): Abortable {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    get reason() {
+      return signal.reason;
+    },
+    signal,
+    onAbort(listener) {
+      if (signal.aborted) return () => {};
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
 }

@@ -5,7 +5,8 @@
  * unknown names, progress and logs streamed as SSE ahead of the result, log levels honoured, input
  * rounds (input_required out, inputResponses/requestState back in) for both upstream eras, the
  * missing-capability refusal, and header refusals (which the fast path leaves to the SDK). A counter
- * on the fast path proves it served what it should. Closing the response cancels the upstream call.
+ * on the fast path proves it served what it should. Closing the response cancels the upstream call,
+ * and a plain call reaches the upstream fast lane without building an AbortSignal.
  * Real parts: the echo fixture as a stdio child process (2025-11-25 and 2026-07-28 hops), real HTTP.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -15,6 +16,7 @@ import { type HttpFrontend, startHttpFrontend } from '../../src/frontends/http/s
 import type { StatelessHot } from '../../src/frontends/http/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
+import type { Abortable } from '../../src/util/lazyAbort.js';
 import { ECHO, NODE } from '../helpers/paths.js';
 import { waitFor } from './helpers.js';
 
@@ -32,6 +34,8 @@ let agg: Aggregator;
 let fast: HttpFrontend;
 let sdk: HttpFrontend;
 let fastServed = 0;
+/** Reads of a fast-path request's AbortSignal (built only when read). */
+let signalReads = 0;
 
 beforeAll(async () => {
   const logger = silentLogger();
@@ -53,7 +57,21 @@ beforeAll(async () => {
     serves: (m) => stateless.serves(m),
     handle: (r) => {
       fastServed++;
-      return stateless.handle(r);
+      const inner = r.abortable;
+      const abortable: Abortable = {
+        get aborted() {
+          return inner.aborted;
+        },
+        get reason() {
+          return inner.reason;
+        },
+        get signal() {
+          signalReads++;
+          return inner.signal;
+        },
+        onAbort: (listener) => inner.onAbort(listener),
+      };
+      return stateless.handle({ ...r, abortable });
     },
   };
   const base = { host: '127.0.0.1', port: 0, serverFactory, rateLimit: false as const };
@@ -238,6 +256,15 @@ describe('2026-07-28 hot requests: the node-native path answers as the SDK does'
       expect([why, a]).toEqual([why, ref]);
       expect([why, a.status === 400 || a.messages[0].error !== undefined]).toEqual([why, true]);
     }
+  });
+
+  test('a plain call to a 2025-11-25 stdio upstream builds no AbortSignal (its abort is listened to as it is)', async () => {
+    const before = signalReads;
+    for (let i = 0; i < 5; i++) {
+      const [a] = await both(call(60 + i, 'echo__echo', { text: `x${i}` }));
+      expect(a.messages[0].result.content[0].text).toContain(`x${i}`);
+    }
+    expect(signalReads - before).toBe(0);
   });
 
   test('closing the response cancels the call upstream', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LazyAbort } from '../../src/util/lazyAbort.js';
+import { abortableOf, LazyAbort } from '../../src/util/lazyAbort.js';
 
 describe('LazyAbort', () => {
   it('a signal asked for before the abort is aborted with the same reason, once', () => {
@@ -34,5 +34,40 @@ describe('LazyAbort', () => {
     abort.onAbort(() => calls.push('late'));
     expect(calls).toEqual(['kept']);
     expect((abort.reason as DOMException).name).toBe('AbortError');
+  });
+
+  it('every listener still registered is called once, whichever were removed and in what order', () => {
+    const abort = new LazyAbort();
+    const calls: string[] = [];
+    const offA = abort.onAbort(() => calls.push('a'));
+    const offB = abort.onAbort(() => calls.push('b'));
+    abort.onAbort(() => calls.push('c'));
+    offB();
+    offA();
+    const offD = abort.onAbort(() => calls.push('d'));
+    abort.onAbort(() => calls.push('e'));
+    offA();
+    offD();
+    abort.onAbort(() => calls.push('f'));
+    abort.abort();
+    abort.abort();
+    expect(calls.sort()).toEqual(['c', 'e', 'f']);
+  });
+});
+
+describe('abortableOf', () => {
+  it('an AbortSignal seen as an Abortable: its state, its reason and its listeners', () => {
+    const controller = new AbortController();
+    const abortable = abortableOf(controller.signal);
+    expect(abortable.signal).toBe(controller.signal);
+    const calls: string[] = [];
+    const off = abortable.onAbort(() => calls.push('removed'));
+    abortable.onAbort(() => calls.push('kept'));
+    off();
+    expect(abortable.aborted).toBe(false);
+    controller.abort('gone');
+    expect([abortable.aborted, abortable.reason, calls]).toEqual([true, 'gone', ['kept']]);
+    abortable.onAbort(() => calls.push('late'));
+    expect(calls).toEqual(['kept']);
   });
 });

@@ -19,6 +19,7 @@ import {
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
 import { isObject, type Params, plainHotParams } from '../../protocol/hotParams.js';
+import { LazyAbort } from '../../util/lazyAbort.js';
 import type { Caller, StatelessHot } from './types.js';
 
 /** The revision this path serves (the SDK's own list of modern revisions has this one). */
@@ -55,7 +56,7 @@ export async function serveStateless(
   hot: StatelessHot,
   keepAliveMs: number,
 ): Promise<void> {
-  const abort = new AbortController();
+  const abort = new LazyAbort();
   const stream = new Stream(res, keepAliveMs);
   res.once('close', () => {
     if (!stream.ended) abort.abort('the client closed the response');
@@ -66,12 +67,12 @@ export async function serveStateless(
     params: request.params,
     identity: caller?.identity,
     profile: caller?.profile,
-    signal: abort.signal,
+    abortable: abort,
     abort: (reason) => abort.abort(reason),
     notify: (m) => stream.message(m),
   });
   // A cancelled request is answered with nothing: its response is gone.
-  if (abort.signal.aborted || res.destroyed) stream.end();
+  if (abort.aborted || res.destroyed) stream.end();
   else stream.finish(answer.text, answer.status);
 }
 

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCMessage, McpServer, Server } from '@modelcontextprotocol/server';
+import type { Abortable } from '../../util/lazyAbort.js';
 import type { Identity } from './security.js';
 
 /** What the pool reports per upstream (a local, minimal view of the pool's snapshot). */
@@ -77,10 +78,13 @@ export interface StatelessHot {
     params: Record<string, unknown>;
     identity?: Identity;
     profile?: string;
-    /** Aborted when the client closes the response (the request's cancellation on this revision). */
-    signal: AbortSignal;
     /**
-     * Aborts `signal` from the handler's side: a call paused for input, answered already, that its
+     * Aborted when the client closes the response (the request's cancellation on this revision); its
+     * AbortSignal is built only if something reads it.
+     */
+    abortable: Abortable;
+    /**
+     * Aborts `abortable` from the handler's side: a call paused for input, answered already, that its
      * caller never resumes is cancelled upstream through it.
      */
     abort(reason: Error): void;
