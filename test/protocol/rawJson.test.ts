@@ -246,17 +246,59 @@ describe('raw members read across the chunks a line came in', () => {
     }
   });
 
-  it('finds a URI key in raw text also where it is cut between two chunks', () => {
+  it('finds a URI key in raw text also where it is cut between chunks, a part shorter than the key included', () => {
     for (const key of ['uri', 'resourceUri', 'openai/outputTemplate', '\\u0075ri']) {
       const bytes = Buffer.from(`[{"text":"${small}","${key}":"a://b"}]`);
       for (let i = 1; i < bytes.length; i++) {
         const raw = new RawJson([bytes.subarray(0, i), bytes.subarray(i)]);
         expect(raw.mayHoldUris(), `${key} cut at ${i}`).toBe(true);
+        // A part shorter than the key: the key spans three parts.
+        for (const width of [1, 2]) {
+          const three = new RawJson([bytes.subarray(0, i), bytes.subarray(i, i + width), bytes.subarray(i + width)]);
+          expect(three.mayHoldUris(), `${key} cut at ${i} and ${i + width}`).toBe(true);
+        }
       }
     }
     const plain = Buffer.from(`[{"text":"${small}","ur":"i"}]`);
     for (let i = 1; i < plain.length; i++) {
       expect(new RawJson([plain.subarray(0, i), plain.subarray(i)]).mayHoldUris()).toBe(false);
+    }
+  });
+
+  it('knows from the scan of a response whether a raw member has a key a URI may sit under, wherever the line is cut', () => {
+    const holding = [
+      [{ type: 'resource_link', uri: 'a://b', text: small }],
+      [{ type: 'text', text: small, _meta: { ui: { resourceUri: 'a://b' } } }],
+      [{ type: 'text', text: small, _meta: { 'openai/outputTemplate': 'a://b' } }],
+      [{ type: 'text', text: small, deep: [[{ x: { uri: 1 } }]] }],
+    ];
+    // Key names only count: a URI-like word in a string value, or a key that merely contains one, does not.
+    const free = [
+      [{ type: 'text', text: `${small} "uri": "a://b" Uri" Template" \\u0075ri` }],
+      [{ type: 'text', text: small, uris: 1, urinal: 2, templates: 3 }],
+    ];
+    const cases: [unknown, boolean][] = [
+      ...holding.map((c): [unknown, boolean] => [c, true]),
+      ...free.map((c): [unknown, boolean] => [c, false]),
+      [[{ type: 'text', text: small }], false],
+    ];
+    const escaped = Buffer.from(
+      `{"jsonrpc":"2.0","id":1,"result":{"content":[{"\\u0075ri":"a://b","text":"${small}"}]}}`,
+    );
+    const lines: [Buffer, boolean][] = cases.map(([content, expected]) => [
+      Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content } })),
+      expected,
+    ]);
+    lines.push([escaped, true]);
+    for (const [bytes, expected] of lines) {
+      for (const parts of [[bytes], ...everyCut(bytes)]) {
+        const content = readRawResponse(parts, 100)?.result as { content?: unknown } | undefined;
+        expect(content?.content).toBeInstanceOf(RawJson);
+        const raw = content?.content as RawJson;
+        // The scan's answer, and the byte search's (a RawJson made of the same parts, a key cut in three included).
+        expect(raw.mayHoldUris(), bytes.toString().slice(40, 120)).toBe(expected);
+        if (expected) expect(new RawJson(raw.parts).mayHoldUris()).toBe(true);
+      }
     }
   });
 });
