@@ -265,6 +265,39 @@ describe('raw members read across the chunks a line came in', () => {
     }
   });
 
+  it('says a raw member may hold a URI exactly when a key a URI may sit under occurs in it, in random results', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    const keys = ['uri', 'resourceUri', 'openai/outputTemplate', 'text', 'uris', 'ur', 'Template', 'x"uri', 'é'];
+    const uriKey = (k: string) => /(uri|Uri|Template)$/.test(k);
+    const gen = (depth: number): unknown => {
+      const kind = depth > 3 ? rand(3) : rand(5);
+      if (kind === 0) return rand(2) ? `s "uri": \\ ${'z'.repeat(rand(40))}` : rand(1000) - 500;
+      if (kind === 1) return [true, null, -1.5e-3][rand(3)];
+      if (kind === 2) return 'uri"Uri"Template"';
+      if (kind === 3) return Array.from({ length: rand(4) }, () => gen(depth + 1));
+      return Object.fromEntries(Array.from({ length: rand(4) }, () => [keys[rand(keys.length)], gen(depth + 1)]));
+    };
+    const hasUriKey = (v: unknown): boolean =>
+      Array.isArray(v)
+        ? v.some(hasUriKey)
+        : typeof v === 'object' && v !== null && Object.entries(v).some(([k, x]) => uriKey(k) || hasUriKey(x));
+    let holding = 0;
+    for (let i = 0; i < 400; i++) {
+      const content = [gen(0), small];
+      const read = readRawResponse(line({ jsonrpc: '2.0', id: 1, result: { content } }), 100);
+      const raw = read?.result as { content?: RawJson };
+      expect(raw.content).toBeInstanceOf(RawJson);
+      expect(raw.content?.mayHoldUris(), JSON.stringify(content[0])).toBe(hasUriKey(content));
+      if (hasUriKey(content)) holding++;
+    }
+    expect(holding).toBeGreaterThan(40);
+    expect(holding).toBeLessThan(360);
+  });
+
   it('knows from the scan of a response whether a raw member has a key a URI may sit under, wherever the line is cut', () => {
     const holding = [
       [{ type: 'resource_link', uri: 'a://b', text: small }],
