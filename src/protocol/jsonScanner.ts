@@ -167,7 +167,8 @@ export class JsonScanner {
   /** Whether the key between `from` and `end` (its closing quote) may name a URI. */
   private uriKey(from: number, end: number): boolean {
     for (let i = from; i < end; i++) if (this.b.at(i) === BACKSLASH) return true;
-    return URI_KEY_ENDINGS.some((ending) => this.endsWith(from, end, ending));
+    for (const ending of URI_KEY_ENDINGS) if (this.endsWith(from, end, ending)) return true;
+    return false;
   }
 
   private endsWith(from: number, end: number, ending: Buffer): boolean {
