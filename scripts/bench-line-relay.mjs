@@ -21,6 +21,8 @@ const bundle = path.join(root, 'dist/mcp-proxy.mjs');
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5000);
+/** 256 KB calls before the measured ones (as in bench.mjs: the large-message path settles over hundreds). */
+const BIG_WARMUP = Number(process.env.BENCH_BIG_WARMUP ?? 1000);
 
 /** The bare relay: `node -e RELAY server.mjs`, MODE=store or MODE=cut. */
 const RELAY = `
@@ -71,7 +73,7 @@ async function main() {
   for (const row of rows) {
     row.client = await connect(process.execPath, row.args, row.env);
     for (let i = 0; i < WARMUP; i++) await row.client.callTool({ name: row.tool, arguments: { text: 'hi' } });
-    for (let i = 0; i < 20; i++) await row.client.callTool({ name: row.tool, arguments: { text } });
+    for (let i = 0; i < BIG_WARMUP; i++) await row.client.callTool({ name: row.tool, arguments: { text } });
     Object.assign(row, { rates: [], latencies: [], cpu: 0 });
   }
   for (let r = 0; r < ROUNDS; r++) {
