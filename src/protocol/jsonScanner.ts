@@ -4,11 +4,20 @@
  * with indexOf from quote to quote, so a long string costs a native scan, not a loop per character;
  * their contents are not checked (whoever parses the value checks them). The text may be held in
  * chunks (chunks.ts): a long line is scanned where it was read, never joined.
+ *
+ * The scan also counts the keys, below the object it was asked for, that a resource URI may sit
+ * under (names ending in `uri`, `Uri` or `Template`, and any escaped name, which could spell one):
+ * a member with none of them needs no URI mapping, known without searching its bytes again.
  */
 import type { Chunks } from './chunks.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** Key endings a URI may sit under (aggregator/naming.ts maps `uri`, `...Uri`, `openai/outputTemplate`). */
+const URI_KEY_ENDINGS = ['uri', 'Uri', 'Template'].map((s) => Buffer.from(s));
+
+/** A member's value: its start and end, and whether a key a URI may sit under occurs in it. */
+export type MemberSpan = [start: number, end: number, uriKeys: boolean];
 
 /** A cursor over JSON text that finds the members of an object and skips values, checking their grammar. */
 export class JsonScanner {
@@ -21,17 +30,34 @@ export class JsonScanner {
     this.pos = start;
   }
 
-  text(span: [number, number]): string {
+  text(span: MemberSpan): string {
     return this.b.toString('utf8', span[0], span[1]);
   }
 
-  /** The members of the object at `at`, each as the span of its value; undefined when not an object. */
-  members(at: number): Record<string, [number, number]> | undefined {
+  /**
+   * The members of the object at `at`, each as the span of its value; undefined when not an object.
+   * With `inner`: the members of that member's value, when it is an object, are read in the same pass
+   * (into `innerMembers`) rather than skipped, so a large body is scanned once.
+   */
+  members(at: number, inner?: string): Record<string, MemberSpan> | undefined {
+    this.innerMembers = undefined;
     this.pos = at;
     this.space();
+    const out = this.object(inner);
+    if (out) this.space();
+    return out;
+  }
+
+  /** The members of the value named `inner` by the last `members` call, when that value is an object. */
+  innerMembers: Record<string, MemberSpan> | undefined;
+
+  /** Keys a URI may sit under seen so far. */
+  private uriKeys = 0;
+
+  private object(inner?: string): Record<string, MemberSpan> | undefined {
     if (this.b.at(this.pos) !== 0x7b) return undefined;
     this.pos++;
-    const out: Record<string, [number, number]> = Object.create(null);
+    const out: Record<string, MemberSpan> = Object.create(null);
     this.space();
     if (this.b.at(this.pos) === 0x7d) {
       this.pos++;
@@ -46,15 +72,16 @@ export class JsonScanner {
       this.expect(0x3a);
       this.space();
       const start = this.pos;
-      this.value();
+      const seen = this.uriKeys;
+      if (key === inner && this.b.at(start) === 0x7b) this.innerMembers = this.object();
+      else this.value();
       if (key in out) throw new Error('duplicate key');
-      out[key] = [start, this.pos];
+      out[key] = [start, this.pos, this.uriKeys !== seen];
       this.space();
       const c = this.b.at(this.pos++);
       if (c === 0x7d) break;
       if (c !== 0x2c) throw new Error('expected , or }');
     }
-    this.space();
     return out;
   }
 
@@ -113,7 +140,9 @@ export class JsonScanner {
 
   private key(): void {
     this.space();
+    const start = this.pos;
     this.string();
+    if (this.uriKey(start + 1, this.pos - 1)) this.uriKeys++;
     this.space();
     this.expect(0x3a);
     this.space();
@@ -133,6 +162,19 @@ export class JsonScanner {
       }
       from = q + 1;
     }
+  }
+
+  /** Whether the key between `from` and `end` (its closing quote) may name a URI. */
+  private uriKey(from: number, end: number): boolean {
+    for (let i = from; i < end; i++) if (this.b.at(i) === BACKSLASH) return true;
+    for (const ending of URI_KEY_ENDINGS) if (this.endsWith(from, end, ending)) return true;
+    return false;
+  }
+
+  private endsWith(from: number, end: number, ending: Buffer): boolean {
+    if (end - from < ending.length) return false;
+    for (let i = 0; i < ending.length; i++) if (this.b.at(end - ending.length + i) !== ending[i]) return false;
+    return true;
   }
 
   private expect(byte: number): void {

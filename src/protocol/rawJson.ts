@@ -12,7 +12,7 @@
  * strings are not, as the receiver's own parser checks them when it reads the message.
  */
 import { Chunks, lineLength, lineText } from './chunks.js';
-import { JsonScanner } from './jsonScanner.js';
+import { JsonScanner, type MemberSpan } from './jsonScanner.js';
 
 /** Marks a transport that writes RawJson members out as their bytes (others get results parsed). */
 export const WRITES_RAW = Symbol('writes raw JSON');
@@ -32,7 +32,14 @@ export class RawJson {
   /** Bytes of the text (also once released). */
   readonly length: number;
 
-  constructor(bytes: Buffer | readonly Buffer[]) {
+  /**
+   * `uriKeys`, when the scan that found the value knows it: whether a key a URI may sit under occurs in it
+   * (jsonScanner.ts); otherwise mayHoldUris searches the bytes.
+   */
+  constructor(
+    bytes: Buffer | readonly Buffer[],
+    private readonly uriKeys?: boolean,
+  ) {
     this.held = Buffer.isBuffer(bytes) ? [bytes] : bytes;
     this.length = lineLength(this.held);
   }
@@ -71,6 +78,10 @@ export class RawJson {
 
   /** Whether the text has a key that URI mapping rewrites (`uri`, `resourceUri`, `openai/outputTemplate`). */
   mayHoldUris(): boolean {
+    if (this.uriKeys !== undefined) {
+      if (!this.held) throw new Error('raw JSON read after it was released');
+      return this.uriKeys;
+    }
     // An escaped key (`\u0075ri`) could spell one too: any escape of that kind counts.
     return includesAny(this.parts, URI_HINTS);
   }
@@ -78,17 +89,17 @@ export class RawJson {
 
 const URI_HINTS = ['uri"', 'Uri"', 'Template"', '\\u'];
 
-/** Whether any of `needles` occurs in the bytes of `parts`, also across the seam of two parts. */
+/** Whether any of `needles` occurs in the bytes of `parts`, also across seams (a part may be shorter than a needle). */
 function includesAny(parts: readonly Buffer[], needles: string[]): boolean {
   const reach = Math.max(...needles.map((n) => n.length)) - 1;
-  for (let k = 0; k < parts.length; k++) {
-    const p = parts[k] as Buffer;
+  /** The last `reach` bytes before the current part, whatever parts they came in. */
+  let carry = Buffer.alloc(0);
+  for (const p of parts) {
     if (needles.some((n) => p.includes(n))) return true;
-    const next = parts[k + 1];
-    if (next) {
-      const seam = Buffer.concat([p.subarray(Math.max(0, p.length - reach)), next.subarray(0, reach)]);
-      if (needles.some((n) => seam.includes(n))) return true;
-    }
+    const seam = Buffer.concat([carry, p.subarray(0, reach)]);
+    if (carry.length && needles.some((n) => seam.includes(n))) return true;
+    const tail = Buffer.concat([carry, p.subarray(Math.max(0, p.length - reach))]);
+    carry = tail.subarray(Math.max(0, tail.length - reach));
   }
   return false;
 }
@@ -107,7 +118,7 @@ export function rawValue(v: unknown): unknown {
 /** Result members read only as values: the protocol looks into them on the way. */
 const ALWAYS_PARSED = new Set(['_meta', 'resultType', 'inputRequests', 'requestState', 'isError', 'task']);
 
-type Span = [number, number];
+type Span = MemberSpan;
 
 /**
  * A response line `{"jsonrpc":"2.0","id":...,"result":{...}}` with its result's members of at least
@@ -152,8 +163,9 @@ function readEnvelope(
   try {
     const bytes = Chunks.of(line);
     const r = new JsonScanner(bytes);
-    const top = r.members(0);
-    if (!top || r.pos !== bytes.length) return undefined;
+    const top = r.members(0, body);
+    const members = r.innerMembers;
+    if (!top || !members || r.pos !== bytes.length) return undefined;
     const request = body === 'params';
     if (Object.keys(top).length !== (request ? 4 : 3) || !('jsonrpc' in top && 'id' in top && body in top)) {
       return undefined;
@@ -166,14 +178,12 @@ function readEnvelope(
       method = top.method && (JSON.parse(r.text(top.method)) as unknown as string);
       if (typeof method !== 'string') return undefined;
     }
-    const members = r.members((top[body] as Span)[0]);
-    if (!members) return undefined;
     const out: Record<string, unknown> = {};
     let kept = false;
     for (const [key, span] of Object.entries(members)) {
       if (key === '__proto__') return undefined;
       if (raw(key, span, bytes)) {
-        out[key] = new RawJson(bytes.slice(span[0], span[1]));
+        out[key] = new RawJson(bytes.slice(span[0], span[1]), span[2]);
         kept = true;
       } else {
         out[key] = JSON.parse(r.text(span));

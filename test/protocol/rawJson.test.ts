@@ -246,17 +246,92 @@ describe('raw members read across the chunks a line came in', () => {
     }
   });
 
-  it('finds a URI key in raw text also where it is cut between two chunks', () => {
+  it('finds a URI key in raw text also where it is cut between chunks, a part shorter than the key included', () => {
     for (const key of ['uri', 'resourceUri', 'openai/outputTemplate', '\\u0075ri']) {
       const bytes = Buffer.from(`[{"text":"${small}","${key}":"a://b"}]`);
       for (let i = 1; i < bytes.length; i++) {
         const raw = new RawJson([bytes.subarray(0, i), bytes.subarray(i)]);
         expect(raw.mayHoldUris(), `${key} cut at ${i}`).toBe(true);
+        // A part shorter than the key: the key spans three parts.
+        for (const width of [1, 2]) {
+          const three = new RawJson([bytes.subarray(0, i), bytes.subarray(i, i + width), bytes.subarray(i + width)]);
+          expect(three.mayHoldUris(), `${key} cut at ${i} and ${i + width}`).toBe(true);
+        }
       }
     }
     const plain = Buffer.from(`[{"text":"${small}","ur":"i"}]`);
     for (let i = 1; i < plain.length; i++) {
       expect(new RawJson([plain.subarray(0, i), plain.subarray(i)]).mayHoldUris()).toBe(false);
+    }
+  });
+
+  it('says a raw member may hold a URI exactly when a key a URI may sit under occurs in it, in random results', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    const keys = ['uri', 'resourceUri', 'openai/outputTemplate', 'text', 'uris', 'ur', 'Template', 'x"uri', 'é'];
+    const uriKey = (k: string) => /(uri|Uri|Template)$/.test(k);
+    const gen = (depth: number): unknown => {
+      const kind = depth > 3 ? rand(3) : rand(5);
+      if (kind === 0) return rand(2) ? `s "uri": \\ ${'z'.repeat(rand(40))}` : rand(1000) - 500;
+      if (kind === 1) return [true, null, -1.5e-3][rand(3)];
+      if (kind === 2) return 'uri"Uri"Template"';
+      if (kind === 3) return Array.from({ length: rand(4) }, () => gen(depth + 1));
+      return Object.fromEntries(Array.from({ length: rand(4) }, () => [keys[rand(keys.length)], gen(depth + 1)]));
+    };
+    const hasUriKey = (v: unknown): boolean =>
+      Array.isArray(v)
+        ? v.some(hasUriKey)
+        : typeof v === 'object' && v !== null && Object.entries(v).some(([k, x]) => uriKey(k) || hasUriKey(x));
+    let holding = 0;
+    for (let i = 0; i < 400; i++) {
+      const content = [gen(0), small];
+      const read = readRawResponse(line({ jsonrpc: '2.0', id: 1, result: { content } }), 100);
+      const raw = read?.result as { content?: RawJson };
+      expect(raw.content).toBeInstanceOf(RawJson);
+      expect(raw.content?.mayHoldUris(), JSON.stringify(content[0])).toBe(hasUriKey(content));
+      if (hasUriKey(content)) holding++;
+    }
+    expect(holding).toBeGreaterThan(40);
+    expect(holding).toBeLessThan(360);
+  });
+
+  it('knows from the scan of a response whether a raw member has a key a URI may sit under, wherever the line is cut', () => {
+    const holding = [
+      [{ type: 'resource_link', uri: 'a://b', text: small }],
+      [{ type: 'text', text: small, _meta: { ui: { resourceUri: 'a://b' } } }],
+      [{ type: 'text', text: small, _meta: { 'openai/outputTemplate': 'a://b' } }],
+      [{ type: 'text', text: small, deep: [[{ x: { uri: 1 } }]] }],
+    ];
+    // Key names only count: a URI-like word in a string value, or a key that merely contains one, does not.
+    const free = [
+      [{ type: 'text', text: `${small} "uri": "a://b" Uri" Template" \\u0075ri` }],
+      [{ type: 'text', text: small, uris: 1, urinal: 2, templates: 3 }],
+    ];
+    const cases: [unknown, boolean][] = [
+      ...holding.map((c): [unknown, boolean] => [c, true]),
+      ...free.map((c): [unknown, boolean] => [c, false]),
+      [[{ type: 'text', text: small }], false],
+    ];
+    const escaped = Buffer.from(
+      `{"jsonrpc":"2.0","id":1,"result":{"content":[{"\\u0075ri":"a://b","text":"${small}"}]}}`,
+    );
+    const lines: [Buffer, boolean][] = cases.map(([content, expected]) => [
+      Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content } })),
+      expected,
+    ]);
+    lines.push([escaped, true]);
+    for (const [bytes, expected] of lines) {
+      for (const parts of [[bytes], ...everyCut(bytes)]) {
+        const content = readRawResponse(parts, 100)?.result as { content?: unknown } | undefined;
+        expect(content?.content).toBeInstanceOf(RawJson);
+        const raw = content?.content as RawJson;
+        // The scan's answer, and the byte search's (a RawJson made of the same parts, a key cut in three included).
+        expect(raw.mayHoldUris(), bytes.toString().slice(40, 120)).toBe(expected);
+        if (expected) expect(new RawJson(raw.parts).mayHoldUris()).toBe(true);
+      }
     }
   });
 });
