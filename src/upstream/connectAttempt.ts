@@ -6,6 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
+import { startupMark } from '../observability/startupTrace.js';
 import { withDeadline } from '../util/async.js';
 import { type ClientSetup, createClient, shouldSwitchToModern } from './handshake.js';
 import { type ListingWarn, listAll } from './listings.js';
@@ -76,7 +77,16 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
       onStderrLine: (line) => input.transportDeps.onStderrLine?.(`[${name}] ${line}`),
     });
     const deadline = timeout * 2 + 1000;
-    const handshake = client.connect(transport.transport, { timeout }).then(() => listAll(client, timeout, input.warn));
+    const handshake = client
+      .connect(transport.transport, { timeout })
+      .then(() => {
+        startupMark(`upstream ${name}: initialized`);
+        return listAll(client, timeout, input.warn);
+      })
+      .then((catalog) => {
+        startupMark(`upstream ${name}: listed`);
+        return catalog;
+      });
     // The SDK times each request; this bounds the whole handshake (spawn, probe, initialize, listings).
     const catalog = await withDeadline(
       Promise.race([handshake, whenAborted(input.signal)]),
