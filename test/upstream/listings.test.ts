@@ -1,7 +1,7 @@
 /**
- * Listing an upstream without the SDK's schema pass: a real server process (the paged fixture, every
- * list in pages of two) whose lists carry entries no client could use. Those are left out one by one,
- * each named in a warning; the rest of the server's list, across every page, is kept.
+ * Listing an upstream entry by entry: a real server process (the paged fixture, every list in pages of
+ * two) whose lists carry entries no client could use (its SDK would reject the whole list). Those are left
+ * out one by one, each named in a warning; the rest of the server's list, across every page, is kept.
  */
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -30,16 +30,17 @@ describe('listAll', () => {
     const catalog = await listAll(c, 5000, (m) => warnings.push(m));
     expect(catalog.tools.map((t) => t.name)).toEqual([0, 1, 2, 3, 4].map((i) => `paged_tool_${i}`));
     expect(catalog.prompts.map((p) => p.name)).toEqual(['paged_prompt_0', 'paged_prompt_1', 'paged_prompt_2']);
-    expect(warnings).toHaveLength(4);
+    expect(warnings).toHaveLength(5);
     expect(warnings).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^tools\/list: tool "no_schema" left out: no inputSchema object$/),
-        expect.stringMatching(/^tools\/list: tool #\d+ left out: no name$/),
+        expect.stringMatching(/^tools\/list: tool "no_schema" left out: inputSchema: Invalid input: expected object/),
+        expect.stringMatching(/^tools\/list: tool "bad_description" left out: description: Invalid input: expected string/),
+        expect.stringMatching(/^tools\/list: tool #\d+ left out: name: Invalid input: expected string/),
         expect.stringMatching(/^tools\/list: tool #\d+ left out: not an object$/),
-        expect.stringMatching(/^prompts\/list: prompt #\d+ left out: no name$/),
+        expect.stringMatching(/^prompts\/list: prompt #\d+ left out: name: Invalid input: expected string/),
       ]),
     );
-    // Entries go on as they came: nothing added, nothing taken away.
+    // A good entry goes on as the SDK's schema reads it (here: as it came).
     expect(catalog.tools[0]).toEqual({
       name: 'paged_tool_0',
       description: 'Paged tool 0',

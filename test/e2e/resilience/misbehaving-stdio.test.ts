@@ -141,7 +141,7 @@ describe('a stdio upstream that misbehaves', () => {
     ]);
     expect(tools).toContain('b__echo');
     await proxy.waitForStderr(
-      /"component":"upstream:p".*tools\/list: tool \\"no_schema\\" left out: no inputSchema object/,
+      /"component":"upstream:p".*tools\/list: tool \\"no_schema\\" left out: inputSchema: Invalid input/,
     );
     expect((await call(proxy, 'p__paged_tool_1')).text).toBe('called paged_tool_1');
     expect((await proxy.stop()).leftovers).toEqual([]);
