@@ -34,7 +34,9 @@ describe('listAll', () => {
     expect(warnings).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^tools\/list: tool "no_schema" left out: inputSchema: Invalid input: expected object/),
-        expect.stringMatching(/^tools\/list: tool "bad_description" left out: description: Invalid input: expected string/),
+        expect.stringMatching(
+          /^tools\/list: tool "bad_description" left out: description: Invalid input: expected string/,
+        ),
         expect.stringMatching(/^tools\/list: tool #\d+ left out: name: Invalid input: expected string/),
         expect.stringMatching(/^tools\/list: tool #\d+ left out: not an object$/),
         expect.stringMatching(/^prompts\/list: prompt #\d+ left out: name: Invalid input: expected string/),
