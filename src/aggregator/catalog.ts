@@ -4,6 +4,7 @@
  */
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import picomatch from 'picomatch';
+import type { UpstreamConfig } from '../config/schema.js';
 import type { UpstreamCatalog } from '../upstream/connection.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { mapUris, prefixFor, publicName, publicUri, uriToPublic } from './naming.js';
@@ -73,61 +74,89 @@ export function buildCatalog(
     } else cat.unprefixed.push(conn.name);
     const offer = served(conn);
     if (!offer) continue;
-    const rules = { prefix, separator };
-    // URIs inside definitions (MCP Apps' `_meta.ui.resourceUri`) name this server's resources too.
-    const toPublic = uriToPublic(prefix);
-    const allowed = toolFilter(conn.config.tools);
-    for (const tool of offer.tools) {
-      if (!allowed(tool.name)) continue;
-      add(
-        cat.tools,
-        'tool',
-        publicName(rules, tool.name),
-        conn.name,
-        tool.name,
-        (n) => mapUris({ ...tool, name: n }, toPublic),
-        cat,
-      );
-    }
-    for (const prompt of offer.prompts) {
-      add(
-        cat.prompts,
-        'prompt',
-        publicName(rules, prompt.name),
-        conn.name,
-        prompt.name,
-        (n) => ({ ...prompt, name: n }),
-        cat,
-      );
-    }
-    for (const res of offer.resources) {
-      add(cat.resources, 'resource', publicUri(prefix, res.uri), conn.name, res.uri, () => mapUris(res, toPublic), cat);
-    }
-    for (const t of offer.resourceTemplates) {
-      const uriTemplate = publicUri(prefix, t.uriTemplate);
-      const owner = templateKeys.get(uriTemplate);
+    const pub = publicOffer(offer, prefix, separator, conn.config.tools);
+    for (const e of pub.tools) add(cat.tools, 'tool', conn.name, e, cat);
+    for (const e of pub.prompts) add(cat.prompts, 'prompt', conn.name, e, cat);
+    for (const e of pub.resources) add(cat.resources, 'resource', conn.name, e, cat);
+    for (const e of pub.templates) {
+      const owner = templateKeys.get(e.name);
       if (owner !== undefined) {
-        cat.collisions.push({ kind: 'resource template', name: uriTemplate, owners: [owner, conn.name] });
+        cat.collisions.push({ kind: 'resource template', name: e.name, owners: [owner, conn.name] });
         continue;
       }
-      templateKeys.set(uriTemplate, conn.name);
-      cat.templates.push({
-        upstream: conn.name,
-        original: t.uriTemplate,
-        item: mapUris({ ...t, uriTemplate }, toPublic),
-      });
+      templateKeys.set(e.name, conn.name);
+      cat.templates.push({ upstream: conn.name, original: e.original, item: e.item });
     }
   }
   return cat;
 }
 
+/** One item of a server's catalog under its public name (or URI, or URI template). */
+interface Renamed<T> {
+  name: string;
+  original: string;
+  item: T;
+}
+
+interface PublicOffer {
+  prefix: string;
+  separator: string;
+  filter: UpstreamConfig['tools'];
+  tools: Renamed<Tool>[];
+  prompts: Renamed<Prompt>[];
+  resources: Renamed<Resource>[];
+  templates: Renamed<ResourceTemplateType>[];
+}
+
+/**
+ * A server's catalog renamed for the public index, kept with the catalog it was made from: the index is
+ * rebuilt whenever any server's catalog changes (twenty times as twenty servers come up), and a server
+ * whose catalog did not change keeps its renamed items, the very same objects, which also lets the
+ * comparison of the old index with the new one skip them.
+ */
+const renamed = new WeakMap<UpstreamCatalog, PublicOffer>();
+
+function publicOffer(
+  offer: UpstreamCatalog,
+  prefix: string,
+  separator: string,
+  filter: UpstreamConfig['tools'],
+): PublicOffer {
+  const kept = renamed.get(offer);
+  if (kept && kept.prefix === prefix && kept.separator === separator && kept.filter === filter) return kept;
+  const rules = { prefix, separator };
+  // URIs inside definitions (MCP Apps' `_meta.ui.resourceUri`) name this server's resources too.
+  const toPublic = uriToPublic(prefix);
+  const allowed = toolFilter(filter);
+  const tools = offer.tools
+    .filter((tool) => allowed(tool.name))
+    .map((tool) => {
+      const name = publicName(rules, tool.name);
+      return { name, original: tool.name, item: mapUris({ ...tool, name }, toPublic) };
+    });
+  const prompts = offer.prompts.map((prompt) => {
+    const name = publicName(rules, prompt.name);
+    return { name, original: prompt.name, item: { ...prompt, name } };
+  });
+  const resources = offer.resources.map((res) => ({
+    name: publicUri(prefix, res.uri),
+    original: res.uri,
+    item: mapUris(res, toPublic),
+  }));
+  const templates = offer.resourceTemplates.map((t) => {
+    const uriTemplate = publicUri(prefix, t.uriTemplate);
+    return { name: uriTemplate, original: t.uriTemplate, item: mapUris({ ...t, uriTemplate }, toPublic) };
+  });
+  const made = { prefix, separator, filter, tools, prompts, resources, templates };
+  renamed.set(offer, made);
+  return made;
+}
+
 function add<T>(
   map: Map<string, Entry<T>>,
   kind: Collision['kind'],
-  name: string,
   upstream: string,
-  original: string,
-  rename: (n: string) => T,
+  { name, original, item }: Renamed<T>,
   cat: Catalog,
 ): void {
   const existing = map.get(name);
@@ -136,7 +165,7 @@ function add<T>(
     if (existing.upstream !== upstream) cat.collisions.push({ kind, name, owners: [existing.upstream, upstream] });
     return;
   }
-  map.set(name, { upstream, original, item: rename(name) });
+  map.set(name, { upstream, original, item });
 }
 
 /** Identifies a collision across rebuilds (so each is logged once). */
@@ -187,9 +216,7 @@ export function catalogChanges(before: Catalog, after: Catalog): CatalogChanges 
   return {
     tools: !sameEntries(before.tools, after.tools),
     prompts: !sameEntries(before.prompts, after.prompts),
-    resources:
-      !sameKeys(before.resources, after.resources) ||
-      JSON.stringify(before.templates.map((t) => t.item)) !== JSON.stringify(after.templates.map((t) => t.item)),
+    resources: !sameKeys(before.resources, after.resources) || !sameTemplates(before.templates, after.templates),
   };
 }
 
@@ -209,6 +236,11 @@ export function byUpstreamName(cat: Catalog, name: string): Entry<Tool> | undefi
   return found;
 }
 
+function sameTemplates(a: Entry<ResourceTemplateType>[], b: Entry<ResourceTemplateType>[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((t, i) => t.item === b[i].item || JSON.stringify(t.item) === JSON.stringify(b[i].item));
+}
+
 function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
   if (a.size !== b.size) return false;
   for (const k of a.keys()) if (!b.has(k)) return false;
@@ -217,6 +249,9 @@ function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
 
 function sameEntries(a: Map<string, { item: unknown }>, b: Map<string, { item: unknown }>): boolean {
   if (!sameKeys(a, b)) return false;
-  for (const [k, v] of a) if (JSON.stringify(v.item) !== JSON.stringify(b.get(k)?.item)) return false;
+  for (const [k, v] of a) {
+    const other = b.get(k)?.item;
+    if (other !== v.item && JSON.stringify(v.item) !== JSON.stringify(other)) return false;
+  }
   return true;
 }

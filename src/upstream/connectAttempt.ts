@@ -6,8 +6,10 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
+import { startupMark } from '../observability/startupTrace.js';
 import { withDeadline } from '../util/async.js';
-import { type ClientSetup, createClient, listAll, shouldSwitchToModern } from './handshake.js';
+import { type ClientSetup, createClient, shouldSwitchToModern } from './handshake.js';
+import { type ListingWarn, listAll } from './listings.js';
 import type { OpenTransport } from './options.js';
 import type { UpstreamCatalog } from './status.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
@@ -38,6 +40,8 @@ export interface AttemptInput {
   stale(): boolean;
   /** The server refused 2025-11-25: the attempt goes on with 2026-07-28, and so should later ones. */
   onModernOnly(e: unknown): void;
+  /** An entry of the first listing was left out (listings.ts). */
+  warn?: ListingWarn;
   /** A transport error during the handshake (a banner on stdout is skipped, and said, before the full handler). */
   onEarlyError?(e: Error, client: Client): void;
 }
@@ -73,7 +77,16 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
       onStderrLine: (line) => input.transportDeps.onStderrLine?.(`[${name}] ${line}`),
     });
     const deadline = timeout * 2 + 1000;
-    const handshake = client.connect(transport.transport, { timeout }).then(() => listAll(client, timeout));
+    const handshake = client
+      .connect(transport.transport, { timeout })
+      .then(() => {
+        startupMark(`upstream ${name}: initialized`);
+        return listAll(client, timeout, input.warn);
+      })
+      .then((catalog) => {
+        startupMark(`upstream ${name}: listed`);
+        return catalog;
+      });
     // The SDK times each request; this bounds the whole handshake (spawn, probe, initialize, listings).
     const catalog = await withDeadline(
       Promise.race([handshake, whenAborted(input.signal)]),

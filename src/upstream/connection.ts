@@ -16,7 +16,7 @@ import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
 import { describeConnectError, isTimeout, logTrouble, safeUrl, transportTrouble } from './errors.js';
 import { openLane } from './fastLane.js';
-import { listAll } from './handshake.js';
+import { listAll } from './listings.js';
 import { isNeedsLogin } from './oauth/needsLogin.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
 import { detached } from './origin.js';
@@ -114,6 +114,9 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   get requestTimeout(): number {
     return this.config.timeout ?? this.opts.requestTimeout;
   }
+  /** An entry of this server's listing that could not be served, said as the server's other trouble is. */
+  private readonly listingWarn = (message: string) => this.log.warn(message);
+
   private get connectTimeout(): number {
     return this.config.connectTimeout ?? this.opts.connectTimeout;
   }
@@ -176,6 +179,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
           onListChanged: () => void this.refresh(generation),
         },
         stale,
+        warn: this.listingWarn,
         onEarlyError: (e, client) => this.onTransportError(e, client),
         onModernOnly: (e) => {
           this.modernOnly = true;
@@ -348,7 +352,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     const client = this.link?.client;
     if (!client || generation !== this.generation) return;
     try {
-      const catalog = await listAll(client, this.requestTimeout);
+      const catalog = await listAll(client, this.requestTimeout, this.listingWarn);
       if (generation === this.generation) this.report.relisted(catalog);
     } catch (e) {
       this.log.warn({ err: errorMessage(e) }, 'could not refresh the catalog');

@@ -1,11 +1,12 @@
 /**
  * The client side of the handshake with one upstream: which protocol era to speak, the capabilities
- * the proxy declares, the handlers for server-to-client traffic, and the first listing.
+ * the proxy declares, and the handlers for server-to-client traffic.
  *
  * `auto` speaks 2025-11-25 first, on the one process it starts (the SDK's throwaway probe process is
  * never used): most dual-era servers ask for sampling and elicitation push-style, which they refuse to
  * do on a 2026 hop, and over a 2025 hop the proxy relays those to clients of both eras (see the
  * README). Only a server that refuses `initialize` is connected again, negotiating 2026-07-28.
+ * The first listing is listings.ts's.
  */
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/client';
@@ -15,7 +16,6 @@ import { VERSION } from '../version.js';
 import { isNetworkError } from './errors.js';
 import type { DownstreamBridge } from './options.js';
 import { currentOrigin } from './origin.js';
-import type { UpstreamCatalog } from './status.js';
 
 /**
  * The capabilities the proxy declares upstream: it relays these to the downstream session. One
@@ -76,24 +76,6 @@ function installHandlers(client: Client, setup: ClientSetup): void {
   const notify = (n: any) => bridge?.notify(name, n.method, n.params, origin());
   client.setNotificationHandler('notifications/message', notify);
   client.setNotificationHandler('notifications/resources/updated', notify);
-}
-
-/** Lists everything the server has (what its capabilities say it has), each request with `timeout`. */
-export async function listAll(client: Client, timeout: number): Promise<UpstreamCatalog> {
-  const caps = client.getServerCapabilities() ?? {};
-  const opts = { timeout, cacheMode: 'bypass' as const };
-  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
-    caps.tools ? client.listTools(undefined, opts).then((r) => r.tools) : [],
-    caps.prompts ? client.listPrompts(undefined, opts).then((r) => r.prompts) : [],
-    caps.resources ? client.listResources(undefined, opts).then((r) => r.resources) : [],
-    caps.resources
-      ? client
-          .listResourceTemplates(undefined, opts)
-          .then((r) => r.resourceTemplates)
-          .catch(() => [])
-      : [],
-  ]);
-  return { tools, prompts, resources, resourceTemplates };
 }
 
 /** After a failed attempt under `auto`: the server refused 2025-11-25, so the next one speaks 2026-07-28. */

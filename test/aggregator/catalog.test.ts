@@ -3,7 +3,10 @@
  * what the built proxy does with two servers under one prefix: it keeps serving, from the one listed first.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Collision, describeCollisions } from '../../src/aggregator/catalog.js';
+import { buildCatalog, type Collision, catalogChanges, describeCollisions } from '../../src/aggregator/catalog.js';
+import type { UpstreamConfig } from '../../src/config/schema.js';
+import type { UpstreamCatalog } from '../../src/upstream/status.js';
+import type { Upstream } from '../../src/upstream/upstream.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { tempDir } from '../helpers/files.js';
 import { connectProxy, ECHO, text, waitFor, writeConfig } from '../helpers/proxy.js';
@@ -30,6 +33,52 @@ describe('describeCollisions', () => {
     expect(describeCollisions([{ kind: 'prefix', name: 'x', owners: ['a', 'b'] }])).toEqual([
       '"a" and "b" both use the prefix "x"; URIs under "x+" that no listed resource names go to "a" (listed first in the config); set a different "prefix" on one of them',
     ]);
+  });
+});
+
+describe('buildCatalog, rebuilt as servers come and go', () => {
+  const catalogOf = (tools: string[], prompts: string[] = []): UpstreamCatalog => ({
+    tools: tools.map((name) => ({ name, inputSchema: { type: 'object' as const } })),
+    prompts: prompts.map((name) => ({ name })),
+    resources: [{ uri: 'mem://a', name: 'a' }],
+    resourceTemplates: [{ uriTemplate: 'mem://{x}', name: 'x' }],
+  });
+  // Only what the index reads of a connection: its name and config; its catalog comes through `served`.
+  const conn = (name: string, config: Partial<UpstreamConfig> = {}) =>
+    ({ name, config: { type: 'stdio', command: 'x', ...config } }) as unknown as Upstream;
+
+  it("keeps an unchanged server's entries as they were, and reports only the lists that changed", () => {
+    const a = conn('a');
+    const b = conn('b');
+    const catalogs = new Map<Upstream, UpstreamCatalog>([[a, catalogOf(['t1', 't2'], ['p'])]]);
+    const build = () => buildCatalog([a, b], '__', (c) => catalogs.get(c));
+    const first = build();
+    catalogs.set(b, catalogOf(['t3']));
+    const second = build();
+    expect([...second.tools.keys()]).toEqual(['a__t1', 'a__t2', 'b__t3']);
+    expect(second.tools.get('a__t1')?.item).toBe(first.tools.get('a__t1')?.item);
+    expect(second.templates[0].item).toBe(first.templates[0].item);
+    expect(catalogChanges(first, second)).toEqual({ tools: true, prompts: false, resources: true });
+    expect(catalogChanges(second, build())).toEqual({ tools: false, prompts: false, resources: false });
+    // A new listing of the same content is a new catalog: renamed afresh, and the same lists as before.
+    catalogs.set(a, catalogOf(['t1', 't2'], ['p']));
+    const third = build();
+    expect(third.tools.get('a__t1')?.item).not.toBe(second.tools.get('a__t1')?.item);
+    expect(third.tools.get('a__t1')?.item).toEqual(second.tools.get('a__t1')?.item);
+    expect(catalogChanges(second, third)).toEqual({ tools: false, prompts: false, resources: false });
+    // Content that changed is seen as such.
+    catalogs.set(a, catalogOf(['t1', 't2'], ['p', 'q']));
+    expect(catalogChanges(third, build())).toEqual({ tools: false, prompts: true, resources: false });
+  });
+
+  it('renames again when the prefix, the separator or the tool filter changed (a reload), the catalog not', () => {
+    const catalog = catalogOf(['t1', 't2']);
+    const names = (c: Upstream, separator = '__') => [...buildCatalog([c], separator, () => catalog).tools.keys()];
+    expect(names(conn('a'))).toEqual(['a__t1', 'a__t2']);
+    expect(names(conn('a', { prefix: 'z' }))).toEqual(['z__t1', 'z__t2']);
+    expect(names(conn('a', { prefix: 'z' }), '.')).toEqual(['z.t1', 'z.t2']);
+    expect(names(conn('a', { prefix: 'z', tools: { exclude: ['t2'] } }), '.')).toEqual(['z.t1']);
+    expect(names(conn('a', { prefix: false }))).toEqual(['t1', 't2']);
   });
 });
 

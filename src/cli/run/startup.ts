@@ -48,6 +48,7 @@ export function startUpstreams(
   report.unref();
   const deferUntil = afterFirstListing(agg, lifecycle, opts.deferMs ?? DEFER_STARTS_MS);
   const firstRound = pool.start({ deferUntil }).then(() => {
+    startupMark('run: every server had its first attempt');
     clearInterval(report);
     if (lifecycle.isShuttingDown) return;
     const statuses = pool.snapshot();
@@ -66,6 +67,7 @@ export function startUpstreams(
     );
   });
   agg.waitForStartup(firstRound, opts.windowMs, pool.unknownFirstRound());
+  void agg.firstListing().then(() => startupMark('run: first listing answered'));
   return firstRound;
 }
 
@@ -79,7 +81,7 @@ function afterFirstListing(agg: Aggregator, lifecycle: Lifecycle, ms: number): P
   const listed = agg.firstListing().then(() => 'first listing answered');
   return Promise.race([listed, bound]).then((why) => {
     clearTimeout(timer);
-    startupMark(`run: ${why}`);
+    startupMark(`run: starts deferred for a known catalog may go (${why})`);
     return !lifecycle.isShuttingDown;
   });
 }

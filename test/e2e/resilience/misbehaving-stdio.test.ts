@@ -123,4 +123,27 @@ describe('a stdio upstream that misbehaves', () => {
     expect((await call(proxy, 'b__echo', { text: 'fine' })).text).toBe('fine');
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
+  it('lists a tool no client could use: that entry is left out with a warning, the rest of its list and the others kept', async () => {
+    const proxy = await startProxy({
+      config: {
+        mcpServers: {
+          p: fixture('paged-server.mjs', { PAGED_TOOLS: '3', PAGED_BAD: 'entries' }),
+          b: fixture('flaky-server.mjs'),
+        },
+        proxy: FAST_PROXY,
+      },
+    });
+    const tools = (await proxy.client.listTools()).tools.map((t) => t.name);
+    expect(tools.filter((t) => t.startsWith('p__')).sort()).toEqual([
+      'p__paged_tool_0',
+      'p__paged_tool_1',
+      'p__paged_tool_2',
+    ]);
+    expect(tools).toContain('b__echo');
+    await proxy.waitForStderr(
+      /"component":"upstream:p".*tools\/list: tool \\"no_schema\\" left out: inputSchema: Invalid input/,
+    );
+    expect((await call(proxy, 'p__paged_tool_1')).text).toBe('called paged_tool_1');
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
 });

@@ -1,0 +1,136 @@
+/**
+ * An upstream's listings (tools, prompts, resources, templates), each entry checked on its own: the SDK's
+ * listTools and friends check a page whole, so one tool a client could not use (a description that is
+ * not a string, no input schema) failed the whole listing, and with it the server's connect. Here such an
+ * entry is left out with a warning naming it, and the rest of the server's list is kept. Each entry is
+ * checked against the SDK's own schema of it, as the clients' SDKs check what the proxy serves: an
+ * entry let through unchecked would break the merged list of every server for them. A page that is not a
+ * list at all fails the listing, as before.
+ *
+ * On a 2026-07-28 hop the SDK lists as before (its era decoder, and over Streamable HTTP the response
+ * cache callTool mirrors arguments into `Mcp-Param-*` headers from, unchecked.ts).
+ */
+import type { Client, Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
+import { specTypeSchemas } from '@modelcontextprotocol/client';
+import { isObject } from '../protocol/hotParams.js';
+import type { UpstreamCatalog } from './status.js';
+import { requestUnchecked } from './unchecked.js';
+
+/** Pages followed per listing, as the SDK's own aggregation caps them: a cursor that never ends is cut. */
+const MAX_PAGES = 64;
+
+interface StandardSchema {
+  '~standard': {
+    validate(v: unknown): StandardResult | Promise<StandardResult>;
+  };
+}
+type StandardResult = { value: unknown; issues?: undefined } | { issues: ReadonlyArray<Issue> };
+interface Issue {
+  message: string;
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+interface Listing {
+  method: string;
+  key: string;
+  what: string;
+  schema: StandardSchema;
+}
+
+const TOOLS: Listing = { method: 'tools/list', key: 'tools', what: 'tool', schema: specTypeSchemas.Tool };
+const PROMPTS: Listing = { method: 'prompts/list', key: 'prompts', what: 'prompt', schema: specTypeSchemas.Prompt };
+const RESOURCES: Listing = {
+  method: 'resources/list',
+  key: 'resources',
+  what: 'resource',
+  schema: specTypeSchemas.Resource,
+};
+const TEMPLATES: Listing = {
+  method: 'resources/templates/list',
+  key: 'resourceTemplates',
+  what: 'resource template',
+  schema: specTypeSchemas.ResourceTemplate,
+};
+
+/** Said once per entry left out: which server's list, which entry, why. */
+export type ListingWarn = (message: string) => void;
+
+/** Lists everything the server has (what its capabilities say it has), each request with `timeout`. */
+export async function listAll(client: Client, timeout: number, warn: ListingWarn = () => {}): Promise<UpstreamCatalog> {
+  if (client.getProtocolEra() === 'modern') return listAllViaSdk(client, timeout);
+  const caps = client.getServerCapabilities() ?? {};
+  const read = <T>(listing: Listing) => readAll(client, listing, timeout, warn) as Promise<T[]>;
+  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
+    caps.tools ? read<Tool>(TOOLS) : [],
+    caps.prompts ? read<Prompt>(PROMPTS) : [],
+    caps.resources ? read<Resource>(RESOURCES) : [],
+    // Templates are optional even for a server with resources: one that refuses the request has none.
+    caps.resources ? read<ResourceTemplateType>(TEMPLATES).catch(() => []) : [],
+  ]);
+  return { tools, prompts, resources, resourceTemplates };
+}
+
+/** Every page of one listing, its entries checked one by one. */
+async function readAll(
+  client: Client,
+  listing: Listing,
+  timeout: number,
+  warn: ListingWarn,
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await requestUnchecked(client, listing.method, cursor === undefined ? {} : { cursor }, { timeout });
+    const items = isObject(result) ? result[listing.key] : undefined;
+    if (!Array.isArray(items)) throw new Error(`${listing.method}: the result has no ${listing.key} list`);
+    for (const [i, item] of items.entries()) {
+      let checked = isObject(item) ? check(listing.schema, item) : undefined;
+      if (checked instanceof Promise) checked = await checked;
+      if (checked && !checked.issues) out.push(checked.value as Record<string, unknown>);
+      else warn(`${listing.method}: ${listing.what} ${describe(item, i)} left out: ${why(checked)}`);
+    }
+    const next = result.nextCursor;
+    if (!isString(next) || next === '' || next === cursor) return out;
+    cursor = next;
+  }
+  warn(`${listing.method}: more than ${MAX_PAGES} pages; the rest is left out`);
+  return out;
+}
+
+/** The SDK's schemas check at once; a pending result is waited for only where a schema is asynchronous. */
+function check(schema: StandardSchema, item: unknown): StandardResult | Promise<StandardResult> {
+  return schema['~standard'].validate(item);
+}
+
+function describe(item: unknown, index: number): string {
+  const name = isObject(item) ? (item.name ?? item.uri ?? item.uriTemplate) : undefined;
+  return isString(name) ? `"${name.slice(0, 80)}"` : `#${index + 1}`;
+}
+
+/** The first thing wrong with an entry, where it is: `inputSchema: Invalid input: expected object...`. */
+function why(checked: StandardResult | undefined): string {
+  const issue = checked?.issues?.[0];
+  if (!issue) return 'not an object';
+  const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+  return `${path ? `${path}: ` : ''}${issue.message}`;
+}
+
+/** The SDK's listings, each page checked whole (a 2026-07-28 hop). */
+async function listAllViaSdk(client: Client, timeout: number): Promise<UpstreamCatalog> {
+  const caps = client.getServerCapabilities() ?? {};
+  const opts = { timeout, cacheMode: 'bypass' as const };
+  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
+    caps.tools ? client.listTools(undefined, opts).then((r) => r.tools) : [],
+    caps.prompts ? client.listPrompts(undefined, opts).then((r) => r.prompts) : [],
+    caps.resources ? client.listResources(undefined, opts).then((r) => r.resources) : [],
+    caps.resources
+      ? client
+          .listResourceTemplates(undefined, opts)
+          .then((r) => r.resourceTemplates)
+          .catch(() => [])
+      : [],
+  ]);
+  return { tools, prompts, resources, resourceTemplates };
+}
