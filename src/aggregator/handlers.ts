@@ -7,11 +7,11 @@ import type { LoggingLevel, RequestMethod, Server, ServerCapabilities } from '@m
 import type { AccessView } from '../gateway/policy.js';
 import { type CallContext, callContext } from './callContext.js';
 import type { Requests } from './requests.js';
-import type { Session } from './sessions.js';
+import type { Listed, Session } from './sessions.js';
 
 /** The tools surface as a session sees it (every tool, or what a tools mode offers). */
 export interface ToolsSurface {
-  listTools(view?: AccessView): Promise<Record<string, unknown>[]>;
+  listTools(view?: AccessView, listed?: Listed): Promise<Record<string, unknown>[]>;
   callTool(
     name: string,
     args: Record<string, unknown> | undefined,
@@ -63,7 +63,7 @@ export function installHandlers(server: Server, session: Session, caps: ServerCa
     return {};
   });
   if (caps.tools) {
-    on('tools/list', async () => ({ tools: await tools.listTools(session.access) }));
+    on('tools/list', async () => ({ tools: await tools.listTools(session.access, session.listed) }));
     on('tools/call', (params, call) => hot('tools/call', params, call));
   }
   if (caps.prompts) {

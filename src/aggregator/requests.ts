@@ -68,6 +68,7 @@ export class Requests {
 
   async listPrompts(session: Session): Promise<Result> {
     await this.opts.gate.listing();
+    session.listed.prompts = true;
     return { prompts: visible(session, 'prompt', [...this.catalog.prompts.values()]).map((e) => e.item) };
   }
 
@@ -98,11 +99,13 @@ export class Requests {
 
   async listResources(session: Session): Promise<Result> {
     await this.opts.gate.listing();
+    session.listed.resources = true;
     return { resources: visible(session, 'resource', [...this.catalog.resources.values()]).map((e) => e.item) };
   }
 
   async listResourceTemplates(session: Session): Promise<Result> {
     await this.opts.gate.listing();
+    session.listed.resources = true;
     return { resourceTemplates: visible(session, 'resource', this.catalog.templates).map((e) => e.item) };
   }
 

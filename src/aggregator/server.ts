@@ -32,7 +32,7 @@ import { attachRelay } from './relay.js';
 import { Requests } from './requests.js';
 import { ResourceRoutes } from './resourceRoutes.js';
 import { ResultCache } from './resultCache.js';
-import { type CallOrigin, type Era, newSession, type Session, SessionRouter } from './sessions.js';
+import { type CallOrigin, type Era, type Listed, newSession, type Session, SessionRouter } from './sessions.js';
 import { StartupGate } from './startupGate.js';
 import { type StatelessHandler, statelessHandler } from './stateless.js';
 import { Subscriptions } from './subscriptions.js';
@@ -136,11 +136,7 @@ export class Aggregator extends EventEmitter {
   /** A reloaded policy may show or hide anything: every session is told every list changed. */
   private accessChanged(): void {
     this.emit('list_changed', { tools: true, prompts: true, resources: true });
-    for (const s of this.router.sessions()) {
-      void s.server.sendToolListChanged().catch(() => {});
-      void s.server.sendPromptListChanged().catch(() => {});
-      void s.server.sendResourceListChanged().catch(() => {});
-    }
+    this.announce({ tools: true, prompts: true, resources: true });
   }
 
   get catalog(): Catalog {
@@ -178,10 +174,21 @@ export class Aggregator extends EventEmitter {
     this.emit('rebuilt');
     if (!changed.tools && !changed.prompts && !changed.resources) return;
     this.emit('list_changed', changed);
+    this.announce(changed);
+  }
+
+  /**
+   * Tells each session that holds one of the `changed` lists that it changed. A 2026-07-28 session
+   * asked to be told (its notifications go on the subscriptions/listen stream it opened).
+   */
+  private announce(changed: Listed): void {
     for (const s of this.router.sessions()) {
-      if (changed.tools) void s.server.sendToolListChanged().catch(() => {});
-      if (changed.prompts) void s.server.sendPromptListChanged().catch(() => {});
-      if (changed.resources) void s.server.sendResourceListChanged().catch(() => {});
+      const all = s.era === 'modern';
+      if (changed.tools && (all || s.listed.tools)) void s.server.sendToolListChanged().catch(() => {});
+      if (changed.prompts && (all || s.listed.prompts)) void s.server.sendPromptListChanged().catch(() => {});
+      if (changed.resources && (all || s.listed.resources)) {
+        void s.server.sendResourceListChanged().catch(() => {});
+      }
     }
   }
 
@@ -298,8 +305,11 @@ export class Aggregator extends EventEmitter {
   }
 
   /** The tools surface: every tool, or what the tools mode offers; only what `view` allows. */
-  async listTools(view: AccessView = ALLOW_ALL): Promise<Record<string, unknown>[]> {
+  /** The tools `view` may see; `listed`: the session answered (it is told of changes from now on). */
+  async listTools(view: AccessView = ALLOW_ALL, listed?: Listed): Promise<Record<string, unknown>[]> {
     await this.gate.listing();
+    // In the same turn as the list is read: a change after it is announced, one before it is in it.
+    if (listed) listed.tools = true;
     if (this.toolsMode) return this.toolsMode.list(this, view);
     return this.requests.tools(view);
   }

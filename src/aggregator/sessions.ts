@@ -34,6 +34,18 @@ export interface Session {
   caller?: Caller;
   /** This session as an origin of its own (the owner key of per-session upstream connections). */
   readonly self: CallOrigin;
+  /**
+   * The lists this session has been answered (tools, prompts, resources): list_changed goes only to a
+   * session holding a list that changed. One that has not listed yet gets the current list when it asks,
+   * so a start-up (a rebuild per server coming up) does not send it a notification per server.
+   */
+  listed: Listed;
+}
+
+export interface Listed {
+  tools?: boolean;
+  prompts?: boolean;
+  resources?: boolean;
 }
 
 type LogParams = { level: LoggingLevel; logger?: string; data: unknown };
@@ -53,7 +65,7 @@ export interface CallOrigin {
 
 /** A new session's record; `self` makes it an origin of its own. */
 export function newSession(id: number, server: Server, era: Era, transient: boolean): Session {
-  const session = { id, server, era, subscriptions: new Set<string>(), transient } as Session;
+  const session = { id, server, era, subscriptions: new Set<string>(), transient, listed: {} } as Session;
   (session as { self: CallOrigin }).self = { session };
   return session;
 }

@@ -143,4 +143,31 @@ describe('Aggregator in front of two upstreams', () => {
     const result = await client.callTool({ name: 'beta__late', arguments: {} });
     expect(result.content).toEqual([{ type: 'text', text: 'late' }]);
   });
+
+  test('a session is told of a change only to a list it holds (not once per server while it has none)', async () => {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await agg.createServer({ era: 'legacy' }).connect(serverSide);
+    const fresh = new Client({ name: 'not-listed-yet', version: '1.0.0' });
+    const told: string[] = [];
+    fresh.setNotificationHandler('notifications/tools/list_changed', () => {
+      told.push('tools');
+    });
+    await fresh.connect(clientSide);
+    try {
+      // Nothing listed: the change is in the list it gets when it asks, no notification.
+      const before = listChanged.length;
+      growing.addTool('later');
+      await waitFor(() => listChanged.length > before, 'tools/list_changed to the session that listed', 5_000);
+      // Anything sent to it before this answer has arrived by the time the answer does.
+      const names = (await fresh.listTools()).tools.map((t) => t.name);
+      expect(told).toEqual([]);
+      expect(names).toContain('beta__later');
+      // Listed: told from now on.
+      growing.addTool('latest');
+      await waitFor(() => told.length > 0, 'tools/list_changed once it holds a list', 5_000);
+      expect((await fresh.listTools()).tools.map((t) => t.name)).toContain('beta__latest');
+    } finally {
+      await fresh.close();
+    }
+  });
 });

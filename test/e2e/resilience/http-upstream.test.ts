@@ -107,6 +107,8 @@ describe('an HTTP upstream that fails', () => {
     proxy.client.setNotificationHandler('notifications/tools/list_changed', () => {
       changes++;
     });
+    // A client is told of changes to the lists it holds: it lists first, as clients do.
+    await proxy.client.listTools();
     await web!.stop();
     const r = await call(proxy, 'web__echo');
     expect(r.ok).toBe(false);

@@ -25,6 +25,8 @@ describe('live reload', () => {
           changes++;
         },
       );
+      // A client is told of changes to the lists it holds: it lists first, as clients do.
+      await proxy.client.listTools();
       const aPid = childrenMatching(proxy.pid, 'echo-server.mjs');
       expect(aPid).toHaveLength(1);
 
