@@ -117,7 +117,9 @@ export class Lifecycle {
         this.log.debug({ step: s.name, err: (e as Error).message }, 'error while stopping intake');
       }
     }
-    const inflight = () => this.counters.reduce((n, c) => n + c(), 0);
+    // The counts are views of the same work (a call is an upstream call and its frontend's request):
+    // the largest of them, not their sum, is how many are still running.
+    const inflight = () => this.counters.reduce((n, c) => Math.max(n, c()), 0);
     if (inflight() > 0) {
       const deadline = Date.now() + this.opts.graceMs;
       this.log.info({ inflight: inflight(), graceMs: this.opts.graceMs }, 'waiting for in-flight calls');

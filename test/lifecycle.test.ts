@@ -48,11 +48,15 @@ describe('Lifecycle', () => {
 
   it('gives up waiting when the grace period ends', async () => {
     const t = setup({ graceMs: 50, inflight: () => 1 });
+    // The frontend's view of the same call: one call in flight, not two.
+    t.lc.addInflight(() => 1);
     t.lc.add('upstreams', async () => t.order.push('upstreams'));
     t.signals.emit('SIGINT');
     await t.lc.done;
     expect(t.order).toEqual(['upstreams']);
     expect(t.logs()).toMatch(/grace period over/);
+    expect(t.logs()).toMatch(/"inflight":1,/);
+    expect(t.logs()).not.toMatch(/"inflight":2/);
   });
 
   it('a second signal forces the exit with 130; a closer that throws does not stop the others', async () => {
