@@ -77,14 +77,35 @@ export class RequestGuard {
     return cors;
   }
 
-  /** The request's identity, or undefined when it was refused (answered already). */
-  async admit(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<Admitted | undefined> {
+  /**
+   * The request's identity, or undefined when it was refused (answered already). Synchronous unless the
+   * authenticator is (token introspection): the hot path waits on nothing it does not have to.
+   */
+  admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ): Admitted | undefined | Promise<Admitted | undefined> {
     const client = this.opts.clientOf(req);
     const wait = this.limiter?.hit(client);
     if (wait !== undefined) return tooMany(res, wait, 'retry after');
 
     const authorization = header(req, 'authorization');
-    const identity = await this.opts.auth.identify(authorization);
+    const identity = this.opts.auth.identify(authorization);
+    if (identity instanceof Promise) {
+      return identity.then((known) => this.admitted(req, res, authorization, known, client, cors));
+    }
+    return this.admitted(req, res, authorization, identity, client, cors);
+  }
+
+  private admitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    authorization: string | undefined,
+    identity: Identity | undefined,
+    client: string,
+    cors: Record<string, string>,
+  ): Admitted | undefined {
     if (!identity) {
       res.setHeader('www-authenticate', this.opts.auth.challenge(req, authorization !== undefined));
       sendRpcError(

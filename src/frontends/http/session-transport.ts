@@ -172,7 +172,8 @@ export class NodeSessionTransport implements Transport {
       isBatch: Array.isArray(body),
     };
     for (const id of ex.pending) this.byRequest.set(id, ex);
-    res.once('close', () => {
+    // 'close' comes once per response: a plain listener (no once wrapper) on this per-request path.
+    res.on('close', () => {
       if (ex.mode === 'done') return;
       ex.mode = 'done';
       for (const id of ex.pending) if (this.byRequest.get(id) === ex) this.byRequest.delete(id);
@@ -317,12 +318,17 @@ export class NodeSessionTransport implements Transport {
       return;
     }
     ex.mode = 'done';
-    ex.res.writeHead(200, {
-      ...this.baseHeaders(),
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(json ?? ''),
-    });
-    ex.res.end(json);
+    const body = json ?? '';
+    ex.res.writeHead(200, this.jsonHeaders(Buffer.byteLength(body)));
+    ex.res.end(body);
+  }
+
+  /** A JSON answer's headers: without extra headers, a flat list node writes out as it is. */
+  private jsonHeaders(length: number): Record<string, string | number> | string[] {
+    if (this.opts.headers) {
+      return { ...this.baseHeaders(), 'content-type': 'application/json', 'content-length': length };
+    }
+    return ['mcp-session-id', this.sessionId, 'content-type', 'application/json', 'content-length', String(length)];
   }
 
   private checkProtocolVersion(req: IncomingMessage): Reply | undefined {
