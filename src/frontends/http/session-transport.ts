@@ -135,7 +135,13 @@ export class NodeSessionTransport implements Transport {
       this.reply(res, { status: 400, code: -32600, message: 'Invalid Request: not a JSON-RPC message' });
       return;
     }
-    const init = messages.some((m) => isInitialize(m) && isInitializeRequest(m));
+    // One pass: whether it initializes, and the ids of the requests it carries (answered on this POST).
+    let init = false;
+    const pending = new Set<RequestId>();
+    for (const m of messages) {
+      if (isInitialize(m) && isInitializeRequest(m)) init = true;
+      if ('method' in m && 'id' in m) pending.add((m as { id: RequestId }).id);
+    }
     if (init) {
       if (this.initialized) {
         this.reply(res, { status: 400, code: -32600, message: 'Invalid Request: Server already initialized' });
@@ -158,8 +164,7 @@ export class NodeSessionTransport implements Transport {
         return;
       }
     }
-    const requests = messages.filter((m) => 'method' in m && 'id' in m);
-    if (requests.length === 0) {
+    if (pending.size === 0) {
       res.writeHead(202, this.baseHeaders());
       res.end();
       for (const m of messages) this.onmessage?.(m);
@@ -167,7 +172,7 @@ export class NodeSessionTransport implements Transport {
     }
     const ex: Exchange = {
       res,
-      pending: new Set(requests.map((r) => r.id)),
+      pending,
       mode: 'waiting',
       isBatch: Array.isArray(body),
     };
