@@ -136,6 +136,19 @@ describe('Host and Origin validation', () => {
     const other = await request(app.handler).post('/mcp').set(MCP_HEADERS).set('host', 'localhost').send(INIT_BODY);
     expect(other.status).toBe(403);
   });
+  test('a Host that passed once does not let another through, however many hosts came before', async () => {
+    const app = makeApp({ allowedHosts: ['proxy.internal'] });
+    // A 404 means the request got past the Host check; 403 means it did not.
+    const status = async (host: string) => (await request(app.handler).get('/nowhere').set('host', host)).status;
+    expect(await status('evil.example.com')).toBe(403);
+    expect(await status('proxy.internal')).toBe(404);
+    expect(await status('evil.example.com')).toBe(403);
+    for (let port = 1; port <= 150; port++) expect(await status(`proxy.internal:${port}`)).toBe(404);
+    expect(await status('proxy.internal:1')).toBe(404);
+    expect(await status('evil.example.com')).toBe(403);
+    expect(await status('proxy.internal.evil.example.com')).toBe(403);
+    expect(await status('localhost')).toBe(403);
+  });
 });
 
 describe('rate limit', () => {

@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
+import { requestTarget } from '../../src/frontends/http/routes.js';
 import { createMetrics } from '../../src/observability/prometheus.js';
 import { closeTestApps, makeTestApp as makeApp, READY_UPSTREAMS } from './helpers.js';
 
@@ -74,5 +76,55 @@ describe('health, ready, metrics', () => {
     const r = await request(makeApp().handler).get('/nope');
     expect(r.status).toBe(404);
     expect(r.body.error).toBe('not found');
+  });
+});
+
+describe('requestTarget', () => {
+  /** What a URL parser makes of a request target: the path (trailing slashes off, '/' kept) and the query. */
+  const byUrl = (raw: string) => {
+    const u = new URL(raw, 'http://localhost');
+    return { path: u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname, search: u.search };
+  };
+  const targets = [
+    '/',
+    '/mcp',
+    '/mcp/',
+    '/mcp///',
+    '/MCP',
+    '/api/v1/keys',
+    '/api/v1/keys/',
+    '/ui/app-1_x',
+    '/mcp?profile=dev',
+    '/mcp/?profile=dev',
+    '/messages?sessionId=abc',
+    '/mcp?',
+    '/mcp#frag',
+    '/a/../mcp',
+    '/./mcp',
+    '/mcp/.',
+    '/%6dcp',
+    '/m%20cp',
+    '//mcp',
+    '//evil.example/mcp',
+    '/a//b',
+    '\\mcp',
+    '/mcp\\x',
+    'http://other.example/mcp',
+    '/.well-known/oauth-protected-resource/mcp',
+    '/ünï',
+  ];
+
+  test.each(targets)('%s: the same path and query a URL parser finds', (raw) => {
+    const t = requestTarget({ url: raw } as IncomingMessage);
+    const want = byUrl(raw);
+    expect(t.path).toBe(want.path);
+    expect(t.hasQuery).toBe(want.search !== '');
+    expect(t.url().href).toBe(new URL(raw, 'http://localhost').href);
+  });
+
+  test('a request without a url is "/"', () => {
+    const t = requestTarget({} as IncomingMessage);
+    expect(t.path).toBe('/');
+    expect(t.hasQuery).toBe(false);
   });
 });

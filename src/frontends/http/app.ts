@@ -23,7 +23,7 @@ import { type RateLimitOptions, RequestGuard } from './guards.js';
 import { LegacySseEndpoint } from './legacySse.js';
 import { type ListChanges, ModernEndpoint } from './modern.js';
 import { header, methodNotAllowed, sendRpcError } from './responses.js';
-import { health, metricsText, notFound, readOnly, ready, readyStatusOnly, requestPath } from './routes.js';
+import { health, metricsText, notFound, readOnly, ready, readyStatusOnly, requestTarget } from './routes.js';
 import { type RegisteredSession, SessionRegistry } from './sessions.js';
 import { StreamableEndpoint } from './streamable.js';
 import type { DashboardRoutes, HttpStatus, ServerFactory, StatelessHot } from './types.js';
@@ -215,7 +215,8 @@ interface Parts {
 }
 
 async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { url, path } = requestPath(req);
+  const target = requestTarget(req);
+  const { path } = target;
   const method = (req.method ?? 'GET').toUpperCase();
   if (path === '/health') return readOnly(res, method) ? health(res) : undefined;
 
@@ -233,15 +234,17 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
     if (path === '/' && method === 'GET') return redirect(res, '/ui/');
     if (await p.dashboard.servePublic(res, path, method)) return;
   }
-  const admitted = await p.guard.admit(req, res, screened);
+  // A synchronous check (no token introspection) is not awaited: nothing is asynchronous on that path.
+  const checked = p.guard.admit(req, res, screened);
+  const admitted = checked instanceof Promise ? await checked : checked;
   if (!admitted) return;
   const { identity, client, cors } = admitted;
-  const profile = url.search === '' ? undefined : (url.searchParams.get('profile') ?? undefined);
+  const profile = target.hasQuery ? (target.url().searchParams.get('profile') ?? undefined) : undefined;
   if (profile !== undefined && (path === '/mcp' || path === '/sse')) {
     const problem = p.checkProfile(profile);
     if (problem) return sendRpcError(res, 400, `Bad Request: ${problem}`);
   }
-  if (p.dashboard && path.startsWith('/api/v1/')) return p.dashboard.api(req, res, identity, url, path);
+  if (p.dashboard && path.startsWith('/api/v1/')) return p.dashboard.api(req, res, identity, target.url(), path);
   switch (path) {
     case '/mcp':
       return p.mcp.handle(req, res, { identity, client, profile });
@@ -251,7 +254,7 @@ async function route(p: Parts, req: IncomingMessage, res: ServerResponse): Promi
       return p.sse.open(res, cors, { identity, client, profile });
     case '/messages':
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
-      return p.sse.post(req, res, url, identity);
+      return p.sse.post(req, res, target.url(), identity);
     case '/ready':
       return readOnly(res, method) ? ready(res, p.status(), p.sessions, p.drain.draining) : undefined;
     case '/metrics':

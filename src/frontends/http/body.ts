@@ -6,34 +6,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType } from '@modelcontextprotocol/server';
 import { header, sendRpcError, sendTooLarge } from './responses.js';
 
-const TOO_LARGE = Symbol('too-large');
-
-/** The parsed body, or undefined when the request was refused (the answer is sent already). */
-export async function readJsonBody(
+/**
+ * The parsed body, or undefined when the request was refused (the answer is sent already). One promise,
+ * settled with the parsed value when the body ends: nothing waits on the way to the route but the body.
+ */
+export function readJsonBody(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
 ): Promise<{ value: unknown } | undefined> {
   if (!isJsonContentType(header(req, 'content-type') ?? null)) {
     sendRpcError(res, 415, 'Unsupported Media Type: Content-Type must be application/json');
-    return undefined;
+    return Promise.resolve(undefined);
   }
-  const body = await readBody(req, maxBytes);
-  if (body === TOO_LARGE) {
-    sendTooLarge(res, maxBytes);
-    return undefined;
-  }
-  try {
-    return { value: JSON.parse(body.toString('utf8')) };
-  } catch {
-    sendRpcError(res, 400, 'Parse error: the request body is not valid JSON', -32700);
-    return undefined;
-  }
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TOO_LARGE> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) return Promise.resolve(TOO_LARGE);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    sendTooLarge(res, maxBytes);
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -41,21 +31,32 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TO
     req.on('data', (c: Buffer) => {
       if (done) return;
       size += c.length;
-      if (size > max) {
+      if (size > maxBytes) {
         done = true;
         req.pause();
-        resolve(TOO_LARGE);
+        sendTooLarge(res, maxBytes);
+        resolve(undefined);
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
+      if (done) return;
       done = true;
+      resolve(parsed(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     });
     req.on('error', (e) => {
       if (!done) reject(e);
       done = true;
     });
   });
+}
+
+function parsed(res: ServerResponse, body: Buffer): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    sendRpcError(res, 400, 'Parse error: the request body is not valid JSON', -32700);
+    return undefined;
+  }
 }

@@ -35,7 +35,8 @@ export class Drain {
     this.requests++;
     const id = (body as { id?: unknown } | undefined)?.id;
     this.open.set(res, typeof id === 'string' || typeof id === 'number' ? id : undefined);
-    res.once('close', () => {
+    // 'close' comes once per response: a plain listener, no once wrapper, on this per-request path.
+    res.on('close', () => {
       this.requests--;
       this.open.delete(res);
     });

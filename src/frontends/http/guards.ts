@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from './auth.js';
 import type { ClientAddressOf } from './clientAddress.js';
 import { header, sendRpcError } from './responses.js';
-import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter } from './security.js';
+import { checkHost, checkOrigin, type Identity, isConfiguredOrigin, RateLimiter, type Rejection } from './security.js';
 
 export interface RateLimitOptions {
   windowMs: number;
@@ -38,9 +38,14 @@ export interface Admitted {
 const MCP_HEADERS =
   'Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
 
+/** The CORS headers of a request from no configured origin: none, one shared (frozen) object for all. */
+const NO_CORS: Record<string, string> = Object.freeze({});
+const MAX_REMEMBERED_HOSTS = 64;
+
 export class RequestGuard {
   private readonly limiter?: RateLimiter;
   private readonly identityLimiter?: RateLimiter;
+  private readonly passedHosts = new Set<string>();
 
   constructor(private readonly opts: GuardOptions) {
     const rl = opts.rateLimit;
@@ -55,15 +60,14 @@ export class RequestGuard {
    */
   screen(req: IncomingMessage, res: ServerResponse, method: string): Record<string, string> | undefined {
     const rejected =
-      checkHost(header(req, 'host'), this.opts.allowedHosts) ??
-      checkOrigin(header(req, 'origin'), this.opts.allowedOrigins);
+      this.checkHost(header(req, 'host')) ?? checkOrigin(header(req, 'origin'), this.opts.allowedOrigins);
     if (rejected) {
       sendRpcError(res, rejected.status, rejected.message);
       return undefined;
     }
 
     const cors = this.corsHeaders(req);
-    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    if (cors !== NO_CORS) for (const k in cors) res.setHeader(k, cors[k]!);
     if (method === 'OPTIONS') {
       if (cors['access-control-allow-origin']) {
         res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
@@ -77,14 +81,35 @@ export class RequestGuard {
     return cors;
   }
 
-  /** The request's identity, or undefined when it was refused (answered already). */
-  async admit(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<Admitted | undefined> {
+  /**
+   * The request's identity, or undefined when it was refused (answered already). Synchronous unless the
+   * authenticator is (token introspection): the hot path waits on nothing it does not have to.
+   */
+  admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ): Admitted | undefined | Promise<Admitted | undefined> {
     const client = this.opts.clientOf(req);
     const wait = this.limiter?.hit(client);
     if (wait !== undefined) return tooMany(res, wait, 'retry after');
 
     const authorization = header(req, 'authorization');
-    const identity = await this.opts.auth.identify(authorization);
+    const identity = this.opts.auth.identify(authorization);
+    if (identity instanceof Promise) {
+      return identity.then((known) => this.admitted(req, res, authorization, known, client, cors));
+    }
+    return this.admitted(req, res, authorization, identity, client, cors);
+  }
+
+  private admitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    authorization: string | undefined,
+    identity: Identity | undefined,
+    client: string,
+    cors: Record<string, string>,
+  ): Admitted | undefined {
     if (!identity) {
       res.setHeader('www-authenticate', this.opts.auth.challenge(req, authorization !== undefined));
       sendRpcError(
@@ -114,9 +139,22 @@ export class RequestGuard {
     this.identityLimiter?.sweep();
   }
 
+  /**
+   * checkHost parses the header as a URL; a client sends the same Host on every request, so the ones
+   * that passed are remembered (a bounded set: a flood of made-up names only empties it).
+   */
+  private checkHost(host: string | undefined): Rejection | undefined {
+    if (host !== undefined && this.passedHosts.has(host)) return undefined;
+    const rejected = checkHost(host, this.opts.allowedHosts);
+    if (rejected || host === undefined) return rejected;
+    if (this.passedHosts.size >= MAX_REMEMBERED_HOSTS) this.passedHosts.clear();
+    this.passedHosts.add(host);
+    return undefined;
+  }
+
   private corsHeaders(req: IncomingMessage): Record<string, string> {
     const origin = header(req, 'origin');
-    if (!isConfiguredOrigin(origin, this.opts.allowedOrigins)) return {};
+    if (!isConfiguredOrigin(origin, this.opts.allowedOrigins)) return NO_CORS;
     return {
       'access-control-allow-origin': origin!,
       vary: 'Origin',

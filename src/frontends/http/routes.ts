@@ -68,9 +68,33 @@ export function notFound(res: ServerResponse): void {
   sendJson(res, 404, { error: 'not found', paths: PATHS });
 }
 
-/** The request path without trailing slashes ('/' stays). */
-export function requestPath(req: IncomingMessage): { url: URL; path: string } {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-  return { url, path };
+/** A request's target: its path without trailing slashes ('/' stays), and its URL, parsed on first use. */
+export interface RequestTarget {
+  path: string;
+  /** True when the target has a query string. */
+  hasQuery: boolean;
+  url(): URL;
+}
+
+/**
+ * A path of plain segments (letters, digits, '-', '_'; no dots, no percent escapes, no empty segment but
+ * trailing slashes) is its own pathname: a URL parser would change nothing in it.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+\/*$/;
+
+/** The request's target; a plain path without a query (every MCP request) builds no URL object. */
+export function requestTarget(req: IncomingMessage): RequestTarget {
+  const raw = req.url ?? '/';
+  if (PLAIN_PATH.test(raw)) {
+    const path = raw.charCodeAt(raw.length - 1) === 47 ? raw.replace(/\/+$/, '') : raw;
+    let parsed: URL | undefined;
+    return { path, hasQuery: false, url: () => (parsed ??= parseUrl(raw)) };
+  }
+  const parsed = parseUrl(raw);
+  const path = parsed.pathname.length > 1 ? parsed.pathname.replace(/\/+$/, '') : parsed.pathname;
+  return { path, hasQuery: parsed.search !== '', url: () => parsed };
+}
+
+function parseUrl(raw: string): URL {
+  return new URL(raw, 'http://localhost');
 }

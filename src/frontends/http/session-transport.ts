@@ -135,7 +135,13 @@ export class NodeSessionTransport implements Transport {
       this.reply(res, { status: 400, code: -32600, message: 'Invalid Request: not a JSON-RPC message' });
       return;
     }
-    const init = messages.some((m) => isInitialize(m) && isInitializeRequest(m));
+    // One pass: whether it initializes, and the ids of the requests it carries (answered on this POST).
+    let init = false;
+    const pending = new Set<RequestId>();
+    for (const m of messages) {
+      if (isInitialize(m) && isInitializeRequest(m)) init = true;
+      if ('method' in m && 'id' in m) pending.add((m as { id: RequestId }).id);
+    }
     if (init) {
       if (this.initialized) {
         this.reply(res, { status: 400, code: -32600, message: 'Invalid Request: Server already initialized' });
@@ -158,8 +164,7 @@ export class NodeSessionTransport implements Transport {
         return;
       }
     }
-    const requests = messages.filter((m) => 'method' in m && 'id' in m);
-    if (requests.length === 0) {
+    if (pending.size === 0) {
       res.writeHead(202, this.baseHeaders());
       res.end();
       for (const m of messages) this.onmessage?.(m);
@@ -167,12 +172,13 @@ export class NodeSessionTransport implements Transport {
     }
     const ex: Exchange = {
       res,
-      pending: new Set(requests.map((r) => r.id)),
+      pending,
       mode: 'waiting',
       isBatch: Array.isArray(body),
     };
     for (const id of ex.pending) this.byRequest.set(id, ex);
-    res.once('close', () => {
+    // 'close' comes once per response: a plain listener (no once wrapper) on this per-request path.
+    res.on('close', () => {
       if (ex.mode === 'done') return;
       ex.mode = 'done';
       for (const id of ex.pending) if (this.byRequest.get(id) === ex) this.byRequest.delete(id);
@@ -317,12 +323,17 @@ export class NodeSessionTransport implements Transport {
       return;
     }
     ex.mode = 'done';
-    ex.res.writeHead(200, {
-      ...this.baseHeaders(),
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(json ?? ''),
-    });
-    ex.res.end(json);
+    const body = json ?? '';
+    ex.res.writeHead(200, this.jsonHeaders(Buffer.byteLength(body)));
+    ex.res.end(body);
+  }
+
+  /** A JSON answer's headers: without extra headers, a flat list node writes out as it is. */
+  private jsonHeaders(length: number): Record<string, string | number> | string[] {
+    if (this.opts.headers) {
+      return { ...this.baseHeaders(), 'content-type': 'application/json', 'content-length': length };
+    }
+    return ['mcp-session-id', this.sessionId, 'content-type', 'application/json', 'content-length', String(length)];
   }
 
   private checkProtocolVersion(req: IncomingMessage): Reply | undefined {

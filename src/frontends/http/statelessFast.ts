@@ -58,7 +58,8 @@ export async function serveStateless(
 ): Promise<void> {
   const abort = new LazyAbort();
   const stream = new Stream(res, keepAliveMs);
-  res.once('close', () => {
+  // 'close' comes once per response: a plain listener, no once wrapper, on this per-request path.
+  res.on('close', () => {
     if (!stream.ended) abort.abort('the client closed the response');
   });
   const answer = await hot.handle({
@@ -103,7 +104,8 @@ class Stream {
       return;
     }
     this.ended = true;
-    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    // A flat list: node writes it out as it is.
+    this.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);
     this.res.end(text);
   }
 

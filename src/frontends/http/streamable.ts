@@ -169,7 +169,8 @@ export class StreamableEndpoint {
     const now = this.opts.now;
     session.active++;
     session.lastSeen = now();
-    res.once('close', () => {
+    // 'close' comes once per response: a plain listener, no once wrapper, on this per-request path.
+    res.on('close', () => {
       session.active--;
       session.lastSeen = now();
     });
