@@ -9,7 +9,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { withDeadline } from '../util/async.js';
 import { type ClientSetup, createClient, shouldSwitchToModern } from './handshake.js';
-import { type ListingWarn, listAll } from './listings.js';
+import { type ListingLog, listAll } from './listings.js';
 import type { OpenTransport } from './options.js';
 import type { UpstreamCatalog } from './status.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
@@ -40,8 +40,8 @@ export interface AttemptInput {
   stale(): boolean;
   /** The server refused 2025-11-25: the attempt goes on with 2026-07-28, and so should later ones. */
   onModernOnly(e: unknown): void;
-  /** An entry of the first listing was left out (listings.ts). */
-  warn?: ListingWarn;
+  /** Where an entry of the first listing that was left out is said (listings.ts). */
+  log?: ListingLog;
   /** A transport error during the handshake (a banner on stdout is skipped, and said, before the full handler). */
   onEarlyError?(e: Error, client: Client): void;
 }
@@ -81,7 +81,7 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
       .connect(transport.transport, { timeout })
       .then(() => {
         startupMark(`upstream ${name}: initialized`);
-        return listAll(client, timeout, input.warn);
+        return listAll(client, timeout, input.log);
       })
       .then((catalog) => {
         startupMark(`upstream ${name}: listed`);

@@ -114,9 +114,6 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   get requestTimeout(): number {
     return this.config.timeout ?? this.opts.requestTimeout;
   }
-  /** An entry of this server's listing that could not be served, said as the server's other trouble is. */
-  private readonly listingWarn = (message: string) => this.log.warn(message);
-
   private get connectTimeout(): number {
     return this.config.connectTimeout ?? this.opts.connectTimeout;
   }
@@ -179,7 +176,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
           onListChanged: () => void this.refresh(generation),
         },
         stale,
-        warn: this.listingWarn,
+        log: this.log,
         onEarlyError: (e, client) => this.onTransportError(e, client),
         onModernOnly: (e) => {
           this.modernOnly = true;
@@ -345,18 +342,16 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
 
   /** Re-lists everything after a list_changed; emits 'catalog' when something changed. */
   refresh(generation = this.generation): Promise<void> {
-    return detached(() => this.relist(generation));
-  }
-
-  private async relist(generation: number): Promise<void> {
-    const client = this.link?.client;
-    if (!client || generation !== this.generation) return;
-    try {
-      const catalog = await listAll(client, this.requestTimeout, this.listingWarn);
-      if (generation === this.generation) this.report.relisted(catalog);
-    } catch (e) {
-      this.log.warn({ err: errorMessage(e) }, 'could not refresh the catalog');
-    }
+    return detached(async () => {
+      const client = this.link?.client;
+      if (!client || generation !== this.generation) return;
+      try {
+        const catalog = await listAll(client, this.requestTimeout, this.log);
+        if (generation === this.generation) this.report.relisted(catalog);
+      } catch (e) {
+        this.log.warn({ err: errorMessage(e) }, 'could not refresh the catalog');
+      }
+    });
   }
 
   /** Runs one request against the upstream (see calls.ts: waiting, breaker, expired sessions). */

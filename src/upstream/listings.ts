@@ -12,7 +12,7 @@
  */
 import type { Client, Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import { specTypeSchemas } from '@modelcontextprotocol/client';
-import { isObject } from '../protocol/hotParams.js';
+import { isObject, isString } from '../protocol/hotParams.js';
 import type { UpstreamCatalog } from './status.js';
 import { requestUnchecked } from './unchecked.js';
 
@@ -29,8 +29,6 @@ interface Issue {
   message: string;
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
 }
-
-const isString = (v: unknown): v is string => typeof v === 'string';
 
 interface Listing {
   method: string;
@@ -54,14 +52,18 @@ const TEMPLATES: Listing = {
   schema: specTypeSchemas.ResourceTemplate,
 };
 
-/** Said once per entry left out: which server's list, which entry, why. */
-export type ListingWarn = (message: string) => void;
+/** Where each entry left out is said (which list, which entry, why): the server's logger. */
+export interface ListingLog {
+  warn(message: string): void;
+}
+
+const SILENT: ListingLog = { warn: () => {} };
 
 /** Lists everything the server has (what its capabilities say it has), each request with `timeout`. */
-export async function listAll(client: Client, timeout: number, warn: ListingWarn = () => {}): Promise<UpstreamCatalog> {
+export async function listAll(client: Client, timeout: number, log: ListingLog = SILENT): Promise<UpstreamCatalog> {
   if (client.getProtocolEra() === 'modern') return listAllViaSdk(client, timeout);
   const caps = client.getServerCapabilities() ?? {};
-  const read = <T>(listing: Listing) => readAll(client, listing, timeout, warn) as Promise<T[]>;
+  const read = <T>(listing: Listing) => readAll(client, listing, timeout, log) as Promise<T[]>;
   const [tools, prompts, resources, resourceTemplates] = await Promise.all([
     caps.tools ? read<Tool>(TOOLS) : [],
     caps.prompts ? read<Prompt>(PROMPTS) : [],
@@ -77,7 +79,7 @@ async function readAll(
   client: Client,
   listing: Listing,
   timeout: number,
-  warn: ListingWarn,
+  log: ListingLog,
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   let cursor: string | undefined;
@@ -86,22 +88,18 @@ async function readAll(
     const items = isObject(result) ? result[listing.key] : undefined;
     if (!Array.isArray(items)) throw new Error(`${listing.method}: the result has no ${listing.key} list`);
     for (const [i, item] of items.entries()) {
-      let checked = isObject(item) ? check(listing.schema, item) : undefined;
+      // The SDK's schemas check at once; a pending result is waited for only where one is asynchronous.
+      let checked = isObject(item) ? listing.schema['~standard'].validate(item) : undefined;
       if (checked instanceof Promise) checked = await checked;
       if (checked && !checked.issues) out.push(checked.value as Record<string, unknown>);
-      else warn(`${listing.method}: ${listing.what} ${describe(item, i)} left out: ${why(checked)}`);
+      else log.warn(`${listing.method}: ${listing.what} ${describe(item, i)} left out: ${why(checked)}`);
     }
     const next = result.nextCursor;
     if (!isString(next) || next === '' || next === cursor) return out;
     cursor = next;
   }
-  warn(`${listing.method}: more than ${MAX_PAGES} pages; the rest is left out`);
+  log.warn(`${listing.method}: more than ${MAX_PAGES} pages; the rest is left out`);
   return out;
-}
-
-/** The SDK's schemas check at once; a pending result is waited for only where a schema is asynchronous. */
-function check(schema: StandardSchema, item: unknown): StandardResult | Promise<StandardResult> {
-  return schema['~standard'].validate(item);
 }
 
 function describe(item: unknown, index: number): string {

@@ -27,7 +27,7 @@ describe('listAll', () => {
   it('keeps every usable entry across pages and leaves out, with a warning each, the ones that are not', async () => {
     const c = await connect({ PAGED_TOOLS: '5', PAGED_BAD: 'entries' });
     const warnings: string[] = [];
-    const catalog = await listAll(c, 5000, (m) => warnings.push(m));
+    const catalog = await listAll(c, 5000, { warn: (m) => warnings.push(m) });
     expect(catalog.tools.map((t) => t.name)).toEqual([0, 1, 2, 3, 4].map((i) => `paged_tool_${i}`));
     expect(catalog.prompts.map((p) => p.name)).toEqual(['paged_prompt_0', 'paged_prompt_1', 'paged_prompt_2']);
     expect(warnings).toHaveLength(5);
@@ -53,7 +53,7 @@ describe('listAll', () => {
   it('lists only what the server announces (no resources here) and nothing is said for a clean list', async () => {
     const c = await connect({ PAGED_TOOLS: '3' });
     const warnings: string[] = [];
-    const catalog = await listAll(c, 5000, (m) => warnings.push(m));
+    const catalog = await listAll(c, 5000, { warn: (m) => warnings.push(m) });
     expect(catalog.tools).toHaveLength(3);
     expect(catalog.resources).toEqual([]);
     expect(catalog.resourceTemplates).toEqual([]);
