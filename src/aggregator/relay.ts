@@ -15,7 +15,7 @@
 import type { JSONRPCMessage, RequestId, Server, ServerCapabilities, Transport } from '@modelcontextprotocol/server';
 import { EarlyCancellations } from '../protocol/earlyCancellations.js';
 import { isObject, type Params, plainHotParams } from '../protocol/hotParams.js';
-import { badRequiredParam } from '../protocol/jsonrpc.js';
+import { badRequiredParam, errorResponse, INTERNAL_ERROR } from '../protocol/jsonrpc.js';
 import { materializeParams, READS_RAW, releaseMembers, WRITES_RAW } from '../protocol/rawJson.js';
 import { LazyAbort } from '../util/lazyAbort.js';
 import type { CallContext } from './callContext.js';
@@ -32,7 +32,6 @@ const HOT: Record<string, keyof ServerCapabilities> = {
   'completion/complete': 'completions',
 };
 
-const INTERNAL_ERROR = -32603;
 const OTHER_RESULT_KEYS = ['task', 'inputRequests', 'requestState'];
 
 export type HotHandler = (method: string, params: Params, call: CallContext) => Promise<Result>;
@@ -247,7 +246,7 @@ function badRequiredField(
   if (!capability || !caps[capability] || !server.getClientCapabilities()) return undefined;
   const bad = badRequiredParam(message);
   if (!bad) return undefined;
-  return { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: bad } } as JSONRPCMessage;
+  return errorResponse(m.id as RequestId, -32602, bad);
 }
 
 /**

@@ -13,11 +13,10 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { lineLength, lineText } from '../protocol/chunks.js';
 import { EarlyCancellations } from '../protocol/earlyCancellations.js';
-import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
+import { errorResponse, INTERNAL_ERROR, toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { READS_RAW, rawParts, readRawToolCall, WRITES_RAW, writeParts } from '../protocol/rawJson.js';
 
-const INTERNAL_ERROR = -32603;
 /** The SDK's default limit for one unfinished line. */
 const MAX_BUFFER_BYTES = 10 * 1024 * 1024;
 /** Lines long enough to look for raw arguments in, and the arguments' size that counts as large. */
@@ -126,7 +125,7 @@ export function stdioWire(
     abandonPending: (message: string) => {
       for (const id of pending) {
         abandoned.add(id);
-        void send({ jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message } }).catch(() => {});
+        void send(errorResponse(id, INTERNAL_ERROR, message)).catch(() => {});
       }
       pending.clear();
     },

@@ -12,7 +12,15 @@ import {
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
+  type RequestId,
 } from '@modelcontextprotocol/client';
+
+export const INTERNAL_ERROR = -32603;
+
+/** The error response to request `id` (null: a request that could not be read as one). */
+export function errorResponse(id: RequestId | null, code: number, message: string): JSONRPCMessage {
+  return { jsonrpc: '2.0', id, error: { code, message } } as JSONRPCMessage;
+}
 
 /** The message itself when it is a valid JSON-RPC 2.0 message; throws otherwise. */
 export function toJsonRpcMessage(value: unknown): JSONRPCMessage {

@@ -6,7 +6,9 @@
  * sessions already open here are still served; the ones in flight are counted so shutdown waits for them.
  */
 import type { ServerResponse } from 'node:http';
-import { sendJson, sendRpcError } from './responses.js';
+import type { RequestId } from '@modelcontextprotocol/server';
+import { errorResponse, INTERNAL_ERROR } from '../../protocol/jsonrpc.js';
+import { sendJson, sendRpcError, sseFrame } from './responses.js';
 
 export const DRAINING_MESSAGE =
   'Service Unavailable: this proxy is shutting down and takes no new sessions or requests; send it again (a load balancer sends it to another proxy)';
@@ -15,7 +17,7 @@ export class Drain {
   private active = false;
   private requests = 0;
   /** The responses counted, with the JSON-RPC id of the request each answers (when it is one request). */
-  private readonly open = new Map<ServerResponse, unknown>();
+  private readonly open = new Map<ServerResponse, RequestId | undefined>();
 
   get draining(): boolean {
     return this.active;
@@ -49,12 +51,11 @@ export class Drain {
   giveUp(why: string): void {
     for (const [res, id] of this.open) {
       if (res.writableEnded) continue;
-      const error = { jsonrpc: '2.0', id: id ?? null, error: { code: -32603, message: why } };
       if (!res.headersSent) {
-        if (id === undefined) sendRpcError(res, 503, why, -32603);
-        else sendJson(res, 200, error);
+        if (id === undefined) sendRpcError(res, 503, why, INTERNAL_ERROR);
+        else sendJson(res, 200, errorResponse(id, INTERNAL_ERROR, why));
       } else if (String(res.getHeader('content-type')).startsWith('text/event-stream') && id !== undefined) {
-        res.end(`event: message\ndata: ${JSON.stringify(error)}\n\n`);
+        res.end(sseFrame(JSON.stringify(errorResponse(id, INTERNAL_ERROR, why))));
       } else res.end();
     }
   }

@@ -4,8 +4,13 @@
  * refused here with the reason.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, isLegacyRequest, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
-import { badRequiredParam } from '../../protocol/jsonrpc.js';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  type McpHandlerRequestOptions,
+  type RequestId,
+} from '@modelcontextprotocol/server';
+import { badRequiredParam, errorResponse } from '../../protocol/jsonrpc.js';
 import { header, rpcError, rpcErrorResponse } from './responses.js';
 import { serveStateless, takeable } from './statelessFast.js';
 import type { Caller, ServerFactory, StatelessHot } from './types.js';
@@ -74,12 +79,8 @@ export class ModernEndpoint {
     const bad = badRequiredParam(parsed);
     if (bad) {
       // As for a 2025 session (aggregator/relay.ts): the field and what was sent, not the SDK's -32603.
-      const id = (parsed as { id: unknown }).id;
-      await writeResponse(
-        res,
-        Response.json({ jsonrpc: '2.0', id, error: { code: -32602, message: bad } }, { status: 200 }),
-        abort.signal,
-      );
+      const id = (parsed as { id: RequestId }).id;
+      await writeResponse(res, Response.json(errorResponse(id, -32602, bad), { status: 200 }), abort.signal);
       finished = true;
       return;
     }

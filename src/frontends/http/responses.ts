@@ -16,6 +16,11 @@ export function rpcError(code: number, message: string): object {
   return { jsonrpc: '2.0', error: { code, message }, id: null };
 }
 
+/** One Server-Sent Event carrying a JSON-RPC message's text, as MCP streams frame them. */
+export function sseFrame(text: string): string {
+  return `event: message\ndata: ${text}\n\n`;
+}
+
 /** The same refusal as a web `Response`, for the fetch-shaped SDK handlers. */
 export function rpcErrorResponse(status: number, code: number, message: string): Response {
   return Response.json(rpcError(code, message), { status });

@@ -17,11 +17,10 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import { isInitialize, toJsonRpcMessage } from '../../protocol/jsonrpc.js';
-import { rpcError } from './responses.js';
+import { errorResponse, INTERNAL_ERROR, isInitialize, toJsonRpcMessage } from '../../protocol/jsonrpc.js';
+import { rpcError, sseFrame } from './responses.js';
 
 const MAX_BATCH = 100;
-const INTERNAL_ERROR = -32603;
 
 type Reply = { status: number; code: number; message: string };
 
@@ -234,12 +233,12 @@ export class NodeSessionTransport implements Transport {
     if (!ex || ex.mode === 'done') {
       if (isResponse) return; // its POST went away; 2025 streams are not resumable
       // Unrelated server traffic goes on the standalone GET stream when there is one, else it is dropped.
-      if (this.standalone && !this.standalone.writableEnded) this.standalone.write(sseFrame(message));
+      if (this.standalone && !this.standalone.writableEnded) this.standalone.write(sseFrame(JSON.stringify(message)));
       return;
     }
     if (!isResponse) {
       this.upgrade(ex);
-      ex.res.write(sseFrame(message));
+      ex.res.write(sseFrame(JSON.stringify(message)));
       return;
     }
     ex.pending.delete(requestId!);
@@ -255,7 +254,7 @@ export class NodeSessionTransport implements Transport {
       // handler), so a progress event read in the same chunk as its response would be lost.
       setImmediate(() => {
         if (ex.res.writableEnded) return;
-        ex.res.write(sseFrame(message));
+        ex.res.write(sseFrame(JSON.stringify(message)));
         if (finished) this.finish(ex);
       });
       return;
@@ -295,11 +294,9 @@ export class NodeSessionTransport implements Transport {
   /** Answers each request of `ex` still pending with an error saying `why`, in the exchange's own form. */
   private giveUp(ex: Exchange, why: string): void {
     if (ex.mode === 'done' || ex.res.writableEnded) return;
-    const errors = [...ex.pending].map(
-      (id) => ({ jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message: why } }) as JSONRPCMessage,
-    );
+    const errors = [...ex.pending].map((id) => errorResponse(id, INTERNAL_ERROR, why));
     if (ex.mode === 'sse') {
-      for (const m of errors) ex.res.write(sseFrame(m));
+      for (const m of errors) ex.res.write(sseFrame(JSON.stringify(m)));
       ex.res.end();
       return;
     }
@@ -312,7 +309,7 @@ export class NodeSessionTransport implements Transport {
     ex.mode = 'sse';
     ex.res.writeHead(200, { ...this.baseHeaders(), ...SSE_HEADERS });
     // Responses already collected for a batch go out first, as events.
-    for (const m of ex.batch ?? []) ex.res.write(sseFrame(m));
+    for (const m of ex.batch ?? []) ex.res.write(sseFrame(JSON.stringify(m)));
     ex.batch = undefined;
   }
 
@@ -367,7 +364,3 @@ const SSE_HEADERS = {
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
 };
-
-function sseFrame(message: JSONRPCMessage): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
-}

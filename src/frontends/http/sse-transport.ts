@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
+import { sseFrame } from './responses.js';
 
 export interface SseServerTransportOptions {
   sessionId: string;
@@ -76,7 +77,7 @@ export class SseServerTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('Not connected: the SSE stream is closed');
-    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    this.res.write(sseFrame(JSON.stringify(message)));
   }
 
   async close(): Promise<void> {

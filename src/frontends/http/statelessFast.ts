@@ -20,6 +20,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { isObject, type Params, plainHotParams } from '../../protocol/hotParams.js';
 import { LazyAbort } from '../../util/lazyAbort.js';
+import { sseFrame } from './responses.js';
 import type { Caller, StatelessHot } from './types.js';
 
 /** The revision this path serves (the SDK's own list of modern revisions has this one). */
@@ -91,7 +92,7 @@ class Stream {
   message(m: JSONRPCMessage): void {
     if (this.ended || this.res.destroyed || this.res.writableEnded) return;
     if (!this.sse) this.open();
-    this.res.write(frameOf(JSON.stringify(m)));
+    this.res.write(sseFrame(JSON.stringify(m)));
   }
 
   /** Ends with the answer (a JSON-RPC message's text). */
@@ -99,7 +100,7 @@ class Stream {
     // Ended here, or answered by shutdown (Drain.giveUp).
     if (this.ended || this.res.writableEnded) return;
     if (this.sse) {
-      this.res.write(frameOf(text));
+      this.res.write(sseFrame(text));
       this.end();
       return;
     }
@@ -134,10 +135,6 @@ class Stream {
       this.keepAlive.unref();
     }
   }
-}
-
-function frameOf(text: string): string {
-  return `event: message\ndata: ${text}\n\n`;
 }
 
 /** The per-request envelope, well-formed: this revision, capabilities, and optional client info and log level. */
