@@ -265,9 +265,9 @@ function skipChannelCheck(
   const deliver = ch.deliver;
   ch.deliver = (message, extra) => {
     if (ch._closed || !relayable(message, caps, server)) return deliver.call(ch, message, extra);
-    ch._pendingRequests.add((message as { id: RequestId }).id);
-    // Checked just now (a relayable request has its required fields): straight to the relay.
     const id = (message as { id: RequestId }).id;
+    ch._pendingRequests.add(id);
+    // Checked just now (a relayable request has its required fields): straight to the relay.
     if (!relay(message)) ch._settle(id);
   };
 }

@@ -304,8 +304,10 @@ export class Aggregator extends EventEmitter {
     return this.gate.firstListing;
   }
 
-  /** The tools surface: every tool, or what the tools mode offers; only what `view` allows. */
-  /** The tools `view` may see; `listed`: the session answered (it is told of changes from now on). */
+  /**
+   * The tools surface: every tool, or what the tools mode offers; only what `view` allows. `listed`: the
+   * session being answered, told of changes from now on.
+   */
   async listTools(view: AccessView = ALLOW_ALL, listed?: Listed): Promise<Record<string, unknown>[]> {
     await this.gate.listing();
     // In the same turn as the list is read: a change after it is announced, one before it is in it.

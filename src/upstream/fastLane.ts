@@ -24,7 +24,7 @@ import {
   SdkErrorCode,
 } from '@modelcontextprotocol/client';
 
-import type { Abortable } from '../util/lazyAbort.js';
+import { type Abortable, abortableOf } from '../util/lazyAbort.js';
 
 type Result = Record<string, unknown>;
 type Progress = { progress: number; total?: number; message?: string };
@@ -73,7 +73,7 @@ export class FastLane implements LaneTap {
   ) {}
 
   request(method: string, params: Result, options: LaneOptions): Promise<Result> {
-    const abort: Abortable | AbortSignal | undefined = options.abortable ?? options.signal;
+    const abort = options.abortable ?? (options.signal && abortableOf(options.signal));
     if (abort?.aborted) return Promise.reject(asSdkError(abort.reason));
     if (!this.client.transport) return Promise.reject(new Error('Not connected'));
     const counter = this.client as unknown as { _requestMessageId: number };
@@ -90,7 +90,7 @@ export class FastLane implements LaneTap {
       this.calls.set(id, call);
       const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MSEC;
       call.timer = setTimeout(() => this.cancel(call, timedOut(timeout)), timeout);
-      if (abort) call.offAbort = onAbort(abort, () => this.cancel(call, abort.reason));
+      if (abort) call.offAbort = abort.onAbort(() => this.cancel(call, abort.reason));
     });
   }
 
@@ -212,11 +212,4 @@ function idOf(v: unknown): number {
 
 function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Listens for one abort, on our Abortable or an AbortSignal; returns what stops listening. */
-function onAbort(abort: Abortable | AbortSignal, listener: () => void): () => void {
-  if ('onAbort' in abort) return abort.onAbort(listener);
-  abort.addEventListener('abort', listener, { once: true });
-  return () => abort.removeEventListener('abort', listener);
 }
