@@ -10,14 +10,11 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { cpuMs } from './bench.mjs';
+import { BUNDLE as bundle, cpuMs, ECHO as echo, ROOT as root } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const CALLS = Number(process.env.BENCH_AUDIT_CALLS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_AUDIT_ROUNDS ?? 3);
 const WARMUP = 500;

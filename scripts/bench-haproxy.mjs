@@ -15,13 +15,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { cpuMs, runAlone } from './bench.mjs';
+import { BUNDLE as bundle, cpuMs, ECHO as echo, ROOT as root, runAlone } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const cfgFile = path.join(root, 'deploy/haproxy/haproxy.cfg');
 const CLIENTS = Number(process.env.BENCH_LB_CLIENTS ?? 12);
 const PER_CLIENT = Number(process.env.BENCH_LB_CALLS ?? 300);

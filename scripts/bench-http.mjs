@@ -14,17 +14,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { cpuMs, percentile, rssMb } from './bench.mjs';
+import { BUNDLE as bundle, cpuMs, ECHO as echo, percentile, ROOT as root, rssMb } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// MCP_PROXY_BENCH_BUNDLE: another build of the proxy (e.g. a copy of an older dist/mcp-proxy.mjs) to compare.
-const bundle = process.env.MCP_PROXY_BENCH_BUNDLE ?? path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const sdkHttp = path.join(root, 'test/fixtures/sdk-http-server.mjs');
 const SEQUENTIAL = Number(process.env.BENCH_HTTP_CALLS ?? 2000);
 const PER_SESSION = Number(process.env.BENCH_HTTP_SESSION_CALLS ?? 500);

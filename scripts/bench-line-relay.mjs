@@ -12,12 +12,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { connect, cpuMs, percentile } from './bench.mjs';
+import { BUNDLE as bundle, connect, cpuMs, ECHO as echo, percentile } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5000);

@@ -11,12 +11,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { connect, runAlone } from './bench.mjs';
+import { BUNDLE as bundle, connect, ECHO as echo, ROOT as root, runAlone } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = process.env.MCP_PROXY_BENCH_BUNDLE ?? path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const probe = path.join(root, 'scripts/memory-probe.cjs');
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5000);
 /** Idle time before the "at rest" sample: V8's memory reducer runs about ten seconds after the last allocations. */

@@ -11,14 +11,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { cpuMs, runAlone } from './bench.mjs';
+import { BUNDLE as bundle, cpuMs, ECHO as echo, ROOT as root, runAlone } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const SESSIONS = 8;
 const PER_SESSION = Number(process.env.BENCH_POLICY_CALLS ?? 400);
 const REPEAT = Number(process.env.BENCH_POLICY_REPEAT ?? 3);

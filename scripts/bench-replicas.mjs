@@ -7,13 +7,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { cpuMs, runAlone } from './bench.mjs';
+import { BUNDLE as bundle, cpuMs, ROOT as root, runAlone } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
 const replica = path.join(root, 'test/fixtures/replica-server.mjs');
 const CALLS = Number(process.env.BENCH_REPLICA_CALLS ?? 600);
 const IN_FLIGHT = 12;

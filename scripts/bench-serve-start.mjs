@@ -15,11 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE as bundle, ECHO as echo, ROOT as root } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// MCP_PROXY_BENCH_BUNDLE: another build of the proxy (a copy of an older dist/mcp-proxy.mjs) to compare.
-const bundle = process.env.MCP_PROXY_BENCH_BUNDLE ?? path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
 const counted = path.join(root, 'test/fixtures/counted-server.mjs');
 const node = process.execPath;
 

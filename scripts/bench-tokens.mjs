@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { encode } from 'gpt-tokenizer';
+import { ROOT as root } from './bench.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = path.join(root, 'dist/mcp-proxy.mjs');
 const pkg = (name) => path.join(root, 'node_modules/@modelcontextprotocol', name, 'dist/index.js');
 

@@ -10,9 +10,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = path.join(root, 'dist/mcp-proxy.mjs');
-const echo = path.join(root, 'test/fixtures/echo-server.mjs');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The proxy measured; MCP_PROXY_BENCH_BUNDLE: another build (a copy of an older dist/mcp-proxy.mjs) to compare. */
+export const BUNDLE = process.env.MCP_PROXY_BENCH_BUNDLE ?? path.join(ROOT, 'dist/mcp-proxy.mjs');
+/** The stdio echo server every bench calls. */
+export const ECHO = path.join(ROOT, 'test/fixtures/echo-server.mjs');
+const root = ROOT;
+const bundle = BUNDLE;
+const echo = ECHO;
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 3000);
 const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT_CALLS ?? 6000);
 const CONCURRENCY = 8;
