@@ -10,9 +10,7 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@mode
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tmpDir, writeConfig } from '../helpers/files.js';
-import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
-import { startTaggedUpstream, TAGGED, type TaggedUpstream } from '../helpers/tagged.js';
+import { startTaggedProxy, type TaggedSetup } from '../helpers/tagged.js';
 import { until } from '../helpers/wait.js';
 
 const CALLS_PER_SESSION = 6;
@@ -23,27 +21,18 @@ const KEPT_MS = 300;
 type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
 const KINDS: Kind[] = ['v2-http', 'v1-http', 'v2-sse', 'v2-2026', 'v2-http', 'v1-http', 'v2-sse', 'v2-2026'];
 
-let upstream: TaggedUpstream;
-let proxy: HttpProxy;
+let setup: TaggedSetup;
 let url = '';
 
 beforeAll(async () => {
-  upstream = await startTaggedUpstream();
-  const dir = tmpDir('mcp-proxy-cancellation-');
-  const cfg = writeConfig(dir, {
-    mcpServers: {
-      web: { url: upstream.url, protocol: '2025-11-25' },
-      shared: { command: process.execPath, args: [TAGGED], protocol: '2025-11-25' },
-    },
-  });
-  proxy = await startHttpProxy(['--config', cfg, '--no-watch'], { env: { PATH: process.env.PATH ?? '', HOME: dir } });
-  url = proxy.url;
+  setup = await startTaggedProxy('cancellation', (web, tagged) => ({
+    web: { url: web, protocol: '2025-11-25' },
+    shared: { ...tagged, protocol: '2025-11-25' },
+  }));
+  url = setup.proxy.url;
 }, 60_000);
 
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.stop();
-});
+afterAll(() => setup?.stop());
 
 type Call = (name: string, args: Record<string, unknown>, signal?: AbortSignal) => Promise<string>;
 

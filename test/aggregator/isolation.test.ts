@@ -16,39 +16,30 @@ import {
   LoggingMessageNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tmpDir, writeConfig } from '../helpers/files.js';
-import { type HttpProxy, startHttpProxy } from '../helpers/httpProxy.js';
-import { startTaggedUpstream, TAGGED, type TaggedUpstream } from '../helpers/tagged.js';
+import { startTaggedProxy, type TaggedSetup } from '../helpers/tagged.js';
 
 const N = 8;
 const CALLS_PER_SESSION = 40;
 const STEPS = 3;
 
-let upstream: TaggedUpstream;
-let proxy: HttpProxy;
+let setup: TaggedSetup;
 let url = '';
-const stderr = () => proxy.stderr();
+const stderr = () => setup.proxy.stderr();
 
 beforeAll(async () => {
-  upstream = await startTaggedUpstream();
-  const dir = tmpDir('mcp-proxy-isolation-');
-  const stdio = { command: process.execPath, args: [TAGGED], protocol: '2025-11-25' };
-  const cfg = writeConfig(dir, {
-    mcpServers: {
-      web: { url: upstream.url, protocol: '2025-11-25' },
+  setup = await startTaggedProxy('isolation', (web, tagged) => {
+    const stdio = { ...tagged, protocol: '2025-11-25' };
+    return {
+      web: { url: web, protocol: '2025-11-25' },
       own: { ...stdio, isolation: 'session' },
       shared: stdio,
       modern: { ...stdio, protocol: '2026-07-28' },
-    },
+    };
   });
-  proxy = await startHttpProxy(['--config', cfg, '--no-watch'], { env: { PATH: process.env.PATH ?? '', HOME: dir } });
-  url = proxy.url;
+  url = setup.proxy.url;
 }, 60_000);
 
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.stop();
-});
+afterAll(() => setup?.stop());
 
 type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
 
