@@ -6,11 +6,11 @@
  * every call not cancelled ends with its own answer. Over a shared Streamable HTTP upstream and a shared stdio
  * upstream (the relay's fast lane maps the ids). The built proxy, real upstream processes, real sockets.
  */
-import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTaggedProxy, type TaggedSetup } from '../helpers/tagged.js';
+import { type Kind, startTaggedProxy, type TaggedSetup, v2Era, v2Transport } from '../helpers/tagged.js';
 import { until } from '../helpers/wait.js';
 
 const CALLS_PER_SESSION = 6;
@@ -18,7 +18,6 @@ const CALLS_PER_SESSION = 6;
 const CANCELLED_MS = 20_000;
 const KEPT_MS = 300;
 
-type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
 const KINDS: Kind[] = ['v2-http', 'v1-http', 'v2-sse', 'v2-2026', 'v2-http', 'v1-http', 'v2-sse', 'v2-2026'];
 
 let setup: TaggedSetup;
@@ -51,15 +50,8 @@ async function connect(kind: Kind, name: string): Promise<{ call: Call; close: (
       },
     };
   }
-  const client = new Client(
-    { name, version: '1' },
-    kind === 'v2-2026' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
-  );
-  const transport =
-    kind === 'v2-sse'
-      ? new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')))
-      : new StreamableHTTPClientTransport(new URL(url));
-  await client.connect(transport);
+  const client = new Client({ name, version: '1' }, v2Era(kind));
+  await client.connect(v2Transport(kind, url));
   return {
     call: async (tool, args, signal) =>
       text(await client.callTool({ name: tool, arguments: args }, { signal, timeout: 60_000 })),

@@ -7,7 +7,7 @@
  * call completes; over a shared stdio upstream with several sessions in flight the proxy cannot
  * tell, and refuses rather than guess. The built proxy, real upstream processes, real sockets.
  */
-import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -16,7 +16,7 @@ import {
   LoggingMessageNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTaggedProxy, type TaggedSetup } from '../helpers/tagged.js';
+import { type Kind, startTaggedProxy, type TaggedSetup, v2Era, v2Transport } from '../helpers/tagged.js';
 
 const N = 8;
 const CALLS_PER_SESSION = 40;
@@ -40,8 +40,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => setup?.stop());
-
-type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
 
 /** What one client session saw: every tagged message that reached it. */
 interface Seen {
@@ -99,18 +97,11 @@ async function connect(kind: Kind, name: string): Promise<Tester> {
       },
     };
   }
-  const client = new Client(
-    { name, version: '1' },
-    { capabilities, ...(kind === 'v2-2026' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}) },
-  );
+  const client = new Client({ name, version: '1' }, { capabilities, ...v2Era(kind) });
   client.setRequestHandler('elicitation/create', elicit as any);
   client.setRequestHandler('sampling/createMessage', sample as any);
   client.setNotificationHandler('notifications/message', log);
-  const transport =
-    kind === 'v2-sse'
-      ? new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')))
-      : new StreamableHTTPClientTransport(new URL(url));
-  await client.connect(transport);
+  await client.connect(v2Transport(kind, url));
   return {
     seen,
     call: (server, tag) =>

@@ -1,6 +1,7 @@
 /** The tagged fixture (test/fixtures/tagged-server.mjs) serving Streamable HTTP, as a real child process. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { tmpDir, writeConfig } from './files.js';
 import { type HttpProxy, startHttpProxy } from './httpProxy.js';
 import { FIXTURES, NODE } from './paths.js';
@@ -68,4 +69,19 @@ export async function startTaggedProxy(
       await upstream.stop();
     },
   };
+}
+
+/** The client kinds the property tests mix: v1 and v2 Streamable HTTP, legacy SSE, 2026-07-28 stateless. */
+export type Kind = 'v2-http' | 'v1-http' | 'v2-sse' | 'v2-2026';
+
+/** A v2 client's transport to the proxy at `url` (its /mcp endpoint) for `kind`: legacy SSE at /sse. */
+export function v2Transport(kind: Kind, url: string): SSEClientTransport | StreamableHTTPClientTransport {
+  return kind === 'v2-sse'
+    ? new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')))
+    : new StreamableHTTPClientTransport(new URL(url));
+}
+
+/** A v2 client's options for `kind`: the 2026-07-28 kind pins that revision. */
+export function v2Era(kind: Kind): { versionNegotiation?: { mode: { pin: '2026-07-28' } } } {
+  return kind === 'v2-2026' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {};
 }
