@@ -143,7 +143,12 @@ describe('OAuth upstream through the built proxy', () => {
     await browse(url, new URL(url).searchParams.get('redirect_uri') as string);
     expect(await login.done).toMatch(/^logged in to remote \(at http:\/\/127\.0\.0\.1:\d+/);
 
-    await waitFor(async () => (await upstream(proxy, 'remote'))?.state === 'ready', 'the running proxy to log in');
+    await waitFor(
+      async () => (await upstream(proxy, 'remote'))?.state === 'ready',
+      'the running proxy to log in',
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\nthe proxy's log:\n${proxy.stderr()}`);
+    });
     expect(await whoami(client)).toBe(`alice at ${mcp.url}`);
     const file = path.join(home, '.config', 'mcp-proxy', 'oauth', 'remote.json');
     const stored = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -41,10 +41,24 @@ export async function watchFiles(
     awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 },
     ignored: (p: string) => !allowed.has(path.resolve(p)),
   });
-  watcher.on('all', (_event: string, p: string) => {
-    if (!wanted.has(path.resolve(p))) return;
+  let changed = false;
+  const newDirs = new Set<string>();
+  const fire = () => {
+    const inNewDir = [...wanted].some((f) => fs.existsSync(f) && [...newDirs].some((d) => f.startsWith(d + path.sep)));
+    newDirs.clear();
+    if (changed || inNewDir) onChange();
+    changed = false;
+  };
+  watcher.on('all', (event: string, p: string) => {
+    const full = path.resolve(p);
+    if (wanted.has(full)) changed = true;
+    // A directory on the way to a file appeared. chokidar reads a new directory before it watches it,
+    // so a file renamed into it at once (mkdir -p, then an atomic write) can fall between the two and
+    // send nothing: look for the files themselves when the timer fires.
+    else if (event === 'addDir' && allowed.has(full)) newDirs.add(full);
+    else return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(onChange, 150);
+    timer = setTimeout(fire, 150);
   });
   watcher.on('error', (e) => logger.debug({ err: errorMessage(e) }, 'watch error'));
   // Changes are seen once the first scan is done.
