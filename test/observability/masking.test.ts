@@ -41,6 +41,7 @@ function config(tag: string): string {
   const serving = (name: string) => ({
     LEAK_MARKER: path.join(dir, `${tag}-${name}.marker`),
     LEAK_RESTART_DELAY: String(RESTART_DELAY),
+    LEAK_BAD_ENTRY: '1',
   });
   return writeConfig(
     dir,
@@ -216,6 +217,8 @@ describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () =
 
   test("the proxy's log (stderr, debug level) masks both, upstream stderr lines included", () => {
     expect(proxy.stderr()).toContain(`[failcred] auth failed for key ${mask(CRED)}`);
+    // The listing's warning names the unusable entry, whose name holds the key.
+    expect(proxy.stderr()).toContain(`tools/list: tool "key-${mask(CRED)}" left out`);
     expectMasked(proxy.stderr(), 'the proxy log');
   });
 });
@@ -253,6 +256,7 @@ describe('over stdio: errors to the client and the log', () => {
       2 * RESTART_DELAY,
     );
     expectMasked((restarting ?? []).join('\n'), 'unavailable errors over stdio');
+    expect(session!.stderr()).toContain(`tools/list: tool "key-${mask(LITERAL)}" left out`);
     expectMasked(session!.stderr(), 'the stdio proxy log');
   }, 60_000);
 });
