@@ -8,7 +8,6 @@
  * header values left out (secrets never reach the cache, and its name reveals none); written 0600,
  * atomically. A missing or stale entry is simply a miss; an unreadable one is a miss with a warning.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { atomicWrite } from '../util/atomicWrite.js';
 import { explicitDir, userCacheRoot } from '../util/cacheDir.js';
+import { nameHash } from '../util/nameHash.js';
 import type { UpstreamCatalog } from './connection.js';
 
 const FORMAT = 1;
@@ -92,10 +92,7 @@ export function configKey(name: string, config: UpstreamConfig): string {
     const v = c[k];
     if (v && typeof v === 'object') c[k] = Object.keys(v).sort();
   }
-  return createHash('sha256')
-    .update(JSON.stringify([name, sortKeys(c)]))
-    .digest('hex')
-    .slice(0, 16);
+  return nameHash(JSON.stringify([name, sortKeys(c)]));
 }
 
 function sortKeys(v: unknown): unknown {

@@ -4,7 +4,6 @@
  * file or the new one, never half of one; temp files a killed writer left behind are removed on the
  * next write of the same file, since they may hold secrets too.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -18,10 +17,7 @@ export interface AtomicWriteOptions {
 export function atomicWrite(file: string, text: string, opts: AtomicWriteOptions): void {
   const posix = (opts.platform ?? process.platform) !== 'win32';
   removeStaleTempFiles(file);
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tempSuffix()}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx', opts.mode);
     try {
@@ -36,6 +32,17 @@ export function atomicWrite(file: string, text: string, opts: AtomicWriteOptions
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * 8 hex digits telling this process's temp files apart. Not node:crypto (its load is a cost on the way to
+ * a stdio proxy's first answer): the temp file is opened exclusively in a private directory, so only
+ * uniqueness matters, and a counter gives that within the process.
+ */
+let written = 0;
+function tempSuffix(): string {
+  const n = ((Math.floor(Math.random() * 0x10000) << 16) | (written++ & 0xffff)) >>> 0;
+  return n.toString(16).padStart(8, '0');
 }
 
 /** A temp file younger than this whose writer still runs may be a write in progress: left alone. */
