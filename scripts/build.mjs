@@ -124,6 +124,30 @@ const lazyClasses = {
   },
 };
 
+/**
+ * yargs' factory calls `.version()` on every instance it makes, which guesses the version by walking up
+ * the directories from where yargs thinks the program lives (in a bundle: the directory holding
+ * node_modules, or the working directory), reading each one, and parsing the first package.json found:
+ * work on the way to a stdio proxy's first answer, for a flag the CLI turns off (`.version(false)`;
+ * `mcp-proxy version` prints the build constants). The stand-in factory leaves that call out. The build
+ * fails if the factory no longer has it, so a yargs upgrade is looked at again.
+ */
+const YARGS_GUESS = '        yargs.help();\n        yargs.version();\n';
+const yargsNoVersionGuess = {
+  name: 'yargs-no-version-guess',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (text.split(YARGS_GUESS).length !== 2) {
+        throw new Error(
+          `build: ${args.path} no longer calls yargs.version() once in its factory (yargs-no-version-guess)`,
+        );
+      }
+      return { contents: text.replace(YARGS_GUESS, '        yargs.help();\n'), loader: 'js' };
+    });
+  },
+};
+
 /** Templates (templates/*) are imported with `?raw`-style text loader. */
 const outdir = path.join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
@@ -176,7 +200,7 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [nativeAddonStubs, lazyModules, lazyClasses, onlyBuiltinsExternal],
+  plugins: [nativeAddonStubs, lazyModules, lazyClasses, yargsNoVersionGuess, onlyBuiltinsExternal],
 });
 
 const externals = new Set();

@@ -2,7 +2,8 @@
  * What a stdio `run` loads before it answers `initialize`: each Node built-in is compiled when first
  * loaded, so the stdio path must not pay for what only other paths use (the HTTP frontend, the audit
  * reader's readline, the web streams an HTTP upstream's SSE parser needs, and, once the core's source
- * is kept beside V8's code cache, zlib).
+ * is kept beside V8's code cache, zlib; node:crypto, which the catalog cache's file names and temp files
+ * do without).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,15 +20,26 @@ const INIT = JSON.stringify({
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
 });
 
-/** Preloaded into the proxy: at its first stdout write (the answer) it lists the modules loaded so far. */
+/**
+ * Preloaded into the proxy: at its first stdout write (the answer) it lists the modules loaded so far,
+ * and the directories read so far (LOADED_OUT.dirs).
+ */
 const PRELOAD = `
 const fs = require('node:fs');
+const path = require('node:path');
 const write = process.stdout.write;
+const readdirSync = fs.readdirSync;
+const dirs = [];
+fs.readdirSync = function (dir, ...rest) {
+  dirs.push(path.resolve(String(dir)));
+  return readdirSync.call(this, dir, ...rest);
+};
 let listed = false;
 process.stdout.write = function (...a) {
   if (!listed) {
     listed = true;
     fs.writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n'));
+    fs.writeFileSync(process.env.LOADED_OUT + '.dirs', dirs.join('\\n'));
   }
   return write.apply(this, a);
 };
@@ -39,10 +51,20 @@ test('a stdio `run` answers initialize without loading what only other paths nee
   const preload = path.join(dir, 'preload.cjs');
   fs.writeFileSync(preload, PRELOAD);
   const out = path.join(dir, 'loaded.txt');
+  // Started from a directory of its own, as a client starts it from wherever it runs.
+  const work = path.join(dir, 'work', 'deep');
+  fs.mkdirSync(work, { recursive: true });
   const config = writeConfig(dir, { mcpServers: { e: { command: NODE, args: [ECHO] } } });
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, MCP_PROXY_CACHE_DIR: 'off', LOADED_OUT: out };
+  // The catalog cache on, as by default: its files are named without node:crypto.
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    MCP_PROXY_CACHE_DIR: path.join(dir, 'cache'),
+    LOADED_OUT: out,
+  };
   const serve = () => {
     const r = spawnSync(NODE, ['-r', preload, BUNDLE, 'run', '--config', config, '--no-watch'], {
+      cwd: work,
       env,
       input: `${INIT}\n`,
       encoding: 'utf8',
@@ -55,7 +77,11 @@ test('a stdio `run` answers initialize without loading what only other paths nee
   expect(cold.has('NativeModule child_process')).toBe(true); // the list is real: upstreams are spawned
   expect(cold.has('NativeModule zlib')).toBe(true); // the first start decompresses the core
   const warm = serve();
-  for (const unwanted of ['http', 'https', 'tls', 'readline', 'internal/webstreams/readablestream', 'zlib']) {
+  const unwantedModules = ['http', 'https', 'tls', 'readline', 'internal/webstreams/readablestream', 'zlib', 'crypto'];
+  for (const unwanted of unwantedModules) {
     expect(warm.has(`NativeModule ${unwanted}`), unwanted).toBe(false);
   }
+  // Nothing searches the working directory and its parents (yargs' version guess looked for a package.json).
+  const read = fs.readFileSync(`${out}.dirs`, 'utf8').split('\n').filter(Boolean);
+  expect(read.filter((d) => work === d || work.startsWith(d + path.sep))).toEqual([]);
 });
