@@ -71,7 +71,8 @@ export class CatalogCache {
     const body: CacheFile = { format: FORMAT, server: name, savedAt: new Date().toISOString(), ...entry };
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      atomicWrite(file, JSON.stringify(body), { mode: 0o600 });
+      // Not synced to disk: a file a crash tore is unreadable, which is a miss (and a warning).
+      atomicWrite(file, JSON.stringify(body), { mode: 0o600, durable: false });
     } catch (e) {
       this.log.debug({ server: name, err: (e as Error).message }, 'could not write the catalog cache');
     }

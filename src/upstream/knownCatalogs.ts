@@ -12,6 +12,9 @@ export class KnownCatalogs {
   private readonly known = new Map<string, CachedServer>();
   /** What was last written per server, so an unchanged catalog is not written again. */
   private readonly written = new Map<string, string>();
+  /** Catalogs to write at the next flush. */
+  private readonly due = new Map<string, { config: UpstreamConfig; entry: CachedServer }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cache: CatalogCache | undefined,
@@ -41,9 +44,15 @@ export class KnownCatalogs {
   forget(name: string): void {
     this.known.delete(name);
     this.written.delete(name);
+    this.due.delete(name);
   }
 
-  /** A connected server's catalog now: kept in memory, and written to the disk cache when it changed. */
+  /**
+   * A connected server's catalog now: kept in memory, and written to the disk cache when it changed.
+   * The write comes a little later (WRITE_DELAY_MS, with the others due by then): servers connect in a
+   * burst at start-up, while the first listing waits for them and they compete for the CPU, and the
+   * next start needs the file, not this one. `flush` writes what is still due (the pool's close).
+   */
   remember(conn: Upstream): void {
     // Secrets a server put into its own descriptions stay out of the file too.
     const entry = redactDeep(
@@ -54,6 +63,20 @@ export class KnownCatalogs {
     const text = JSON.stringify(entry);
     if (this.written.get(conn.name) === text) return;
     this.written.set(conn.name, text);
-    if (this.enabled()) this.cache?.write(conn.name, conn.config, entry);
+    if (!this.enabled() || !this.cache) return;
+    this.due.set(conn.name, { config: conn.config, entry });
+    this.timer ??= setTimeout(() => this.flush(), WRITE_DELAY_MS).unref();
+  }
+
+  /** Writes every catalog still due to the disk cache now. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const due = [...this.due];
+    this.due.clear();
+    for (const [name, { config, entry }] of due) this.cache?.write(name, config, entry);
   }
 }
+
+/** How long after a server connected its catalog is written (those connecting meanwhile share the moment). */
+const WRITE_DELAY_MS = 1000;

@@ -381,6 +381,7 @@ export class UpstreamPool extends EventEmitter {
       ...this.list().map((c) => c.close()),
       ...draining.map(([c, done]) => c.close().then(() => done)),
     ]);
+    this.known.flush();
   }
 }
 

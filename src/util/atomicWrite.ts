@@ -11,6 +11,11 @@ export interface AtomicWriteOptions {
   /** The file's mode, exact (not filtered by the umask) off Windows. */
   mode: number;
   platform?: NodeJS.Platform;
+  /**
+   * false: no fsync. For files that may be lost or torn by a crash (a cache, checked when read): a
+   * rename still never shows a reader half a file while the machine runs.
+   */
+  durable?: boolean;
 }
 
 /** Writes `text` to `file`; on failure the temp file is removed and the error thrown as is. */
@@ -23,7 +28,7 @@ export function atomicWrite(file: string, text: string, opts: AtomicWriteOptions
     try {
       if (posix) fs.fchmodSync(fd, opts.mode); // the open mode is filtered by the umask; be exact
       fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
+      if (opts.durable !== false) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

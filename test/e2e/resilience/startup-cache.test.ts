@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../helpers/files.js';
 import { type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
 import { ECHO, FIXTURES, NODE } from '../../helpers/paths.js';
+import { waitFor } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 
@@ -130,7 +131,11 @@ describe('catalog cache', () => {
     expect(await toolNames(p)).toContain('s__echo');
     await p.waitForStderr(/catalog cache entry unreadable/);
     await p.waitForStderr(/upstreams ready/);
-    const rewritten = JSON.parse(fs.readFileSync(path.join(s.cacheDir, file), 'utf8'));
+    // Written a moment after the server connected, while the proxy runs.
+    const rewritten = await waitFor(
+      () => JSON.parse(fs.readFileSync(path.join(s.cacheDir, file), 'utf8')),
+      'the rewrite',
+    );
     expect(rewritten.catalog.tools.map((t: { name: string }) => t.name)).toContain('echo');
     await p.stop();
   });
