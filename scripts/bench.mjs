@@ -90,53 +90,92 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export async function measure(client, tool) {
-  const call = () => client.callTool({ name: tool, arguments: { text: 'hello' } });
-  for (let i = 0; i < WARMUP; i++) await call();
-  const idleRss = rssMb(client.pid);
-  const lat = [];
-  const cpu0 = cpuMs(client.pid);
-  const t0 = performance.now();
-  for (let i = 0; i < SEQUENTIAL; i++) {
-    const s = performance.now();
-    await call();
-    lat.push(performance.now() - s);
+/**
+ * Rows compared by ratio are measured in rounds, each row a block of calls per round in an order that rotates:
+ * this machine's speed drifts by tens of percent over minutes, and rows measured one after the other carried
+ * that drift into their ratios. Every process stays up for the whole run; an idle one costs nothing.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const rotated = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
+const callOf = (row, text) => () => row.client.callTool({ name: row.tool, arguments: { text } });
+
+/**
+ * p50/p99, sequential and concurrent calls/s, the server process's CPU per sequential call (the proxy's,
+ * its upstream excluded, or the direct server's; the load generator's does not count) and RSS, for each of
+ * `rows` ({ client, tool }), interleaved in ROUNDS rounds after the same warm-up for all.
+ */
+export async function measureRows(rows) {
+  const acc = rows.map(() => ({ lat: [], cpu: 0, seqMs: 0, conMs: 0 }));
+  for (const row of rows) {
+    const call = callOf(row, 'hello');
+    for (let i = 0; i < WARMUP; i++) await call();
   }
-  const seqSecs = (performance.now() - t0) / 1000;
-  const cpu1 = cpuMs(client.pid);
-  lat.sort((a, b) => a - b);
-  let next = 0;
-  const t1 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < CONCURRENT_TOTAL) {
-        next++;
+  const idleRss = rows.map((row) => rssMb(row.client.pid));
+  const seqPerRound = Math.ceil(SEQUENTIAL / ROUNDS);
+  const conPerRound = Math.ceil(CONCURRENT_TOTAL / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const i of rotated([...rows.keys()], r)) {
+      const call = callOf(rows[i], 'hello');
+      const cpu0 = cpuMs(rows[i].client.pid);
+      const t0 = performance.now();
+      for (let n = 0; n < seqPerRound; n++) {
+        const s = performance.now();
         await call();
+        acc[i].lat.push(performance.now() - s);
       }
-    }),
-  );
-  const conSecs = (performance.now() - t1) / 1000;
-  return {
-    // The server process's own CPU per sequential call: the proxy's (its upstream excluded), or the
-    // direct server's; the load generator's CPU does not count.
-    cpuPerCall: cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / SEQUENTIAL,
-    idleRss,
-    rss: rssMb(client.pid),
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    seqPerSec: SEQUENTIAL / seqSecs,
-    conPerSec: CONCURRENT_TOTAL / conSecs,
-  };
+      acc[i].seqMs += performance.now() - t0;
+      const cpu1 = cpuMs(rows[i].client.pid);
+      acc[i].cpu =
+        cpu0 === undefined || cpu1 === undefined || acc[i].cpu === undefined ? undefined : acc[i].cpu + cpu1 - cpu0;
+    }
+    for (const i of rotated([...rows.keys()], r)) {
+      const call = callOf(rows[i], 'hello');
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < conPerRound) {
+            next++;
+            await call();
+          }
+        }),
+      );
+      acc[i].conMs += performance.now() - t0;
+    }
+  }
+  return rows.map((row, i) => {
+    const { lat, cpu, seqMs, conMs } = acc[i];
+    lat.sort((a, b) => a - b);
+    return {
+      cpuPerCall: cpu === undefined ? undefined : cpu / lat.length,
+      idleRss: idleRss[i],
+      rss: rssMb(row.client.pid),
+      p50: percentile(lat, 50),
+      p99: percentile(lat, 99),
+      seqPerSec: lat.length / (seqMs / 1000),
+      conPerSec: (conPerRound * ROUNDS) / (conMs / 1000),
+    };
+  });
 }
 
-/** Sequential calls/s with a 256 KB text argument echoed back (256 KB each way). */
-async function bigThroughput(client, tool) {
+/** Sequential calls/s with a 256 KB text argument echoed back (256 KB each way), for each row, in rounds. */
+async function bigThroughputRows(rows) {
   const text = 'x'.repeat(256 * 1024);
-  const call = () => client.callTool({ name: tool, arguments: { text } });
-  for (let i = 0; i < BIG_WARMUP; i++) await call();
-  const t0 = performance.now();
-  for (let i = 0; i < BIG_CALLS; i++) await call();
-  return BIG_CALLS / ((performance.now() - t0) / 1000);
+  for (const row of rows) {
+    const call = callOf(row, text);
+    for (let i = 0; i < BIG_WARMUP; i++) await call();
+  }
+  const ms = rows.map(() => 0);
+  const perRound = Math.ceil(BIG_CALLS / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const i of rotated([...rows.keys()], r)) {
+      const call = callOf(rows[i], text);
+      const t0 = performance.now();
+      for (let n = 0; n < perRound; n++) await call();
+      ms[i] += performance.now() - t0;
+    }
+  }
+  return ms.map((m) => (perRound * ROUNDS) / (m / 1000));
 }
 
 /**
@@ -158,37 +197,35 @@ function proxyArgs(cfg) {
 }
 
 async function stdioBench() {
-  const direct = await connect(process.execPath, [echo]);
-  const d = await measure(direct, 'echo');
-  d.big = await bigThroughput(direct, 'echo');
-  await direct.close();
-  // The floor of anything in the middle: a process that only copies bytes between the same two pipes.
-  const relayed = await connect(process.execPath, [path.join(root, 'scripts/byte-relay.mjs'), echo]);
-  const relay = await measure(relayed, 'echo');
-  relay.big = await bigThroughput(relayed, 'echo');
-  await relayed.close();
-
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-'));
-  // The direct client speaks 2025-11-25; the proxy's upstream hop is measured in both eras (`auto`
-  // speaks 2025-11-25 to a server that accepts it, so the 2026 hop is pinned).
-  const results = {};
   // V8's code cache of this bench's own, written by a first short run: every row is then a warm start, as
   // every start after a user's first. The shared one may hold another build's (each build's replaces it),
   // and a start without it keeps megabytes more resident for the process's life (bench-memory.mjs).
   const cache = { MCP_PROXY_CODE_CACHE: path.join(dir, 'code') };
+  // The direct client speaks 2025-11-25; the proxy's upstream hop is measured in both eras (`auto`
+  // speaks 2025-11-25 to a server that accepts it, so the 2026 hop is pinned).
+  const proxied = {};
   for (const protocol of ['2026-07-28', '2025-11-25']) {
     const cfg = path.join(dir, `bench-${protocol}.json`);
     writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo], protocol } } }));
     if (protocol === '2026-07-28') await (await connect(process.execPath, proxyArgs(cfg), cache)).close();
-    const proxied = await connect(process.execPath, proxyArgs(cfg), cache);
-    results[protocol] = await measure(proxied, 'echo__echo');
-    results[protocol].big = await bigThroughput(proxied, 'echo__echo');
-    if (protocol === '2025-11-25' && GROWTH_CALLS > 0) results[protocol].growth = await growth(proxied, 'echo__echo');
-    await proxied.close();
+    proxied[protocol] = { client: await connect(process.execPath, proxyArgs(cfg), cache), tool: 'echo__echo' };
   }
-  return { d, relay, auto: results['2026-07-28'], legacy: results['2025-11-25'] };
+  const rows = [
+    { client: await connect(process.execPath, [echo]), tool: 'echo' },
+    // The floor of anything in the middle: a process that only copies bytes between the same two pipes.
+    { client: await connect(process.execPath, [path.join(root, 'scripts/byte-relay.mjs'), echo]), tool: 'echo' },
+    proxied['2026-07-28'],
+    proxied['2025-11-25'],
+  ];
+  const [d, relay, auto, legacy] = await measureRows(rows);
+  const big = await bigThroughputRows(rows);
+  for (const [i, r] of [d, relay, auto, legacy].entries()) r.big = big[i];
+  if (GROWTH_CALLS > 0) legacy.growth = await growth(proxied['2025-11-25'].client, 'echo__echo');
+  await Promise.all(rows.map((r) => r.client.close()));
+  return { d, relay, auto, legacy };
 }
 
 /** The stdio table, the ratios to direct, and each target of the fast path with whether it is met. */
@@ -258,7 +295,7 @@ async function optional(file, fn) {
 async function main() {
   if (!existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
   console.log(
-    `\n## stdio: client -> server directly vs client -> proxy -> server (${SEQUENTIAL} sequential, ${CONCURRENT_TOTAL} with ${CONCURRENCY} in flight)\n`,
+    `\n## stdio: client -> server directly vs client -> proxy -> server (${SEQUENTIAL} sequential, ${CONCURRENT_TOTAL} with ${CONCURRENCY} in flight; the rows interleaved in ${ROUNDS} rounds)\n`,
   );
   printStdio(await stdioBench());
   // BENCH_ONLY=stdio: the table above alone (comparing builds without the slower benches).
