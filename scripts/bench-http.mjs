@@ -1,23 +1,20 @@
 #!/usr/bin/env node
 // The HTTP frontend's numbers: a Streamable HTTP client -> the proxy (the built bundle, `run --transport
-// http`) -> a stdio upstream, against the same client straight to the stdio server and against the same
-// echo tool served by an SDK server's own Streamable HTTP transport (no proxy: the floor an HTTP proxy is
-// measured against; test/fixtures/sdk-http-server.mjs, a transport per session), in both memory profiles
-// (see PROFILES). Each server is started fresh and, right away, its RSS idle and with 8 sessions open and
-// the p50 of its first sequential calls (cold: V8 has not optimized the hot path yet) are taken; it is then
-// warmed up and left running with its sessions open.
-// The figures that feed a ratio between rows (steady p50/p99, calls/s with the 8 sessions calling at once,
-// the server's CPU per call, the client's) are then measured interleaved (scripts/bench-rounds.mjs): every
-// server of the comparison runs at once and, over ROUNDS rounds in an order that rotates per round, each
-// gets a block of sequential calls then a block of the concurrent load; latencies are pooled and CPU summed
-// per server over its blocks. This machine's speed drifts from minute to minute, and rows measured minutes
-// apart would carry that drift into their ratios; a server idle while another is measured costs nothing,
-// so running them side by side is fair. The RSS after load is read after the rounds.
-// Called by scripts/bench.mjs (`runHttpBench()`), or run alone: `node scripts/bench-http.mjs` (which also
-// prints each round's ratios). Loops are bounded by count. Targets: p50 <= 1.5 ms, >= 1,200 calls/s with
-// 8 sessions, RSS <= 80 MB with 8 sessions open; a 2025-session proxy p50 <= the SDK server's own
-// Streamable HTTP p50 (<= 1.0x); 2026-07-28 stateless proxy CPU per call within 10% of the 2025 sessions'
-// (<= 1.1x).
+// http`) -> a stdio upstream, in both memory profiles (see PROFILES) and both eras, beside the same client
+// straight to the stdio server and an SDK server's own Streamable HTTP transport serving the same echo tool
+// (the floor an HTTP proxy is measured against; test/fixtures/sdk-http-server.mjs). Each server is started
+// fresh and measured at once: RSS idle and with 8 sessions open, p50 of its first calls (cold: V8 has not
+// optimized the hot path yet); then warmed up and left running, its sessions open. The figures compared
+// across rows (steady p50/p99, calls/s with the 8 sessions calling at once, server and client CPU per call)
+// are then taken interleaved (scripts/bench-rounds.mjs): all servers run at once and, in each of ROUNDS
+// rounds, each gets a block of sequential calls, then each a block of the concurrent load, in an order that
+// rotates per round; latencies pooled and CPU summed per server over its blocks. This machine's speed drifts
+// minute to minute, which rows measured minutes apart would carry into their ratios; a server idle while
+// another is measured costs nothing, so running them side by side is fair. RSS after load: after the rounds.
+// Called by scripts/bench.mjs (`runHttpBench()`), or alone: `node scripts/bench-http.mjs` (also prints each
+// round's ratios). Loops are bounded by count. Targets: p50 <= 1.5 ms, >= 1,200 calls/s with 8 sessions,
+// RSS <= 80 MB with 8 sessions open; a 2025-session proxy p50 <= the SDK server's own Streamable HTTP p50
+// (<= 1.0x); 2026-07-28 stateless proxy CPU per call within 10% of the 2025 sessions' (<= 1.1x).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -208,20 +205,24 @@ async function startParticipant(name, server, open) {
   };
 }
 
-/**
- * A participant's block of round `r`: its share of the sequential calls on one session, then its share of
- * the concurrent load (every session calling at once), metered for the server's CPU (its upstream, if any,
- * excluded) and the client's.
- */
-async function block(p, r) {
+/** A participant's sequential block of round `r`: its share of the sequential calls, on one session. */
+async function sequentialBlock(p, r) {
   const first = p.sessions[0].call;
   await together([first], BLOCK_WARMUP);
   const from = p.seq.lat.length;
   await timedCalls(p.seq, first, share(SEQUENTIAL, ROUNDS, r));
-  await Promise.all(p.sessions.map((s) => s.call()));
+  p.rounds[r] = { ...p.rounds[r], p50: pcts(p.seq.lat.slice(from)).p50 };
+}
+
+/**
+ * A participant's concurrent block of round `r`: its share of the load, every session calling at once, metered
+ * for the server's CPU (its upstream, if any, excluded) and the client's.
+ */
+async function loadBlock(p, r) {
+  const callers = p.sessions.map((s) => s.call);
+  await together(callers, 1);
   const n = share(PER_SESSION, ROUNDS, r);
   const { cpuMs: cpu0, calls: calls0 } = p.load;
-  const callers = p.sessions.map((s) => s.call);
   await metered(
     p.load,
     SESSIONS * n,
@@ -229,7 +230,7 @@ async function block(p, r) {
     () => together(callers, n),
   );
   const cpu = p.load.cpuMs === undefined ? undefined : (p.load.cpuMs - cpu0) / (p.load.calls - calls0);
-  p.rounds.push({ p50: pcts(p.seq.lat.slice(from)).p50, cpu });
+  p.rounds[r] = { ...p.rounds[r], cpu };
 }
 
 /** A participant's row once the rounds are over: its fresh figures, the pooled ones, and its RSS now. */
@@ -321,7 +322,7 @@ export async function measureHttp() {
         participants.push(await startParticipant(name, proxy, open));
       }
     }
-    await inRounds(participants, ROUNDS, block);
+    await inRounds(participants, ROUNDS, sequentialBlock, loadBlock);
     rows.push(...participants.map(rowOf));
     await Promise.all(participants.flatMap((p) => p.sessions.map((s) => s.close())));
   } finally {

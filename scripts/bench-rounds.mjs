@@ -16,10 +16,16 @@ export function share(total, rounds, r) {
   return Math.floor(total / rounds) + (r < total % rounds ? 1 : 0);
 }
 
-/** Runs `fn(item, r)` for every item in each of `rounds` rounds, one at a time, in an order that rotates per round. */
-export async function inRounds(items, rounds, fn) {
+/**
+ * Runs `rounds` rounds; in each, every block function in turn, `block(item, r)`, for every item, one at a time,
+ * in an order that rotates per round. So with blocks (sequential, concurrent), all items' sequential blocks of
+ * a round run back to back, then their concurrent blocks: the blocks two rows compare lie close in time.
+ */
+export async function inRounds(items, rounds, ...blocks) {
   for (let r = 0; r < rounds; r++) {
-    for (const item of rotated(items, r)) await fn(item, r);
+    for (const block of blocks) {
+      for (const item of rotated(items, r)) await block(item, r);
+    }
   }
 }
 
