@@ -4,9 +4,9 @@
 // straight to the stdio server and an SDK server's own Streamable HTTP transport serving the same echo tool
 // (the floor an HTTP proxy is measured against; test/fixtures/sdk-http-server.mjs). Each server is started
 // fresh and measured at once: RSS idle and with 8 sessions open, p50 of its first calls (cold: V8 has not
-// optimized the hot path yet); then warmed up and left running, its sessions open. The figures compared
-// across rows (steady p50/p99, calls/s with the 8 sessions calling at once, server and client CPU per call)
-// are then taken interleaved (scripts/bench-rounds.mjs): all servers run at once and, in each of ROUNDS
+// optimized the hot path yet); then left running, its sessions open. After warm-up rounds, the figures
+// compared across rows (steady p50/p99, calls/s with the 8 sessions calling at once, server and client CPU
+// per call) are taken interleaved (scripts/bench-rounds.mjs): all servers run at once and, in each of ROUNDS
 // rounds, each gets a block of sequential calls, then each a block of the concurrent load, in an order that
 // rotates per round; latencies pooled and CPU summed per server over its blocks. This machine's speed drifts
 // minute to minute, which rows measured minutes apart would carry into their ratios; a server idle while
@@ -34,10 +34,14 @@ const SESSIONS = 8;
 const WARMUP = 200;
 /** Sequential calls on a fresh proxy, reported as the cold p50. */
 const COLD = 500;
-/** Calls per session, all sessions at once, between the cold and the steady-state measurements. */
-const WARM_PER_SESSION = 250;
 /** Rounds the interleaved measurement is split into: each server gets 1/ROUNDS of the calls per round. */
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
+/**
+ * Unmeasured rounds of the same shape first: V8 keeps optimizing a process's hot path over its first few
+ * thousand calls, and a server that sat idle while the others started runs slower for a while; interleaved,
+ * the warm-up ends for all of them at once, right before the measured rounds.
+ */
+const WARM_ROUNDS = Number(process.env.BENCH_HTTP_WARM_ROUNDS ?? 4);
 /** Unmeasured sequential calls before each block: the server (and the client's connections to it) sat idle. */
 const BLOCK_WARMUP = 20;
 
@@ -179,8 +183,7 @@ const r1 = (x) => (x === undefined || x === null ? null : Math.round(x * 10) / 1
 
 /**
  * A freshly started server's own figures (the proxy, or the SDK's own HTTP server): RSS idle and with
- * SESSIONS sessions open, and the cold p50; then a warm-up, after which it is a participant of the rounds
- * with its sessions left open.
+ * SESSIONS sessions open, and the cold p50; it is then a participant of the rounds, its sessions left open.
  */
 async function startParticipant(name, server, open) {
   await new Promise((r) => setTimeout(r, 300));
@@ -189,11 +192,6 @@ async function startParticipant(name, server, open) {
   await new Promise((r) => setTimeout(r, 300));
   const rssOpen = rssMb(server.pid);
   const cold = await sequential(sessions[0].call, { warmup: 0, calls: COLD });
-  await together(
-    sessions.map((s) => s.call),
-    WARM_PER_SESSION,
-  );
-  await together([sessions[0].call], WARMUP);
   return {
     name,
     server,
@@ -322,6 +320,8 @@ export async function measureHttp() {
         participants.push(await startParticipant(name, proxy, open));
       }
     }
+    await inRounds(participants, WARM_ROUNDS, sequentialBlock, loadBlock);
+    for (const p of participants) Object.assign(p, { seq: tally(), load: tally(), rounds: [] });
     await inRounds(participants, ROUNDS, sequentialBlock, loadBlock);
     rows.push(...participants.map(rowOf));
     await Promise.all(participants.flatMap((p) => p.sessions.map((s) => s.close())));
