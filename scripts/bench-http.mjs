@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // The HTTP frontend's numbers: a Streamable HTTP client -> the proxy (the built bundle, `run --transport
-// http`) -> a stdio upstream, against the same client straight to the stdio server and against the same
-// echo tool served by an SDK server's own Streamable HTTP transport (no proxy: the floor an HTTP proxy is
-// measured against; test/fixtures/sdk-http-server.mjs, a transport per session). For each, on a fresh
-// proxy: its RSS idle and with 8 sessions open; p50 of the first sequential calls (cold: V8 has not
-// optimized the hot path yet); then, after a warm-up, p50/p99 of sequential calls and calls/s with the
-// 8 sessions calling concurrently, and the RSS after that load; in both memory profiles (see PROFILES).
-// Called by scripts/bench.mjs (`runHttpBench()`), or run alone: `node scripts/bench-http.mjs`.
-// Loops are bounded by count. Targets: p50 <= 1.5 ms, >= 1,200 calls/s with 8 sessions, RSS <= 80 MB
-// with 8 sessions open; a 2025-session proxy p50 <= the SDK server's own Streamable HTTP p50 (<= 1.0x);
-// 2026-07-28 stateless proxy CPU per call within 10% of the 2025 sessions' (<= 1.1x).
+// http`) -> a stdio upstream, in both memory profiles (see PROFILES) and both eras, beside the same client
+// straight to the stdio server and an SDK server's own Streamable HTTP transport serving the same echo tool
+// (the floor an HTTP proxy is measured against; test/fixtures/sdk-http-server.mjs). Each server is started
+// fresh and measured at once: RSS idle and with 8 sessions open, p50 of its first calls (cold: V8 has not
+// optimized the hot path yet); then left running, its sessions open. After warm-up rounds, the figures
+// compared across rows (steady p50/p99, calls/s with the 8 sessions calling at once, server and client CPU
+// per call) are taken interleaved (scripts/bench-rounds.mjs): all servers run at once and, in each of ROUNDS
+// rounds, each gets a block of sequential calls, then each a block of the concurrent load, in an order that
+// rotates per round; latencies pooled and CPU summed per server over its blocks. This machine's speed drifts
+// minute to minute, which rows measured minutes apart would carry into their ratios; a server idle while
+// another is measured costs nothing, so running them side by side is fair. RSS after load: after the rounds.
+// Called by scripts/bench.mjs (`runHttpBench()`), or alone: `node scripts/bench-http.mjs` (also prints each
+// round's ratios). Loops are bounded by count. Targets: p50 <= 1.5 ms, >= 1,200 calls/s with 8 sessions,
+// RSS <= 80 MB with 8 sessions open; a 2025-session proxy p50 <= the SDK server's own Streamable HTTP p50
+// (<= 1.0x); 2026-07-28 stateless proxy CPU per call within 10% of the 2025 sessions' (<= 1.1x).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +25,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { BUNDLE as bundle, cpuMs, ECHO as echo, percentile, ROOT as root, rssMb } from './bench.mjs';
+import { inRounds, metered, share, tally, timedCalls, together } from './bench-rounds.mjs';
 
 const sdkHttp = path.join(root, 'test/fixtures/sdk-http-server.mjs');
 const SEQUENTIAL = Number(process.env.BENCH_HTTP_CALLS ?? 2000);
@@ -28,32 +34,37 @@ const SESSIONS = 8;
 const WARMUP = 200;
 /** Sequential calls on a fresh proxy, reported as the cold p50. */
 const COLD = 500;
-/** Calls per session, all sessions at once, between the cold and the steady-state measurements. */
-const WARM_PER_SESSION = 250;
+/** Rounds the interleaved measurement is split into: each server gets 1/ROUNDS of the calls per round. */
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
+/**
+ * Unmeasured rounds of the same shape first: V8 keeps optimizing a process's hot path over its first few
+ * thousand calls, and a server that sat idle while the others started runs slower for a while; interleaved,
+ * the warm-up ends for all of them at once, right before the measured rounds.
+ */
+const WARM_ROUNDS = Number(process.env.BENCH_HTTP_WARM_ROUNDS ?? 4);
+/** Unmeasured sequential calls before each block: the server (and the client's connections to it) sat idle. */
+const BLOCK_WARMUP = 20;
 
 const args = { name: 'echo', arguments: { text: 'hello' } };
 
+/** p50 and p99 of latencies in any order. */
+function pcts(lat) {
+  const sorted = [...lat].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
 async function sequential(call, { warmup = WARMUP, calls = SEQUENTIAL } = {}) {
-  for (let i = 0; i < warmup; i++) await call();
-  const lat = [];
-  for (let i = 0; i < calls; i++) {
-    const s = performance.now();
-    await call();
-    lat.push(performance.now() - s);
-  }
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  await together([call], warmup);
+  const t = tally();
+  await timedCalls(t, call, calls);
+  return pcts(t.lat);
 }
 
 /** Each caller does PER_SESSION calls back to back, all callers at once. */
 async function concurrent(callers) {
   for (const c of callers) for (let i = 0; i < 20; i++) await c();
   const t0 = performance.now();
-  await Promise.all(
-    callers.map(async (c) => {
-      for (let i = 0; i < PER_SESSION; i++) await c();
-    }),
-  );
+  await together(callers, PER_SESSION);
   return (callers.length * PER_SESSION) / ((performance.now() - t0) / 1000);
 }
 
@@ -108,7 +119,10 @@ async function startSdkHttpServer() {
 async function listening(child, stream, urlIn, what) {
   let text = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${text}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`${what} did not start:\n${text}`));
+    }, 30_000);
     stream.setEncoding('utf8');
     stream.on('data', (chunk) => {
       text += chunk;
@@ -127,6 +141,7 @@ async function listening(child, stream, urlIn, what) {
     url,
     pid: child.pid,
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
@@ -167,42 +182,70 @@ const r3 = (x) => (x === undefined || x === null ? null : Math.round(x * 1000) /
 const r1 = (x) => (x === undefined || x === null ? null : Math.round(x * 10) / 10);
 
 /**
- * One row's figures on a fresh server process (the proxy, or the SDK's own HTTP server): RSS idle and with
- * SESSIONS sessions open, the cold p50, then after a warm-up the steady p50/p99, calls/s with every session
- * calling at once, the server process's CPU per call during that load (its upstream, if any, excluded) and
- * the client's own.
+ * A freshly started server's own figures (the proxy, or the SDK's own HTTP server): RSS idle and with
+ * SESSIONS sessions open, and the cold p50; it is then a participant of the rounds, its sessions left open.
  */
-async function measureServer(server, open) {
+async function startParticipant(name, server, open) {
   await new Promise((r) => setTimeout(r, 300));
   const rssIdle = rssMb(server.pid);
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => open(server.url)));
   await new Promise((r) => setTimeout(r, 300));
   const rssOpen = rssMb(server.pid);
   const cold = await sequential(sessions[0].call, { warmup: 0, calls: COLD });
-  await Promise.all(
-    sessions.map(async (s) => {
-      for (let i = 0; i < WARM_PER_SESSION; i++) await s.call();
-    }),
-  );
-  const lat = await sequential(sessions[0].call);
-  const cpu0 = cpuMs(server.pid);
-  const own0 = process.cpuUsage();
-  const perSec = await concurrent(sessions.map((s) => s.call));
-  const own = process.cpuUsage(own0);
-  const cpu1 = cpuMs(server.pid);
-  const rssLoad = rssMb(server.pid);
-  const calls = SESSIONS * (PER_SESSION + 20);
-  await Promise.all(sessions.map((s) => s.close()));
   return {
-    coldP50Ms: r3(cold.p50),
+    name,
+    server,
+    sessions,
+    fresh: { coldP50Ms: r3(cold.p50), rssIdleMb: r1(rssIdle), rssOpenMb: r1(rssOpen) },
+    seq: tally(),
+    load: tally(),
+    rounds: [],
+  };
+}
+
+/** A participant's sequential block of round `r`: its share of the sequential calls, on one session. */
+async function sequentialBlock(p, r) {
+  const first = p.sessions[0].call;
+  await together([first], BLOCK_WARMUP);
+  const from = p.seq.lat.length;
+  await timedCalls(p.seq, first, share(SEQUENTIAL, ROUNDS, r));
+  p.rounds[r] = { ...p.rounds[r], p50: pcts(p.seq.lat.slice(from)).p50 };
+}
+
+/**
+ * A participant's concurrent block of round `r`: its share of the load, every session calling at once, metered
+ * for the server's CPU (its upstream, if any, excluded) and the client's.
+ */
+async function loadBlock(p, r) {
+  const callers = p.sessions.map((s) => s.call);
+  await together(callers, 1);
+  const n = share(PER_SESSION, ROUNDS, r);
+  const { cpuMs: cpu0, calls: calls0 } = p.load;
+  await metered(
+    p.load,
+    SESSIONS * n,
+    () => cpuMs(p.server.pid),
+    () => together(callers, n),
+  );
+  const cpu = p.load.cpuMs === undefined ? undefined : (p.load.cpuMs - cpu0) / (p.load.calls - calls0);
+  p.rounds[r] = { ...p.rounds[r], cpu };
+}
+
+/** A participant's row once the rounds are over: its fresh figures, the pooled ones, and its RSS now. */
+function rowOf(p) {
+  const lat = pcts(p.seq.lat);
+  const { calls, secs, cpuMs: cpu, ownCpuMs } = p.load;
+  return {
+    name: p.name,
+    coldP50Ms: p.fresh.coldP50Ms,
     p50Ms: r3(lat.p50),
     p99Ms: r3(lat.p99),
-    callsPerSec: Math.round(perSec),
-    rssIdleMb: r1(rssIdle),
-    rssOpenMb: r1(rssOpen),
-    rssLoadMb: r1(rssLoad),
-    cpuMsPerCall: cpu0 === undefined ? null : r3((cpu1 - cpu0) / calls),
-    clientCpuMsPerCall: r3((own.user + own.system) / 1000 / calls),
+    callsPerSec: Math.round(calls / secs),
+    rssIdleMb: p.fresh.rssIdleMb,
+    rssOpenMb: p.fresh.rssOpenMb,
+    rssLoadMb: r1(rssMb(p.server.pid)),
+    cpuMsPerCall: cpu === undefined ? null : r3(cpu / calls),
+    clientCpuMsPerCall: r3(ownCpuMs / calls),
   };
 }
 
@@ -216,24 +259,21 @@ const PROFILES = [
   { label: 'small heap', v8Flags: '--semi-space-growth-factor=1 --heap-growing-percent=20' },
 ];
 
-export async function runHttpBench() {
-  if (!existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
-  const rows = [];
-
-  // Baseline: the same v2 client straight to the stdio server (8 calls in flight on one connection).
-  {
-    const client = new Client({ name: 'bench-direct', version: '1.0.0' });
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [echo],
-      env: { PATH: process.env.PATH ?? '' },
-      stderr: 'ignore',
-    });
-    await client.connect(transport);
+/** The same v2 client straight to the stdio server (8 calls in flight on one connection); in no ratio. */
+async function directStdioRow() {
+  const client = new Client({ name: 'bench-direct', version: '1.0.0' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [echo],
+    env: { PATH: process.env.PATH ?? '' },
+    stderr: 'ignore',
+  });
+  await client.connect(transport);
+  try {
     const call = () => client.callTool(args);
     const lat = await sequential(call);
     const perSec = await concurrent(Array.from({ length: SESSIONS }, () => call));
-    rows.push({
+    return {
       name: 'direct: client -> stdio server',
       coldP50Ms: null,
       p50Ms: r3(lat.p50),
@@ -242,71 +282,111 @@ export async function runHttpBench() {
       rssIdleMb: null,
       rssOpenMb: null,
       rssLoadMb: r1(transport.pid ? rssMb(transport.pid) : undefined),
-    });
+    };
+  } finally {
     await client.close();
   }
+}
 
-  // The floor: the same v1 client and sessions straight to an SDK server's own Streamable HTTP transport.
-  {
-    const server = await startSdkHttpServer();
-    try {
-      const m = await measureServer(server, (url) => v1Session(url, 'echo'));
-      rows.push({ name: `direct: SDK server's own Streamable HTTP, 2025, ${SESSIONS} sessions`, ...m });
-    } finally {
-      await server.stop();
-    }
-  }
+const ERAS = [
+  ['2025 sessions (v1 client)', v1Session],
+  ['2026-07-28 (v2 client)', v2ModernSession],
+];
 
+/**
+ * Every row, and each interleaved row's p50 and CPU per call in each round. The floor (the SDK server's own
+ * Streamable HTTP) and a fresh proxy per profile and era are started one after the other, each measured
+ * fresh as it starts; then all of them are measured in rounds.
+ */
+export async function measureHttp() {
+  if (!existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
+  const rows = [await directStdioRow()];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-http-'));
   const cfg = path.join(dir, 'bench.json');
   writeFileSync(cfg, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [echo] } } }));
+  const servers = [];
+  const participants = [];
   try {
+    const sdk = await startSdkHttpServer();
+    servers.push(sdk);
+    const floorName = `direct: SDK server's own Streamable HTTP, 2025, ${SESSIONS} sessions`;
+    participants.push(await startParticipant(floorName, sdk, (url) => v1Session(url, 'echo')));
     for (const profile of PROFILES) {
-      for (const [label, open] of [
-        ['2025 sessions (v1 client)', v1Session],
-        ['2026-07-28 (v2 client)', v2ModernSession],
-      ]) {
+      for (const [label, open] of ERAS) {
         // A fresh proxy per row: each era's memory is its own.
         const proxy = await startProxy(cfg, profile.v8Flags);
-        try {
-          const m = await measureServer(proxy, open);
-          rows.push({ name: `proxy HTTP [${profile.label}], ${label}, ${SESSIONS} sessions`, ...m });
-        } finally {
-          await proxy.stop();
-        }
+        servers.push(proxy);
+        const name = `proxy HTTP [${profile.label}], ${label}, ${SESSIONS} sessions`;
+        participants.push(await startParticipant(name, proxy, open));
       }
     }
+    await inRounds(participants, WARM_ROUNDS, sequentialBlock, loadBlock);
+    for (const p of participants) Object.assign(p, { seq: tally(), load: tally(), rounds: [] });
+    await inRounds(participants, ROUNDS, sequentialBlock, loadBlock);
+    rows.push(...participants.map(rowOf));
+    await Promise.all(participants.flatMap((p) => p.sessions.map((s) => s.close())));
   } finally {
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
-  return withRatios(rows);
+  return { rows: withRatios(rows), rounds: participants.map((p) => ({ name: p.name, rounds: p.rounds })) };
+}
+
+export async function runHttpBench() {
+  return (await measureHttp()).rows;
 }
 
 const x2 = (a, b) => (a && b ? Math.round((a / b) * 100) / 100 : null);
 const verdict = (ratio, target) => (ratio === null ? 'n/a' : ratio <= target ? 'met' : 'NOT met');
 
 /**
- * The targets that compare rows of the same run: a 2025-session proxy's p50 against the SDK server's own
- * Streamable HTTP p50 (<= 1.0x), and a 2026-07-28 proxy's CPU per call against the 2025 row of the same
- * memory profile (<= 1.1x).
+ * The row a proxy row is compared with, and on which figure: a 2025-session proxy's p50 against the SDK
+ * server's own Streamable HTTP p50 (<= 1.0x), a 2026-07-28 proxy's CPU per call against the 2025 row of the
+ * same memory profile, just before it (<= 1.1x).
  */
+function pairOf(rows, i) {
+  if (!rows[i].name.startsWith('proxy')) return undefined;
+  if (rows[i].name.includes('2025 sessions')) {
+    const base = rows.find((r) => r.name.startsWith("direct: SDK server's own"));
+    return { base, key: 'p50Ms', roundKey: 'p50', what: 'p50', of: 'SDK HTTP', target: 1 };
+  }
+  return {
+    base: rows[i - 1],
+    key: 'cpuMsPerCall',
+    roundKey: 'cpu',
+    what: 'CPU/call',
+    of: '2025 sessions',
+    target: 1.1,
+  };
+}
+
 function withRatios(rows) {
-  const floor = rows.find((r) => r.name.startsWith("direct: SDK server's own"));
   return rows.map((r, i) => {
-    if (!r.name.startsWith('proxy')) return r;
-    if (r.name.includes('2025 sessions')) {
-      const ratio = x2(r.p50Ms, floor?.p50Ms);
-      return { ...r, vs: `p50 ${ratio}x SDK HTTP (target <= 1.0x: ${verdict(ratio, 1)})` };
-    }
-    const ratio = x2(r.cpuMsPerCall, rows[i - 1]?.cpuMsPerCall);
-    return { ...r, vs: `CPU/call ${ratio}x 2025 sessions (target <= 1.1x: ${verdict(ratio, 1.1)})` };
+    const pair = pairOf(rows, i);
+    if (!pair) return r;
+    const ratio = x2(r[pair.key], pair.base?.[pair.key]);
+    return {
+      ...r,
+      vs: `${pair.what} ${ratio}x ${pair.of} (target <= ${pair.target.toFixed(1)}x: ${verdict(ratio, pair.target)})`,
+    };
+  });
+}
+
+/** Each compared row's ratio in each round, from the same blocks the pooled ratio is taken over. */
+function roundLines(rounds) {
+  return rounds.flatMap((r, i) => {
+    const pair = pairOf(rounds, i);
+    if (!pair?.base) return [];
+    const each = r.rounds.map((x, k) => x2(x[pair.roundKey], pair.base.rounds[k][pair.roundKey]));
+    return [`${r.name}: ${pair.what} / ${pair.of}, per round: ${each.join(' ')}`];
   });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runHttpBench().then(
-    (rows) => {
+  measureHttp().then(
+    ({ rows, rounds }) => {
       console.table(rows);
+      for (const line of roundLines(rounds)) console.log(line);
       const proxied = rows.filter((r) => r.name.startsWith('proxy') && r.callsPerSec !== null);
       for (const r of proxied) {
         console.log(
