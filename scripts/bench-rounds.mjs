@@ -3,7 +3,7 @@
 // every process of the comparison runs at once and each gets a block of calls in turn, over several rounds in
 // an order that rotates per round; each row's latencies are pooled and its CPU summed over its blocks. A
 // process left idle while another is measured costs nothing, so running them side by side is fair.
-// Used by bench-http.mjs; nothing here knows about MCP.
+// Used by bench.mjs (stdio) and bench-http.mjs; nothing here knows about MCP.
 
 /** `items` in the order of round `r`: rotated by `r`, so each item takes each place in turn. */
 export function rotated(items, r) {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { inRounds, metered, share, tally, timedCalls, together } from './bench-rounds.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The proxy measured; MCP_PROXY_BENCH_BUNDLE: another build (a copy of an older dist/mcp-proxy.mjs) to compare. */
@@ -91,91 +92,87 @@ export function percentile(sorted, p) {
 }
 
 /**
- * Rows compared by ratio are measured in rounds, each row a block of calls per round in an order that rotates:
- * this machine's speed drifts by tens of percent over minutes, and rows measured one after the other carried
- * that drift into their ratios. Every process stays up for the whole run; an idle one costs nothing.
+ * Rows compared by ratio are measured interleaved (scripts/bench-rounds.mjs): every process up for the whole
+ * run, each row a block of calls per round in an order that rotates. The warm-up is rounds of the same shape,
+ * unmeasured, so no row comes to its first measured block after idling while the others warmed up.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const rotated = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
+const WARM_ROUNDS = 4;
 const callOf = (row, text) => () => row.client.callTool({ name: row.tool, arguments: { text } });
+/** Calls before each block, unmeasured: the process sat idle while the other rows took their blocks. */
+const REWARM = 20;
 
 /**
  * p50/p99, sequential and concurrent calls/s, the server process's CPU per sequential call (the proxy's,
  * its upstream excluded, or the direct server's; the load generator's does not count) and RSS, for each of
- * `rows` ({ client, tool }), interleaved in ROUNDS rounds after the same warm-up for all.
+ * `rows` ({ client, tool }).
  */
 export async function measureRows(rows) {
-  const acc = rows.map(() => ({ lat: [], cpu: 0, seqMs: 0, conMs: 0 }));
-  for (const row of rows) {
-    const call = callOf(row, 'hello');
-    for (let i = 0; i < WARMUP; i++) await call();
-  }
-  const idleRss = rows.map((row) => rssMb(row.client.pid));
-  const seqPerRound = Math.ceil(SEQUENTIAL / ROUNDS);
-  const conPerRound = Math.ceil(CONCURRENT_TOTAL / ROUNDS);
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const i of rotated([...rows.keys()], r)) {
-      const call = callOf(rows[i], 'hello');
-      const cpu0 = cpuMs(rows[i].client.pid);
-      const t0 = performance.now();
-      for (let n = 0; n < seqPerRound; n++) {
-        const s = performance.now();
-        await call();
-        acc[i].lat.push(performance.now() - s);
-      }
-      acc[i].seqMs += performance.now() - t0;
-      const cpu1 = cpuMs(rows[i].client.pid);
-      acc[i].cpu =
-        cpu0 === undefined || cpu1 === undefined || acc[i].cpu === undefined ? undefined : acc[i].cpu + cpu1 - cpu0;
-    }
-    for (const i of rotated([...rows.keys()], r)) {
-      const call = callOf(rows[i], 'hello');
-      let next = 0;
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < conPerRound) {
-            next++;
-            await call();
-          }
-        }),
-      );
-      acc[i].conMs += performance.now() - t0;
-    }
-  }
-  return rows.map((row, i) => {
-    const { lat, cpu, seqMs, conMs } = acc[i];
-    lat.sort((a, b) => a - b);
+  const items = rows.map((row) => ({ row, call: callOf(row, 'hello'), seq: tally(), con: tally() }));
+  const cpu = (item) => () => cpuMs(item.row.client.pid);
+  const concurrently = (item, n) =>
+    together(
+      Array.from({ length: CONCURRENCY }, () => item.call),
+      Math.ceil(n / CONCURRENCY),
+    );
+  const warmPerRound = Math.ceil(WARMUP / WARM_ROUNDS / 2);
+  await inRounds(
+    items,
+    WARM_ROUNDS,
+    async (item) => {
+      for (let i = 0; i < warmPerRound; i++) await item.call();
+    },
+    (item) => concurrently(item, warmPerRound),
+  );
+  const idleRss = items.map((item) => rssMb(item.row.client.pid));
+  await inRounds(
+    items,
+    ROUNDS,
+    async (item, r) => {
+      for (let i = 0; i < REWARM; i++) await item.call();
+      const n = share(SEQUENTIAL, ROUNDS, r);
+      await metered(item.seq, n, cpu(item), () => timedCalls(item.seq, item.call, n));
+    },
+    async (item, r) => {
+      const n = share(CONCURRENT_TOTAL, ROUNDS, r);
+      await metered(item.con, Math.ceil(n / CONCURRENCY) * CONCURRENCY, cpu(item), () => concurrently(item, n));
+    },
+  );
+  return items.map((item, i) => {
+    const { seq, con } = item;
+    seq.lat.sort((a, b) => a - b);
     return {
-      cpuPerCall: cpu === undefined ? undefined : cpu / lat.length,
+      cpuPerCall: seq.cpuMs === undefined ? undefined : seq.cpuMs / seq.calls,
       idleRss: idleRss[i],
-      rss: rssMb(row.client.pid),
-      p50: percentile(lat, 50),
-      p99: percentile(lat, 99),
-      seqPerSec: lat.length / (seqMs / 1000),
-      conPerSec: (conPerRound * ROUNDS) / (conMs / 1000),
+      rss: rssMb(item.row.client.pid),
+      p50: percentile(seq.lat, 50),
+      p99: percentile(seq.lat, 99),
+      seqPerSec: seq.calls / seq.secs,
+      conPerSec: con.calls / con.secs,
     };
   });
 }
 
-/** Sequential calls/s with a 256 KB text argument echoed back (256 KB each way), for each row, in rounds. */
+/** Sequential calls/s with a 256 KB text argument echoed back (256 KB each way), for each row. */
 async function bigThroughputRows(rows) {
   const text = 'x'.repeat(256 * 1024);
-  for (const row of rows) {
-    const call = callOf(row, text);
-    for (let i = 0; i < BIG_WARMUP; i++) await call();
-  }
-  const ms = rows.map(() => 0);
-  const perRound = Math.ceil(BIG_CALLS / ROUNDS);
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const i of rotated([...rows.keys()], r)) {
-      const call = callOf(rows[i], text);
-      const t0 = performance.now();
-      for (let n = 0; n < perRound; n++) await call();
-      ms[i] += performance.now() - t0;
-    }
-  }
-  return ms.map((m) => (perRound * ROUNDS) / (m / 1000));
+  const items = rows.map((row) => ({ call: callOf(row, text), t: tally() }));
+  await inRounds(items, WARM_ROUNDS, async (item) => {
+    for (let i = 0; i < Math.ceil(BIG_WARMUP / WARM_ROUNDS); i++) await item.call();
+  });
+  await inRounds(items, ROUNDS, async (item, r) => {
+    await item.call();
+    const n = share(BIG_CALLS, ROUNDS, r);
+    await metered(
+      item.t,
+      n,
+      () => undefined,
+      async () => {
+        for (let i = 0; i < n; i++) await item.call();
+      },
+    );
+  });
+  return items.map(({ t }) => t.calls / t.secs);
 }
 
 /**
