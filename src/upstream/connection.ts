@@ -16,7 +16,7 @@ import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
 import { describeConnectError, isTimeout, logTrouble, safeUrl, transportTrouble } from './errors.js';
 import { openLane } from './fastLane.js';
-import { listAll } from './listings.js';
+import { type ListingLog, listAll } from './listings.js';
 import { isNeedsLogin } from './oauth/needsLogin.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
 import { detached } from './origin.js';
@@ -34,6 +34,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   readonly config: UpstreamConfig;
   private readonly opts: ConnectionOptions;
   private readonly log: Logger;
+  private readonly listingLog: ListingLog; // names masked before the listing's warning cuts them short
   /** The live connection, while ready. */
   private link?: Link;
   private readonly report: StatusKeeper;
@@ -65,6 +66,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     this.config = opts.config;
     this.log = opts.logger.child({ component: `upstream:${opts.name}` });
     const redact = opts.redact ?? ((text: string) => text);
+    this.listingLog = { warn: (message) => this.log.warn(message), redact };
     const emit = (event: 'status' | 'catalog' = 'status') => this.emit(event);
     const initial = opts.config.disabled ? 'disabled' : 'connecting';
     const report = new StatusKeeper(this.name, initial, { metrics: opts.metrics, log: this.log, redact, emit });
@@ -176,7 +178,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
           onListChanged: () => void this.refresh(generation),
         },
         stale,
-        log: this.log,
+        log: this.listingLog,
         onEarlyError: (e, client) => this.onTransportError(e, client),
         onModernOnly: (e) => {
           this.modernOnly = true;
@@ -346,7 +348,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
       const client = this.link?.client;
       if (!client || generation !== this.generation) return;
       try {
-        const catalog = await listAll(client, this.requestTimeout, this.log);
+        const catalog = await listAll(client, this.requestTimeout, this.listingLog);
         if (generation === this.generation) this.report.relisted(catalog);
       } catch (e) {
         this.log.warn({ err: errorMessage(e) }, 'could not refresh the catalog');
@@ -364,10 +366,8 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     await this.link?.client.sendRootsListChanged?.().catch(() => {});
   }
 
-  /**
-   * This connection was replaced (its config changed, or it was removed): it takes no new part in
-   * status or metrics, lets the calls in flight on it finish (at most graceMs), then closes.
-   */
+  /** Replaced (its config changed, or removed): out of status and metrics; the calls in flight on it
+   * finish (at most graceMs), then it closes. */
   async retire(graceMs: number): Promise<void> {
     this.report.retired = true;
     this.stopping();

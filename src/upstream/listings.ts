@@ -55,6 +55,11 @@ const TEMPLATES: Listing = {
 /** Where each entry left out is said (which list, which entry, why): the server's logger. */
 export interface ListingLog {
   warn(message: string): void;
+  /**
+   * Masks the secrets in a text. An entry's name is masked before it is cut short for the warning: the
+   * logger's own masking sees only whole secrets, and a cut could leave part of one.
+   */
+  redact?(text: string): string;
 }
 
 const SILENT: ListingLog = { warn: () => {} };
@@ -92,7 +97,7 @@ async function readAll(
       let checked = isObject(item) ? listing.schema['~standard'].validate(item) : undefined;
       if (checked instanceof Promise) checked = await checked;
       if (checked && !checked.issues) out.push(checked.value as Record<string, unknown>);
-      else log.warn(`${listing.method}: ${listing.what} ${describe(item, i)} left out: ${why(checked)}`);
+      else log.warn(`${listing.method}: ${listing.what} ${describe(item, i, log)} left out: ${why(checked)}`);
     }
     const next = result.nextCursor;
     if (!isString(next) || next === '' || next === cursor) return out;
@@ -102,9 +107,9 @@ async function readAll(
   return out;
 }
 
-function describe(item: unknown, index: number): string {
+function describe(item: unknown, index: number, log: ListingLog): string {
   const name = isObject(item) ? (item.name ?? item.uri ?? item.uriTemplate) : undefined;
-  return isString(name) ? `"${name.slice(0, 80)}"` : `#${index + 1}`;
+  return isString(name) ? `"${(log.redact?.(name) ?? name).slice(0, 80)}"` : `#${index + 1}`;
 }
 
 /** The first thing wrong with an entry, where it is: `inputSchema: Invalid input: expected object...`. */

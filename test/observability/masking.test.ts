@@ -217,8 +217,12 @@ describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () =
 
   test("the proxy's log (stderr, debug level) masks both, upstream stderr lines included", () => {
     expect(proxy.stderr()).toContain(`[failcred] auth failed for key ${mask(CRED)}`);
-    // The listing's warning names the unusable entry, whose name holds the key.
+    // The listing's warning names the unusable entries, whose names hold the key; a long one is masked
+    // before it is cut short, so no part of the key shows.
     expect(proxy.stderr()).toContain(`tools/list: tool "key-${mask(CRED)}" left out`);
+    const long = `key-${'x'.repeat(70)}`;
+    expect(proxy.stderr()).toContain(`tools/list: tool "${long}${mask(CRED).slice(0, 6)}" left out`);
+    expect(proxy.stderr()).not.toContain(`${long}${CRED.slice(0, 6)}`);
     expectMasked(proxy.stderr(), 'the proxy log');
   });
 });
