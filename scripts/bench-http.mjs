@@ -309,9 +309,10 @@ export async function measureHttp() {
   const participants = [];
   // V8's code cache of this bench's own, written by a first start that ends before the measured ones (the
   // cache is saved at exit): every proxy measured then starts warm, as every start after a user's first.
-  // Without it the proxies, all up at once, would all start cold and keep megabytes more resident.
-  const codeCache = path.join(dir, 'code');
-  await (await startProxy(cfg, undefined, codeCache)).stop();
+  // Without it the proxies, all up at once, would all start cold and keep megabytes more resident. One per
+  // memory profile: V8 rejects a cache made under other flags.
+  const codeCache = (profile) => path.join(dir, `code-${PROFILES.indexOf(profile)}`);
+  for (const profile of PROFILES) await (await startProxy(cfg, profile.v8Flags, codeCache(profile))).stop();
   try {
     const sdk = await startSdkHttpServer();
     servers.push(sdk);
@@ -320,7 +321,7 @@ export async function measureHttp() {
     for (const profile of PROFILES) {
       for (const [label, open] of ERAS) {
         // A fresh proxy per row: each era's memory is its own.
-        const proxy = await startProxy(cfg, profile.v8Flags, codeCache);
+        const proxy = await startProxy(cfg, profile.v8Flags, codeCache(profile));
         servers.push(proxy);
         const name = `proxy HTTP [${profile.label}], ${label}, ${SESSIONS} sessions`;
         participants.push(await startParticipant(name, proxy, open));
