@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserLogin } from '../../src/upstream/oauth/login.js';
 import { TokenStore } from '../../src/upstream/oauth/tokenStore.js';
-import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
+import { buildProxyImage, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
 import { tmpDir } from '../helpers/files.js';
 import { browse, startAuthServer, startProtectedServer } from '../helpers/oauth.js';
 import { ROOT } from '../helpers/paths.js';
@@ -39,19 +39,7 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
     // For iterating on these tests only: reuse an image built earlier.
     if (process.env.MCP_PROXY_TEST_REUSE_IMAGE === '1') return;
     // One build per run; the engine's layer cache keeps `npm ci` unless package*.json changed.
-    const log = path.join(os.tmpdir(), `mcp-proxy-image-build-${process.pid}.log`);
-    try {
-      const { stdout, stderr } = await run(
-        'docker',
-        ['build', '-f', 'docker/Dockerfile', '--build-arg', `NODE_IMAGE=${BASE_IMAGE}`, '-t', PROXY_IMAGE, '.'],
-        { cwd: ROOT, env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 256 * 1024 * 1024 },
-      );
-      writeFileSync(log, stdout + stderr);
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      writeFileSync(log, `${err.stdout ?? ''}${err.stderr ?? ''}`);
-      throw new Error(`docker build failed (log: ${log}):\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.slice(-3000)}`);
-    }
+    await buildProxyImage(path.join(os.tmpdir(), `mcp-proxy-image-build-${process.pid}.log`));
   }, 1_200_000);
 
   it('`docker run IMAGE version` reports the docker deployment; the process is not root', async () => {

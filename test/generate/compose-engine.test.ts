@@ -7,13 +7,14 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
+import { buildProxyImage, bundleEchoServer, docker, dockerEngine, PROXY_IMAGE } from '../helpers/docker.js';
 import { tempDir, writeFile } from '../helpers/files.js';
-import { BUNDLE, ROOT } from '../helpers/paths.js';
+import { BUNDLE } from '../helpers/paths.js';
 
 const run = promisify(execFile);
 const dockerReady = dockerEngine();
@@ -43,13 +44,7 @@ describe.skipIf(!engine.ok)('generated compose on a real engine', () => {
       () => true,
       () => false,
     );
-    if (!present) {
-      await run(
-        'docker',
-        ['build', '-f', 'docker/Dockerfile', '--build-arg', `NODE_IMAGE=${BASE_IMAGE}`, '-t', PROXY_IMAGE, '.'],
-        { cwd: ROOT, env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 256 * 1024 * 1024 },
-      );
-    }
+    if (!present) await buildProxyImage(path.join(os.tmpdir(), `mcp-proxy-image-build-${process.pid}.log`));
   }, 1_200_000);
 
   afterAll(async () => {

@@ -105,3 +105,44 @@ export async function buildEchoImage(): Promise<string> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Builds the project image (docker/Dockerfile, the legacy builder as on Debian's engine) as PROXY_IMAGE,
+ * then removes what earlier builds left: the test image this one replaced, and the build stages of
+ * earlier builds (dangling, labelled io.mcp-proxy.stage=build). The newest build stage stays: it is the
+ * layer cache (`npm ci`) of the next build. With the vfs storage driver each layer is a full copy, and a
+ * few runs filled the disk. A failed build throws with its log's tail and leaves the log in `logFile`.
+ */
+export async function buildProxyImage(logFile: string): Promise<void> {
+  const previous = await docker(['image', 'inspect', '--format', '{{.Id}}', PROXY_IMAGE]).catch(() => '');
+  try {
+    const { stdout, stderr } = await run(
+      'docker',
+      ['build', '-f', 'docker/Dockerfile', '--build-arg', `NODE_IMAGE=${BASE_IMAGE}`, '-t', PROXY_IMAGE, '.'],
+      { cwd: ROOT, env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 256 * 1024 * 1024 },
+    );
+    writeFileSync(logFile, stdout + stderr);
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    const out = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+    writeFileSync(logFile, out);
+    throw new Error(`docker build failed (log: ${logFile}):\n${out.slice(-3000)}`);
+  }
+  const current = await docker(['image', 'inspect', '--format', '{{.Id}}', PROXY_IMAGE]);
+  const stages = (
+    await docker([
+      'images',
+      '-q',
+      '--no-trunc',
+      '--filter',
+      'dangling=true',
+      '--filter',
+      'label=io.mcp-proxy.stage=build',
+    ])
+  )
+    .split('\n')
+    .filter(Boolean);
+  // Newest first; an image still in use (a container, a concurrent build) is not removed, which is fine.
+  const old = [...stages.slice(1), ...(previous.trim() && previous.trim() !== current.trim() ? [previous.trim()] : [])];
+  for (const id of old) await docker(['rmi', id]).catch(() => {});
+}
