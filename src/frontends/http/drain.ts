@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestId } from '@modelcontextprotocol/server';
 import { errorResponse, INTERNAL_ERROR } from '../../protocol/jsonrpc.js';
-import { sendJson, sendRpcError, sseFrame } from './responses.js';
+import { sendJson, sendRpcError, sseEvent } from './responses.js';
 
 export const DRAINING_MESSAGE =
   'Service Unavailable: this proxy is shutting down and takes no new sessions or requests; send it again (a load balancer sends it to another proxy)';
@@ -55,7 +55,7 @@ export class Drain {
         if (id === undefined) sendRpcError(res, 503, why, INTERNAL_ERROR);
         else sendJson(res, 200, errorResponse(id, INTERNAL_ERROR, why));
       } else if (String(res.getHeader('content-type')).startsWith('text/event-stream') && id !== undefined) {
-        res.end(sseFrame(JSON.stringify(errorResponse(id, INTERNAL_ERROR, why))));
+        res.end(sseEvent(errorResponse(id, INTERNAL_ERROR, why)));
       } else res.end();
     }
   }

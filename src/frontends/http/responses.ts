@@ -3,6 +3,7 @@
  * that goes with them, and the header reads every route needs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorResponse } from '../../protocol/jsonrpc.js';
 import type { SessionRefusal } from './sessions.js';
 
 /** The first value of a request header (node gives an array for repeated ones). */
@@ -13,12 +14,17 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 
 /** A JSON-RPC error with no request id (the request was refused before it was read as one). */
 export function rpcError(code: number, message: string): object {
-  return { jsonrpc: '2.0', error: { code, message }, id: null };
+  return errorResponse(null, code, message);
 }
 
 /** One Server-Sent Event carrying a JSON-RPC message's text, as MCP streams frame them. */
 export function sseFrame(text: string): string {
   return `event: message\ndata: ${text}\n\n`;
+}
+
+/** The same for a JSON-RPC message. */
+export function sseEvent(message: unknown): string {
+  return sseFrame(JSON.stringify(message));
 }
 
 /** The same refusal as a web `Response`, for the fetch-shaped SDK handlers. */

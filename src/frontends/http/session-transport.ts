@@ -18,7 +18,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { errorResponse, INTERNAL_ERROR, isInitialize, toJsonRpcMessage } from '../../protocol/jsonrpc.js';
-import { rpcError, sseFrame } from './responses.js';
+import { rpcError, sseEvent } from './responses.js';
 
 const MAX_BATCH = 100;
 
@@ -233,12 +233,12 @@ export class NodeSessionTransport implements Transport {
     if (!ex || ex.mode === 'done') {
       if (isResponse) return; // its POST went away; 2025 streams are not resumable
       // Unrelated server traffic goes on the standalone GET stream when there is one, else it is dropped.
-      if (this.standalone && !this.standalone.writableEnded) this.standalone.write(sseFrame(JSON.stringify(message)));
+      if (this.standalone && !this.standalone.writableEnded) this.standalone.write(sseEvent(message));
       return;
     }
     if (!isResponse) {
       this.upgrade(ex);
-      ex.res.write(sseFrame(JSON.stringify(message)));
+      ex.res.write(sseEvent(message));
       return;
     }
     ex.pending.delete(requestId!);
@@ -254,7 +254,7 @@ export class NodeSessionTransport implements Transport {
       // handler), so a progress event read in the same chunk as its response would be lost.
       setImmediate(() => {
         if (ex.res.writableEnded) return;
-        ex.res.write(sseFrame(JSON.stringify(message)));
+        ex.res.write(sseEvent(message));
         if (finished) this.finish(ex);
       });
       return;
@@ -296,7 +296,7 @@ export class NodeSessionTransport implements Transport {
     if (ex.mode === 'done' || ex.res.writableEnded) return;
     const errors = [...ex.pending].map((id) => errorResponse(id, INTERNAL_ERROR, why));
     if (ex.mode === 'sse') {
-      for (const m of errors) ex.res.write(sseFrame(JSON.stringify(m)));
+      for (const m of errors) ex.res.write(sseEvent(m));
       ex.res.end();
       return;
     }
@@ -309,7 +309,7 @@ export class NodeSessionTransport implements Transport {
     ex.mode = 'sse';
     ex.res.writeHead(200, { ...this.baseHeaders(), ...SSE_HEADERS });
     // Responses already collected for a batch go out first, as events.
-    for (const m of ex.batch ?? []) ex.res.write(sseFrame(JSON.stringify(m)));
+    for (const m of ex.batch ?? []) ex.res.write(sseEvent(m));
     ex.batch = undefined;
   }
 

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
-import { sseFrame } from './responses.js';
+import { sseEvent } from './responses.js';
 
 export interface SseServerTransportOptions {
   sessionId: string;
@@ -77,7 +77,7 @@ export class SseServerTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('Not connected: the SSE stream is closed');
-    this.res.write(sseFrame(JSON.stringify(message)));
+    this.res.write(sseEvent(message));
   }
 
   async close(): Promise<void> {

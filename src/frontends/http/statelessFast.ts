@@ -20,7 +20,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { isObject, type Params, plainHotParams } from '../../protocol/hotParams.js';
 import { LazyAbort } from '../../util/lazyAbort.js';
-import { sseFrame } from './responses.js';
+import { sseEvent, sseFrame } from './responses.js';
 import type { Caller, StatelessHot } from './types.js';
 
 /** The revision this path serves (the SDK's own list of modern revisions has this one). */
@@ -92,7 +92,7 @@ class Stream {
   message(m: JSONRPCMessage): void {
     if (this.ended || this.res.destroyed || this.res.writableEnded) return;
     if (!this.sse) this.open();
-    this.res.write(sseFrame(JSON.stringify(m)));
+    this.res.write(sseEvent(m));
   }
 
   /** Ends with the answer (a JSON-RPC message's text). */
