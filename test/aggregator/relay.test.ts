@@ -124,10 +124,7 @@ beforeAll(async () => {
     ]);
     const agg = new Aggregator({ pool, logger, separator: '__' });
     pools.set(protocol, pool);
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await agg.createServer({ era: 'legacy' }).connect(serverSide);
-    const client = new Client({ name: 'relay-test', version: '1.0.0' });
-    await client.connect(clientSide);
+    const { client } = await inMemorySession(agg, 'relay-test');
     closers.unshift(() => client.close());
     const { wired, writes } = await wiredSession(agg);
     closers.unshift(() => wired.close());
@@ -138,6 +135,15 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const close of closers) await close();
 });
+
+/** A client on a new 2025-11-25 session of `agg`, over an in-memory pair (its client side for raw sends). */
+async function inMemorySession(agg: Aggregator, name: string): Promise<{ client: Client; clientSide: Transport }> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await agg.createServer({ era: 'legacy' }).connect(serverSide);
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(clientSide);
+  return { client, clientSide };
+}
 
 /** The error a request ends with (the test fails if it succeeds). */
 async function failure(p: Promise<unknown>): Promise<ProtocolError> {
@@ -232,10 +238,7 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
 
   test('a cancellation that overtakes its request (separate HTTP requests can) stops it before the upstream', async () => {
     const { agg } = s();
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await agg.createServer({ era: 'legacy' }).connect(serverSide);
-    const other = new Client({ name: 'relay-test-overtaken', version: '1.0.0' });
-    await other.connect(clientSide);
+    const { client: other, clientSide } = await inMemorySession(agg, 'relay-test-overtaken');
     const seen: JSONRPCMessage[] = [];
     const onmessage = clientSide.onmessage;
     clientSide.onmessage = (m, extra) => {
@@ -261,10 +264,7 @@ describe.each(eras)('relayed requests, upstream %s', (protocol) => {
 
   test('a session that closes with a call in flight has the call cancelled upstream', async () => {
     const { agg } = s();
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await agg.createServer({ era: 'legacy' }).connect(serverSide);
-    const other = new Client({ name: 'relay-test-closing', version: '1.0.0' });
-    await other.connect(clientSide);
+    const { client: other } = await inMemorySession(agg, 'relay-test-closing');
     const call = other.callTool({ name: 'echo__slow', arguments: { ms: 20_000 } }).catch(() => 'closed');
     await waitUntil(() => agg.inflight === 1);
     await other.close();
