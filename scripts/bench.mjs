@@ -107,7 +107,7 @@ const REWARM = 20;
  * its upstream excluded, or the direct server's; the load generator's does not count) and RSS, for each of
  * `rows` ({ client, tool }).
  */
-export async function measureRows(rows) {
+async function measureRows(rows) {
   const items = rows.map((row) => ({ row, call: callOf(row, 'hello'), seq: tally(), con: tally() }));
   const cpu = (item) => () => cpuMs(item.row.client.pid);
   const concurrently = (item, n) =>
@@ -119,9 +119,7 @@ export async function measureRows(rows) {
   await inRounds(
     items,
     WARM_ROUNDS,
-    async (item) => {
-      for (let i = 0; i < warmPerRound; i++) await item.call();
-    },
+    (item) => together([item.call], warmPerRound),
     (item) => concurrently(item, warmPerRound),
   );
   const idleRss = items.map((item) => rssMb(item.row.client.pid));
@@ -129,7 +127,7 @@ export async function measureRows(rows) {
     items,
     ROUNDS,
     async (item, r) => {
-      for (let i = 0; i < REWARM; i++) await item.call();
+      await together([item.call], REWARM);
       const n = share(SEQUENTIAL, ROUNDS, r);
       await metered(item.seq, n, cpu(item), () => timedCalls(item.seq, item.call, n));
     },
@@ -157,9 +155,7 @@ export async function measureRows(rows) {
 async function bigThroughputRows(rows) {
   const text = 'x'.repeat(256 * 1024);
   const items = rows.map((row) => ({ call: callOf(row, text), t: tally() }));
-  await inRounds(items, WARM_ROUNDS, async (item) => {
-    for (let i = 0; i < Math.ceil(BIG_WARMUP / WARM_ROUNDS); i++) await item.call();
-  });
+  await inRounds(items, WARM_ROUNDS, (item) => together([item.call], Math.ceil(BIG_WARMUP / WARM_ROUNDS)));
   await inRounds(items, ROUNDS, async (item, r) => {
     await item.call();
     const n = share(BIG_CALLS, ROUNDS, r);
@@ -167,9 +163,7 @@ async function bigThroughputRows(rows) {
       item.t,
       n,
       () => undefined,
-      async () => {
-        for (let i = 0; i < n; i++) await item.call();
-      },
+      () => together([item.call], n),
     );
   });
   return items.map(({ t }) => t.calls / t.secs);
