@@ -208,19 +208,22 @@ async function stdioBench() {
     { client: await connect(process.execPath, [echo]), tool: 'echo' },
     // The floor of anything in the middle: a process that only copies bytes between the same two pipes.
     { client: await connect(process.execPath, [path.join(root, 'scripts/byte-relay.mjs'), echo]), tool: 'echo' },
+    // The floor of anything that reads the messages: each line parsed, its id swapped, written again.
+    { client: await connect(process.execPath, [path.join(root, 'scripts/json-relay.mjs'), echo]), tool: 'echo' },
     proxied['2026-07-28'],
     proxied['2025-11-25'],
   ];
-  const [d, relay, auto, legacy] = await measureRows(rows);
+  const measured = await measureRows(rows);
   const big = await bigThroughputRows(rows);
-  for (const [i, r] of [d, relay, auto, legacy].entries()) r.big = big[i];
+  for (const [i, r] of measured.entries()) r.big = big[i];
+  const [d, relay, json, auto, legacy] = measured;
   if (GROWTH_CALLS > 0) legacy.growth = await growth(proxied['2025-11-25'].client, 'echo__echo');
   await Promise.all(rows.map((r) => r.client.close()));
-  return { d, relay, auto, legacy };
+  return { d, relay, json, auto, legacy };
 }
 
 /** The stdio table, the ratios to direct, and each target of the fast path with whether it is met. */
-function printStdio({ d, relay, auto, legacy }) {
+function printStdio({ d, relay, json, auto, legacy }) {
   const w = [34, 9, 9, 13, 13, 11, 10, 13];
   const n = (x, digits) => (x === undefined ? '-' : x.toFixed(digits));
   const fmt = (name, r) =>
@@ -240,6 +243,7 @@ function printStdio({ d, relay, auto, legacy }) {
   console.log(row(['', 'p50 (ms)', 'p99 (ms)', 'sequential/s', 'concurrent/s', 'CPU/call', 'RSS MB', '256 KB/s'], w));
   console.log(fmt('direct (2025-11-25)', d));
   console.log(fmt('byte relay (no MCP, the floor)', relay));
+  console.log(fmt('JSON-RPC line relay (no MCP)', json));
   console.log(fmt('proxy, upstream 2026-07-28', auto));
   console.log(fmt('proxy, upstream 2025-11-25 (auto)', legacy));
   console.log(
@@ -247,6 +251,9 @@ function printStdio({ d, relay, auto, legacy }) {
   );
   console.log(
     `a byte relay between the same processes (scripts/byte-relay.mjs): p50 ${(relay.p50 / d.p50).toFixed(2)}x direct, 256 KB ${(relay.big / d.big).toFixed(2)}x: what the extra hop alone costs here`,
+  );
+  console.log(
+    `a JSON-RPC line relay (scripts/json-relay.mjs: parses each line, swaps the id, writes it again): p50 ${(json.p50 / d.p50).toFixed(2)}x direct, CPU/call ${n(json.cpuPerCall, 3)} ms, RSS ${n(json.rss, 0)} MB: the floor of any relay that reads the messages`,
   );
   const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
   for (const [name, p] of [
