@@ -1,11 +1,11 @@
 /** The work behind `mcp-proxy restore` (imported lazily). */
-import fs from 'node:fs';
 import { resolveUserPath } from '../config/locate.js';
 import { AppError } from '../errors.js';
 import { CLIENT_LABELS, CLIENTS, clientConfigLocation, isClientId } from '../generate/clients.js';
 import { parseJsonObject, writeFileAtomic } from '../generate/jsonFile.js';
 import { fillPlaceholders, listBackups } from '../generate/restore.js';
 import { parseTomlObject } from '../generate/tomlFile.js';
+import { readTextFileSync } from '../util/textFile.js';
 import type { RestoreArgs } from './args.js';
 import type { CliContext } from './context.js';
 import { credentialChainFor } from './credentialOptions.js';
@@ -37,7 +37,7 @@ export async function restoreClientConfig(args: RestoreArgs, ctx: CliContext): P
   }
   let text: string;
   try {
-    text = fs.readFileSync(backup, 'utf8');
+    text = readTextFileSync(backup);
   } catch (e) {
     throw new AppError('CONFIG_NOT_FOUND', `cannot read the backup ${backup}: ${(e as Error).message}`, {
       hint: `\`mcp-proxy restore ${args.client ? `--client ${args.client}` : `--file ${file}`} --list\` shows the backups`,

@@ -22,6 +22,7 @@ import {
 } from '../generate/jsonFile.js';
 import { jsonEqual } from '../util/objects.js';
 import { userConfigDir } from '../util/paths.js';
+import { readTextFileSync } from '../util/textFile.js';
 import { analyzeConfigText } from './analyze.js';
 import { configErrorFor } from './configError.js';
 import { describeSearch, type LocateOptions, locateConfig, resolveUserPath } from './locate.js';
@@ -73,7 +74,7 @@ export function readForEdit(file: string): EditableConfig {
         hint: 'point --config at the file itself',
       });
     }
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFileSync(file);
   } catch (e) {
     if (e instanceof AppError) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {

@@ -2,8 +2,8 @@
  * Config loading: locate -> read -> analyze (analyze.ts). `run` gets a Config or a ConfigError naming
  * every problem; `validate` gets a report of them.
  */
-import fs from 'node:fs/promises';
 import { AppError } from '../errors.js';
+import { readTextFile } from '../util/textFile.js';
 import { type AnalyzeOptions, analyzeConfigText, type ServerSummary } from './analyze.js';
 import { type ConfigError, configErrorFor } from './configError.js';
 import { describeSearch, type LocatedConfig, type LocateOptions, locateConfig } from './locate.js';
@@ -68,7 +68,7 @@ export function parseConfigText(
 /** Reads a config file; file-system failures become CONFIG_NOT_FOUND / CONFIG_UNREADABLE naming the path. */
 export async function readConfigFile(
   file: string,
-  read: (file: string) => Promise<string> = (f) => fs.readFile(f, 'utf8'),
+  read: (file: string) => Promise<string> = readTextFile,
 ): Promise<string> {
   try {
     return await read(file);

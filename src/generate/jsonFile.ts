@@ -23,6 +23,7 @@ import { parseDocument } from 'yaml';
 import { AppError, errorMessage } from '../errors.js';
 import { atomicWrite } from '../util/atomicWrite.js';
 import { jsonEqual } from '../util/objects.js';
+import { readTextFileSync } from '../util/textFile.js';
 import { parseTomlObject, setTomlTable } from './tomlFile.js';
 
 export interface JsonFile {
@@ -104,7 +105,7 @@ export function readJsonFile(
       });
     }
     mode = st.mode & 0o777;
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFileSync(file);
   } catch (e) {
     if (e instanceof AppError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -288,7 +289,7 @@ export function writeFileAtomic(
   let old: string | undefined;
   let oldMode: number | undefined;
   try {
-    old = fs.readFileSync(file, 'utf8');
+    old = readTextFileSync(file);
     oldMode = fs.statSync(file).mode & 0o777;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {

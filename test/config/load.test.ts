@@ -151,6 +151,18 @@ proxy:
     expect(loaded.config.mcpServers.a).toMatchObject({ type: 'http', url: 'https://right.example/mcp' });
   });
 
+  it('reads a config saved as UTF-16 (Windows PowerShell 5 and Notepad "Unicode" write it so)', async () => {
+    const text = '{"mcpServers": {"notes": {"command": "node", "args": ["C:\\\\srv\\\\notes.mjs"]}}}';
+    const p = path.join(dir, 'utf16.json');
+    fs.writeFileSync(p, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const loaded = await loadConfig({ ...base(), path: p });
+    expect(loaded.config.mcpServers.notes).toMatchObject({
+      type: 'stdio',
+      command: 'node',
+      args: ['C:\\srv\\notes.mjs'],
+    });
+  });
+
   it('reads a number or boolean that comes from a variable as a number or boolean', () => {
     const r = parseConfigText(
       '{"mcpServers": {"a": {"command": "x", "timeout": "${T}", "disabled": "${OFF}"}}, "proxy": {"port": "${PORT:-8080}"}}',

@@ -85,6 +85,14 @@ describe('mcp-proxy validate (built bundle)', () => {
     expect(r.stdout).not.toContain('t0k3n-value');
   });
 
+  it('exits 0 on a valid config saved as UTF-16 with its byte-order mark', async () => {
+    const file = path.join(dir, 'utf16.json');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]));
+    const r = await run(['--config', file], { env: { TOKEN: 'x' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/utf16\.json: valid JSON config \(found via --config\), 3 servers/);
+  });
+
   it('--json on a valid config prints a report that parses', async () => {
     const file = write('ok2.json', valid);
     const r = await run(['--config', file, '--json'], { env: { TOKEN: 'x' } });

@@ -12,6 +12,7 @@ import { TOKEN_VARIABLE } from '../../generate/clients.js';
 import { generateToken, renderCompose } from '../../generate/compose.js';
 import { SCHEMA_URL } from '../../generate/importer.js';
 import { setJsonValue, setYamlValue, type WriteResult, writeFileAtomic } from '../../generate/jsonFile.js';
+import { readTextFileSync } from '../../util/textFile.js';
 import { VERSION } from '../../version.js';
 import type { GenerateArgs } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -134,7 +135,7 @@ function warnHostPaths(config: unknown, ctx: CliContext): void {
 
 function readText(file: string, what: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readTextFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AppError('CONFIG_NOT_FOUND', `${what} not found: ${file}`);

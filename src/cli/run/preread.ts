@@ -12,11 +12,11 @@
  * through the credential chain later), that are not plainly stdio, lazy, disabled or replicated.
  * Light on purpose: Node built-ins and small modules only (no zod, no SDK).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { locateConfig } from '../../config/locate.js';
 import { isObject } from '../../protocol/hotParams.js';
 import { HeldChild, resolveStdio, type StdioParams, spawnStdioChild } from '../../upstream/childProcess.js';
+import { readTextFileSync } from '../../util/textFile.js';
 
 /** What the pre-read started, for the early phase to adopt. */
 export interface Preread {
@@ -78,7 +78,7 @@ export function prereadParams(argv: string[], host: Host): StdioParams[] {
   try {
     const located = locateConfig({ path: flags.config, ...host });
     if (!located || !/\.json$/i.test(located.path)) return [];
-    const raw: unknown = JSON.parse(fs.readFileSync(located.path, 'utf8'));
+    const raw: unknown = JSON.parse(readTextFileSync(located.path));
     if (!isObject(raw) || !isObject(raw.mcpServers)) return [];
     const transport = isObject(raw.proxy) ? raw.proxy.transport : undefined;
     if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return [];
