@@ -14,6 +14,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { AppError, errorMessage } from '../errors.js';
 import { pathApi, userConfigDir } from '../util/paths.js';
+import { readTextFileSync } from '../util/textFile.js';
 
 export interface CredentialValue {
   value: string;
@@ -93,7 +94,7 @@ export function readCredentialsFile(opts: CredentialsFileOptions): Record<string
     assertPrivate(file, inSystemdDir(file, opts.systemdDir) ? stat.mode & 0o707 : stat.mode);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFileSync(file);
   } catch (e) {
     throw new AppError('CREDENTIALS_INVALID', `cannot read credentials file ${file}: ${errorMessage(e)}`);
   }
@@ -208,7 +209,7 @@ export interface DotenvOptions {
 export function readDotenvFile(opts: DotenvOptions): Record<string, string> | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(opts.path, 'utf8');
+    text = readTextFileSync(opts.path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if ((code === 'ENOENT' || code === 'EISDIR') && !opts.explicit) return undefined;
@@ -285,7 +286,7 @@ export function dockerSecretsSource(opts: SecretsOptions): CredentialSource {
 
 function readSecretFile(file: string, via?: string): string {
   try {
-    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return readTextFileSync(file).replace(/\r?\n$/, '');
   } catch (e) {
     const where = via ? `${via}=${file}` : file;
     throw new AppError('CREDENTIALS_INVALID', `cannot read secret file ${where}: ${errorMessage(e)}`, {

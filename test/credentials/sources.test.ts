@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -235,5 +236,24 @@ describe('Docker secrets source', () => {
       `Docker secret ${dir}/A or ${dir}/a (directory does not exist)`,
       'variable A_FILE naming a file (not set)',
     ]);
+  });
+});
+
+describe('files saved as UTF-16 (Windows PowerShell 5 writes `echo ... > file` so)', () => {
+  const utf16 = (file: string, text: string) => {
+    writeFile(file, '');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    return file;
+  };
+
+  it('a .env file, a NAME_FILE secret and the credentials file give their values, not NUL-riddled text', () => {
+    const env = utf16(path.join(tmp.dir, '.env'), 'API_KEY=from-dotenv\r\n');
+    expect(dotenvSource({ path: env }).get('API_KEY')?.value).toBe('from-dotenv');
+    const secret = utf16(path.join(tmp.dir, 'token.txt'), 'from-file\r\n');
+    expect(dockerSecretsSource({ dir: path.join(tmp.dir, 'none'), env: { T_FILE: secret } }).get('T')?.value).toBe(
+      'from-file',
+    );
+    const creds = utf16(path.join(tmp.dir, 'credentials.json'), '{"X": "from-store"}');
+    expect(credentialsFileSource({ path: creds, platform: 'linux' }).get('X')?.value).toBe('from-store');
   });
 });
