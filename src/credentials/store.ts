@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
 import { atomicWrite } from '../util/atomicWrite.js';
+import { readTextFileSync } from '../util/textFile.js';
 import { parseCredentialsJson, VARIABLE_NAME } from './sources.js';
 
 export interface WriteCredentialOptions {
@@ -47,7 +48,7 @@ export function writeCredential(opts: WriteCredentialOptions): WriteCredentialRe
       throw new AppError('CREDENTIALS_INVALID', `credentials file ${opts.file} is not a regular file`);
     created = false;
     fixedMode = posix && (stat.mode & 0o077) !== 0;
-    existing = parseCredentialsJson(fs.readFileSync(opts.file, 'utf8'), opts.file);
+    existing = parseCredentialsJson(readTextFileSync(opts.file), opts.file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       if (e instanceof AppError) throw e;

@@ -82,3 +82,16 @@ describe('the credentials file writer and its temp files', () => {
     expect(modes.every((m) => m === 0o600)).toBe(true);
   });
 });
+
+describe('writeCredential on a file saved as UTF-16', () => {
+  it('keeps the names already there and writes the file back as UTF-8', () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const file = path.join(t.dir, 'credentials.json');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"OLD": "kept"}', 'utf16le')]), {
+      mode: 0o600,
+    });
+    writeCredential({ file, name: 'NEW', value: 'added', platform: process.platform });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ OLD: 'kept', NEW: 'added' });
+  });
+});
