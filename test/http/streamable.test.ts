@@ -19,6 +19,28 @@ describe('sessions', () => {
     }
   });
 
+  test('an initialize inside a batch is refused as such and opens no session', async () => {
+    const fe = await startTestFrontend();
+    try {
+      const post = (headers: Record<string, string>) =>
+        fetch(fe.url, { method: 'POST', headers, body: JSON.stringify([INIT_BODY]) });
+      const alone = await post(MCP_HEADERS);
+      expect(alone.status).toBe(400);
+      expect(((await alone.json()) as { error: unknown }).error).toEqual({
+        code: -32600,
+        message: 'Invalid Request: initialize must be sent alone, not in a batch',
+      });
+      expect(fe.app.sessionCount()).toBe(0);
+      // Inside a session the session's own transport answers: it is initialized already.
+      const inSession = await post({ ...MCP_HEADERS, 'mcp-session-id': await openRawSession(fe.url) });
+      expect(inSession.status).toBe(400);
+      expect(((await inSession.json()) as { error: { code: number } }).error.code).toBe(-32600);
+      expect(fe.app.sessionCount()).toBe(1);
+    } finally {
+      await fe.close();
+    }
+  });
+
   test('idle sessions expire', async () => {
     const fe = await startTestFrontend({ sessionIdleTimeoutMs: 40 });
     try {

@@ -77,6 +77,10 @@ export class StreamableEndpoint {
     if (!sid && !modernHeader && method === 'POST' && isLegacyInitialize(parsed)) {
       return this.open(req, res, parsed, caller);
     }
+    if (Array.isArray(parsed) && parsed.some(isInitialize)) {
+      // As the 2025-03-26 revision says (later ones have no batches): without it this read as "no session".
+      return sendRpcError(res, 400, 'Invalid Request: initialize must be sent alone, not in a batch', -32600);
+    }
     // A 2026 request naming its revision (and no session) goes straight to the modern handler.
     await this.opts.modern.serve(req, res, parsed, modernHeader && !sid, caller);
   }
