@@ -11,7 +11,7 @@
  */
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { lineLength, lineText } from '../protocol/chunks.js';
+import { lineLength, messageText } from '../protocol/chunks.js';
 import { EarlyCancellations } from '../protocol/earlyCancellations.js';
 import { errorResponse, INTERNAL_ERROR, toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
@@ -55,7 +55,7 @@ class LineReader {
       let value: unknown = raw;
       if (!raw) {
         try {
-          value = JSON.parse(lineText(line));
+          value = JSON.parse(messageText(line));
         } catch {
           continue;
         }

@@ -98,6 +98,16 @@ export function lineText(bytes: Buffer | readonly Buffer[]): string {
   return text + decoder.end();
 }
 
+/**
+ * The text of a line that carries one message, without a leading byte-order mark: some Windows tools (a
+ * .NET console, a PowerShell redirection) write one before their first line, and RFC 8259 lets a parser
+ * ignore it. Otherwise that line, often the answer to `initialize`, would be skipped as not JSON.
+ */
+export function messageText(bytes: Buffer | readonly Buffer[]): string {
+  const text = lineText(bytes);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** The length of a line held whole or in chunks. */
 export function lineLength(bytes: Buffer | readonly Buffer[]): number {
   if (Buffer.isBuffer(bytes)) return bytes.length;

@@ -16,7 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
-import { lineLength, lineText } from '../protocol/chunks.js';
+import { lineLength, messageText } from '../protocol/chunks.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { RawJson, rawParts, readRawResponse, writeCorked } from '../protocol/rawJson.js';
@@ -195,7 +195,7 @@ export class ProcessStdioTransport implements Transport {
       this.delivery.deliver({ jsonrpc: '2.0', id: raw.id, result: raw.result } as JSONRPCMessage);
       return;
     }
-    const line = lineText(bytes);
+    const line = messageText(bytes);
     if (!line.trim()) return;
     let message: JSONRPCMessage;
     try {

@@ -79,6 +79,17 @@ describe('stdio frontend wire', () => {
     expect(errors).toEqual([]);
   });
 
+  it('reads a line that starts with a byte-order mark (some Windows tools write one), also split from it', async () => {
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+    const { messages, errors } = await read([
+      Buffer.from([0xef, 0xbb]),
+      Buffer.concat([Buffer.from([0xbf]), Buffer.from(`${JSON.stringify(ping)}\r\n`)]),
+      `\uFEFF${JSON.stringify({ ...ping, id: 2 })}\n`,
+    ]);
+    expect(messages).toEqual([ping, { ...ping, id: 2 }]);
+    expect(errors).toEqual([]);
+  });
+
   it('reports JSON that is not JSON-RPC and goes on with the next line', async () => {
     const { messages, errors } = await read([
       '{"jsonrpc":"2.0","id":1.5,"method":"ping"}\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n',

@@ -85,6 +85,15 @@ describe('a stdio upstream that misbehaves', () => {
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
 
+  it('writes a byte-order mark before its first message (a .NET console does): it connects at once, with no warning', async () => {
+    const proxy = await startProxy({
+      config: { mcpServers: { dotnet: fixture('echo-server.mjs', { FIXTURE_BOM: '1' }) }, proxy: FAST_PROXY },
+    });
+    expect((await call(proxy, 'dotnet__echo', { text: 'after the mark' })).text).toBe('after the mark');
+    expect(proxy.stderr()).not.toMatch(/not JSON-RPC|connect failed/);
+    expect((await proxy.stop()).leftovers).toEqual([]);
+  });
+
   it('exits at once on every start: retried a few times, then failed, and the error says why', async () => {
     const proxy = await startProxy({
       config: {
