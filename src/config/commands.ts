@@ -3,6 +3,7 @@
  * proxy itself marks such a server failed at start-up and serves the rest). A warning, not an
  * error: the config may be meant for another machine, or for an MCP client with another PATH.
  */
+import fs from 'node:fs';
 import { pathApi } from '../util/paths.js';
 import { resolveCommand } from '../util/which.js';
 import { type ConfigProblem, makeProblem, type SourcePosition } from './problems.js';
@@ -15,6 +16,8 @@ export interface CommandCheckOptions {
   cwd: string;
   /** Is this a file the current user may run? Defaults to a real check. */
   isRunnable?: (p: string) => boolean;
+  /** Is this an existing directory? Defaults to a real check. */
+  isDirectory?: (p: string) => boolean;
 }
 
 export function checkCommands(
@@ -26,6 +29,16 @@ export function checkCommands(
   for (const [name, server] of Object.entries(config.mcpServers)) {
     if (server.type !== 'stdio' || server.disabled) continue;
     const serverCwd = server.cwd ? api.resolve(opts.cwd, server.cwd) : opts.cwd;
+    if (server.cwd && !(opts.isDirectory ?? isDirectory)(serverCwd)) {
+      const where: JsonPath = ['mcpServers', name, 'cwd'];
+      out.push(
+        makeProblem('rule', where, `working directory not found: ${serverCwd}`, opts.locate(where), {
+          severity: 'warning',
+          hint: 'create it or fix the path (the proxy marks this server failed at start-up)',
+        }),
+      );
+      continue;
+    }
     const pathValue = server.env?.PATH ?? server.env?.Path;
     const r = resolveCommand(server.command, { ...opts, cwd: serverCwd, pathValue });
     if (r.found) continue;
@@ -39,4 +52,12 @@ export function checkCommands(
     );
   }
   return out;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -118,6 +118,7 @@ function checkServerEntries(config: Config, ctx: RuleContext, add: Add): void {
   for (const [name, s] of entries) {
     const base: JsonPath = ['mcpServers', name];
     if (s.type === 'stdio') {
+      checkShellSyntax(s, base, ctx, add);
       const fromEnv = ctx.fromEnv.has(formatPath([...base, 'command']));
       const cmd = s.command;
       const looksLikePath = /^([A-Za-z]:)?[\\/]/.test(cmd) || cmd.startsWith('.');
@@ -153,6 +154,44 @@ function checkServerEntries(config: Config, ctx: RuleContext, add: Add): void {
       if (v !== undefined && v < 100) {
         add([...base, key], `"${key}" is in milliseconds: ${v} means ${v} ms`, `did you mean ${v * 1000} (${v} s)?`);
       }
+    }
+  }
+}
+
+/**
+ * `~` and `%NAME%` in a stdio server's command, arguments or working directory: no shell runs the
+ * command (as in every MCP client), so the server would get them as written and fail on a path that
+ * does not exist. The proxy's own variables are `${NAME}`.
+ */
+function checkShellSyntax(
+  s: { command: string; args?: string[]; cwd?: string },
+  base: JsonPath,
+  ctx: RuleContext,
+  add: Add,
+): void {
+  const fields: [JsonPath, string | undefined][] = [
+    [[...base, 'command'], s.command],
+    ...(s.args ?? []).map((a, i): [JsonPath, string] => [[...base, 'args', i], a]),
+    [[...base, 'cwd'], s.cwd],
+  ];
+  for (const [where, value] of fields) {
+    if (value === undefined || ctx.fromEnv.has(formatPath(where))) continue;
+    const shown = `"${formatPath(where.slice(2))}"`;
+    if (/^~(?=$|[\\/])/.test(value)) {
+      add(
+        where,
+        `${shown} starts with "~", which only a shell expands: ${JSON.stringify(value)} is used as written`,
+        `write ${JSON.stringify(`\${HOME}${value.slice(1)}`)} (or \${USERPROFILE} on Windows), or the absolute path`,
+      );
+      continue;
+    }
+    const windowsVar = /%([A-Za-z_][A-Za-z0-9_]+)%/.exec(value);
+    if (windowsVar) {
+      add(
+        where,
+        `${shown} uses "${windowsVar[0]}", which only cmd.exe expands: ${JSON.stringify(value)} is used as written`,
+        `write ${JSON.stringify(value.replace(windowsVar[0], `\${${windowsVar[1]}}`))}: the proxy fills in \${NAME} from the environment`,
+      );
     }
   }
 }

@@ -5,6 +5,8 @@
  * Light on purpose: no SDK, so `run` can start servers before the heavy modules load.
  */
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import spawn from 'cross-spawn';
 import type { UpstreamConfig } from '../config/schema.js';
 import { resolveCommand } from '../util/which.js';
@@ -24,8 +26,8 @@ export interface StdioParams {
   killGraceMs?: number;
 }
 
-/** What a stdio upstream is started with, or where its command was looked for in vain. */
-export type ResolvedStdio = { params: StdioParams } | { notFound: string[] };
+/** What a stdio upstream is started with, or where its command was looked for in vain, or its missing working directory. */
+export type ResolvedStdio = { params: StdioParams } | { notFound: string[] } | { noCwd: string };
 
 export function resolveStdio(
   config: Extract<UpstreamConfig, { type: 'stdio' }>,
@@ -34,9 +36,20 @@ export function resolveStdio(
 ): ResolvedStdio {
   const env = buildChildEnv(parentEnv, config.env);
   const cwd = config.cwd ?? defaultCwd;
+  // Else the spawn fails with ENOENT, which reads as the command not being found.
+  if (config.cwd !== undefined && !isDirectory(path.resolve(defaultCwd, cwd)))
+    return { noCwd: path.resolve(defaultCwd, cwd) };
   const resolved = resolveCommand(config.command, { env, cwd });
   if (!resolved.found) return { notFound: resolved.searched };
   return { params: { command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' } };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Same process, same key: command, arguments, environment (in any order) and working directory. */

@@ -114,6 +114,15 @@ function createStdio(
   deps: TransportDeps,
 ): UpstreamTransport {
   const resolved = resolveStdio(config, deps.env, deps.cwd);
+  if ('noCwd' in resolved) {
+    const tilde = config.cwd?.startsWith('~')
+      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} reference is what the user writes
+        '; "~" is expanded only by a shell: write ${HOME}/... or the absolute path'
+      : '';
+    throw new AppError('UPSTREAM_FAILED', `working directory not found: ${resolved.noCwd}`, {
+      details: [`mcpServers.${name}.cwd must name an existing directory${tilde}`],
+    });
+  }
   if (!('params' in resolved)) {
     throw new AppError('UPSTREAM_FAILED', `command not found: ${config.command}`, {
       details: [`searched PATH: ${resolved.notFound.join(process.platform === 'win32' ? ';' : ':') || '(empty)'}`],

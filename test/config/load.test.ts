@@ -510,6 +510,26 @@ describe('cross-field rules', () => {
     ]);
   });
 
+  it('warns about "~" and "%NAME%" in a stdio command, its arguments and cwd (no shell expands them)', async () => {
+    const config = {
+      mcpServers: {
+        a: { command: '~/bin/srv', args: ['--db', '~/data.db', '%APPDATA%\\srv\\x.json', '--when=%Y%m%d', 'a~b'] },
+        b: { command: 'node', args: ['${DIR}/x.js'], cwd: '~' },
+      },
+    };
+    const loaded = await loadConfig({
+      ...base(),
+      env: { DIR: '~/from-a-variable' },
+      path: write('rules/shell.json', JSON.stringify(config)),
+    });
+    expect(loaded.warnings.map((w) => `${w.path}: ${w.message} (${w.hint})`)).toEqual([
+      'mcpServers.a.command: "command" starts with "~", which only a shell expands: "~/bin/srv" is used as written (write "${HOME}/bin/srv" (or ${USERPROFILE} on Windows), or the absolute path)',
+      'mcpServers.a.args[1]: "args[1]" starts with "~", which only a shell expands: "~/data.db" is used as written (write "${HOME}/data.db" (or ${USERPROFILE} on Windows), or the absolute path)',
+      'mcpServers.a.args[2]: "args[2]" uses "%APPDATA%", which only cmd.exe expands: "%APPDATA%\\\\srv\\\\x.json" is used as written (write "${APPDATA}\\\\srv\\\\x.json": the proxy fills in ${NAME} from the environment)',
+      'mcpServers.b.cwd: "cwd" starts with "~", which only a shell expands: "~" is used as written (write "${HOME}" (or ${USERPROFILE} on Windows), or the absolute path)',
+    ]);
+  });
+
   it('accepts lazy with idleTimeout, and warns about an idleTimeout without lazy', async () => {
     const loaded = await loadConfig({
       ...base(),
@@ -646,6 +666,7 @@ describe('stdio commands on PATH (validate)', () => {
           gone: { command: 'no-such-mcp-server' },
           off: { command: 'also-missing', disabled: true },
           local: { command: './run.sh', cwd: bin },
+          nowhere: { command: 'my-mcp-server', cwd: path.join(dir, 'no-such-dir') },
         },
       }),
     );
@@ -657,6 +678,11 @@ describe('stdio commands on PATH (validate)', () => {
         severity: 'warning',
         path: 'mcpServers.gone.command',
         message: `command not found: no-such-mcp-server (searched ${bin}:/nonexistent)`,
+      }),
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'mcpServers.nowhere.cwd',
+        message: `working directory not found: ${path.join(dir, 'no-such-dir')}`,
       }),
     ]);
   });

@@ -104,3 +104,23 @@ describe('sse transport', () => {
     expect(sse.streams.length).toBe(seen);
   });
 });
+
+describe('stdio transport', () => {
+  it('a working directory that does not exist fails the server as such, not as a missing command, and is not retried', async () => {
+    const logger = createLogger({ level: 'silent', format: 'json' });
+    const cwd = path.join(tmp.dir, '~', 'servers');
+    pool = new UpstreamPool({
+      configs: { here: { type: 'stdio', command: process.execPath, args: ['-e', '0'], cwd: '~/servers' } },
+      logger,
+      env: process.env,
+      cwd: tmp.dir,
+      onStderrLine: () => {},
+    });
+    await pool.start();
+    const conn = pool.get('here')!;
+    expect(conn.state).toBe('failed');
+    expect(conn.lastError).toBe(
+      `working directory not found: ${cwd}; mcpServers.here.cwd must name an existing directory; "~" is expanded only by a shell: write \${HOME}/... or the absolute path`,
+    );
+  });
+});
