@@ -31,6 +31,9 @@ function serverShapeHint(name: string): string {
   );
 }
 
+/** Keys other clients write for a remote server's URL, and whose they are. */
+const OTHER_URL_KEYS: Record<string, string> = { serverUrl: 'Windsurf', httpUrl: 'Gemini CLI' };
+
 export function explainMissingKind(serverPath: JsonPath, ctx: ExplainContext): ConfigProblem {
   const name = String(serverPath[1]);
   const entry = getAt(ctx.data, serverPath);
@@ -50,6 +53,15 @@ export function explainMissingKind(serverPath: JsonPath, ctx: ExplainContext): C
         [...serverPath, typeKey],
         `unknown server type "${v}"`,
         near ? `did you mean "${near}"? ${accepted}` : accepted,
+      );
+    }
+    // Another client's name for the url (an entry pasted from its config).
+    for (const [key, client] of Object.entries(OTHER_URL_KEYS)) {
+      if (typeof e[key] !== 'string') continue;
+      return at(
+        [...serverPath, key],
+        `server "${name}" needs "url": "${key}" is ${client}'s name for it`,
+        `rename "${key}" to "url" (\`mcp-proxy import\` converts a client's whole config)`,
       );
     }
     // No type, and none of command / url / image: maybe a typo of one of them.

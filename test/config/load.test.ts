@@ -359,6 +359,16 @@ describe('schema problems: every one listed with path, position and fix', () => 
     );
   });
 
+  it("names another client's key for the url (Windsurf's serverUrl, Gemini CLI's httpUrl)", async () => {
+    const config = {
+      mcpServers: { w: { serverUrl: 'https://w.example/mcp' }, g: { httpUrl: 'https://g.example/mcp' } },
+    };
+    const text = rendered(await loadError(write('schema/other-url-keys.json', JSON.stringify(config))));
+    expect(text).toContain(`mcpServers.w.serverUrl: server "w" needs "url": "serverUrl" is Windsurf's name for it`);
+    expect(text).toContain(`mcpServers.g.httpUrl: server "g" needs "url": "httpUrl" is Gemini CLI's name for it`);
+    expect(text).toContain('rename "serverUrl" to "url"');
+  });
+
   it('explains a missing or misnamed mcpServers', async () => {
     const missing = rendered(await loadError(write('schema/no-servers.json', '{"proxy": {}}')));
     expect(missing).toMatch(/mcpServers: missing required key "mcpServers"/);
