@@ -7,7 +7,7 @@
 import { type CommandCheckOptions, checkCommands } from './commands.js';
 import { explainIssues } from './explain.js';
 import { type ConfigFormat, parseSource } from './parse.js';
-import { type ConfigProblem, makeProblem, sortProblems } from './problems.js';
+import { type ConfigProblem, makeProblem, nearest, type SourcePosition, sortProblems } from './problems.js';
 import { checkRules } from './rules.js';
 import { type Config, ConfigSchema, normalizeServerEntry } from './schema.js';
 import { getAt } from './schemaPaths.js';
@@ -79,6 +79,37 @@ function coerceFromEnv(
   return changed;
 }
 
+/** The top-level keys the proxy reads. */
+const TOP_LEVEL_KEYS = ['mcpServers', 'proxy', '$schema'];
+
+/**
+ * Top-level keys of another application that shares the file (Claude Desktop keeps its own settings
+ * beside "mcpServers"), so its config runs as it is: ignored, with a warning, and `x-` keys (YAML anchors,
+ * as in compose files) silently. A near miss of the proxy's own keys, VS Code's "servers" and a server
+ * entry at the top level stay for the schema, which explains them as errors.
+ */
+function dropForeignKeys(data: unknown, locate: (path: JsonPath) => SourcePosition | undefined): ConfigProblem[] {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return [];
+  const top = data as Record<string, unknown>;
+  const out: ConfigProblem[] = [];
+  for (const [key, v] of Object.entries(top)) {
+    if (key.startsWith('x-')) {
+      delete top[key];
+      continue;
+    }
+    if (TOP_LEVEL_KEYS.includes(key) || key === 'servers' || nearest(key, TOP_LEVEL_KEYS)) continue;
+    if (v && typeof v === 'object' && ('command' in v || 'url' in v || 'image' in v)) continue;
+    delete top[key];
+    out.push(
+      makeProblem('schema', [key], `"${key}" is not a proxy setting: ignored`, locate([key]), {
+        severity: 'warning',
+        hint: 'the proxy reads "mcpServers" and "proxy"; another application\'s settings may share the file',
+      }),
+    );
+  }
+  return out;
+}
+
 function summarize(raw: unknown): ServerSummary[] {
   const servers = getAt(raw, ['mcpServers']);
   if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return [];
@@ -140,6 +171,7 @@ export function analyzeConfigText(
 
   // 2. Schema (numbers and booleans that came from variables are read as such).
   const data = sub.value;
+  problems.push(...dropForeignKeys(data, parsed.locate));
   let result = ConfigSchema.safeParse(data, ONE_SHOT);
   for (let i = 0; i < 3 && !result.success && coerceFromEnv(data, result.error.issues as never, fromEnv); i++) {
     result = ConfigSchema.safeParse(data, ONE_SHOT);

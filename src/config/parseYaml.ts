@@ -33,7 +33,8 @@ function yamlProblem(err: YAMLError, text: string, pos: (offset: number) => Sour
 
 export function parseYaml(text: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true });
+  // merge: `<<: *anchor`, as compose files use it (YAML 1.1's merge key; off by default in 1.2).
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true, merge: true });
   const pos = (offset: number): SourcePosition => {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, column: lp.col };

@@ -369,6 +369,31 @@ describe('schema problems: every one listed with path, position and fix', () => 
     expect(text).toContain('rename "serverUrl" to "url"');
   });
 
+  it("runs another application's config as it is: its own top-level keys are ignored with a warning", async () => {
+    const claude = {
+      mcpServers: { m: { command: 'x' } },
+      globalShortcut: 'Ctrl+Space',
+      preferences: { menuBar: false },
+    };
+    const loaded = await loadConfig({
+      ...base(),
+      path: write('schema/claude_desktop_config.json', JSON.stringify(claude)),
+    });
+    expect(Object.keys(loaded.config.mcpServers)).toEqual(['m']);
+    expect(loaded.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
+      'globalShortcut: "globalShortcut" is not a proxy setting: ignored',
+      'preferences: "preferences" is not a proxy setting: ignored',
+    ]);
+    // YAML anchors under x- keys (as in compose files) are read silently.
+    const yaml = 'x-node: &node\n  command: node\nmcpServers:\n  a:\n    <<: *node\n    args: [a.js]\n';
+    const anchored = await loadConfig({ ...base(), path: write('schema/anchors.yaml', yaml) });
+    expect(anchored.config.mcpServers.a).toMatchObject({ command: 'node', args: ['a.js'] });
+    expect(anchored.warnings).toEqual([]);
+    // A near miss of the proxy's own keys is still an error.
+    const typo = rendered(await loadError(write('schema/typo.json', '{"mcpServers": {}, "prxy": {}}')));
+    expect(typo).toMatch(/prxy: unknown key "prxy"\n\s+-> did you mean "proxy"\?/);
+  });
+
   it('explains a missing or misnamed mcpServers', async () => {
     const missing = rendered(await loadError(write('schema/no-servers.json', '{"proxy": {}}')));
     expect(missing).toMatch(/mcpServers: missing required key "mcpServers"/);
