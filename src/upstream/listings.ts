@@ -7,6 +7,11 @@
  * entry let through unchecked would break the merged list of every server for them. A page that is not a
  * list at all fails the listing, as before.
  *
+ * Before that check, what servers commonly get wrong and mean plainly is mended, so a tool that no SDK
+ * client would accept directly is usable through the proxy: a member that is `null` where the spec says
+ * it may be absent is dropped, and a tool's input schema (or output schema) without `"type"` is the object
+ * the spec says it is; a tool with no input schema at all takes no arguments. Each mended entry is named.
+ *
  * On a 2026-07-28 hop the SDK lists as before (its era decoder, and over Streamable HTTP the response
  * cache callTool mirrors arguments into `Mcp-Param-*` headers from, unchecked.ts).
  */
@@ -35,9 +40,11 @@ interface Listing {
   key: string;
   what: string;
   schema: StandardSchema;
+  /** Tools: their schemas are mended too. */
+  tool?: boolean;
 }
 
-const TOOLS: Listing = { method: 'tools/list', key: 'tools', what: 'tool', schema: specTypeSchemas.Tool };
+const TOOLS: Listing = { method: 'tools/list', key: 'tools', what: 'tool', schema: specTypeSchemas.Tool, tool: true };
 const PROMPTS: Listing = { method: 'prompts/list', key: 'prompts', what: 'prompt', schema: specTypeSchemas.Prompt };
 const RESOURCES: Listing = {
   method: 'resources/list',
@@ -87,23 +94,80 @@ async function readAll(
   log: ListingLog,
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
+  const mended: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const result = await requestUnchecked(client, listing.method, cursor === undefined ? {} : { cursor }, { timeout });
     const items = isObject(result) ? result[listing.key] : undefined;
     if (!Array.isArray(items)) throw new Error(`${listing.method}: the result has no ${listing.key} list`);
-    for (const [i, item] of items.entries()) {
+    for (const [i, raw] of items.entries()) {
+      const { item, fixes } = mend(raw, listing.tool === true);
       // The SDK's schemas check at once; a pending result is waited for only where one is asynchronous.
       let checked = isObject(item) ? listing.schema['~standard'].validate(item) : undefined;
       if (checked instanceof Promise) checked = await checked;
-      if (checked && !checked.issues) out.push(checked.value as Record<string, unknown>);
-      else log.warn(`${listing.method}: ${listing.what} ${describe(item, i, log)} left out: ${why(checked)}`);
+      if (checked && !checked.issues) {
+        out.push(checked.value as Record<string, unknown>);
+        if (fixes.length) mended.push(`${describe(item, i, log)} (${fixes.join(', ')})`);
+      } else log.warn(`${listing.method}: ${listing.what} ${describe(item, i, log)} left out: ${why(checked)}`);
     }
     const next = result.nextCursor;
-    if (!isString(next) || next === '' || next === cursor) return out;
+    if (!isString(next) || next === '' || next === cursor) break;
     cursor = next;
+    if (page === MAX_PAGES - 1) log.warn(`${listing.method}: more than ${MAX_PAGES} pages; the rest is left out`);
   }
-  log.warn(`${listing.method}: more than ${MAX_PAGES} pages; the rest is left out`);
+  if (mended.length) {
+    const list =
+      mended.length > 10 ? `${mended.slice(0, 10).join(', ')} and ${mended.length - 10} more` : mended.join(', ');
+    log.warn(
+      `${listing.method}: ${mended.length} ${listing.what}${mended.length === 1 ? '' : 's'} mended so clients accept them: ${list}`,
+    );
+  }
+  return out;
+}
+
+/** `raw` with what servers commonly get wrong mended (see the top of this file), and what was done. */
+function mend(raw: unknown, tool: boolean): { item: unknown; fixes: string[] } {
+  if (!isObject(raw)) return { item: raw, fixes: [] };
+  const fixes: string[] = [];
+  const item: Record<string, unknown> = { ...raw };
+  for (const [k, v] of Object.entries(item)) {
+    if (v === null && k !== 'name' && !(tool && k === 'inputSchema')) {
+      delete item[k];
+      fixes.push(`${k}: null dropped`);
+    }
+  }
+  if (tool) {
+    if (item.inputSchema === undefined || item.inputSchema === null) {
+      item.inputSchema = { type: 'object' };
+      fixes.push('no inputSchema: takes no arguments');
+    } else item.inputSchema = mendSchema(item.inputSchema, 'inputSchema', fixes);
+    if (item.outputSchema !== undefined) item.outputSchema = mendSchema(item.outputSchema, 'outputSchema', fixes);
+    if (isObject(item.annotations)) {
+      const annotations = { ...item.annotations };
+      for (const [k, v] of Object.entries(annotations)) {
+        if (v !== null) continue;
+        delete annotations[k];
+        fixes.push(`annotations.${k}: null dropped`);
+      }
+      item.annotations = annotations;
+    }
+  }
+  return { item, fixes };
+}
+
+/** A tool's object schema without `"type"` gets it; `properties` or `required` that are null are dropped. */
+function mendSchema(schema: unknown, key: string, fixes: string[]): unknown {
+  if (!isObject(schema)) return schema;
+  const out: Record<string, unknown> = { ...schema };
+  if (out.type === undefined) {
+    out.type = 'object';
+    fixes.push(`${key}.type "object" added`);
+  }
+  for (const k of ['properties', 'required']) {
+    if (out[k] !== null) continue;
+    delete out[k];
+    fixes.push(`${key}.${k}: null dropped`);
+  }
   return out;
 }
 

@@ -28,20 +28,32 @@ describe('listAll', () => {
     const c = await connect({ PAGED_TOOLS: '5', PAGED_BAD: 'entries' });
     const warnings: string[] = [];
     const catalog = await listAll(c, 5000, { warn: (m) => warnings.push(m) });
-    expect(catalog.tools.map((t) => t.name)).toEqual([0, 1, 2, 3, 4].map((i) => `paged_tool_${i}`));
+    expect(catalog.tools.map((t) => t.name)).toEqual([
+      'paged_tool_0',
+      'no_schema',
+      ...[1, 2, 3, 4].map((i) => `paged_tool_${i}`),
+      'untyped',
+    ]);
     expect(catalog.prompts.map((p) => p.name)).toEqual(['paged_prompt_0', 'paged_prompt_1', 'paged_prompt_2']);
     expect(warnings).toHaveLength(5);
     expect(warnings).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^tools\/list: tool "no_schema" left out: inputSchema: Invalid input: expected object/),
         expect.stringMatching(
           /^tools\/list: tool "bad_description" left out: description: Invalid input: expected string/,
         ),
         expect.stringMatching(/^tools\/list: tool #\d+ left out: name: Invalid input: expected string/),
         expect.stringMatching(/^tools\/list: tool #\d+ left out: not an object$/),
         expect.stringMatching(/^prompts\/list: prompt #\d+ left out: name: Invalid input: expected string/),
+        'tools/list: 2 tools mended so clients accept them: "no_schema" (no inputSchema: takes no arguments), "untyped" (description: null dropped, inputSchema.type "object" added, inputSchema.required: null dropped, annotations.title: null dropped)',
       ]),
     );
+    // What servers commonly get wrong is mended the way the spec reads it; the rest goes on as it came.
+    expect(catalog.tools.find((t) => t.name === 'no_schema')?.inputSchema).toEqual({ type: 'object' });
+    expect(catalog.tools.find((t) => t.name === 'untyped')).toEqual({
+      name: 'untyped',
+      inputSchema: { type: 'object', properties: { q: { type: 'string' } } },
+      annotations: { readOnlyHint: true },
+    });
     // A good entry goes on as the SDK's schema reads it (here: as it came).
     expect(catalog.tools[0]).toEqual({
       name: 'paged_tool_0',

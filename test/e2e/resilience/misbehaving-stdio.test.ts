@@ -132,7 +132,7 @@ describe('a stdio upstream that misbehaves', () => {
     expect((await call(proxy, 'b__echo', { text: 'fine' })).text).toBe('fine');
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
-  it('lists a tool no client could use: that entry is left out with a warning, the rest of its list and the others kept', async () => {
+  it('lists tools no client could use: those are left out with a warning, the commonly wrong ones mended, the rest kept', async () => {
     const proxy = await startProxy({
       config: {
         mcpServers: {
@@ -144,15 +144,19 @@ describe('a stdio upstream that misbehaves', () => {
     });
     const tools = (await proxy.client.listTools()).tools.map((t) => t.name);
     expect(tools.filter((t) => t.startsWith('p__')).sort()).toEqual([
+      'p__no_schema',
       'p__paged_tool_0',
       'p__paged_tool_1',
       'p__paged_tool_2',
+      'p__untyped',
     ]);
     expect(tools).toContain('b__echo');
     await proxy.waitForStderr(
-      /"component":"upstream:p".*tools\/list: tool \\"no_schema\\" left out: inputSchema: Invalid input/,
+      /"component":"upstream:p".*tools\/list: tool \\"bad_description\\" left out: description: Invalid input/,
     );
+    await proxy.waitForStderr(/"component":"upstream:p".*tools\/list: 2 tools mended so clients accept them/);
     expect((await call(proxy, 'p__paged_tool_1')).text).toBe('called paged_tool_1');
+    expect((await call(proxy, 'p__untyped', { q: 'x' })).text).toBe('called untyped');
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
 });
