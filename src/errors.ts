@@ -83,8 +83,26 @@ export function exitCodeFor(code: ErrorCode): number {
   return EXIT_CODES[code];
 }
 
-/** A short message for any thrown value. */
+/** What Node's fetch (undici) says of every network failure; what failed is in the error's cause. */
+const FETCH_WRAPPERS = new Set(['fetch failed', 'terminated']);
+
+/**
+ * A short message for any thrown value. For a fetch failure, its cause too: "fetch failed: connect
+ * ECONNREFUSED 127.0.0.1:3000" rather than "fetch failed" alone for refused, DNS and TLS failures alike.
+ */
 export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  if (!(e instanceof Error)) return String(e);
+  if (!FETCH_WRAPPERS.has(e.message) || !e.cause || typeof e.cause !== 'object') return e.message;
+  const cause = e.cause as { message?: unknown; code?: unknown; errors?: unknown };
+  // A host with several addresses fails with an AggregateError of one error each, and no message.
+  const first = Array.isArray(cause.errors) ? (cause.errors[0] as { message?: unknown } | undefined) : undefined;
+  const inner =
+    cause instanceof Error && cause.message
+      ? errorMessage(cause)
+      : typeof first?.message === 'string'
+        ? first.message
+        : '';
+  const code = typeof cause.code === 'string' && !inner.includes(cause.code) ? cause.code : '';
+  if (!inner && !code) return e.message;
+  return `${e.message}: ${inner}${inner && code ? ` (${code})` : code}`;
 }

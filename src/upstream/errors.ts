@@ -98,6 +98,9 @@ export function describeConnectError(e: unknown): string {
   if (err?.code === 'ENOENT' && err.path) return `command not found: ${err.path}`;
   const msg = errorMessage(e);
   if (/timed? ?out/i.test(msg)) return `timed out connecting (${msg})`;
+  if (/certificate|CERT_|SELF_SIGNED/.test(msg)) {
+    return `${msg}; a server whose certificate comes from your own CA needs NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the proxy's environment`;
+  }
   return msg;
 }
 
