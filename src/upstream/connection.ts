@@ -233,7 +233,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
    */
   private connectFailed(e: unknown, exit: string | undefined): void {
     const timedOut = isTimeout(e);
-    const message = exit && !timedOut ? `the server ${exit}` : describeConnectError(e);
+    const message = exit && !timedOut ? `the server ${exit}` : describeConnectError(e, this.name);
     const permanent = isAppError(e) && e.code === 'UPSTREAM_FAILED';
     const timeoutMs = this.connectTimeout;
     const decision = isNeedsLogin(e)

@@ -91,11 +91,33 @@ export function isTimeout(e: unknown): boolean {
   return /timed? ?out/i.test(errorMessage(e));
 }
 
-/** The message a failed connect attempt is reported with. */
-export function describeConnectError(e: unknown): string {
+/** What an HTTP status answering the connect most likely means for the config (`NAME`: the server's name). */
+const CONNECT_STATUS_HINTS: Record<number, string> = {
+  401: 'the server wants credentials: add "oauth": true and run `mcp-proxy auth login NAME`, or send a token in "headers"',
+  403: 'the server refused the credentials sent: check the token in "headers", or log in again',
+  404: 'nothing serves MCP at this URL: check its path (often /mcp, or /sse for an SSE server)',
+  405: 'the server takes no POST here: a server that speaks only SSE needs "type": "sse" (its URL often ends in /sse)',
+};
+
+/** The message a failed connect attempt of server `name` is reported with. */
+export function describeConnectError(e: unknown, name = 'NAME'): string {
   if (isAppError(e)) return [e.message, ...e.details].join('; ');
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT' && err.path) return `command not found: ${err.path}`;
+  const status = httpStatus(e);
+  if (status !== undefined) {
+    // The SDK says "Error POSTing to endpoint: <body>", which is empty for most refusals.
+    const text = (e as { data?: { statusText?: unknown; text?: unknown } }).data;
+    const statusText = typeof text?.statusText === 'string' && text.statusText ? ` ${text.statusText}` : '';
+    const raw = typeof text?.text === 'string' ? text.text.trim() : '';
+    const body = raw === statusText.trim() ? '' : raw.slice(0, 200);
+    const hint = CONNECT_STATUS_HINTS[status]?.replace('NAME', name);
+    return [`HTTP ${status}${statusText}${body ? `: ${body}` : ''}`, hint].filter(Boolean).join('; ');
+  }
+  const contentType = (e as { data?: { contentType?: unknown } }).data?.contentType;
+  if (typeof contentType === 'string' && /^text\/html/i.test(contentType)) {
+    return 'the server answered with a web page (text/html), not MCP: check the URL (often ending in /mcp or /sse)';
+  }
   const msg = errorMessage(e);
   if (/timed? ?out/i.test(msg)) return `timed out connecting (${msg})`;
   if (/certificate|CERT_|SELF_SIGNED/.test(msg)) {
