@@ -7,6 +7,7 @@ import { errorMessage, isAppError } from '../errors.js';
 import type { Outcome } from '../observability/metrics.js';
 import { type RedactFn, redactDeep } from '../observability/redact.js';
 import { isUpstreamFailure } from '../upstream/connection.js';
+import { describeHttpError } from '../upstream/errors.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 /** The metrics outcome of a failed upstream request. */
@@ -39,7 +40,7 @@ export function toProtocolError(e: unknown, upstream: string, conn: Upstream | u
     return new ProtocolError(code as ProtocolErrorCode, redact(errorMessage(e)), data);
   }
   const timeout = conn?.requestTimeout;
-  const msg = redact(errorMessage(e));
+  const msg = redact(describeHttpError(e, upstream) ?? errorMessage(e));
   const text = /timed? ?out/i.test(msg)
     ? `upstream "${upstream}" did not answer within ${timeout} ms`
     : `upstream "${upstream}" failed: ${msg}`;

@@ -99,21 +99,28 @@ const CONNECT_STATUS_HINTS: Record<number, string> = {
   405: 'the server takes no POST here: a server that speaks only SSE needs "type": "sse" (its URL often ends in /sse)',
 };
 
+/**
+ * An HTTP status the server answered with, and what it likely means (undefined for other errors). The SDK
+ * says "Error POSTing to endpoint: <body>", which is empty for most refusals.
+ */
+export function describeHttpError(e: unknown, name: string): string | undefined {
+  const status = httpStatus(e);
+  if (status === undefined) return undefined;
+  const text = (e as { data?: { statusText?: unknown; text?: unknown } }).data;
+  const statusText = typeof text?.statusText === 'string' && text.statusText ? ` ${text.statusText}` : '';
+  const raw = typeof text?.text === 'string' ? text.text.trim() : '';
+  const body = raw === statusText.trim() ? '' : raw.slice(0, 200);
+  const hint = CONNECT_STATUS_HINTS[status]?.replace('NAME', name);
+  return [`HTTP ${status}${statusText}${body ? `: ${body}` : ''}`, hint].filter(Boolean).join('; ');
+}
+
 /** The message a failed connect attempt of server `name` is reported with. */
 export function describeConnectError(e: unknown, name = 'NAME'): string {
   if (isAppError(e)) return [e.message, ...e.details].join('; ');
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT' && err.path) return `command not found: ${err.path}`;
-  const status = httpStatus(e);
-  if (status !== undefined) {
-    // The SDK says "Error POSTing to endpoint: <body>", which is empty for most refusals.
-    const text = (e as { data?: { statusText?: unknown; text?: unknown } }).data;
-    const statusText = typeof text?.statusText === 'string' && text.statusText ? ` ${text.statusText}` : '';
-    const raw = typeof text?.text === 'string' ? text.text.trim() : '';
-    const body = raw === statusText.trim() ? '' : raw.slice(0, 200);
-    const hint = CONNECT_STATUS_HINTS[status]?.replace('NAME', name);
-    return [`HTTP ${status}${statusText}${body ? `: ${body}` : ''}`, hint].filter(Boolean).join('; ');
-  }
+  const http = describeHttpError(e, name);
+  if (http) return http;
   const contentType = (e as { data?: { contentType?: unknown } }).data?.contentType;
   if (typeof contentType === 'string' && /^text\/html/i.test(contentType)) {
     return 'the server answered with a web page (text/html), not MCP: check the URL (often ending in /mcp or /sse)';
