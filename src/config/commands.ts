@@ -3,8 +3,7 @@
  * proxy itself marks such a server failed at start-up and serves the rest). A warning, not an
  * error: the config may be meant for another machine, or for an MCP client with another PATH.
  */
-import fs from 'node:fs';
-import { pathApi } from '../util/paths.js';
+import { isDirectory, pathApi } from '../util/paths.js';
 import { resolveCommand } from '../util/which.js';
 import { type ConfigProblem, makeProblem, type SourcePosition } from './problems.js';
 import type { Config } from './schema.js';
@@ -52,12 +51,4 @@ export function checkCommands(
     );
   }
   return out;
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

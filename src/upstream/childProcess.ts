@@ -5,10 +5,10 @@
  * Light on purpose: no SDK, so `run` can start servers before the heavy modules load.
  */
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import spawn from 'cross-spawn';
 import type { UpstreamConfig } from '../config/schema.js';
+import { isDirectory } from '../util/paths.js';
 import { resolveCommand } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
 import { killTree } from './processTree.js';
@@ -42,14 +42,6 @@ export function resolveStdio(
   const resolved = resolveCommand(config.command, { env, cwd });
   if (!resolved.found) return { notFound: resolved.searched };
   return { params: { command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' } };
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Same process, same key: command, arguments, environment (in any order) and working directory. */

@@ -1,4 +1,5 @@
 /** Platform paths: the path API of a given platform, and where the user's mcp-proxy files live. */
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** The path functions of `platform` (tests and `--platform` reason about another OS than the host). */
@@ -26,4 +27,13 @@ export function userConfigDir({ env, homedir, platform }: UserDirOptions): strin
   // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
   const base = xdg && api.isAbsolute(xdg) ? xdg : api.join(homedir, '.config');
   return api.join(base, 'mcp-proxy');
+}
+
+/** Whether `p` is an existing directory (false for anything that cannot be read). */
+export function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
