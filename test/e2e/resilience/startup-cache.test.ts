@@ -140,6 +140,24 @@ describe('catalog cache', () => {
     await p.stop();
   });
 
+  it('killed (SIGKILL) right after connecting, before the cache write: the next start lists live and writes it', async () => {
+    const s = setup();
+    const p = await run(s, { s: echo(s.log) });
+    await p.waitForStderr(/upstreams ready/);
+    // The write waits a second after the connect (knownCatalogs.ts): a kill now loses this run's entry.
+    await p.stop('SIGKILL');
+    const entries = () => (fs.existsSync(s.cacheDir) ? fs.readdirSync(s.cacheDir) : []);
+    const q = await run(s, { s: echo(s.log) });
+    expect(await toolNames(q)).toContain('s__echo');
+    await q.waitForStderr(/upstreams ready/);
+    const [file] = await waitFor(() => (entries().length ? entries() : undefined), 'the cache entry');
+    const written = JSON.parse(fs.readFileSync(path.join(s.cacheDir, file), 'utf8'));
+    expect(written.catalog.tools.map((t: { name: string }) => t.name)).toContain('echo');
+    expect(entries()).toEqual([file]);
+    expect(q.stderr()).not.toMatch(/catalog cache entry unreadable/);
+    await q.stop();
+  });
+
   it('no secret value reaches the cache: not in a file, not in a name', async () => {
     const s = setup();
     await warm(s, {
