@@ -25,6 +25,7 @@ import type { LaneTap } from './fastLane.js';
 import { OrderedDelivery } from './orderedDelivery.js';
 import { descendants, groupAlive, isAlive, signalAll } from './processTree.js';
 import { spawnTurn } from './spawnTurns.js';
+import { garbageMessage, mib, StdoutGarbageError, StdoutOverflowError } from './stdoutErrors.js';
 
 export type { StdioParams };
 
@@ -202,10 +203,7 @@ export class ProcessStdioTransport implements Transport {
       const value = JSON.parse(line);
       message = this.lane?.owns(value) ? (value as JSONRPCMessage) : toJsonRpcMessage(value);
     } catch (error) {
-      const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
-      this.onerror?.(
-        new StdoutGarbageError(`not JSON-RPC on stdout: ${shown} (${(error as Error).message.split('\n')[0]})`),
-      );
+      this.onerror?.(new StdoutGarbageError(garbageMessage(line, error)));
       return;
     }
     const id = (message as { id?: string | number; method?: string }).id;
@@ -338,19 +336,7 @@ export class ProcessStdioTransport implements Transport {
   }
 }
 
-/** A line on the server's stdout that is not JSON-RPC (servers must log to stderr). */
-export class StdoutGarbageError extends Error {
-  override name = 'StdoutGarbageError';
-}
-
-/** A stdout line over the size limit: the stream cannot be resynchronized, so the connection is dropped. */
-export class StdoutOverflowError extends Error {
-  override name = 'StdoutOverflowError';
-}
-
-function mib(bytes: number): string {
-  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
-}
+export { StdoutGarbageError, StdoutOverflowError };
 
 /** A ref'd timer: while an upstream is being stopped, the proxy must not exit under it. */
 function sleep(ms: number): Promise<void> {

@@ -35,11 +35,16 @@ describe.skipIf(!engine.ok)('docker upstream (real engine)', () => {
     for (const c of left ?? []) await client.removeContainer(c.id);
   });
 
-  function transportFor(server: string, extra: Record<string, unknown> = {}, stderr?: string[]) {
+  function transportFor(
+    server: string,
+    extra: Record<string, unknown> = {},
+    stderr?: string[],
+    env: Record<string, string> = {},
+  ) {
     return createDockerTransport({
       serverName: server,
       config: { type: 'docker', image, pull: 'never', memory: '128m', cpus: 0.5, ...extra } as never,
-      env: { GREETING: 'hello from the proxy', SECRET_TOKEN: 's3cret' },
+      env: { GREETING: 'hello from the proxy', SECRET_TOKEN: 's3cret', ...env },
       docker: client,
       logger: silentLogger(),
       runId,
@@ -91,6 +96,22 @@ describe.skipIf(!engine.ok)('docker upstream (real engine)', () => {
       await mcp.close();
     }
     expect(await client.listContainers([`${LABELS.run}=${runId}`, `${LABELS.server}=echo`])).toEqual([]);
+  });
+
+  it('reports a stdout line that is not JSON-RPC and reads a message after a byte-order mark, as over stdio', async () => {
+    const transport = transportFor('bom', {}, undefined, { FIXTURE_JUNK: '1', FIXTURE_BOM: '1' });
+    const mcp = new Client({ name: 'docker-test', version: '1.0.0' });
+    const errors: Error[] = [];
+    mcp.onerror = (e) => errors.push(e);
+    await mcp.connect(transport);
+    try {
+      expect(text(await mcp.callTool({ name: 'echo', arguments: { text: 'after the mark' } }))).toBe('after the mark');
+      expect(errors.map((e) => `${e.name}: ${e.message}`)).toEqual([
+        expect.stringMatching(/^StdoutGarbageError: not JSON-RPC on stdout: not JSON-RPC: a banner \(Unexpected token/),
+      ]);
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('fires onclose (and onerror with the exit code) when the container dies', async () => {

@@ -95,7 +95,7 @@ export interface RunningProxy {
   tree(): number[];
   writeConfig(config: unknown): void;
   /** Ends the proxy (stdin close or a signal), then checks no process of its tree is left. */
-  stop(how?: 'stdin' | 'SIGTERM' | 'SIGINT'): Promise<{ code: number | null; leftovers: number[] }>;
+  stop(how?: 'stdin' | 'SIGTERM' | 'SIGINT' | 'SIGKILL'): Promise<{ code: number | null; leftovers: number[] }>;
 }
 
 export interface StartOptions {

@@ -10,11 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/client';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
 import type { DockerUpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
+import { messageText } from '../../protocol/chunks.js';
+import { toJsonRpcMessage } from '../../protocol/jsonrpc.js';
+import { LineSplitter } from '../../protocol/lines.js';
 import { sleep } from '../../util/async.js';
+import { garbageMessage, mib, StdoutGarbageError, StdoutOverflowError } from '../stdoutErrors.js';
 import { type AttachedStdio, type ContainerSpec, type DockerClient, LABELS } from './client.js';
 
 export interface DockerTransportOptions {
@@ -114,7 +118,7 @@ class DockerStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
-  private readonly readBuffer = new ReadBuffer();
+  private readonly lines = new LineSplitter();
   private io?: AttachedStdio;
   private id?: string;
   private state: 'new' | 'starting' | 'open' | 'closing' | 'closed' = 'new';
@@ -171,20 +175,35 @@ class DockerStdioTransport implements Transport {
     if (this.state === 'starting') this.state = 'open';
   }
 
+  private onLine(line: string): void {
+    if (!line.trim()) return;
+    let message: JSONRPCMessage;
+    try {
+      message = toJsonRpcMessage(JSON.parse(line));
+    } catch (e) {
+      this.onerror?.(new StdoutGarbageError(garbageMessage(line, e)));
+      return;
+    }
+    this.onmessage?.(message);
+  }
+
   private wire(io: AttachedStdio): void {
+    // Read as the stdio transport reads a child's stdout: a line that is not JSON-RPC is reported (the
+    // connection warns once) and skipped, a byte-order mark before a line is no part of it, and a line
+    // over the limit drops the connection.
     io.stdout.on('data', (chunk: Buffer) => {
-      this.readBuffer.append(chunk);
-      for (;;) {
-        let message: JSONRPCMessage | null;
-        try {
-          message = this.readBuffer.readMessage();
-        } catch (e) {
-          this.onerror?.(e as Error);
-          continue;
-        }
-        if (message === null) break;
-        this.onmessage?.(message);
+      if (this.lines.buffered + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+        this.lines.clear();
+        this.onerror?.(
+          new StdoutOverflowError(
+            `the server wrote a stdout line longer than the limit of ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes (${mib(STDIO_DEFAULT_MAX_BUFFER_SIZE)}): the connection was dropped`,
+          ),
+        );
+        void this.close();
+        return;
       }
+      const onLine = (bytes: Buffer | Buffer[]) => this.onLine(messageText(bytes));
+      this.lines.push(chunk, onLine, onLine);
     });
     io.stdout.on('error', (e: Error) => {
       if (this.state === 'open' || this.state === 'starting') this.onerror?.(e);
@@ -269,7 +288,7 @@ class DockerStdioTransport implements Transport {
         );
       }
     }
-    this.readBuffer.clear();
+    this.lines.clear();
     this.state = 'closed';
     this.onclose?.();
   }

@@ -150,7 +150,8 @@ describe('catalog cache', () => {
     const q = await run(s, { s: echo(s.log) });
     expect(await toolNames(q)).toContain('s__echo');
     await q.waitForStderr(/upstreams ready/);
-    const [file] = await waitFor(() => (entries().length ? entries() : undefined), 'the cache entry');
+    await waitFor(() => entries().length > 0, 'the cache entry');
+    const [file] = entries();
     const written = JSON.parse(fs.readFileSync(path.join(s.cacheDir, file), 'utf8'));
     expect(written.catalog.tools.map((t: { name: string }) => t.name)).toContain('echo');
     expect(entries()).toEqual([file]);
