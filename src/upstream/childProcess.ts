@@ -5,11 +5,12 @@
  * Light on purpose: no SDK, so `run` can start servers before the heavy modules load.
  */
 import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import spawn from 'cross-spawn';
 import type { UpstreamConfig } from '../config/schema.js';
 import { isDirectory } from '../util/paths.js';
-import { resolveCommand } from '../util/which.js';
+import { resolveCommand, usualBinDirs } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
 import { killTree } from './processTree.js';
 
@@ -27,7 +28,14 @@ export interface StdioParams {
 }
 
 /** What a stdio upstream is started with, or where its command was looked for in vain, or its missing working directory. */
-export type ResolvedStdio = { params: StdioParams } | { notFound: string[] } | { noCwd: string };
+export type ResolvedStdio =
+  | {
+      params: StdioParams;
+      /** Found outside PATH, in this usual directory (usualBinDirs). */
+      extraDir?: string;
+    }
+  | { notFound: string[] }
+  | { noCwd: string };
 
 export function resolveStdio(
   config: Extract<UpstreamConfig, { type: 'stdio' }>,
@@ -39,8 +47,21 @@ export function resolveStdio(
   // Else the spawn fails with ENOENT, which reads as the command not being found.
   if (config.cwd !== undefined && !isDirectory(path.resolve(defaultCwd, cwd)))
     return { noCwd: path.resolve(defaultCwd, cwd) };
-  const resolved = resolveCommand(config.command, { env, cwd });
+  // A server's own PATH is taken as it is: only the inherited one may be short.
+  const ownPath = Object.keys(config.env ?? {}).some((k) => k.toUpperCase() === 'PATH');
+  const homedir = env.HOME ?? env.USERPROFILE ?? os.homedir();
+  const extraDirs = ownPath
+    ? []
+    : usualBinDirs({ env, homedir, platform: process.platform, execPath: process.execPath });
+  const resolved = resolveCommand(config.command, { env, cwd, extraDirs });
   if (!resolved.found) return { notFound: resolved.searched };
+  if (resolved.extraDir) {
+    // Started by its full path, with that directory on its PATH (npx runs `node` from beside it).
+    const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
+    env[key] = env[key] ? `${env[key]}${path.delimiter}${resolved.extraDir}` : resolved.extraDir;
+    const params = { command: resolved.found, args: config.args ?? [], env, cwd, stderr: 'pipe' as const };
+    return { params, extraDir: resolved.extraDir };
+  }
   return { params: { command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' } };
 }
 

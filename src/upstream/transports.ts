@@ -130,6 +130,12 @@ function createStdio(
     });
   }
   const { params } = resolved;
+  if (resolved.extraDir) {
+    deps.logger.info(
+      { server: name, dir: resolved.extraDir },
+      `"${config.command}" is not on the PATH the proxy was started with (GUI clients start it with a short one): found in ${resolved.extraDir}, which is added to the server's PATH`,
+    );
+  }
   const transport = new ProcessStdioTransport(params, () => deps.prespawned?.take(params));
   const stderr = transport.stderr;
   if (stderr && deps.onStderrLine) {

@@ -15,6 +15,8 @@ export interface ResolveCommandOptions {
   pathValue?: string;
   /** Is this a file the current user may run? Defaults to a real check (the execute bit off Windows). */
   isRunnable?: (file: string) => boolean;
+  /** Looked in after PATH, for a bare name PATH does not find (see usualBinDirs). */
+  extraDirs?: string[];
 }
 
 /** Windows' own default, in its order. */
@@ -31,7 +33,51 @@ export function envGet(
   return key === undefined ? undefined : env[key];
 }
 
-export function resolveCommand(command: string, opts: ResolveCommandOptions): { found?: string; searched: string[] } {
+/**
+ * Where tools are commonly installed, for a command PATH does not find: a GUI client (Claude Desktop
+ * started by launchd, an app started from a desktop) starts the proxy with a short PATH such as
+ * /usr/bin:/bin, without Homebrew's, nvm's or ~/.local/bin, so `npx` or `uvx` is not found although the
+ * user's shell finds it. The directory of the node running the proxy first (npx and npm sit beside it);
+ * only directories that exist.
+ */
+export function usualBinDirs(o: {
+  env: Record<string, string | undefined>;
+  homedir: string;
+  platform: NodeJS.Platform;
+  execPath: string;
+  exists?: (dir: string) => boolean;
+}): string[] {
+  const api = o.platform === 'win32' ? path.win32 : path.posix;
+  const exists = o.exists ?? ((d: string) => fs.existsSync(d));
+  const nodeDir = /^node(\.exe)?$/i.test(api.basename(o.execPath)) ? [api.dirname(o.execPath)] : [];
+  const home = (...p: string[]) => api.join(o.homedir, ...p);
+  const dirs =
+    o.platform === 'win32'
+      ? [
+          ...nodeDir,
+          ...(o.env.APPDATA ? [api.join(o.env.APPDATA, 'npm')] : []),
+          ...(o.env.ProgramFiles ? [api.join(o.env.ProgramFiles, 'nodejs')] : []),
+          home('.local', 'bin'),
+          home('.cargo', 'bin'),
+        ]
+      : [
+          ...nodeDir,
+          '/opt/homebrew/bin',
+          '/usr/local/bin',
+          '/home/linuxbrew/.linuxbrew/bin',
+          home('.local', 'bin'),
+          home('.cargo', 'bin'),
+          home('.volta', 'bin'),
+          home('.bun', 'bin'),
+          home('.deno', 'bin'),
+        ];
+  return [...new Set(dirs)].filter(exists);
+}
+
+export function resolveCommand(
+  command: string,
+  opts: ResolveCommandOptions,
+): { found?: string; searched: string[] /** The extra directory it was found in. */; extraDir?: string } {
   const platform = opts.platform ?? process.platform;
   const isWin = platform === 'win32';
   const api = isWin ? path.win32 : path.posix;
@@ -49,6 +95,11 @@ export function resolveCommand(command: string, opts: ResolveCommandOptions): { 
   for (const dir of dirs) {
     const hit = candidates(api.join(dir, command)).find(runnable);
     if (hit) return { found: hit, searched: dirs };
+  }
+  for (const dir of opts.extraDirs ?? []) {
+    if (dirs.includes(dir)) continue;
+    const hit = candidates(api.join(dir, command)).find(runnable);
+    if (hit) return { found: hit, searched: dirs, extraDir: dir };
   }
   return { found: undefined, searched: dirs };
 }

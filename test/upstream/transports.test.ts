@@ -3,6 +3,7 @@
  * bearer token and the header both travel on the event stream and on every POST. Real parts: the
  * v1 SDK's SSE server checking the JWT (oidc-provider issued it) and the header, the real pool.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config/schema.js';
@@ -20,6 +21,7 @@ import {
   startAuthServer,
   startProtectedServer,
 } from '../helpers/oauth.js';
+import { ECHO } from '../helpers/paths.js';
 
 const HEADER: [string, string] = ['x-team-key', 'blue-team-key'];
 const tmp = tempDir('mcp-sse-oauth-');
@@ -122,5 +124,33 @@ describe('stdio transport', () => {
     expect(conn.lastError).toBe(
       `working directory not found: ${cwd}; mcpServers.here.cwd must name an existing directory; "~" is expanded only by a shell: write \${HOME}/... or the absolute path`,
     );
+  });
+});
+
+describe('stdio command lookup', () => {
+  it('a command the short PATH of a GUI client misses is found in the usual directories and started from there', async () => {
+    const home = path.join(tmp.dir, 'home');
+    const bin = path.join(home, '.local', 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    // What `uv tool install` or `pipx` leave in ~/.local/bin: a launcher found by name only.
+    const script = path.join(bin, 'my-echo-server');
+    fs.writeFileSync(script, `#!/bin/sh\nexec "${process.execPath}" "${ECHO}" "$@"\n`, { mode: 0o755 });
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      format: 'json',
+      tap: (l) => lines.push(l),
+      destination: { write: (_l: string, cb: () => void) => cb() } as never,
+    });
+    pool = new UpstreamPool({
+      configs: { echo: { type: 'stdio', command: 'my-echo-server' } },
+      logger,
+      env: { PATH: '/usr/bin:/bin', HOME: home },
+      cwd: tmp.dir,
+      onStderrLine: () => {},
+    });
+    await pool.start();
+    expect(pool.get('echo')!.state).toBe('ready');
+    expect(lines.join('\n')).toContain(`found in ${bin}, which is added to the server's PATH`);
   });
 });

@@ -6,7 +6,7 @@ import { validateConfigFile } from '../../src/config/load.js';
 import type { UpstreamConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createTransport } from '../../src/upstream/transports.js';
-import { resolveCommand } from '../../src/util/which.js';
+import { resolveCommand, usualBinDirs } from '../../src/util/which.js';
 
 let dir: string;
 beforeAll(() => {
@@ -61,4 +61,57 @@ describe('resolveCommand on Windows', () => {
   it("defaults PATHEXT to Windows' own list", () => {
     expect(resolveCommand('run', { ...base, env: { Path: 'C:\\tools' } }).found).toBe('C:\\tools\\run.CMD');
   });
+});
+
+describe('usualBinDirs and the lookup after PATH', () => {
+  it('names where tools are usually installed, the running node first, only what exists', () => {
+    const all = (d: string) => d !== '/home/u/.deno/bin';
+    expect(
+      usualBinDirs({ env: {}, homedir: '/home/u', platform: 'linux', execPath: '/opt/node/bin/node', exists: all }),
+    ).toEqual([
+      '/opt/node/bin',
+      '/opt/homebrew/bin',
+      '/usr/local/bin',
+      '/home/linuxbrew/.linuxbrew/bin',
+      '/home/u/.local/bin',
+      '/home/u/.cargo/bin',
+      '/home/u/.volta/bin',
+      '/home/u/.bun/bin',
+    ]);
+    // The standalone binary is no node: nothing beside it is taken.
+    expect(
+      usualBinDirs({
+        env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming', ProgramFiles: 'C:\\Program Files' },
+        homedir: 'C:\\Users\\u',
+        platform: 'win32',
+        execPath: 'C:\\tools\\mcp-proxy.exe',
+        exists: () => true,
+      }),
+    ).toEqual([
+      'C:\\Users\\u\\AppData\\Roaming\\npm',
+      'C:\\Program Files\\nodejs',
+      'C:\\Users\\u\\.local\\bin',
+      'C:\\Users\\u\\.cargo\\bin',
+    ]);
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'PATH wins; a bare name PATH misses is looked for in the extra directories and says which',
+    () => {
+      const onPath = path.join(dir, 'onpath');
+      const extra = path.join(dir, 'extra');
+      fs.mkdirSync(onPath);
+      fs.mkdirSync(extra);
+      for (const d of [onPath, extra]) fs.writeFileSync(path.join(d, 'both'), '#!/bin/sh\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(extra, 'only-extra'), '#!/bin/sh\n', { mode: 0o755 });
+      const opts = { env: { PATH: onPath }, cwd: dir, extraDirs: [extra] };
+      expect(resolveCommand('both', opts)).toEqual({ found: path.join(onPath, 'both'), searched: [onPath] });
+      expect(resolveCommand('only-extra', opts)).toEqual({
+        found: path.join(extra, 'only-extra'),
+        searched: [onPath],
+        extraDir: extra,
+      });
+      expect(resolveCommand('nowhere', opts)).toEqual({ found: undefined, searched: [onPath] });
+    },
+  );
 });
