@@ -2,8 +2,8 @@
  * An MCP client Transport over a container's attached stdio: the `docker` upstream kind.
  *
  * start(): applies the pull policy, creates the container (labelled, stdin open), attaches
- * (stdout/stderr demultiplexed), starts it. Messages are newline-delimited JSON-RPC, framed with the
- * SDK's own ReadBuffer / serializeMessage, exactly like the SDK's stdio transport.
+ * (stdout/stderr demultiplexed), starts it. Messages are newline-delimited JSON-RPC, read as the stdio
+ * transport reads a child's stdout (wire()) and written with the SDK's serializeMessage.
  * close(): closes stdin (the server sees EOF, as a child process would), stops the container after a
  * short grace and removes it. onclose fires once, when close() finishes or when the container exits.
  */
