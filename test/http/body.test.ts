@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
-import { closeTestApps, INIT_BODY, MCP_HEADERS, makeTestApp as makeApp } from './helpers.js';
+import { closeTestApps, INIT_BODY, MCP_HEADERS, makeTestApp as makeApp, startTestFrontend } from './helpers.js';
 
 afterEach(closeTestApps);
 
@@ -18,6 +18,19 @@ describe('bad input', () => {
     const r = await request(app.handler).post('/mcp').set(MCP_HEADERS).send('{"jsonrpc": "2.0", "id": 1,');
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe(-32700);
+  });
+
+  test('a body that starts with a UTF-8 byte-order mark is read as its JSON', async () => {
+    const fe = await startTestFrontend();
+    try {
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(INIT_BODY))]);
+      const r = await fetch(fe.url, { method: 'POST', headers: MCP_HEADERS, body });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('mcp-session-id')).toBeTruthy();
+      await r.text();
+    } finally {
+      await fe.close();
+    }
   });
 
   test('a non-JSON Content-Type gets 415', async () => {

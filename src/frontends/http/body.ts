@@ -54,7 +54,9 @@ export function readJsonBody(
 
 function parsed(res: ServerResponse, body: Buffer): { value: unknown } | undefined {
   try {
-    return { value: JSON.parse(body.toString('utf8')) };
+    // A byte-order mark (a body read from a file saved on Windows) is no part of the JSON: RFC 8259 8.1.
+    const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+    return { value: JSON.parse(body.toString('utf8', bom)) };
   } catch {
     sendRpcError(res, 400, 'Parse error: the request body is not valid JSON', -32700);
     return undefined;
