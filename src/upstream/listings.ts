@@ -98,7 +98,12 @@ async function readAll(
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const result = await requestUnchecked(client, listing.method, cursor === undefined ? {} : { cursor }, { timeout });
-    const items = isObject(result) ? result[listing.key] : undefined;
+    let items = isObject(result) ? result[listing.key] : undefined;
+    // `null` for no entries: what Go's encoding/json writes for an empty (nil) slice.
+    if (items === null) {
+      items = [];
+      log.warn(`${listing.method}: "${listing.key}": null read as an empty list`);
+    }
     if (!Array.isArray(items)) throw new Error(`${listing.method}: the result has no ${listing.key} list`);
     for (const [i, raw] of items.entries()) {
       const { item, fixes } = mend(raw, listing.tool === true);

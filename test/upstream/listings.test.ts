@@ -72,6 +72,15 @@ describe('listAll', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('a list that is null (what Go writes for an empty slice) is an empty list, said once', async () => {
+    const c = await connect({ PAGED_TOOLS: '2', PAGED_BAD: 'nulllist' });
+    const warnings: string[] = [];
+    const catalog = await listAll(c, 5000, { warn: (m) => warnings.push(m) });
+    expect(catalog.tools).toHaveLength(2);
+    expect(catalog.prompts).toEqual([]);
+    expect(warnings).toEqual(['prompts/list: "prompts": null read as an empty list']);
+  });
+
   it('a result that is not a list at all fails the listing, naming what is missing', async () => {
     const c = await connect({ PAGED_BAD: 'nolist' });
     await expect(listAll(c, 5000)).rejects.toThrow('prompts/list: the result has no prompts list');
