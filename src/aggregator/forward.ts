@@ -131,6 +131,9 @@ function affinityOf(origin: CallOrigin | undefined): string | undefined {
 function cleanResult(result: Record<string, unknown>): Record<string, unknown> {
   if (result.resultType === 'input_required') return result;
   const { ttlMs: _t, cacheScope: _c, resultType: _r, _meta, ...rest } = result;
+  // A member that is null (Go's encoding of a nil slice or pointer) is one the result does not have:
+  // the client's SDK would refuse `"content": null` and with it a call that worked.
+  for (const k in rest) if (rest[k] === null) delete rest[k];
   if (_meta && typeof _meta === 'object') {
     const meta = stripReserved(_meta as Record<string, unknown>);
     if (Object.keys(meta).length) return { ...rest, _meta: meta };

@@ -85,6 +85,22 @@ describe('a stdio upstream that misbehaves', () => {
     expect((await proxy.stop()).leftovers).toEqual([]);
   });
 
+  it('a Go-style server answers with null members (nil slices): its tools are listed and a call gives a valid result, with clients of both SDK majors', async () => {
+    for (const sdk of ['v1', 'v2'] as const) {
+      const proxy = await startProxy({
+        config: { mcpServers: { go: fixture('go-style-server.mjs') }, proxy: FAST_PROXY },
+        sdk,
+      });
+      // Its listing had null members too: mended, and `"prompts": null` is no prompts.
+      expect((await proxy.client.listTools()).tools.map((t) => t.name)).toEqual(['go__lookup']);
+      const r = (await proxy.client.callTool({ name: 'go__lookup', arguments: { q: 'x' } })) as Record<string, unknown>;
+      expect(r.content).toEqual([]);
+      expect(r).not.toHaveProperty('structuredContent');
+      expect(r).not.toHaveProperty('isError');
+      expect((await proxy.stop()).leftovers).toEqual([]);
+    }
+  });
+
   it('writes a byte-order mark before its first message (a .NET console does): it connects at once, with no warning', async () => {
     const proxy = await startProxy({
       config: { mcpServers: { dotnet: fixture('echo-server.mjs', { FIXTURE_BOM: '1' }) }, proxy: FAST_PROXY },
