@@ -43,7 +43,7 @@ export function checkCommands(
     }
     const pathValue = server.env?.PATH ?? server.env?.Path;
     // As the upstream resolves it (childProcess.ts): the usual directories too, unless the server sets PATH.
-    const extraDirs =
+    const extraDirs = () =>
       pathValue === undefined
         ? usualBinDirs({
             env: opts.env,

@@ -50,9 +50,8 @@ export function resolveStdio(
   // A server's own PATH is taken as it is: only the inherited one may be short.
   const ownPath = Object.keys(config.env ?? {}).some((k) => k.toUpperCase() === 'PATH');
   const homedir = env.HOME ?? env.USERPROFILE ?? os.homedir();
-  const extraDirs = ownPath
-    ? []
-    : usualBinDirs({ env, homedir, platform: process.platform, execPath: process.execPath });
+  const extraDirs = () =>
+    ownPath ? [] : usualBinDirs({ env, homedir, platform: process.platform, execPath: process.execPath });
   const resolved = resolveCommand(config.command, { env, cwd, extraDirs });
   if (!resolved.found) return { notFound: resolved.searched };
   if (resolved.extraDir) {

@@ -15,8 +15,8 @@ export interface ResolveCommandOptions {
   pathValue?: string;
   /** Is this a file the current user may run? Defaults to a real check (the execute bit off Windows). */
   isRunnable?: (file: string) => boolean;
-  /** Looked in after PATH, for a bare name PATH does not find (see usualBinDirs). */
-  extraDirs?: string[];
+  /** Looked in after PATH, for a bare name PATH does not find (see usualBinDirs); asked only then. */
+  extraDirs?: () => string[];
 }
 
 /** Windows' own default, in its order. */
@@ -96,7 +96,7 @@ export function resolveCommand(
     const hit = candidates(api.join(dir, command)).find(runnable);
     if (hit) return { found: hit, searched: dirs };
   }
-  for (const dir of opts.extraDirs ?? []) {
+  for (const dir of opts.extraDirs?.() ?? []) {
     if (dirs.includes(dir)) continue;
     const hit = candidates(api.join(dir, command)).find(runnable);
     if (hit) return { found: hit, searched: dirs, extraDir: dir };

@@ -104,7 +104,7 @@ describe('usualBinDirs and the lookup after PATH', () => {
       fs.mkdirSync(extra);
       for (const d of [onPath, extra]) fs.writeFileSync(path.join(d, 'both'), '#!/bin/sh\n', { mode: 0o755 });
       fs.writeFileSync(path.join(extra, 'only-extra'), '#!/bin/sh\n', { mode: 0o755 });
-      const opts = { env: { PATH: onPath }, cwd: dir, extraDirs: [extra] };
+      const opts = { env: { PATH: onPath }, cwd: dir, extraDirs: () => [extra] };
       expect(resolveCommand('both', opts)).toEqual({ found: path.join(onPath, 'both'), searched: [onPath] });
       expect(resolveCommand('only-extra', opts)).toEqual({
         found: path.join(extra, 'only-extra'),
