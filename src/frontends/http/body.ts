@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType } from '@modelcontextprotocol/server';
+import { decodeText } from '../../util/textFile.js';
 import { header, sendRpcError, sendTooLarge } from './responses.js';
 
 /**
@@ -55,8 +56,7 @@ export function readJsonBody(
 function parsed(res: ServerResponse, body: Buffer): { value: unknown } | undefined {
   try {
     // A byte-order mark (a body read from a file saved on Windows) is no part of the JSON: RFC 8259 8.1.
-    const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-    return { value: JSON.parse(body.toString('utf8', bom)) };
+    return { value: JSON.parse(decodeText(body)) };
   } catch {
     sendRpcError(res, 400, 'Parse error: the request body is not valid JSON', -32700);
     return undefined;
