@@ -15,7 +15,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
+import { serializeMessage } from '@modelcontextprotocol/client';
 import { lineLength, messageText } from '../protocol/chunks.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
@@ -25,7 +25,7 @@ import type { LaneTap } from './fastLane.js';
 import { OrderedDelivery } from './orderedDelivery.js';
 import { descendants, groupAlive, isAlive, signalAll } from './processTree.js';
 import { spawnTurn } from './spawnTurns.js';
-import { garbageMessage, mib, StdoutGarbageError, StdoutOverflowError } from './stdoutErrors.js';
+import { garbageMessage, MAX_LINE_BYTES, overflowError, StdoutGarbageError } from './stdoutErrors.js';
 
 export type { StdioParams };
 
@@ -168,14 +168,10 @@ export class ProcessStdioTransport implements Transport {
 
   /** Newline-delimited JSON-RPC; a line that is not JSON is reported (once per line) and skipped. */
   private onStdout(chunk: Buffer): void {
-    if (this.lines.buffered + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+    if (this.lines.buffered + chunk.length > MAX_LINE_BYTES) {
       const size = this.lines.buffered + chunk.length;
       this.lines.clear();
-      this.onerror?.(
-        new StdoutOverflowError(
-          `the server wrote a stdout line longer than the limit of ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes (${mib(STDIO_DEFAULT_MAX_BUFFER_SIZE)}; ${size} bytes without a newline so far): the connection was dropped`,
-        ),
-      );
+      this.onerror?.(overflowError(size));
       void this.close();
       return;
     }
@@ -335,8 +331,6 @@ export class ProcessStdioTransport implements Transport {
     untrackGroup(pid);
   }
 }
-
-export { StdoutGarbageError, StdoutOverflowError };
 
 /** A ref'd timer: while an upstream is being stopped, the proxy must not exit under it. */
 function sleep(ms: number): Promise<void> {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/client';
+import { serializeMessage } from '@modelcontextprotocol/client';
 import type { DockerUpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
@@ -18,7 +18,7 @@ import { messageText } from '../../protocol/chunks.js';
 import { toJsonRpcMessage } from '../../protocol/jsonrpc.js';
 import { LineSplitter } from '../../protocol/lines.js';
 import { sleep } from '../../util/async.js';
-import { garbageMessage, mib, StdoutGarbageError, StdoutOverflowError } from '../stdoutErrors.js';
+import { garbageMessage, MAX_LINE_BYTES, overflowError, StdoutGarbageError } from '../stdoutErrors.js';
 import { type AttachedStdio, type ContainerSpec, type DockerClient, LABELS } from './client.js';
 
 export interface DockerTransportOptions {
@@ -192,13 +192,10 @@ class DockerStdioTransport implements Transport {
     // connection warns once) and skipped, a byte-order mark before a line is no part of it, and a line
     // over the limit drops the connection.
     io.stdout.on('data', (chunk: Buffer) => {
-      if (this.lines.buffered + chunk.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+      if (this.lines.buffered + chunk.length > MAX_LINE_BYTES) {
+        const size = this.lines.buffered + chunk.length;
         this.lines.clear();
-        this.onerror?.(
-          new StdoutOverflowError(
-            `the server wrote a stdout line longer than the limit of ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes (${mib(STDIO_DEFAULT_MAX_BUFFER_SIZE)}): the connection was dropped`,
-          ),
-        );
+        this.onerror?.(overflowError(size));
         void this.close();
         return;
       }
