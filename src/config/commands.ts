@@ -3,9 +3,8 @@
  * proxy itself marks such a server failed at start-up and serves the rest). A warning, not an
  * error: the config may be meant for another machine, or for an MCP client with another PATH.
  */
-import os from 'node:os';
 import { isDirectory, pathApi } from '../util/paths.js';
-import { resolveCommand, usualBinDirs } from '../util/which.js';
+import { fallbackDirs, resolveCommand } from '../util/which.js';
 import { type ConfigProblem, makeProblem, type SourcePosition } from './problems.js';
 import type { Config } from './schema.js';
 import type { JsonPath } from './substitute.js';
@@ -18,8 +17,6 @@ export interface CommandCheckOptions {
   isRunnable?: (p: string) => boolean;
   /** Is this an existing directory? Defaults to a real check. */
   isDirectory?: (p: string) => boolean;
-  /** Where the usual install directories under home are (default: the user's home). */
-  homedir?: string;
 }
 
 export function checkCommands(
@@ -43,15 +40,7 @@ export function checkCommands(
     }
     const pathValue = server.env?.PATH ?? server.env?.Path;
     // As the upstream resolves it (childProcess.ts): the usual directories too, unless the server sets PATH.
-    const extraDirs = () =>
-      pathValue === undefined
-        ? usualBinDirs({
-            env: opts.env,
-            homedir: opts.homedir ?? os.homedir(),
-            platform: opts.platform,
-            execPath: process.execPath,
-          })
-        : [];
+    const extraDirs = fallbackDirs(opts.env, opts.platform, pathValue !== undefined);
     const r = resolveCommand(server.command, { ...opts, cwd: serverCwd, pathValue, extraDirs });
     if (r.found) continue;
     const where: JsonPath = ['mcpServers', name, 'command'];

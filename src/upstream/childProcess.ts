@@ -5,12 +5,11 @@
  * Light on purpose: no SDK, so `run` can start servers before the heavy modules load.
  */
 import type { ChildProcess } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import spawn from 'cross-spawn';
 import type { UpstreamConfig } from '../config/schema.js';
 import { isDirectory } from '../util/paths.js';
-import { resolveCommand, usualBinDirs } from '../util/which.js';
+import { fallbackDirs, resolveCommand } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
 import { killTree } from './processTree.js';
 
@@ -49,9 +48,7 @@ export function resolveStdio(
     return { noCwd: path.resolve(defaultCwd, cwd) };
   // A server's own PATH is taken as it is: only the inherited one may be short.
   const ownPath = Object.keys(config.env ?? {}).some((k) => k.toUpperCase() === 'PATH');
-  const homedir = env.HOME ?? env.USERPROFILE ?? os.homedir();
-  const extraDirs = () =>
-    ownPath ? [] : usualBinDirs({ env, homedir, platform: process.platform, execPath: process.execPath });
+  const extraDirs = fallbackDirs(env, process.platform, ownPath);
   const resolved = resolveCommand(config.command, { env, cwd, extraDirs });
   if (!resolved.found) return { notFound: resolved.searched };
   if (resolved.extraDir) {

@@ -4,6 +4,7 @@
  * disagree about what can run.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface ResolveCommandOptions {
@@ -72,6 +73,20 @@ export function usualBinDirs(o: {
           home('.deno', 'bin'),
         ];
   return [...new Set(dirs)].filter(exists);
+}
+
+/**
+ * The usual directories for a child with environment `env`, as resolveCommand's `extraDirs` (looked up
+ * only when PATH misses): none when the server sets its own PATH, which is taken as it is.
+ */
+export function fallbackDirs(
+  env: Record<string, string | undefined>,
+  platform: NodeJS.Platform,
+  ownPath: boolean,
+): () => string[] {
+  if (ownPath) return () => [];
+  const homedir = envGet(env, 'HOME', platform) ?? envGet(env, 'USERPROFILE', platform) ?? os.homedir();
+  return () => usualBinDirs({ env, homedir, platform, execPath: process.execPath });
 }
 
 export function resolveCommand(
