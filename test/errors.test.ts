@@ -46,7 +46,7 @@ describe('describeConnectError', () => {
     const tls = Object.assign(new Error('unable to verify the first certificate'), {
       code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     });
-    expect(describeConnectError(new TypeError('fetch failed', { cause: tls }))).toBe(
+    expect(describeConnectError(new TypeError('fetch failed', { cause: tls }), 'remote')).toBe(
       "fetch failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE); a server whose certificate comes from your own CA needs NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the proxy's environment",
     );
   });

@@ -6,6 +6,7 @@
  */
 import { type CommandCheckOptions, checkCommands } from './commands.js';
 import { explainIssues } from './explain.js';
+import { looksLikeServerEntry } from './explainEntry.js';
 import { type ConfigFormat, parseSource } from './parse.js';
 import { type ConfigProblem, makeProblem, nearest, type SourcePosition, sortProblems } from './problems.js';
 import { checkRules } from './rules.js';
@@ -98,7 +99,7 @@ function dropForeignKeys(data: unknown, locate: (path: JsonPath) => SourcePositi
       continue;
     }
     if (TOP_LEVEL_KEYS.includes(key) || key === 'servers' || nearest(key, TOP_LEVEL_KEYS)) continue;
-    if (v && typeof v === 'object' && ('command' in v || 'url' in v || 'image' in v)) continue;
+    if (looksLikeServerEntry(v)) continue;
     delete top[key];
     out.push(
       makeProblem('schema', [key], `"${key}" is not a proxy setting: ignored`, locate([key]), {

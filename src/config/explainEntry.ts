@@ -31,6 +31,11 @@ function serverShapeHint(name: string): string {
   );
 }
 
+/** An object with a server's kind key (command, url or image): a server entry wherever it stands. */
+export function looksLikeServerEntry(v: unknown): boolean {
+  return !!v && typeof v === 'object' && ('command' in v || 'url' in v || 'image' in v);
+}
+
 /** Keys other clients write for a remote server's URL, and whose they are. */
 const OTHER_URL_KEYS: Record<string, string> = { serverUrl: 'Windsurf', httpUrl: 'Gemini CLI' };
 
@@ -111,8 +116,7 @@ export function explainUnknownKey(objPath: JsonPath, key: string, ctx: ExplainCo
         'did you mean "mcpServers"? (VS Code\'s mcp.json says "servers"; this proxy reads "mcpServers", as Claude Desktop and Cursor write it)',
       );
     }
-    const v = getAt(ctx.data, keyPath) as Record<string, unknown> | undefined;
-    if (v && typeof v === 'object' && ('command' in v || 'url' in v || 'image' in v)) {
+    if (looksLikeServerEntry(getAt(ctx.data, keyPath))) {
       return problem(
         `unknown top-level key "${key}"`,
         `it looks like a server entry: move it inside "mcpServers": { "${key}": { ... } }`,

@@ -91,7 +91,7 @@ export function isTimeout(e: unknown): boolean {
   return /timed? ?out/i.test(errorMessage(e));
 }
 
-/** What an HTTP status answering the connect most likely means for the config (`NAME`: the server's name). */
+/** What an HTTP status answering the connect most likely means for the config (`NAME`: the server's name, filled in). */
 const CONNECT_STATUS_HINTS: Record<number, string> = {
   401: 'the server wants credentials: add "oauth": true and run `mcp-proxy auth login NAME`, or send a token in "headers"',
   403: 'the server refused the credentials sent: check the token in "headers", or log in again',
@@ -115,7 +115,7 @@ export function describeHttpError(e: unknown, name: string): string | undefined 
 }
 
 /** The message a failed connect attempt of server `name` is reported with. */
-export function describeConnectError(e: unknown, name = 'NAME'): string {
+export function describeConnectError(e: unknown, name: string): string {
   if (isAppError(e)) return [e.message, ...e.details].join('; ');
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT' && err.path) return `command not found: ${err.path}`;
