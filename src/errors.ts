@@ -93,16 +93,11 @@ const FETCH_WRAPPERS = new Set(['fetch failed', 'terminated']);
 export function errorMessage(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   if (!FETCH_WRAPPERS.has(e.message) || !e.cause || typeof e.cause !== 'object') return e.message;
-  const cause = e.cause as { message?: unknown; code?: unknown; errors?: unknown };
+  const cause = e.cause as { message?: unknown; code?: unknown; errors?: unknown[] };
   // A host with several addresses fails with an AggregateError of one error each, and no message.
-  const first = Array.isArray(cause.errors) ? (cause.errors[0] as { message?: unknown } | undefined) : undefined;
-  const inner =
-    cause instanceof Error && cause.message
-      ? errorMessage(cause)
-      : typeof first?.message === 'string'
-        ? first.message
-        : '';
+  const source = cause.message ? cause : cause.errors?.[0];
+  const inner = source instanceof Error ? errorMessage(source) : '';
   const code = typeof cause.code === 'string' && !inner.includes(cause.code) ? cause.code : '';
-  if (!inner && !code) return e.message;
-  return `${e.message}: ${inner}${inner && code ? ` (${code})` : code}`;
+  const said = inner && code ? `${inner} (${code})` : inner || code;
+  return said ? `${e.message}: ${said}` : e.message;
 }
