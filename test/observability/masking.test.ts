@@ -3,12 +3,16 @@
  * One secret, every outward path. The BUILT proxy runs real upstreams (test/fixtures/secret-server.mjs)
  * that print their API key to stderr and put it in their JSON-RPC errors, once with the key from the
  * credentials file through `${LEAK_API_KEY}` and once with the key written literally in the config.
+ * Two Streamable HTTP servers that are sent the key in a header refuse with HTTP 401 and echo it in the
+ * body, as servers do ("invalid key ..."), which the proxy's status and log then say.
  * Neither key may appear in the proxy's log, /ready, /metrics, `status --url` (table and JSON),
  * `status --config` (table and JSON), or any error a client gets over HTTP or stdio; the masked form
  * shows where the secret was.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -30,6 +34,9 @@ const RESTART_DELAY = 6000;
 
 let dir: string;
 let credentials: string;
+/** Answers every request with 401, echoing the bearer token it was sent in the body. */
+let refuser: http.Server;
+let refuserUrl = '';
 
 /** Two failing servers and two that serve, for each way the key reaches them; marker files per run. */
 function config(tag: string): string {
@@ -51,6 +58,8 @@ function config(tag: string): string {
         faillit: server(LITERAL, { LEAK_MODE: 'fail' }),
         leakcred: server('${LEAK_API_KEY}', serving('leakcred')),
         leaklit: server(LITERAL, serving('leaklit')),
+        refusecred: { url: refuserUrl, headers: { Authorization: 'Bearer ${LEAK_API_KEY}' } },
+        refuselit: { url: refuserUrl, headers: { Authorization: `Bearer ${LITERAL}` } },
       },
       proxy: { retry: { maxAttempts: 1 } },
     },
@@ -93,13 +102,20 @@ async function callError(client: any, name: string): Promise<string> {
   }
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  refuser = http.createServer((req, res) => {
+    const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    res.writeHead(401, { 'content-type': 'text/plain' }).end(`invalid key ${key}`);
+  });
+  await new Promise<void>((r) => refuser.listen(0, '127.0.0.1', r));
+  refuserUrl = `http://127.0.0.1:${(refuser.address() as AddressInfo).port}/mcp`;
   ensureBuilt();
   dir = tmpDir('mcp-proxy-masking-');
   credentials = path.join(dir, 'credentials.json');
   fs.writeFileSync(credentials, JSON.stringify({ LEAK_API_KEY: CRED }), { mode: 0o600 });
 });
 afterAll(() => {
+  refuser?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -146,6 +162,14 @@ describe('over HTTP: /ready, /metrics, status, errors to clients, the log', () =
     expectMasked(text, '/ready');
     expect((await upstream('failcred')).lastError).toContain(`auth failed for key ${mask(CRED)}`);
     expect((await upstream('faillit')).lastError).toContain(`auth failed for key ${mask(LITERAL)}`);
+  });
+
+  test('/ready: an HTTP server refusing with the key in its body is named with it masked', async () => {
+    const refused = async (name: string) => (await upstream(name))?.lastError?.startsWith('HTTP 401') === true;
+    await waitFor(async () => (await refused('refusecred')) && (await refused('refuselit')), 'the refusals');
+    expect((await upstream('refusecred')).lastError).toContain(`invalid key ${mask(CRED)}`);
+    expect((await upstream('refuselit')).lastError).toContain(`invalid key ${mask(LITERAL)}`);
+    expectMasked((await ready()).text, '/ready with the refusals');
   });
 
   test('/metrics carries no secret', async () => {
