@@ -37,8 +37,8 @@ class LineReader {
   ) {}
 
   append(chunk: Buffer): void {
-    if (this.lines.buffered + chunk.length > MAX_BUFFER_BYTES) {
-      this.clear();
+    if (this.lines.overflows(chunk, MAX_BUFFER_BYTES) !== undefined) {
+      this.ready.length = 0;
       throw new Error(`ReadBuffer exceeded maximum size of ${MAX_BUFFER_BYTES} bytes`);
     }
     this.lines.push(

@@ -14,6 +14,17 @@ export class LineSplitter {
   }
 
   /**
+   * Whether `chunk` would make the unfinished line longer than `max` bytes: then what is held is dropped
+   * (a stream past that cannot be resynchronized) and the size it would have had is returned.
+   */
+  overflows(chunk: Buffer, max: number): number | undefined {
+    const size = this.pending + chunk.length;
+    if (size <= max) return undefined;
+    this.clear();
+    return size;
+  }
+
+  /**
    * Each complete line in `chunk` (the previous chunks' tail first), without its newline or a `\r` before
    * it: to `line` as one Buffer, or to `parts` (when given) as the non-empty slices of the chunks it spans
    * when it spans more than one.

@@ -168,9 +168,8 @@ export class ProcessStdioTransport implements Transport {
 
   /** Newline-delimited JSON-RPC; a line that is not JSON is reported (once per line) and skipped. */
   private onStdout(chunk: Buffer): void {
-    if (this.lines.buffered + chunk.length > MAX_LINE_BYTES) {
-      const size = this.lines.buffered + chunk.length;
-      this.lines.clear();
+    const size = this.lines.overflows(chunk, MAX_LINE_BYTES);
+    if (size !== undefined) {
       this.onerror?.(overflowError(size));
       void this.close();
       return;

@@ -192,9 +192,8 @@ class DockerStdioTransport implements Transport {
     // connection warns once) and skipped, a byte-order mark before a line is no part of it, and a line
     // over the limit drops the connection.
     io.stdout.on('data', (chunk: Buffer) => {
-      if (this.lines.buffered + chunk.length > MAX_LINE_BYTES) {
-        const size = this.lines.buffered + chunk.length;
-        this.lines.clear();
+      const size = this.lines.overflows(chunk, MAX_LINE_BYTES);
+      if (size !== undefined) {
         this.onerror?.(overflowError(size));
         void this.close();
         return;
