@@ -4,6 +4,7 @@
  * It takes over from the early reader (earlyStdio.ts) when there is one: what that read comes first,
  * and an initialize it answered is replayed into the session with the same offer, its answer dropped.
  */
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { InitializeOffer } from '../aggregator/initializeOffer.js';
 import type { Aggregator } from '../aggregator/server.js';
@@ -20,6 +21,11 @@ export interface StdioFrontend {
   pending(): number;
   /** Resolves when the client's first message has been taken in (its answer is on the way). */
   firstMessage: Promise<void>;
+  /**
+   * The capabilities the client declared in an `initialize` sent first; undefined when its first message
+   * was anything else (a 2026-07-28 client declares per request) or stdin ended before one.
+   */
+  clientCapabilities: Promise<Record<string, unknown> | undefined>;
   close(): Promise<void>;
 }
 
@@ -37,9 +43,14 @@ export function startStdioFrontend(
   const firstMessage = new Promise<void>((resolve) => {
     gotFirst = resolve;
   });
+  let declared!: (c: Record<string, unknown> | undefined) => void;
+  const clientCapabilities = new Promise<Record<string, unknown> | undefined>((resolve) => {
+    declared = resolve;
+  });
   const handed = early?.handOver();
   const input = handed?.stdin ?? stdin;
-  const wire = stdioWire(input, process.stdout, handed?.answered?.id);
+  const wire = stdioWire(input, process.stdout, handed?.answered?.id, (m) => declared(initializeCapabilities(m)));
+  void wire.inputEnded.then(() => declared(undefined));
   const offer = handed?.answered && offerOf(handed.answered);
   const handle = serveStdio(
     (ctx) => {
@@ -58,12 +69,19 @@ export function startStdioFrontend(
     closed: wire.inputEnded,
     pending: () => wire.pendingRequests(),
     firstMessage,
+    clientCapabilities,
     close: () => {
       // Shutdown waited its grace for these: the client gets an answer for each rather than silence.
       wire.abandonPending(GRACE_OVER_MESSAGE);
       return handle.close();
     },
   };
+}
+
+function initializeCapabilities(m: JSONRPCMessage): Record<string, unknown> | undefined {
+  if (!('method' in m) || m.method !== 'initialize') return undefined;
+  const caps = (m.params as { capabilities?: unknown } | undefined)?.capabilities;
+  return caps !== null && typeof caps === 'object' ? (caps as Record<string, unknown>) : {};
 }
 
 /** What the early reader offered the client: the session keeps it (the wire drops the session's own answer). */

@@ -95,6 +95,8 @@ export function stdioWire(
   stdin: NodeJS.ReadableStream = process.stdin,
   stdout: NodeJS.WritableStream = process.stdout,
   answeredEarly?: RequestId,
+  /** Given the client's first message when it is read (the early reader's too: it is read again here). */
+  onFirstMessage?: (m: JSONRPCMessage) => void,
 ): StdioWire {
   const wire = new StdioServerTransport(stdin as any, stdout as any) as StdioWire;
   const flags = wire as unknown as Record<symbol, unknown>;
@@ -104,7 +106,12 @@ export function stdioWire(
   const pending = new Set<RequestId>();
   // A request its client cancelled is owed no answer: shutdown does not wait for it.
   const cancelled = new EarlyCancellations();
+  let first = onFirstMessage;
   const onRead = (m: JSONRPCMessage) => {
+    if (first) {
+      first(m);
+      first = undefined;
+    }
     if (!('method' in m)) return;
     if ('id' in m) {
       if (!cancelled.take(m.id)) pending.add(m.id);

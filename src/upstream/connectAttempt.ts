@@ -4,7 +4,7 @@
  * (its client closed, its process tree stopped) and says how the process ended, if it did. Under
  * `auto`, a server that refuses 2025-11-25 `initialize` is connected once more, for 2026-07-28.
  */
-import type { Client } from '@modelcontextprotocol/client';
+import type { Client, ClientCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { withDeadline } from '../util/async.js';
@@ -32,6 +32,8 @@ export interface AttemptInput {
   transportDeps: TransportDeps;
   openTransport?: OpenTransport;
   client: ClientSetup;
+  /** What to declare, once known (stdio: the client's first message); the handshake waits for it. */
+  declare?: Promise<ClientCapabilities>;
   /** Per request of the handshake, ms; the whole handshake gets twice this plus a second. */
   timeout: number;
   /** Aborted when the connection closes: the attempt stops at once (its process killed, its request aborted). */
@@ -52,6 +54,13 @@ export type AttemptOutcome =
 
 export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   let setup = input.client;
+  if (input.declare) {
+    try {
+      setup = { ...setup, capabilities: await Promise.race([input.declare, whenAborted(input.signal)]) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
   for (;;) {
     const outcome = await connectOnce(input, setup);
     if (outcome.ok || input.stale() || !shouldSwitchToModern(input.config.protocol, setup.modernOnly, outcome.error))

@@ -169,6 +169,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
         openTransport: this.opts.openTransport,
         timeout: this.connectTimeout,
         signal: abandon.signal,
+        declare: this.opts.declare,
         client: {
           name: this.name,
           protocol: this.config.protocol,

@@ -18,13 +18,13 @@ import type { DownstreamBridge } from './options.js';
 import { currentOrigin } from './origin.js';
 
 /**
- * The capabilities the proxy declares upstream: it relays these to the downstream session. One
- * connection serves every client (and a 2025 hop fixes capabilities at initialize), so extensions
- * are the ones the proxy relays whole: MCP Apps (a tool's `ui://` resource is served byte-identical
- * under its public URI, and the app's own tool calls are routed); a host that renders no UI shows
- * the tool's text content, which MCP Apps servers must always return.
+ * The capabilities the proxy declares upstream: it relays these to the downstream session. A
+ * connection shared by every client (and a 2025 hop fixes capabilities at initialize) declares them
+ * all, and extensions are the ones the proxy relays whole: MCP Apps (a tool's `ui://` resource is served
+ * byte-identical under its public URI, and the app's own tool calls are routed); a host that renders no
+ * UI shows the tool's text content, which MCP Apps servers must always return.
  */
-const CLIENT_CAPABILITIES: ClientCapabilities = {
+export const CLIENT_CAPABILITIES: ClientCapabilities = {
   sampling: {},
   elicitation: { form: {}, url: {} },
   roots: { listChanged: true },
@@ -33,6 +33,8 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
 
 export interface ClientSetup {
   name: string;
+  /** What the proxy declares (CLIENT_CAPABILITIES unless its one client is known: declaredFor). */
+  capabilities?: ClientCapabilities;
   protocol: UpstreamConfig['protocol'];
   /** `auto` found this server refuses 2025-11-25 initialize: negotiate 2026-07-28. */
   modernOnly: boolean;
@@ -49,7 +51,7 @@ export function createClient(setup: ClientSetup): Client {
   const client = new Client(
     { name: 'mcp-proxy-server', version: VERSION },
     {
-      capabilities: CLIENT_CAPABILITIES,
+      capabilities: setup.capabilities ?? CLIENT_CAPABILITIES,
       versionNegotiation: { mode: protocolMode(setup.protocol, setup.modernOnly) },
       listChanged: {
         tools: { autoRefresh: false, debounceMs: 20, onChanged },
@@ -67,7 +69,10 @@ function installHandlers(client: Client, setup: ClientSetup): void {
   // The origin is read where the message is handled: inside the async context of the request whose
   // response stream carried it, if any.
   const origin = () => setup.owner ?? currentOrigin();
-  for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
+  const declared = setup.capabilities ?? CLIENT_CAPABILITIES;
+  for (const [method, capability] of RELAYED_REQUESTS) {
+    // The SDK takes a handler only for a declared capability; an undeclared one is refused by the server's SDK.
+    if (declared[capability] === undefined) continue;
     client.setRequestHandler(method, async (request: any, ctx: any) => {
       if (!bridge) throw new Error(`${method} is not available: no downstream client`);
       return (await bridge.request(name, method, request.params, ctx.mcpReq.signal, origin())) as any;
@@ -76,6 +81,36 @@ function installHandlers(client: Client, setup: ClientSetup): void {
   const notify = (n: any) => bridge?.notify(name, n.method, n.params, origin());
   client.setNotificationHandler('notifications/message', notify);
   client.setNotificationHandler('notifications/resources/updated', notify);
+}
+
+const RELAYED_REQUESTS = [
+  ['sampling/createMessage', 'sampling'],
+  ['elicitation/create', 'elicitation'],
+  ['roots/list', 'roots'],
+] as const;
+
+/**
+ * What the proxy declares upstream when it serves one known client (stdio): what that client declared of
+ * what the proxy relays, as the client declared it. A server then offers what it would offer that client
+ * directly (a tool that elicits is listed only for a client that can answer) and prepares nothing the
+ * client cannot use. `undefined` (client unknown): everything the proxy relays.
+ */
+export function declaredFor(client: Record<string, unknown> | undefined): ClientCapabilities {
+  if (!client) return CLIENT_CAPABILITIES;
+  const out: Record<string, unknown> = {};
+  for (const [_, capability] of RELAYED_REQUESTS) {
+    const value = client[capability];
+    if (value !== null && typeof value === 'object') out[capability] = value;
+  }
+  const theirs = client.extensions;
+  const ours = CLIENT_CAPABILITIES.extensions ?? {};
+  if (theirs !== null && typeof theirs === 'object') {
+    const both = Object.entries(theirs).filter(
+      ([k, v]) => Object.hasOwn(ours, k) && v !== null && typeof v === 'object',
+    );
+    if (both.length) out.extensions = Object.fromEntries(both);
+  }
+  return out as ClientCapabilities;
 }
 
 /** After a failed attempt under `auto`: the server refused 2025-11-25, so the next one speaks 2026-07-28. */

@@ -1,4 +1,5 @@
 /** How one upstream connection is configured, and the port its server-to-client traffic leaves by. */
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -69,6 +70,8 @@ export interface ConnectionOptions {
   replacing?: UpstreamCatalog;
   /** Opens the transport for a connect attempt; createTransport unless a test puts its own in. */
   openTransport?: OpenTransport;
+  /** What the handshakes declare, once known (PoolOptions.clientCapabilities). */
+  declare?: Promise<ClientCapabilities>;
 }
 
 export type OpenTransport = (name: string, config: UpstreamConfig, deps: TransportDeps) => Promise<UpstreamTransport>;

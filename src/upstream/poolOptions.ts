@@ -2,6 +2,7 @@
  * What the pool is built from, and the options each of its connections gets (timeouts, retry and
  * breaker settings from `proxy`, the transport's dependencies, the bridge to downstream sessions).
  */
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -34,6 +35,11 @@ export interface PoolOptions {
   cache?: CatalogCache;
   /** Stdio processes started before the pool (`run`): taken by the first connects, the rest stopped after. */
   prespawned?: PrespawnRegistry;
+  /**
+   * What every handshake declares, once known: over stdio, what the one client declared (declaredFor);
+   * the handshakes wait for it (the processes start meanwhile). Everything the proxy relays by default.
+   */
+  clientCapabilities?: Promise<ClientCapabilities>;
 }
 
 /** The options of one connection of the pool (a shared one, or one a session owns). */
@@ -81,6 +87,7 @@ export function connectionOptionsFor(
     healthCheckInterval: proxy.healthCheckInterval ?? 30_000,
     redact: (text) => pool.redact(text),
     openTransport: opts.openTransport,
+    declare: opts.clientCapabilities,
   };
 }
 

@@ -129,10 +129,13 @@ describe.each(ERAS)('MCP Apps over Streamable HTTP, %s client', (_era, negotiati
   }, 30_000);
 });
 
+/** What a host that renders MCP Apps declares. */
+const UI_HOST = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
+
 describe.each(['v2-2025', 'v2-2026'] as const)('MCP Apps over stdio, %s client', (kind) => {
   let s: ProxySession;
   beforeAll(async () => {
-    s = await connectProxy(kind, single);
+    s = await connectProxy(kind, single, { capabilities: UI_HOST });
   }, 60_000);
   afterAll(async () => {
     await s?.close();
@@ -140,6 +143,22 @@ describe.each(['v2-2025', 'v2-2026'] as const)('MCP Apps over stdio, %s client',
 
   test('the UI resolves byte-identical and the app calls its server by its own tool name', async () => {
     await expectAppWorks(s.client);
+  }, 30_000);
+});
+
+describe('MCP Apps over stdio, a client that renders no UI', () => {
+  let s: ProxySession;
+  beforeAll(async () => {
+    s = await connectProxy('v2-2025', single);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  // The one client's capabilities are what the server is told (upstream/handshake.ts, declaredFor).
+  test('its server is not told of the UI extension, as it would not be directly', async () => {
+    const result = (await s.client.callTool({ name: 'app__get-time', arguments: {} })) as any;
+    expect(result.content[0].text).toContain('ui extension: no');
   }, 30_000);
 });
 

@@ -34,7 +34,15 @@ export interface FrontendDeps {
   earlyStdio?: EarlyStdio;
 }
 
-export async function startHttp(d: FrontendDeps): Promise<{ firstMessage?: Promise<void> }> {
+/** What a started frontend tells the composition root. */
+export interface Served {
+  /** Settles once the (stdio) client's first message is in, or stdin ended. */
+  firstMessage?: Promise<void>;
+  /** What the one (stdio) client declared in an `initialize` sent first (stdio.ts). */
+  clientCapabilities?: Promise<Record<string, unknown> | undefined>;
+}
+
+export async function startHttp(d: FrontendDeps): Promise<Served> {
   const { args, ctx, proxy, agg, pool, lifecycle } = d;
   const log = d.logger.child({ component: 'run' });
   const { startHttpFrontend } = await import('../../frontends/http/start.js');
@@ -117,8 +125,7 @@ async function startDashboard(d: FrontendDeps) {
   return dashboard;
 }
 
-/** `firstMessage` settles once the client's first message is in (or stdin ended). */
-export async function startStdio(d: FrontendDeps): Promise<{ firstMessage: Promise<void> }> {
+export async function startStdio(d: FrontendDeps): Promise<Served> {
   const log = d.logger.child({ component: 'run' });
   const { startStdioFrontend } = await import('../../frontends/stdio.js');
   const stdio = startStdioFrontend(d.agg, d.logger, d.ctx.stdin, d.args.profile, d.earlyStdio);
@@ -129,7 +136,10 @@ export async function startStdio(d: FrontendDeps): Promise<{ firstMessage: Promi
     log.info('stdin closed: shutting down');
     void d.lifecycle.shutdown('stdin closed');
   });
-  return { firstMessage: Promise.race([stdio.firstMessage, stdio.closed]) };
+  return {
+    firstMessage: Promise.race([stdio.firstMessage, stdio.closed]),
+    clientCapabilities: stdio.clientCapabilities,
+  };
 }
 
 /** MCP_PROXY_TOKEN: one or more bearer tokens, comma- or space-separated. */

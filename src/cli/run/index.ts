@@ -2,11 +2,13 @@
  * `mcp-proxy run`: the composition root, where everything is wired together (loaded lazily by the
  * CLI). The frontend serves first; upstreams connect in the background; the config is followed live.
  */
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { Aggregator } from '../../aggregator/server.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { Lifecycle } from '../../lifecycle.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { startupMark } from '../../observability/startupTrace.js';
+import { declaredFor } from '../../upstream/handshake.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import type { commandLogger } from '../createCli.js';
@@ -45,8 +47,10 @@ export async function runProxy(args: RunOptions, ctx: CliContext, started?: Earl
   const transport = args.transport ?? proxy.transport ?? 'stdio';
   const metrics = await metricsFor(transport);
   const oauth = oauthRuntimeFor(args, ctx, logger);
+  const declared = declaredToServers(transport);
   const poolOpts = { proxy, logger, metrics, relayStderr: true, oauth, tapStderr: logs.stderrLine, catalogCache: true };
-  const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts, prespawned });
+  const clientCapabilities = declared.promise;
+  const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts, prespawned, clientCapabilities });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const access = createAccess(proxy, args.profile);
   const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });
@@ -89,7 +93,8 @@ export async function runProxy(args: RunOptions, ctx: CliContext, started?: Earl
     earlyStdio: early.stdio,
   };
   startupMark('run: aggregator built');
-  const { firstMessage } = await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  const served = await (transport === 'http' ? startHttp(deps) : startStdio(deps));
+  if (served.clientCapabilities) declared.learn(served.clientCapabilities);
   startupMark(`run: ${transport} frontend serving`);
   lifecycle.add('upstreams', () => pool.close());
   lifecycle.add('audit', () => audit.close());
@@ -101,20 +106,42 @@ export async function runProxy(args: RunOptions, ctx: CliContext, started?: Earl
 
   // Live reload: the config file (and the credentials file) are watched; SIGHUP reloads too. Over stdio the
   // watchers come after the first answer (a change meanwhile is caught up on from the stamps read above).
-  if (firstMessage) await settledOrAfter(firstMessage, FIRST_MESSAGE_WAIT_MS);
+  if (served.firstMessage) await settledOrAfter(served.firstMessage, FIRST_MESSAGE_WAIT_MS);
   reload = await followConfig(
     { args, ctx, logger, pool, access, audit, oauth, lifecycle, loaded, loadOpts, levelFixed },
-    {
-      watchedFiles,
-      readStamps,
-      servers: config.mcpServers,
-      watch: args.watch ?? proxy.watch ?? true,
-    },
+    { watchedFiles, readStamps, servers: config.mcpServers, watch: args.watch ?? proxy.watch ?? true },
   );
 
   await lifecycle.done;
   return 0;
 }
+
+/**
+ * What the servers' handshakes declare. Over stdio the one client is known from its initialize, and the
+ * servers are told what it declared (handshake.ts, declaredFor); the handshakes wait for that (the
+ * processes start meanwhile). Over HTTP the sessions share the connections, which declare everything.
+ */
+function declaredToServers(transport: string): {
+  promise?: Promise<ClientCapabilities>;
+  learn(client: Promise<Record<string, unknown> | undefined>): void;
+} {
+  if (transport !== 'stdio') return { learn: () => {} };
+  let known!: (c: ClientCapabilities) => void;
+  const promise = new Promise<ClientCapabilities>((resolve) => {
+    known = resolve;
+  });
+  return {
+    promise,
+    learn(client) {
+      void client.then((c) => known(declaredFor(c)));
+      // Clients send initialize at once; servers are not kept waiting on one that says nothing.
+      setTimeout(() => known(declaredFor(undefined)), CLIENT_WAIT_MS).unref();
+    },
+  };
+}
+
+/** How long, over stdio, the servers' handshakes wait for the client's first message (then declare everything). */
+const CLIENT_WAIT_MS = 1000;
 
 /** How long the watchers wait for a stdio client's first message before they are set up anyway. */
 const FIRST_MESSAGE_WAIT_MS = 100;

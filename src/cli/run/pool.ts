@@ -2,6 +2,7 @@
  * The one way the CLI builds an upstream pool (`run`, and the one-shot `status`/`tools`): the same
  * stderr relay, masking and Docker client for every command.
  */
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -28,6 +29,8 @@ export interface PoolSetup {
   tapStderr?: (line: string) => void;
   /** Stdio servers started early (`run` over stdio): the first connects take their processes. */
   prespawned?: PrespawnRegistry;
+  /** What the handshakes declare, once known (`run` over stdio: from the client's initialize). */
+  clientCapabilities?: Promise<ClientCapabilities>;
 }
 
 export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
@@ -48,6 +51,7 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     redact: (text) => ctx.redactor.redact(text),
     auth: (name, config) => oauth.authFor(name, config),
     prespawned: setup.prespawned,
+    clientCapabilities: setup.clientCapabilities,
     cache: setup.catalogCache
       ? new CatalogCache(defaultCacheDir(ctx.env, ctx.platform, ctx.homedir), setup.logger)
       : undefined,
