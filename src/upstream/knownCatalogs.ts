@@ -54,16 +54,21 @@ export class KnownCatalogs {
    * next start needs the file, not this one. `flush` writes what is still due (the pool's close).
    */
   remember(conn: Upstream): void {
-    // Secrets a server put into its own descriptions stay out of the file too.
-    const entry = redactDeep(
-      { catalog: conn.catalog, capabilities: conn.capabilities, instructions: conn.instructions },
-      this.redact,
-    ) as CachedServer;
-    this.known.set(conn.name, entry);
+    // In memory as clients see it live: masking a name (one that merely looks like a configured secret)
+    // would list a tool nobody can call.
+    const live: CachedServer = {
+      catalog: conn.catalog,
+      capabilities: conn.capabilities,
+      instructions: conn.instructions,
+    };
+    this.known.set(conn.name, live);
+    // Secrets a server put into its own descriptions stay out of the file; a catalog whose names the
+    // masking changes is not written at all (the next start lists it live instead).
+    const entry = redactDeep(live, this.redact) as CachedServer;
     const text = JSON.stringify(entry);
     if (this.written.get(conn.name) === text) return;
     this.written.set(conn.name, text);
-    if (!this.enabled() || !this.cache) return;
+    if (!this.enabled() || !this.cache || namesMasked(live, entry)) return;
     this.due.set(conn.name, { config: conn.config, entry });
     this.timer ??= setTimeout(() => this.flush(), WRITE_DELAY_MS).unref();
   }
@@ -76,6 +81,18 @@ export class KnownCatalogs {
     this.due.clear();
     for (const [name, { config, entry }] of due) this.cache?.write(name, config, entry);
   }
+}
+
+/** Whether masking changed a name or URI a client calls or reads by. */
+function namesMasked(live: CachedServer, masked: CachedServer): boolean {
+  const ids = (c: CachedServer) =>
+    JSON.stringify([
+      c.catalog.tools.map((t) => t.name),
+      c.catalog.prompts.map((p) => p.name),
+      c.catalog.resources.map((r) => r.uri),
+      c.catalog.resourceTemplates.map((t) => t.uriTemplate),
+    ]);
+  return ids(live) !== ids(masked);
 }
 
 /** How long after a server connected its catalog is written (those connecting meanwhile share the moment). */

@@ -31,14 +31,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup() {
+function setup(redact = (t: string) => t) {
   const dir = tmpDir();
   const cache = new CatalogCache(dir, log);
-  const known = new KnownCatalogs(
-    cache,
-    (t) => t,
-    () => true,
-  );
+  const known = new KnownCatalogs(cache, redact, () => true);
   return { dir, cache, known, files: () => fs.readdirSync(dir).filter((f) => f.endsWith('.json')).length };
 }
 
@@ -79,5 +75,27 @@ describe('KnownCatalogs', () => {
     known.forget('a');
     known.flush();
     expect(files()).toBe(0);
+  });
+
+  // A config value that merely looks like a secret (a long name prefix) is masked everywhere it appears.
+  test('a name the masking would change stays usable in memory, and that catalog is not written', () => {
+    const secret = 'a_tool_name_so_long_that_it_looks_like_a_key_';
+    const { cache, known, files } = setup((t) => t.replaceAll(secret, 'a_****y_'));
+    const a = conn('a', `${secret}1`);
+    known.remember(a);
+    known.flush();
+    expect(known.get('a')?.catalog.tools[0]?.name).toBe(`${secret}1`);
+    expect(files()).toBe(0);
+    expect(cache.read('a', a.config)).toBeUndefined();
+  });
+
+  test('a secret in a description is masked in the file; the names are kept', () => {
+    const { cache, known } = setup((t) => t.replaceAll('sk-secret', '****'));
+    const a = conn('a');
+    (a.catalog.tools[0] as { description?: string }).description = 'uses sk-secret';
+    known.remember(a);
+    known.flush();
+    expect(cache.read('a', a.config)?.catalog.tools[0]).toMatchObject({ name: 'echo', description: 'uses ****' });
+    expect(known.get('a')?.catalog.tools[0]?.description).toBe('uses sk-secret');
   });
 });
