@@ -134,45 +134,43 @@ async function readAll(
 function mend(raw: unknown, tool: boolean): { item: unknown; fixes: string[] } {
   if (!isObject(raw)) return { item: raw, fixes: [] };
   const fixes: string[] = [];
-  const item: Record<string, unknown> = { ...raw };
-  for (const [k, v] of Object.entries(item)) {
-    if (v === null && k !== 'name' && !(tool && k === 'inputSchema')) {
-      delete item[k];
-      fixes.push(`${k}: null dropped`);
-    }
-  }
+  // A null name stays, for the check to refuse; a tool's null inputSchema is mended below.
+  const item = withoutNulls(raw, '', fixes, (k) => k === 'name' || (tool && k === 'inputSchema'));
   if (tool) {
     if (item.inputSchema === undefined || item.inputSchema === null) {
       item.inputSchema = { type: 'object' };
       fixes.push('no inputSchema: takes no arguments');
     } else item.inputSchema = mendSchema(item.inputSchema, 'inputSchema', fixes);
     if (item.outputSchema !== undefined) item.outputSchema = mendSchema(item.outputSchema, 'outputSchema', fixes);
-    if (isObject(item.annotations)) {
-      const annotations = { ...item.annotations };
-      for (const [k, v] of Object.entries(annotations)) {
-        if (v !== null) continue;
-        delete annotations[k];
-        fixes.push(`annotations.${k}: null dropped`);
-      }
-      item.annotations = annotations;
-    }
+    if (isObject(item.annotations)) item.annotations = withoutNulls(item.annotations, 'annotations.', fixes);
   }
   return { item, fixes };
+}
+
+/** A copy of `obj` without its null members (except those `keep` names), each one said in `fixes`. */
+function withoutNulls(
+  obj: Record<string, unknown>,
+  prefix: string,
+  fixes: string[],
+  keep: (key: string) => boolean = () => false,
+  only?: readonly string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...obj };
+  for (const k of only ?? Object.keys(out)) {
+    if (out[k] !== null || keep(k)) continue;
+    delete out[k];
+    fixes.push(`${prefix}${k}: null dropped`);
+  }
+  return out;
 }
 
 /** A tool's object schema without `"type"` gets it; `properties` or `required` that are null are dropped. */
 function mendSchema(schema: unknown, key: string, fixes: string[]): unknown {
   if (!isObject(schema)) return schema;
-  const out: Record<string, unknown> = { ...schema };
-  if (out.type === undefined) {
-    out.type = 'object';
-    fixes.push(`${key}.type "object" added`);
-  }
-  for (const k of ['properties', 'required']) {
-    if (out[k] !== null) continue;
-    delete out[k];
-    fixes.push(`${key}.${k}: null dropped`);
-  }
+  const untyped = schema.type === undefined;
+  if (untyped) fixes.push(`${key}.type "object" added`);
+  const out = withoutNulls(schema, `${key}.`, fixes, undefined, ['properties', 'required']);
+  if (untyped) out.type = 'object';
   return out;
 }
 
