@@ -40,7 +40,7 @@ export function checkCommands(
     }
     const pathValue = server.env?.PATH ?? server.env?.Path;
     // As the upstream resolves it (childProcess.ts): the usual directories too, unless the server sets PATH.
-    const extraDirs = fallbackDirs(opts.env, opts.platform, pathValue !== undefined);
+    const extraDirs = fallbackDirs(opts.env, opts.platform, server.env);
     const r = resolveCommand(server.command, { ...opts, cwd: serverCwd, pathValue, extraDirs });
     if (r.found) continue;
     const where: JsonPath = ['mcpServers', name, 'command'];

@@ -47,8 +47,7 @@ export function resolveStdio(
   if (config.cwd !== undefined && !isDirectory(path.resolve(defaultCwd, cwd)))
     return { noCwd: path.resolve(defaultCwd, cwd) };
   // A server's own PATH is taken as it is: only the inherited one may be short.
-  const ownPath = Object.keys(config.env ?? {}).some((k) => k.toUpperCase() === 'PATH');
-  const extraDirs = fallbackDirs(env, process.platform, ownPath);
+  const extraDirs = fallbackDirs(env, process.platform, config.env);
   const resolved = resolveCommand(config.command, { env, cwd, extraDirs });
   if (!resolved.found) return { notFound: resolved.searched };
   if (resolved.extraDir) {

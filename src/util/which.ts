@@ -77,14 +77,15 @@ export function usualBinDirs(o: {
 
 /**
  * The usual directories for a child with environment `env`, as resolveCommand's `extraDirs` (looked up
- * only when PATH misses): none when the server sets its own PATH, which is taken as it is.
+ * only when PATH misses): none when the server's configured env (`own`) sets its PATH, which is taken as
+ * it is (any spelling of the name, as the upstream and `validate` both read it).
  */
 export function fallbackDirs(
   env: Record<string, string | undefined>,
   platform: NodeJS.Platform,
-  ownPath: boolean,
+  own: Record<string, string> | undefined,
 ): () => string[] {
-  if (ownPath) return () => [];
+  if (Object.keys(own ?? {}).some((k) => k.toUpperCase() === 'PATH')) return () => [];
   const homedir = envGet(env, 'HOME', platform) ?? envGet(env, 'USERPROFILE', platform) ?? os.homedir();
   return () => usualBinDirs({ env, homedir, platform, execPath: process.execPath });
 }
