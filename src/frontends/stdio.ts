@@ -19,7 +19,7 @@ export interface StdioFrontend {
   closed: Promise<void>;
   /** The client's requests read and not answered yet (shutdown waits for them). */
   pending(): number;
-  /** Resolves when the client's first message has been taken in (its answer is on the way). */
+  /** Resolves when the client's first message has been taken in (its answer is on the way), or stdin ended. */
   firstMessage: Promise<void>;
   /**
    * The capabilities the client declared in an `initialize` sent first; undefined when its first message
@@ -39,23 +39,19 @@ export function startStdioFrontend(
   early?: EarlyStdio,
 ): StdioFrontend {
   const log = logger.child({ component: 'stdio' });
-  let gotFirst!: () => void;
-  const firstMessage = new Promise<void>((resolve) => {
+  // The client's first message as the wire reads it (it is dispatched right after), or none at end of input.
+  let gotFirst!: (m: JSONRPCMessage | undefined) => void;
+  const first = new Promise<JSONRPCMessage | undefined>((resolve) => {
     gotFirst = resolve;
-  });
-  let declared!: (c: Record<string, unknown> | undefined) => void;
-  const clientCapabilities = new Promise<Record<string, unknown> | undefined>((resolve) => {
-    declared = resolve;
   });
   const handed = early?.handOver();
   const input = handed?.stdin ?? stdin;
-  const wire = stdioWire(input, process.stdout, handed?.answered?.id, (m) => declared(initializeCapabilities(m)));
-  void wire.inputEnded.then(() => declared(undefined));
+  const wire = stdioWire(input, process.stdout, handed?.answered?.id, gotFirst);
+  void wire.inputEnded.then(() => gotFirst(undefined));
   const offer = handed?.answered && offerOf(handed.answered);
   const handle = serveStdio(
     (ctx) => {
       startupMark('stdio: first message, session server created');
-      gotFirst();
       return agg.createServer({ era: ctx.era, profile, offer });
     },
     {
@@ -68,8 +64,8 @@ export function startStdioFrontend(
   return {
     closed: wire.inputEnded,
     pending: () => wire.pendingRequests(),
-    firstMessage,
-    clientCapabilities,
+    firstMessage: first.then(() => {}),
+    clientCapabilities: first.then(initializeCapabilities),
     close: () => {
       // Shutdown waited its grace for these: the client gets an answer for each rather than silence.
       wire.abandonPending(GRACE_OVER_MESSAGE);
@@ -78,8 +74,8 @@ export function startStdioFrontend(
   };
 }
 
-function initializeCapabilities(m: JSONRPCMessage): Record<string, unknown> | undefined {
-  if (!('method' in m) || m.method !== 'initialize') return undefined;
+function initializeCapabilities(m: JSONRPCMessage | undefined): Record<string, unknown> | undefined {
+  if (!m || !('method' in m) || m.method !== 'initialize') return undefined;
   const caps = (m.params as { capabilities?: unknown } | undefined)?.capabilities;
   return caps !== null && typeof caps === 'object' ? (caps as Record<string, unknown>) : {};
 }

@@ -136,10 +136,7 @@ export async function startStdio(d: FrontendDeps): Promise<Served> {
     log.info('stdin closed: shutting down');
     void d.lifecycle.shutdown('stdin closed');
   });
-  return {
-    firstMessage: Promise.race([stdio.firstMessage, stdio.closed]),
-    clientCapabilities: stdio.clientCapabilities,
-  };
+  return { firstMessage: stdio.firstMessage, clientCapabilities: stdio.clientCapabilities };
 }
 
 /** MCP_PROXY_TOKEN: one or more bearer tokens, comma- or space-separated. */
