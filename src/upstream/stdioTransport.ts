@@ -16,7 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { serializeMessage } from '@modelcontextprotocol/client';
-import { lineLength, messageText } from '../protocol/chunks.js';
+import { lineLength } from '../protocol/chunks.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { RawJson, rawParts, readRawResponse, writeCorked } from '../protocol/rawJson.js';
@@ -25,7 +25,7 @@ import type { LaneTap } from './fastLane.js';
 import { OrderedDelivery } from './orderedDelivery.js';
 import { descendants, groupAlive, isAlive, signalAll } from './processTree.js';
 import { spawnTurn } from './spawnTurns.js';
-import { garbageMessage, MAX_LINE_BYTES, overflowError, StdoutGarbageError } from './stdoutErrors.js';
+import { MAX_LINE_BYTES, overflowError, StdoutGarbageError, stdoutMessage } from './stdoutErrors.js';
 
 export type { StdioParams };
 
@@ -183,6 +183,10 @@ export class ProcessStdioTransport implements Transport {
     this.lines.push(chunk, onLine, onLine);
   }
 
+  /** A message the fast lane owns is delivered as parsed; the rest is checked as JSON-RPC. */
+  private readonly convert = (value: unknown): JSONRPCMessage =>
+    this.lane?.owns(value) ? (value as JSONRPCMessage) : toJsonRpcMessage(value);
+
   /** A line, whole or (a long one) as the chunks it came in: raw members are kept as slices of them. */
   private onLine(bytes: Buffer | Buffer[]): void {
     const raw =
@@ -191,14 +195,10 @@ export class ProcessStdioTransport implements Transport {
       this.delivery.deliver({ jsonrpc: '2.0', id: raw.id, result: raw.result } as JSONRPCMessage);
       return;
     }
-    const line = messageText(bytes);
-    if (!line.trim()) return;
-    let message: JSONRPCMessage;
-    try {
-      const value = JSON.parse(line);
-      message = this.lane?.owns(value) ? (value as JSONRPCMessage) : toJsonRpcMessage(value);
-    } catch (error) {
-      this.onerror?.(new StdoutGarbageError(garbageMessage(line, error)));
+    const message = stdoutMessage(bytes, this.convert);
+    if (message === undefined) return;
+    if (message instanceof StdoutGarbageError) {
+      this.onerror?.(message);
       return;
     }
     const id = (message as { id?: string | number; method?: string }).id;

@@ -1,5 +1,8 @@
 /** What a server's stdout can do wrong, for the stdio and Docker transports alike (errors.ts classifies them). */
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/client';
+import { messageText } from '../protocol/chunks.js';
+import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 
 /** A line on the server's stdout that is not JSON-RPC (servers must log to stderr). */
 export class StdoutGarbageError extends Error {
@@ -12,7 +15,7 @@ export class StdoutOverflowError extends Error {
 }
 
 /** The message of a line that is not JSON-RPC: the line's start and the parser's reason. */
-export function garbageMessage(line: string, error: unknown): string {
+function garbageMessage(line: string, error: unknown): string {
   const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
   return `not JSON-RPC on stdout: ${shown} (${String((error as Error)?.message ?? error).split('\n')[0]})`;
 }
@@ -28,4 +31,21 @@ export function overflowError(size: number): StdoutOverflowError {
 
 function mib(bytes: number): string {
   return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+}
+
+/**
+ * One stdout line read as a message: undefined for a blank line, a StdoutGarbageError for one that is not
+ * JSON-RPC. `convert` makes the message of the parsed value (it throws for what is no message).
+ */
+export function stdoutMessage(
+  bytes: Buffer | readonly Buffer[],
+  convert: (value: unknown) => JSONRPCMessage = toJsonRpcMessage,
+): JSONRPCMessage | StdoutGarbageError | undefined {
+  const line = messageText(bytes);
+  if (!line.trim()) return undefined;
+  try {
+    return convert(JSON.parse(line));
+  } catch (error) {
+    return new StdoutGarbageError(garbageMessage(line, error));
+  }
 }

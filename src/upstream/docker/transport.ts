@@ -14,11 +14,9 @@ import { serializeMessage } from '@modelcontextprotocol/client';
 import type { DockerUpstreamConfig } from '../../config/schema.js';
 import { AppError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { messageText } from '../../protocol/chunks.js';
-import { toJsonRpcMessage } from '../../protocol/jsonrpc.js';
 import { LineSplitter } from '../../protocol/lines.js';
 import { sleep } from '../../util/async.js';
-import { garbageMessage, MAX_LINE_BYTES, overflowError, StdoutGarbageError } from '../stdoutErrors.js';
+import { MAX_LINE_BYTES, overflowError, StdoutGarbageError, stdoutMessage } from '../stdoutErrors.js';
 import { type AttachedStdio, type ContainerSpec, type DockerClient, LABELS } from './client.js';
 
 export interface DockerTransportOptions {
@@ -175,17 +173,11 @@ class DockerStdioTransport implements Transport {
     if (this.state === 'starting') this.state = 'open';
   }
 
-  private onLine(line: string): void {
-    if (!line.trim()) return;
-    let message: JSONRPCMessage;
-    try {
-      message = toJsonRpcMessage(JSON.parse(line));
-    } catch (e) {
-      this.onerror?.(new StdoutGarbageError(garbageMessage(line, e)));
-      return;
-    }
-    this.onmessage?.(message);
-  }
+  private readonly onLine = (bytes: Buffer | Buffer[]): void => {
+    const message = stdoutMessage(bytes);
+    if (message instanceof StdoutGarbageError) this.onerror?.(message);
+    else if (message) this.onmessage?.(message);
+  };
 
   private wire(io: AttachedStdio): void {
     // Read as the stdio transport reads a child's stdout: a line that is not JSON-RPC is reported (the
@@ -198,8 +190,7 @@ class DockerStdioTransport implements Transport {
         void this.close();
         return;
       }
-      const onLine = (bytes: Buffer | Buffer[]) => this.onLine(messageText(bytes));
-      this.lines.push(chunk, onLine, onLine);
+      this.lines.push(chunk, this.onLine, this.onLine);
     });
     io.stdout.on('error', (e: Error) => {
       if (this.state === 'open' || this.state === 'starting') this.onerror?.(e);
