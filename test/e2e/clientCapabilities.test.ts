@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { tmpDir, writeConfig } from '../helpers/files.js';
 import { BUNDLE, EVERYTHING, NODE } from '../helpers/paths.js';
+import { alive, descendantsOf } from '../helpers/processes.js';
 import { type ClientKind, connectProxy, type ProxySession } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -106,4 +107,37 @@ describe('a stdio client that says nothing at first', () => {
       proxy.kill();
     }
   }, 60_000);
+});
+
+describe('shutdown while the servers wait for the client', () => {
+  // The servers' processes start at once; their handshakes wait for the client's first message.
+  it.each(['SIGTERM', 'stdin closed'] as const)(
+    '%s before any message: the proxy exits and no server is left',
+    async (how) => {
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_PROXY_CACHE_DIR: 'off' };
+      const args = [BUNDLE, 'run', '--config', config, '--no-watch'];
+      const traced = { ...env, MCP_PROXY_TRACE_STARTUP: '1' };
+      const proxy = spawn(NODE, args, { env: traced, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      proxy.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => proxy.once('exit', (code) => resolve(code)));
+      const pid = proxy.pid ?? 0;
+      const servers = await waitFor(() => {
+        const below = descendantsOf(pid);
+        return below.length ? below : undefined;
+      }, 'the server started early');
+      // Serving, and the handshake waiting (for up to a second) for a first message that does not come.
+      await waitFor(() => stderr.includes('run: stdio frontend serving'), 'the frontend serving');
+      expect(stderr).not.toMatch(/\[upstream:everything\] connected/);
+      if (how === 'SIGTERM') proxy.kill('SIGTERM');
+      else proxy.stdin.end();
+      const started = Date.now();
+      await exited;
+      expect(Date.now() - started).toBeLessThan(5_000); // the shutdown grace
+      await waitFor(() => servers.every((p) => !alive(p)), 'every server process gone', 5_000);
+    },
+    30_000,
+  );
 });
