@@ -124,10 +124,8 @@ describe('shutdown while the servers wait for the client', () => {
       });
       const exited = new Promise<number | null>((resolve) => proxy.once('exit', (code) => resolve(code)));
       const pid = proxy.pid ?? 0;
-      const servers = await waitFor(() => {
-        const below = descendantsOf(pid);
-        return below.length ? below : undefined;
-      }, 'the server started early');
+      let servers: number[] = [];
+      await waitFor(() => (servers = descendantsOf(pid)).length > 0, 'the server started early');
       // Serving, and the handshake waiting (for up to a second) for a first message that does not come.
       await waitFor(() => stderr.includes('run: stdio frontend serving'), 'the frontend serving');
       expect(stderr).not.toMatch(/\[upstream:everything\] connected/);
