@@ -67,7 +67,7 @@ export class Requests {
   }
 
   async listPrompts(session: Session): Promise<Result> {
-    await this.opts.gate.listing();
+    await this.opts.gate.listing('rest');
     session.listed.prompts = true;
     return { prompts: visible(session, 'prompt', [...this.catalog.prompts.values()]).map((e) => e.item) };
   }
@@ -75,7 +75,7 @@ export class Requests {
   async getPrompt(params: any, call: CallContext): Promise<Result> {
     const { gate, forwarder, routes } = this.opts;
     const session = call.origin?.session;
-    const entry = allowed(session, 'prompt', await gate.whenKnown(() => this.catalog.prompts.get(params.name)));
+    const entry = allowed(session, 'prompt', await gate.whenKnown(() => this.catalog.prompts.get(params.name), 'rest'));
     if (!entry) {
       const known = session ? this.visibleNames(session, 'prompt') : [...this.catalog.prompts.keys()];
       throw unknownName('prompt', params.name, known, this.down(session));
@@ -98,20 +98,20 @@ export class Requests {
   }
 
   async listResources(session: Session): Promise<Result> {
-    await this.opts.gate.listing();
+    await this.opts.gate.listing('rest');
     session.listed.resources = true;
     return { resources: visible(session, 'resource', [...this.catalog.resources.values()]).map((e) => e.item) };
   }
 
   async listResourceTemplates(session: Session): Promise<Result> {
-    await this.opts.gate.listing();
+    await this.opts.gate.listing('rest');
     session.listed.resources = true;
     return { resourceTemplates: visible(session, 'resource', this.catalog.templates).map((e) => e.item) };
   }
 
   async readResource(params: any, call: CallContext): Promise<Result> {
     const { gate, forwarder, routes } = this.opts;
-    const target = (await gate.whenKnown(() => routes.tryRoute(params.uri))) ?? routes.route(params.uri);
+    const target = (await gate.whenKnown(() => routes.tryRoute(params.uri), 'rest')) ?? routes.route(params.uri);
     assertUri(call.origin?.session, target.upstream, params.uri);
     const result = (await this.forwardPausable('resources/read', target.upstream, target.uri, call, (client, c) =>
       requestUnchecked(

@@ -293,10 +293,16 @@ export class Aggregator extends EventEmitter {
 
   /**
    * Listings wait for the first connect round, at most `windowMs` (see startupGate.ts); `listed` settles
-   * once every server's entries can be listed (from a cached catalog too): listings wait only for it.
+   * once every server's tools can be listed (from a cached catalog too), `whole` once its prompts and
+   * resources can too: listings wait only for those.
    */
-  waitForStartup(firstRound: Promise<unknown>, windowMs: number, listed: Promise<unknown> = firstRound): void {
-    this.gate.wait(firstRound, windowMs, listed);
+  waitForStartup(
+    firstRound: Promise<unknown>,
+    windowMs: number,
+    listed: Promise<unknown> = firstRound,
+    whole: Promise<unknown> = listed,
+  ): void {
+    this.gate.wait(firstRound, windowMs, listed, whole);
   }
 
   /** Settles once a session's first listing (tools, prompts or resources) has been answered. */

@@ -9,7 +9,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { startupMark } from '../observability/startupTrace.js';
 import { withDeadline } from '../util/async.js';
 import { type ClientSetup, createClient, shouldSwitchToModern } from './handshake.js';
-import { type ListingLog, listAll } from './listings.js';
+import { hasRest, type ListingLog, listAll } from './listings.js';
 import type { OpenTransport } from './options.js';
 import type { UpstreamCatalog } from './status.js';
 import { createTransport, type TransportDeps, type UpstreamTransport } from './transports.js';
@@ -42,14 +42,17 @@ export interface AttemptInput {
   stale(): boolean;
   /** The server refused 2025-11-25: the attempt goes on with 2026-07-28, and so should later ones. */
   onModernOnly(e: unknown): void;
+  /** List the tools alone (start-up: the rest is listed later, ConnectionOptions.restAfter). */
+  toolsFirst?: boolean;
   /** Where an entry of the first listing that was left out is said (listings.ts). */
   log?: ListingLog;
   /** A transport error during the handshake (a banner on stdout is skipped, and said, before the full handler). */
   onEarlyError?(e: Error, client: Client): void;
 }
 
+/** `restPending`: the tools were listed first, the prompts and resources are still to list. */
 export type AttemptOutcome =
-  | ({ ok: true; catalog: UpstreamCatalog } & Link)
+  | ({ ok: true; catalog: UpstreamCatalog; restPending: boolean } & Link)
   | { ok: false; error: unknown /** How the process ended, if it did. */; exit?: string };
 
 export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcome> {
@@ -86,11 +89,13 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
       onStderrLine: (line) => input.transportDeps.onStderrLine?.(`[${name}] ${line}`),
     });
     const deadline = timeout * 2 + 1000;
+    let restPending = false;
     const handshake = client
       .connect(transport.transport, { timeout })
       .then(() => {
         startupMark(`upstream ${name}: initialized`);
-        return listAll(client, timeout, input.log);
+        restPending = input.toolsFirst === true && hasRest(client);
+        return listAll(client, timeout, input.log, restPending ? 'tools' : 'all');
       })
       .then((catalog) => {
         startupMark(`upstream ${name}: listed`);
@@ -102,7 +107,7 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
       deadline,
       `no complete handshake within ${deadline} ms`,
     );
-    return { ok: true, client, transport, catalog };
+    return { ok: true, client, transport, catalog, restPending };
   } catch (error) {
     await client.close().catch(() => {});
     await transport?.dispose().catch(() => {});

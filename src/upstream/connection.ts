@@ -16,10 +16,10 @@ import { type CallPort, CallRunner } from './calls.js';
 import { connectAttempt, type Link, release } from './connectAttempt.js';
 import { describeConnectError, isTimeout, logTrouble, safeUrl, transportTrouble } from './errors.js';
 import { openLane } from './fastLane.js';
-import { type ListingLog, listAll } from './listings.js';
 import { isNeedsLogin } from './oauth/needsLogin.js';
 import type { CallOptions, ConnectionOptions } from './options.js';
 import { detached } from './origin.js';
+import { Relisting, type RelistingPort } from './relisting.js';
 import { RestartPolicy } from './restartPolicy.js';
 import { StatusKeeper, type UpstreamCatalog, type UpstreamState, type UpstreamStatus } from './status.js';
 import type { Upstream } from './upstream.js';
@@ -34,7 +34,6 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   readonly config: UpstreamConfig;
   private readonly opts: ConnectionOptions;
   private readonly log: Logger;
-  private readonly listingLog: ListingLog; // names masked before the listing's warning cuts them short
   /** The live connection, while ready. */
   private link?: Link;
   private readonly report: StatusKeeper;
@@ -55,6 +54,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   private modernOnly = false;
   /** Why the transport is about to close the connection itself (e.g. a stdout line over the limit). */
   private closeCause?: string;
+  private readonly relisting: Relisting;
   instructions?: string;
   capabilities?: ServerCapabilities;
   serverInfo?: { name: string; version: string };
@@ -66,7 +66,6 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     this.config = opts.config;
     this.log = opts.logger.child({ component: `upstream:${opts.name}` });
     const redact = opts.redact ?? ((text: string) => text);
-    this.listingLog = { warn: (message) => this.log.warn(message), redact };
     const emit = (event: 'status' | 'catalog' = 'status') => this.emit(event);
     const initial = opts.config.disabled ? 'disabled' : 'connecting';
     const report = new StatusKeeper(this.name, initial, { metrics: opts.metrics, log: this.log, redact, emit });
@@ -79,6 +78,21 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     const remote = this.config.type === 'http' || this.config.type === 'sse';
     const pingEvery = remote ? (opts.healthCheckInterval ?? 0) : 0;
     this.calls = new CallRunner(this.callPort(), { pingEvery, requestTimeout: this.requestTimeout });
+    const port: RelistingPort = {
+      log: this.log,
+      redact,
+      report,
+      requestTimeout: this.requestTimeout,
+      client: (generation) => (generation === this.generation ? this.link?.client : undefined),
+      current: (generation) => generation === this.generation,
+      emitCatalog: () => this.emit('catalog'),
+    };
+    this.relisting = new Relisting(port, opts.restAfter);
+  }
+
+  /** Set while the prompts and resources of a connect that listed its tools first are still to list. */
+  get restListing(): Promise<void> | undefined {
+    return this.relisting.pending;
   }
 
   private callPort(): CallPort {
@@ -170,6 +184,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
         timeout: this.connectTimeout,
         signal: abandon.signal,
         declare: this.opts.declare,
+        toolsFirst: this.relisting.toolsFirst,
         client: {
           name: this.name,
           protocol: this.config.protocol,
@@ -179,7 +194,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
           onListChanged: () => void this.refresh(generation),
         },
         stale,
-        log: this.listingLog,
+        log: this.relisting.listingLog,
         onEarlyError: (e, client) => this.onTransportError(e, client),
         onModernOnly: (e) => {
           this.modernOnly = true;
@@ -203,7 +218,11 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     }
   }
 
-  private connected(outcome: Link & { catalog: UpstreamCatalog }, generation: number, ms: number): void {
+  private connected(
+    outcome: Link & { catalog: UpstreamCatalog; restPending: boolean },
+    generation: number,
+    ms: number,
+  ): void {
     const { client, catalog } = outcome;
     this.link = { client, transport: outcome.transport };
     openLane(client, outcome.transport.transport);
@@ -219,10 +238,11 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     this.report.set('ready', '');
     const { tools, prompts, resources } = catalog;
     const protocol = client.getNegotiatedProtocolVersion();
-    this.log.info(
-      { tools: tools.length, prompts: prompts.length, resources: resources.length, protocol, ms },
-      'connected',
-    );
+    const counts = outcome.restPending
+      ? { tools: tools.length, rest: 'listed next' }
+      : { tools: tools.length, prompts: prompts.length, resources: resources.length };
+    this.log.info({ ...counts, protocol, ms }, 'connected');
+    this.relisting.connected(generation, outcome.restPending);
     // Always: a rebuild while this server was down may have dropped its entries.
     this.emit('catalog');
     this.calls.pinger.start();
@@ -345,16 +365,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
 
   /** Re-lists everything after a list_changed; emits 'catalog' when something changed. */
   refresh(generation = this.generation): Promise<void> {
-    return detached(async () => {
-      const client = this.link?.client;
-      if (!client || generation !== this.generation) return;
-      try {
-        const catalog = await listAll(client, this.requestTimeout, this.listingLog);
-        if (generation === this.generation) this.report.relisted(catalog);
-      } catch (e) {
-        this.log.warn({ err: errorMessage(e) }, 'could not refresh the catalog');
-      }
-    });
+    return this.relisting.refresh(generation);
   }
 
   /** Runs one request against the upstream (see calls.ts: waiting, breaker, expired sessions). */

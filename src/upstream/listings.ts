@@ -71,19 +71,40 @@ export interface ListingLog {
 
 const SILENT: ListingLog = { warn: () => {} };
 
-/** Lists everything the server has (what its capabilities say it has), each request with `timeout`. */
-export async function listAll(client: Client, timeout: number, log: ListingLog = SILENT): Promise<UpstreamCatalog> {
-  if (client.getProtocolEra() === 'modern') return listAllViaSdk(client, timeout);
+/**
+ * Which lists: every one, or at start-up the tools first and the rest (prompts, resources, templates)
+ * once every server has listed its tools: the first tools listing then does not wait for servers that
+ * are still booting while others list what it does not need (the cores are shared).
+ */
+export type ListingPart = 'all' | 'tools' | 'rest';
+
+/** Whether the server has anything a `rest` listing would list. */
+export function hasRest(client: Client): boolean {
   const caps = client.getServerCapabilities() ?? {};
+  return Boolean(caps.prompts || caps.resources);
+}
+
+/** Lists what the server has (what its capabilities say it has) of `part`, each request with `timeout`. */
+export async function listAll(
+  client: Client,
+  timeout: number,
+  log: ListingLog = SILENT,
+  part: ListingPart = 'all',
+): Promise<UpstreamCatalog> {
+  const caps = client.getServerCapabilities() ?? {};
+  const tools = part !== 'rest' && Boolean(caps.tools);
+  const prompts = part !== 'tools' && Boolean(caps.prompts);
+  const resources = part !== 'tools' && Boolean(caps.resources);
+  if (client.getProtocolEra() === 'modern') return listAllViaSdk(client, timeout, { tools, prompts, resources });
   const read = <T>(listing: Listing) => readAll(client, listing, timeout, log) as Promise<T[]>;
-  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
-    caps.tools ? read<Tool>(TOOLS) : [],
-    caps.prompts ? read<Prompt>(PROMPTS) : [],
-    caps.resources ? read<Resource>(RESOURCES) : [],
+  const [toolList, promptList, resourceList, resourceTemplates] = await Promise.all([
+    tools ? read<Tool>(TOOLS) : [],
+    prompts ? read<Prompt>(PROMPTS) : [],
+    resources ? read<Resource>(RESOURCES) : [],
     // Templates are optional even for a server with resources: one that refuses the request has none.
-    caps.resources ? read<ResourceTemplateType>(TEMPLATES).catch(() => []) : [],
+    resources ? read<ResourceTemplateType>(TEMPLATES).catch(() => []) : [],
   ]);
-  return { tools, prompts, resources, resourceTemplates };
+  return { tools: toolList, prompts: promptList, resources: resourceList, resourceTemplates };
 }
 
 /** Every page of one listing, its entries checked one by one. */
@@ -188,14 +209,17 @@ function why(checked: StandardResult | undefined): string {
 }
 
 /** The SDK's listings, each page checked whole (a 2026-07-28 hop). */
-async function listAllViaSdk(client: Client, timeout: number): Promise<UpstreamCatalog> {
-  const caps = client.getServerCapabilities() ?? {};
+async function listAllViaSdk(
+  client: Client,
+  timeout: number,
+  want: { tools: boolean; prompts: boolean; resources: boolean },
+): Promise<UpstreamCatalog> {
   const opts = { timeout, cacheMode: 'bypass' as const };
   const [tools, prompts, resources, resourceTemplates] = await Promise.all([
-    caps.tools ? client.listTools(undefined, opts).then((r) => r.tools) : [],
-    caps.prompts ? client.listPrompts(undefined, opts).then((r) => r.prompts) : [],
-    caps.resources ? client.listResources(undefined, opts).then((r) => r.resources) : [],
-    caps.resources
+    want.tools ? client.listTools(undefined, opts).then((r) => r.tools) : [],
+    want.prompts ? client.listPrompts(undefined, opts).then((r) => r.prompts) : [],
+    want.resources ? client.listResources(undefined, opts).then((r) => r.resources) : [],
+    want.resources
       ? client
           .listResourceTemplates(undefined, opts)
           .then((r) => r.resourceTemplates)

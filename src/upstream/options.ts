@@ -72,6 +72,11 @@ export interface ConnectionOptions {
   openTransport?: OpenTransport;
   /** What the handshakes declare, once known (PoolOptions.clientCapabilities). */
   declare?: Promise<ClientCapabilities>;
+  /**
+   * Start-up lists tools first (listings.ts, ListingPart): while this is pending, a connect lists the
+   * tools alone and the rest once it settles. Unset: every connect lists everything at once.
+   */
+  restAfter?: Promise<unknown>;
 }
 
 export type OpenTransport = (name: string, config: UpstreamConfig, deps: TransportDeps) => Promise<UpstreamTransport>;

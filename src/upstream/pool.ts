@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import { noopMetrics } from '../observability/metrics.js';
+import { type Latch, latch, within } from '../util/async.js';
 import type { CachedServer } from './catalogCache.js';
 import {
   type ConnectionOptions,
@@ -56,6 +57,8 @@ export class UpstreamPool extends EventEmitter {
   private closed = false;
   /** Settles once start() has started every server it starts. */
   private launched: Promise<void> = Promise.resolve();
+  /** Start-up lists tools first (see start): opened once the rest may be listed. */
+  private restGate?: Latch;
 
   constructor(opts: PoolOptions) {
     super();
@@ -90,8 +93,12 @@ export class UpstreamPool extends EventEmitter {
    * first listings, and starting them (and connecting to those started early: handshakes cost the
    * proxy's thread too) would take the cores the proxy answers those with; they then start once it
    * resolves true (never when false, or once the pool closed). A request to one starts it at once (wake).
+   *
+   * `toolsFirstWithin`: servers without a known catalog list their tools first, and their prompts and
+   * resources once every one of them has had its first attempt, or after this many ms (listings.ts).
    */
-  async start(opts: { deferUntil?: Promise<boolean> } = {}): Promise<void> {
+  async start(opts: { deferUntil?: Promise<boolean>; toolsFirstWithin?: number } = {}): Promise<void> {
+    if (opts.toolsFirstWithin !== undefined) this.restGate = latch();
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
     const conns = this.list();
     for (const c of conns) this.prepare(c);
@@ -113,6 +120,18 @@ export class UpstreamPool extends EventEmitter {
       started.push(defer ? defer.then(later(c)) : c.start());
     }
     launched();
+    const rest = this.restGate;
+    if (rest && opts.toolsFirstWithin !== undefined) {
+      const timer = setTimeout(rest.open, opts.toolsFirstWithin);
+      timer.unref();
+      // A turn later: the first tools listings waiting for the same round are answered first.
+      void this.unknownFirstRound().then(() =>
+        setImmediate(() => {
+          clearTimeout(timer);
+          rest.open();
+        }),
+      );
+    }
     await Promise.all(started);
     // Every first connect has taken its early-started process by now: any other one is not needed.
     void this.opts.prespawned?.close();
@@ -129,10 +148,17 @@ export class UpstreamPool extends EventEmitter {
     return this.launched.then(() => Promise.all(pending.map((c) => c.start()))).then(() => {});
   }
 
+  /** Like unknownFirstRound, and then until the prompts and resources of those listing tools first are listed too. */
+  wholeFirstRound(): Promise<void> {
+    return this.unknownFirstRound()
+      .then(() => Promise.all(this.list().map((c) => c.restListing)))
+      .then(() => {});
+  }
+
   private add(name: string, config: UpstreamConfig): Upstream {
+    if (!config.disabled) this.known.load(name, config);
     const conn = this.create(name, config, undefined);
     this.connections.set(name, conn);
-    if (!config.disabled) this.known.load(name, config);
     return conn;
   }
 
@@ -153,9 +179,12 @@ export class UpstreamPool extends EventEmitter {
     // A connected server being swapped: its entries stay listed until the new connection is up.
     const kept =
       replacing && (replacing.state === 'ready' || replacing.state === 'restarting') ? replacing.catalog : undefined;
-    const conn =
+    // Tools first only where nothing is known (else the known catalog is listed meanwhile), and not for
+    // replicas: a group lists its lead's catalog, whole or not.
+    const restAfter = this.restGate?.opened === false && !this.known.has(name) ? this.restGate.promise : undefined;
+    const conn: Upstream =
       config.replicas === undefined
-        ? new UpstreamConnection({ ...this.connectionOptions(name, config), replacing: kept })
+        ? new UpstreamConnection({ ...this.connectionOptions(name, config), replacing: kept, restAfter })
         : createGroup(name, config, kept, {
             options: (label, c) => this.connectionOptions(label, c, name),
             logger: this.opts.logger,
@@ -164,7 +193,7 @@ export class UpstreamPool extends EventEmitter {
     // Events of a connection that was replaced or removed no longer concern anyone.
     conn.on('catalog', () => {
       if (this.connections.get(name) !== conn) return;
-      if (conn.state === 'ready') this.known.remember(conn);
+      if (conn.state === 'ready' && !conn.restListing) this.known.remember(conn);
       this.emit('catalog', name);
     });
     conn.on('status', () => {
@@ -371,6 +400,11 @@ export class UpstreamPool extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A run that ends right after start-up (a client that only looked at the tools) still leaves whole
+    // catalogs for the next start: the rest listings get a moment, let go now if they were waiting.
+    this.restGate?.open();
+    const rests = this.list().flatMap((c) => c.restListing ?? []);
+    if (rests.length) await within(Promise.all(rests), REST_AT_CLOSE_MS);
     this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
     const draining = [...this.draining];
@@ -386,3 +420,6 @@ export class UpstreamPool extends EventEmitter {
 }
 
 function noop(): void {}
+
+/** How long a close waits for the prompts and resources of servers that listed their tools first. */
+const REST_AT_CLOSE_MS = 300;

@@ -166,13 +166,20 @@ export class StatusKeeper {
     this.port.emit('catalog');
   }
 
-  /** A listing after list_changed: announced if it differs. */
-  relisted(catalog: UpstreamCatalog): void {
-    if (sameCatalog(this.catalog, catalog)) return;
+  /** A listing after list_changed (or the rest of a first one): announced if it differs (returns whether it did). */
+  relisted(catalog: UpstreamCatalog, what = 'catalog changed'): boolean {
+    if (sameCatalog(this.catalog, catalog)) return false;
     this.catalog = catalog;
-    this.port.log.info({ tools: catalog.tools.length, prompts: catalog.prompts.length }, 'catalog changed');
+    const { tools, prompts, resources, resourceTemplates } = catalog;
+    const counts = {
+      tools: tools.length,
+      prompts: prompts.length,
+      resources: resources.length + resourceTemplates.length,
+    };
+    this.port.log.info(counts, what);
     this.port.emit('status');
     this.port.emit('catalog');
+    return true;
   }
 
   snapshot(x: StatusExtras): UpstreamStatus {

@@ -20,6 +20,8 @@ export interface Upstream extends EventEmitter {
   readonly instructions?: string;
   readonly capabilities?: ServerCapabilities;
   readonly serverInfo?: { name: string; version: string };
+  /** Set while the prompts and resources of a connect that listed its tools first are still to list. */
+  readonly restListing?: Promise<void>;
   status(): UpstreamStatus;
   start(): Promise<void>;
   call<T>(fn: (client: Client) => Promise<T>, opts?: CallOptions): Promise<T>;

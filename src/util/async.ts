@@ -27,3 +27,28 @@ export function withDeadline<T>(p: Promise<T>, ms: number, message: string): Pro
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
+
+/** A promise settled from outside, once: `open()` resolves it and `opened` says whether it has been. */
+export interface Latch {
+  readonly promise: Promise<void>;
+  readonly opened: boolean;
+  open(): void;
+}
+
+export function latch(): Latch {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  let opened = false;
+  return {
+    promise,
+    get opened() {
+      return opened;
+    },
+    open() {
+      opened = true;
+      resolve();
+    },
+  };
+}

@@ -124,8 +124,8 @@ describe('shutdown while the servers wait for the client', () => {
       });
       const exited = new Promise<number | null>((resolve) => proxy.once('exit', (code) => resolve(code)));
       const pid = proxy.pid ?? 0;
-      let servers: number[] = [];
-      await waitFor(() => (servers = descendantsOf(pid)).length > 0, 'the server started early');
+      await waitFor(() => descendantsOf(pid).length > 0, 'the server started early');
+      const servers = descendantsOf(pid);
       // Serving, and the handshake waiting (for up to a second) for a first message that does not come.
       await waitFor(() => stderr.includes('run: stdio frontend serving'), 'the frontend serving');
       expect(stderr).not.toMatch(/\[upstream:everything\] connected/);

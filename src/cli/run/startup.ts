@@ -47,7 +47,10 @@ export function startUpstreams(
   }, opts.reportEveryMs ?? 5000);
   report.unref();
   const deferUntil = afterFirstListing(agg, lifecycle, opts.deferMs ?? DEFER_STARTS_MS);
-  const firstRound = pool.start({ deferUntil }).then(() => {
+  // Half the window: with a server hanging, the others' prompts and resources are listed by the time the
+  // first listings of those stop waiting for it.
+  const toolsFirstWithin = Math.floor(opts.windowMs / 2);
+  const firstRound = pool.start({ deferUntil, toolsFirstWithin }).then(() => {
     startupMark('run: every server had its first attempt');
     clearInterval(report);
     if (lifecycle.isShuttingDown) return;
@@ -66,7 +69,7 @@ export function startUpstreams(
       `${ready}/${enabled.length} upstreams ready${idle ? ` (${idle} lazy, not started yet)` : ''}`,
     );
   });
-  agg.waitForStartup(firstRound, opts.windowMs, pool.unknownFirstRound());
+  agg.waitForStartup(firstRound, opts.windowMs, pool.unknownFirstRound(), pool.wholeFirstRound());
   void agg.firstListing().then(() => startupMark('run: first listing answered'));
   return firstRound;
 }

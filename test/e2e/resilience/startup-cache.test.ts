@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../helpers/files.js';
 import { type RunningProxy, startProxy, stopAll } from '../../helpers/harness.js';
 import { ECHO, FIXTURES, NODE } from '../../helpers/paths.js';
-import { waitFor } from '../../helpers/wait.js';
+import { until, waitFor } from '../../helpers/wait.js';
 
 afterEach(stopAll);
 
@@ -94,9 +94,12 @@ describe('catalog cache', () => {
     const names = await toolNames(p);
     expect(names).toContain('quick__echo');
     expect(names.some((n) => n.startsWith('hung__'))).toBe(false);
-    // Only the server that connected was cached.
+    // Only the server that connected was cached: written a moment after its prompts and resources were
+    // listed too, which the hung one holds back for the startup window.
     await p.waitForStderr(/"server":"quick"|connected/);
-    expect(fs.readdirSync(s.cacheDir).map((f) => f.split('-')[0])).toEqual(['quick']);
+    const cached = () => (fs.existsSync(s.cacheDir) ? fs.readdirSync(s.cacheDir).map((f) => f.split('-')[0]) : []);
+    expect(await until(() => cached().length > 0, 10_000)).toBe(true);
+    expect(cached()).toEqual(['quick']);
     await p.stop();
   });
 
