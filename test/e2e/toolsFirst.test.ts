@@ -79,7 +79,10 @@ describe('start-up lists tools first', () => {
     // Each list asked for once per server: the rest is listed, not everything again.
     for (const s of servers) {
       for (const m of ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']) {
-        expect(lines.filter((l) => l === `${s} ${m}`), `${s} ${m}`).toHaveLength(1);
+        expect(
+          lines.filter((l) => l === `${s} ${m}`),
+          `${s} ${m}`,
+        ).toHaveLength(1);
       }
     }
     expect(fs.readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(servers.length);
