@@ -50,9 +50,12 @@ export interface AttemptInput {
   onEarlyError?(e: Error, client: Client): void;
 }
 
-/** `restPending`: the tools were listed first, the prompts and resources are still to list. */
+/**
+ * `restPending`: the tools were listed first, the prompts and resources are still to list. `ms`: the
+ * attempt's own time, without the wait for what to declare (a client that has not spoken yet).
+ */
 export type AttemptOutcome =
-  | ({ ok: true; catalog: UpstreamCatalog; restPending: boolean } & Link)
+  | ({ ok: true; catalog: UpstreamCatalog; restPending: boolean; ms: number } & Link)
   | { ok: false; error: unknown /** How the process ended, if it did. */; exit?: string };
 
 export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcome> {
@@ -64,8 +67,9 @@ export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcom
       return { ok: false, error };
     }
   }
+  const started = performance.now();
   for (;;) {
-    const outcome = await connectOnce(input, setup);
+    const outcome = await connectOnce(input, setup, started);
     if (outcome.ok || input.stale() || !shouldSwitchToModern(input.config.protocol, setup.modernOnly, outcome.error))
       return outcome;
     input.onModernOnly(outcome.error);
@@ -73,7 +77,7 @@ export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcom
   }
 }
 
-async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<AttemptOutcome> {
+async function connectOnce(input: AttemptInput, setup: ClientSetup, started: number): Promise<AttemptOutcome> {
   const { name, timeout } = input;
   const client = createClient(setup);
   const early = input.onEarlyError;
@@ -107,7 +111,7 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Att
       deadline,
       `no complete handshake within ${deadline} ms`,
     );
-    return { ok: true, client, transport, catalog, restPending };
+    return { ok: true, client, transport, catalog, restPending, ms: Math.round(performance.now() - started) };
   } catch (error) {
     await client.close().catch(() => {});
     await transport?.dispose().catch(() => {});

@@ -171,7 +171,6 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     this.retryTimer = undefined;
     const generation = ++this.generation;
     this.policy.attemptStarted();
-    const started = performance.now();
     const stale = () => this.closing || generation !== this.generation;
     const abandon = new AbortController();
     this.abandon = abandon;
@@ -206,7 +205,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
         return false;
       }
       if (outcome.ok) {
-        this.connected(outcome, generation, Math.round(performance.now() - started));
+        this.connected(outcome, generation);
         return true;
       }
       this.connectFailed(outcome.error, outcome.exit);
@@ -219,11 +218,10 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
   }
 
   private connected(
-    outcome: Link & { catalog: UpstreamCatalog; restPending: boolean },
+    outcome: Link & { catalog: UpstreamCatalog; restPending: boolean; ms: number },
     generation: number,
-    ms: number,
   ): void {
-    const { client, catalog } = outcome;
+    const { client, catalog, ms } = outcome;
     this.link = { client, transport: outcome.transport };
     openLane(client, outcome.transport.transport);
     this.instructions = client.getInstructions();

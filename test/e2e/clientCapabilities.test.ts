@@ -89,8 +89,13 @@ describe('a stdio client that says nothing at first', () => {
     proxy.stdout.on('data', (d) => {
       stdout += d;
     });
+    const spawned = Date.now();
     try {
       await waitFor(() => /\[upstream:everything\] connected/.test(stderr), 'everything connected', 30_000);
+      // Its connect time is the handshake's own: the second it waited for the client is not in it.
+      const sinceSpawn = Date.now() - spawned;
+      const ms = Number(/\[upstream:everything\] connected.*?ms=(\d+)/.exec(stderr)?.[1]);
+      expect(ms).toBeLessThan(sinceSpawn - 900);
       const init = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'late', version: '1' } };
       proxy.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: init })}\n`);
       proxy.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
