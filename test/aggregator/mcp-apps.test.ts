@@ -34,46 +34,61 @@ const single = writeConfig(
   'single.json',
 );
 
-let proxy: ChildProcess;
-let url = '';
-
-beforeAll(async () => {
-  proxy = spawn(
+/** The built proxy serving `configFile` over Streamable HTTP on a free port: its process and URL. */
+async function httpProxy(configFile: string): Promise<{ proxy: ChildProcess; url: string }> {
+  const child = spawn(
     process.execPath,
-    [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', single, '--no-watch'],
+    [BUNDLE, 'run', '--transport', 'http', '--port', '0', '--config', configFile, '--no-watch'],
     {
       env: { PATH: process.env.PATH ?? '', HOME: dir },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
-  url = await new Promise<string>((resolve, reject) => {
+  const at = await new Promise<string>((resolve, reject) => {
     let buf = '';
-    proxy.stderr!.setEncoding('utf8');
-    proxy.stderr!.on('data', (c: string) => {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (c: string) => {
       buf += c;
       const m = /listening on (http:\/\/\S+\/mcp)/.exec(buf);
       if (m) resolve(m[1]);
     });
-    proxy.once('exit', (code) => reject(new Error(`exited ${code}: ${buf}`)));
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${buf}`)));
   });
-}, 60_000);
+  return { proxy: child, url: at };
+}
 
-afterAll(async () => {
-  if (proxy && proxy.exitCode === null) {
-    const exited = new Promise((r) => proxy.once('exit', r));
-    proxy.kill('SIGTERM');
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
     await exited;
   }
-});
+}
+
+let proxy: ChildProcess;
+let url = '';
+
+beforeAll(async () => {
+  ({ proxy, url } = await httpProxy(single));
+}, 60_000);
+
+afterAll(() => stop(proxy));
 
 const ERAS = [
   ['2025-11-25', { mode: 'legacy' }],
   ['2026-07-28', { mode: { pin: '2026-07-28' } }],
 ] as const;
 
-async function httpClient(negotiation: (typeof ERAS)[number][1]): Promise<Client> {
-  const client = new Client({ name: 'host', version: '1.0.0' }, { versionNegotiation: negotiation as any });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+async function httpClient(
+  negotiation: (typeof ERAS)[number][1],
+  at = url,
+  capabilities: Record<string, unknown> = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: 'host', version: '1.0.0' },
+    { versionNegotiation: negotiation as any, capabilities: capabilities as any },
+  );
+  await client.connect(new StreamableHTTPClientTransport(new URL(at)));
   return client;
 }
 
@@ -160,6 +175,37 @@ describe('MCP Apps over stdio, a client that renders no UI', () => {
     const result = (await s.client.callTool({ name: 'app__get-time', arguments: {} })) as any;
     expect(result.content[0].text).toContain('ui extension: no');
   }, 30_000);
+});
+
+describe('MCP Apps over Streamable HTTP, a server per session ("isolation": "session")', () => {
+  const isolated = writeConfig(
+    dir,
+    { mcpServers: { app: { command: process.execPath, args: [APP], isolation: 'session' } } },
+    'isolated.json',
+  );
+  let own: { proxy: ChildProcess; url: string } | undefined;
+  beforeAll(async () => {
+    own = await httpProxy(isolated);
+  }, 60_000);
+  afterAll(() => stop(own?.proxy));
+
+  // A shared connection is told everything the proxy relays; a session's own one, what its client declared.
+  test.each([
+    ['a host that renders MCP Apps', UI_HOST, 'yes'],
+    ['a client that renders no UI', {}, 'no'],
+  ])(
+    '%s: its server is told of the UI extension as it would be directly',
+    async (_who, caps, told) => {
+      const client = await httpClient(ERAS[0][1], own!.url, caps);
+      try {
+        const result = (await client.callTool({ name: 'app__get-time', arguments: {} })) as any;
+        expect(result.content[0].text).toContain(`ui extension: ${told}`);
+      } finally {
+        await client.close();
+      }
+    },
+    30_000,
+  );
 });
 
 describe('tool calls by an upstream name', () => {
