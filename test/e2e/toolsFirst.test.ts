@@ -95,7 +95,7 @@ describe('start-up lists tools first', () => {
           quick: fixture('echo-server.mjs', { FIXTURE_NAME: 'quick' }),
           stuck: fixture('hanging-server.mjs'),
         },
-        proxy: { ...FAST_PROXY, timeouts: { ...FAST_PROXY.timeouts, connect: 60_000, startup: 500 } },
+        proxy: { ...FAST_PROXY, timeouts: { ...FAST_PROXY.timeouts, connect: 60_000, startup: 4000 } },
       },
       env: { MCP_PROXY_CACHE_DIR: 'off' },
       noWaitForUpstreams: true,
