@@ -62,13 +62,14 @@ export class KnownCatalogs {
       instructions: conn.instructions,
     };
     this.known.set(conn.name, live);
+    if (!this.enabled() || !this.cache) return;
     // Secrets a server put into its own descriptions stay out of the file; a catalog whose names the
     // masking changes is not written at all (the next start lists it live instead).
     const entry = redactDeep(live, this.redact) as CachedServer;
     const text = JSON.stringify(entry);
     if (this.written.get(conn.name) === text) return;
     this.written.set(conn.name, text);
-    if (!this.enabled() || !this.cache || namesMasked(live, entry)) return;
+    if (namesMasked(live, entry)) return;
     this.due.set(conn.name, { config: conn.config, entry });
     this.timer ??= setTimeout(() => this.flush(), WRITE_DELAY_MS).unref();
   }
