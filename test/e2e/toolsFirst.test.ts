@@ -88,6 +88,27 @@ describe('start-up lists tools first', () => {
     expect(fs.readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(servers.length);
   });
 
+  test('a prompt or resource asked for by name before any listing waits for the second round, then works', async () => {
+    const dir = tmpDir();
+    const starts = path.join(dir, 'starts');
+    fs.writeFileSync(starts, '');
+    const servers = ['s0', 's1', 's2'];
+    const p = await startProxy({
+      config: {
+        mcpServers: Object.fromEntries(servers.map((s) => [s, logged(s, path.join(dir, 'methods'), starts)])),
+        proxy: { ...FAST_PROXY, timeouts: { ...FAST_PROXY.timeouts, connect: 20_000, startup: 20_000 } },
+      },
+      env: { MCP_PROXY_CACHE_DIR: 'off' },
+      noWaitForUpstreams: true,
+    });
+    const [prompt, read] = await Promise.all([
+      p.client.getPrompt({ name: 's2__greet', arguments: { who: 'early' } }),
+      p.client.readResource({ uri: 's1+echo://readme' }),
+    ]);
+    expect(JSON.stringify(prompt.messages)).toContain('Hello early from');
+    expect(JSON.stringify(read.contents)).toContain('readme of');
+  });
+
   test('a hanging server holds the prompts of the others back no longer than the startup window', async () => {
     const p = await startProxy({
       config: {
