@@ -5,6 +5,7 @@ import { DEFAULTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedactFn } from '../observability/redact.js';
+import type { Latch } from '../util/async.js';
 import type { UpstreamCatalog } from './status.js';
 import type { TransportDeps, UpstreamTransport } from './transports.js';
 
@@ -73,10 +74,10 @@ export interface ConnectionOptions {
   /** What the handshakes declare, once known (PoolOptions.clientCapabilities). */
   declare?: Promise<ClientCapabilities>;
   /**
-   * Start-up lists tools first (listings.ts, ListingPart): while this is pending, a connect lists the
-   * tools alone and the rest once it settles. Unset: every connect lists everything at once.
+   * Start-up lists tools first (toolsFirst.ts): while this is shut, a connect lists the tools alone and
+   * the rest once it opens. Unset: every connect lists everything at once.
    */
-  restAfter?: Promise<unknown>;
+  restAfter?: Latch;
 }
 
 export type OpenTransport = (name: string, config: UpstreamConfig, deps: TransportDeps) => Promise<UpstreamTransport>;

@@ -12,7 +12,6 @@ import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import { noopMetrics } from '../observability/metrics.js';
-import { type Latch, latch, within } from '../util/async.js';
 import type { CachedServer } from './catalogCache.js';
 import {
   type ConnectionOptions,
@@ -27,6 +26,7 @@ import { IdleTimers } from './idle.js';
 import { OwnedConnections } from './ownedConnections.js';
 import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
+import { ToolsFirst } from './toolsFirst.js';
 import type { Upstream } from './upstream.js';
 
 export type { PoolOptions };
@@ -59,8 +59,8 @@ export class UpstreamPool extends EventEmitter {
   private closed = false;
   /** Settles once start() has started every server it starts. */
   private launched: Promise<void> = Promise.resolve();
-  /** Start-up lists tools first (see start): opened once the rest may be listed. */
-  private restGate?: Latch;
+  /** Start-up lists tools first (see start). */
+  private toolsFirst?: ToolsFirst;
 
   constructor(opts: PoolOptions) {
     super();
@@ -97,10 +97,10 @@ export class UpstreamPool extends EventEmitter {
    * resolves true (never when false, or once the pool closed). A request to one starts it at once (wake).
    *
    * `toolsFirstWithin`: servers without a known catalog list their tools first, and their prompts and
-   * resources once every one of them has had its first attempt, or after this many ms (listings.ts).
+   * resources once every one of them has had its first attempt, or after this many ms (toolsFirst.ts).
    */
   async start(opts: { deferUntil?: Promise<boolean>; toolsFirstWithin?: number } = {}): Promise<void> {
-    if (opts.toolsFirstWithin !== undefined) this.restGate = latch();
+    if (opts.toolsFirstWithin !== undefined) this.toolsFirst = new ToolsFirst(opts.toolsFirstWithin);
     for (const [name, config] of Object.entries(this.opts.configs)) this.add(name, config);
     const conns = this.list();
     for (const c of conns) this.prepare(c);
@@ -122,18 +122,7 @@ export class UpstreamPool extends EventEmitter {
       started.push(defer ? defer.then(later(c)) : c.start());
     }
     launched();
-    const rest = this.restGate;
-    if (rest && opts.toolsFirstWithin !== undefined) {
-      const timer = setTimeout(rest.open, opts.toolsFirstWithin);
-      timer.unref();
-      // A turn later: the first tools listings waiting for the same round are answered first.
-      void this.unknownFirstRound().then(() =>
-        setImmediate(() => {
-          clearTimeout(timer);
-          rest.open();
-        }),
-      );
-    }
+    this.toolsFirst?.arm(this.unknownFirstRound());
     await Promise.all(started);
     // Every first connect has taken its early-started process by now: any other one is not needed.
     void this.opts.prespawned?.close();
@@ -183,7 +172,7 @@ export class UpstreamPool extends EventEmitter {
       replacing && (replacing.state === 'ready' || replacing.state === 'restarting') ? replacing.catalog : undefined;
     // Tools first only where nothing is known (else the known catalog is listed meanwhile), and not for
     // replicas: a group lists its lead's catalog, whole or not.
-    const restAfter = this.restGate?.opened === false && !this.known.has(name) ? this.restGate.promise : undefined;
+    const restAfter = this.known.has(name) ? undefined : this.toolsFirst?.pending;
     const conn: Upstream =
       config.replicas === undefined
         ? new UpstreamConnection({ ...this.connectionOptions(name, config), replacing: kept, restAfter })
@@ -405,11 +394,7 @@ export class UpstreamPool extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
-    // A run that ends right after start-up (a client that only looked at the tools) still leaves whole
-    // catalogs for the next start: the rest listings get a moment, let go now if they were waiting.
-    this.restGate?.open();
-    const rests = this.list().flatMap((c) => c.restListing ?? []);
-    if (rests.length) await within(Promise.all(rests), REST_AT_CLOSE_MS);
+    await this.toolsFirst?.close(this.list());
     this.idle.clear();
     // Shutdown has had its own grace for calls in flight: replaced connections close now too.
     const draining = [...this.draining];
@@ -425,6 +410,3 @@ export class UpstreamPool extends EventEmitter {
 }
 
 function noop(): void {}
-
-/** How long a close waits for the prompts and resources of servers that listed their tools first. */
-const REST_AT_CLOSE_MS = 300;

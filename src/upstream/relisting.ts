@@ -6,6 +6,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { Latch } from '../util/async.js';
 import { type ListingLog, listAll } from './listings.js';
 import { detached } from './origin.js';
 import type { StatusKeeper } from './status.js';
@@ -25,24 +26,19 @@ export interface RelistingPort {
 export class Relisting {
   /** Where a listing's entries left out are said: names masked before the warning cuts them short. */
   readonly listingLog: ListingLog;
-  private opened = false;
   private rest?: Promise<void>;
 
   /** `restAfter`: when the rest of a tools-first connect may be listed (unset: nothing is listed tools first). */
   constructor(
     private readonly port: RelistingPort,
-    private readonly restAfter?: Promise<unknown>,
+    private readonly restAfter?: Latch,
   ) {
     this.listingLog = { warn: (message) => port.log.warn(message), redact: port.redact };
-    void restAfter?.then(
-      () => (this.opened = true),
-      () => (this.opened = true),
-    );
   }
 
   /** Whether a connect now lists its tools first. */
   get toolsFirst(): boolean {
-    return this.restAfter !== undefined && !this.opened;
+    return this.restAfter?.opened === false;
   }
 
   /** Set while the prompts and resources of a connect that listed its tools first are still to list. */
@@ -72,7 +68,7 @@ export class Relisting {
 
   private async listRest(generation: number): Promise<void> {
     const { port } = this;
-    await this.restAfter?.catch(() => {});
+    await this.restAfter?.promise;
     try {
       const client = port.client(generation);
       if (!client) return;
