@@ -18,6 +18,7 @@ export function downstreamBridge(
   return {
     request: (upstream, method, params, signal, origin) =>
       router.request(upstream, method, params, signal, origin as CallOrigin | undefined),
+    capabilities: (owner) => (owner as CallOrigin).session.server.getClientCapabilities(),
     notify: (upstream, method, params, origin) => {
       if (method === 'notifications/message') {
         const p = params as { level: LoggingLevel; logger?: string; data: unknown };

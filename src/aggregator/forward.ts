@@ -65,7 +65,7 @@ export class Forwarder {
       // A lazy server starts on its first request; one still starting is waited for (its first attempt).
       const waking = pool.wake(upstream);
       if (waking) await waking;
-      conn = pool.connectionFor(upstream, owner, owner && origin?.session.server.getClientCapabilities());
+      conn = pool.connectionFor(upstream, owner);
       if (!conn) throw new AppError('UPSTREAM_UNAVAILABLE', `upstream "${upstream}" is not configured`);
       const plan =
         cache && request && !request.continued

@@ -25,6 +25,8 @@ export interface DownstreamBridge {
   ): Promise<Record<string, unknown>>;
   /** notifications/message and notifications/resources/updated from an upstream. */
   notify(upstream: string, method: string, params: unknown, origin?: object): void;
+  /** What the client of the downstream session `owner` declared (a connection it owns is told that). */
+  capabilities?(owner: object): ClientCapabilities | undefined;
 }
 
 export interface RetryPolicy {

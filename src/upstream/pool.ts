@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { ProxyConfig, UpstreamConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/schema.js';
 import { noopMetrics } from '../observability/metrics.js';
@@ -265,14 +264,15 @@ export class UpstreamPool extends EventEmitter {
   /**
    * The connection `owner` (a downstream session) uses for `name`: its own one, started on first use,
    * when the server is configured with isolation "session"; otherwise the shared one. Its own one is
-   * told what that session's client declared (`capabilities`, handshake.ts declaredFor), as the server
-   * would be directly; a shared one serves every session, so it is told everything the proxy relays.
+   * told what that session's client declared (the bridge knows it; handshake.ts declaredFor), as the
+   * server would be directly; a shared one serves every session, so it is told everything the proxy relays.
    */
-  connectionFor(name: string, owner: object | undefined, capabilities?: ClientCapabilities): Upstream | undefined {
+  connectionFor(name: string, owner: object | undefined): Upstream | undefined {
     const shared = this.connections.get(name);
     if (!owner || !shared || shared.config.isolation !== 'session' || shared.state === 'disabled') return shared;
     return this.owned.get(owner, name, () => {
       const opts = this.connectionOptions(name, shared.config);
+      const capabilities = this.bridge?.capabilities?.(owner);
       const declare = capabilities ? Promise.resolve(declaredFor(capabilities)) : opts.declare;
       // Its catalog is the shared connection's; its gauges would overwrite the shared one's.
       const conn = new UpstreamConnection({ ...opts, owner, declare, metrics: noopMetrics });
