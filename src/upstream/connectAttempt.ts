@@ -54,9 +54,10 @@ export interface AttemptInput {
  * `restPending`: the tools were listed first, the prompts and resources are still to list. `ms`: the
  * attempt's own time, without the wait for what to declare (a client that has not spoken yet).
  */
-export type AttemptOutcome =
-  | ({ ok: true; catalog: UpstreamCatalog; restPending: boolean; ms: number } & Link)
-  | { ok: false; error: unknown /** How the process ended, if it did. */; exit?: string };
+export type AttemptOutcome = Connected | Failed;
+export type Connected = Listed & { ms: number };
+type Listed = { ok: true; catalog: UpstreamCatalog; restPending: boolean } & Link;
+type Failed = { ok: false; error: unknown /** How the process ended, if it did. */; exit?: string };
 
 export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   let setup = input.client;
@@ -69,15 +70,15 @@ export async function connectAttempt(input: AttemptInput): Promise<AttemptOutcom
   }
   const started = performance.now();
   for (;;) {
-    const outcome = await connectOnce(input, setup, started);
-    if (outcome.ok || input.stale() || !shouldSwitchToModern(input.config.protocol, setup.modernOnly, outcome.error))
-      return outcome;
+    const outcome = await connectOnce(input, setup);
+    if (outcome.ok) return { ...outcome, ms: Math.round(performance.now() - started) };
+    if (input.stale() || !shouldSwitchToModern(input.config.protocol, setup.modernOnly, outcome.error)) return outcome;
     input.onModernOnly(outcome.error);
     setup = { ...setup, modernOnly: true };
   }
 }
 
-async function connectOnce(input: AttemptInput, setup: ClientSetup, started: number): Promise<AttemptOutcome> {
+async function connectOnce(input: AttemptInput, setup: ClientSetup): Promise<Listed | Failed> {
   const { name, timeout } = input;
   const client = createClient(setup);
   const early = input.onEarlyError;
@@ -111,7 +112,7 @@ async function connectOnce(input: AttemptInput, setup: ClientSetup, started: num
       deadline,
       `no complete handshake within ${deadline} ms`,
     );
-    return { ok: true, client, transport, catalog, restPending, ms: Math.round(performance.now() - started) };
+    return { ok: true, client, transport, catalog, restPending };
   } catch (error) {
     await client.close().catch(() => {});
     await transport?.dispose().catch(() => {});

@@ -13,7 +13,7 @@ import { errorMessage, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { UpstreamBreaker } from './breaker.js';
 import { type CallPort, CallRunner } from './calls.js';
-import { connectAttempt, type Link, release } from './connectAttempt.js';
+import { type Connected, connectAttempt, type Link, release } from './connectAttempt.js';
 import { describeConnectError, isTimeout, logTrouble, safeUrl, transportTrouble } from './errors.js';
 import { openLane } from './fastLane.js';
 import { isNeedsLogin } from './oauth/needsLogin.js';
@@ -217,10 +217,7 @@ export class UpstreamConnection extends EventEmitter implements Upstream {
     }
   }
 
-  private connected(
-    outcome: Link & { catalog: UpstreamCatalog; restPending: boolean; ms: number },
-    generation: number,
-  ): void {
+  private connected(outcome: Connected, generation: number): void {
     const { client, catalog, ms } = outcome;
     this.link = { client, transport: outcome.transport };
     openLane(client, outcome.transport.transport);
