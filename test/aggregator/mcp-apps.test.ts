@@ -144,35 +144,35 @@ describe.each(ERAS)('MCP Apps over Streamable HTTP, %s client', (_era, negotiati
   }, 30_000);
 });
 
+/** A stdio session through the proxy for one describe block's tests: connected before them, closed after. */
+function stdioSession(...args: Parameters<typeof connectProxy>): () => ProxySession {
+  let s: ProxySession | undefined;
+  beforeAll(async () => {
+    s = await connectProxy(...args);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+  return () => s!;
+}
+
 /** What a host that renders MCP Apps declares. */
 const UI_HOST = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
 
 describe.each(['v2-2025', 'v2-2026'] as const)('MCP Apps over stdio, %s client', (kind) => {
-  let s: ProxySession;
-  beforeAll(async () => {
-    s = await connectProxy(kind, single, { capabilities: UI_HOST });
-  }, 60_000);
-  afterAll(async () => {
-    await s?.close();
-  });
+  const s = stdioSession(kind, single, { capabilities: UI_HOST });
 
   test('the UI resolves byte-identical and the app calls its server by its own tool name', async () => {
-    await expectAppWorks(s.client);
+    await expectAppWorks(s().client);
   }, 30_000);
 });
 
 describe('MCP Apps over stdio, a client that renders no UI', () => {
-  let s: ProxySession;
-  beforeAll(async () => {
-    s = await connectProxy('v2-2025', single);
-  }, 60_000);
-  afterAll(async () => {
-    await s?.close();
-  });
+  const s = stdioSession('v2-2025', single);
 
   // The one client's capabilities are what the server is told (upstream/handshake.ts, declaredFor).
   test('its server is not told of the UI extension, as it would not be directly', async () => {
-    const result = (await s.client.callTool({ name: 'app__get-time', arguments: {} })) as any;
+    const result = (await s().client.callTool({ name: 'app__get-time', arguments: {} })) as any;
     expect(result.content[0].text).toContain('ui extension: no');
   }, 30_000);
 });
@@ -209,20 +209,14 @@ describe('MCP Apps over Streamable HTTP, a server per session ("isolation": "ses
 });
 
 describe('tool calls by an upstream name', () => {
-  let s: ProxySession;
-  beforeAll(async () => {
-    s = await connectProxy('v2-2025', config);
-  }, 60_000);
-  afterAll(async () => {
-    await s?.close();
-  });
+  const s = stdioSession('v2-2025', config);
 
   test('an upstream name two servers share is refused with the public names; public names still work', async () => {
-    await expect(s.client.callTool({ name: 'get-time', arguments: {} })).rejects.toThrow(/Unknown tool: "get-time"/);
-    const r = (await s.client.callTool({ name: 'twin__get-time', arguments: {} })) as any;
+    await expect(s().client.callTool({ name: 'get-time', arguments: {} })).rejects.toThrow(/Unknown tool: "get-time"/);
+    const r = (await s().client.callTool({ name: 'twin__get-time', arguments: {} })) as any;
     expect(r.content[1].uri).toBe(`twin+${UI_URI}`);
     // echo's own name is unambiguous.
-    const echo = (await s.client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as any;
+    const echo = (await s().client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as any;
     expect(echo.isError).toBeFalsy();
   }, 30_000);
 });
