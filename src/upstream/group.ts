@@ -17,6 +17,7 @@ import { type ConnectionOptions, UpstreamConnection } from './connection.js';
 import { isConnectionGone } from './errors.js';
 import type { CallOptions } from './options.js';
 import {
+  catalogCounts,
   EMPTY_CATALOG,
   type ReplicaStatus,
   sameCatalog,
@@ -114,9 +115,7 @@ export class UpstreamGroup extends EventEmitter implements Upstream {
       name: this.name,
       type: this.config.type,
       state: ready.length && ready.every((r) => r.state === 'degraded') ? 'degraded' : this.state,
-      tools: catalog.tools.length,
-      prompts: catalog.prompts.length,
-      resources: catalog.resources.length + catalog.resourceTemplates.length,
+      ...catalogCounts(catalog),
       lastError: this.lastError,
       restarts: replicas.reduce((n, r) => n + r.restarts, 0),
       // The group's calls fail fast only when every replica's breaker is open.

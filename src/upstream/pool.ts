@@ -17,7 +17,6 @@ import {
   type DownstreamBridge,
   type UpstreamCatalog,
   UpstreamConnection,
-  type UpstreamStatus,
 } from './connection.js';
 import { createGroup, forgetMetrics } from './group.js';
 import { declaredFor } from './handshake.js';
@@ -31,10 +30,9 @@ import type { Upstream } from './upstream.js';
 export type { PoolOptions };
 
 import { KnownCatalogs } from './knownCatalogs.js';
-import type { UpstreamState } from './status.js';
+import { idleStatus, type PoolStatus } from './status.js';
 
-/** A server's status as the pool reports it: `idle` is a lazy server that is not running. */
-export type PoolStatus = Omit<UpstreamStatus, 'state'> & { state: UpstreamState | 'idle' };
+export type { PoolStatus };
 
 export class UpstreamPool extends EventEmitter {
   private readonly connections = new Map<string, Upstream>();
@@ -316,17 +314,8 @@ export class UpstreamPool extends EventEmitter {
 
   snapshot(): PoolStatus[] {
     return this.list().map((c) => {
-      const status: PoolStatus = c.status();
       const known = this.sleeping.has(c) ? this.known.get(c.name) : undefined;
-      if (!known) return status;
-      const { tools, prompts, resources, resourceTemplates } = known.catalog;
-      return {
-        ...status,
-        state: 'idle',
-        tools: tools.length,
-        prompts: prompts.length,
-        resources: resources.length + resourceTemplates.length,
-      };
+      return known ? idleStatus(c.status(), known.catalog) : c.status();
     });
   }
 

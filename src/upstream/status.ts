@@ -70,6 +70,23 @@ export function sameCatalog(a: UpstreamCatalog, b: UpstreamCatalog): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** What status reports of a catalog: how many tools, prompts, and resources (templates included). */
+export function catalogCounts(c: UpstreamCatalog): { tools: number; prompts: number; resources: number } {
+  return {
+    tools: c.tools.length,
+    prompts: c.prompts.length,
+    resources: c.resources.length + c.resourceTemplates.length,
+  };
+}
+
+/** A server's status as the pool reports it: `idle` is a lazy server that is not running. */
+export type PoolStatus = Omit<UpstreamStatus, 'state'> & { state: UpstreamState | 'idle' };
+
+/** The status of a lazy server that is not running: its known catalog's counts. */
+export function idleStatus(status: UpstreamStatus, known: UpstreamCatalog): PoolStatus {
+  return { ...status, state: 'idle', ...catalogCounts(known) };
+}
+
 export function isEmptyCatalog(c: UpstreamCatalog): boolean {
   return !c.tools.length && !c.prompts.length && !c.resources.length && !c.resourceTemplates.length;
 }
@@ -170,13 +187,7 @@ export class StatusKeeper {
   relisted(catalog: UpstreamCatalog, what = 'catalog changed'): boolean {
     if (sameCatalog(this.catalog, catalog)) return false;
     this.catalog = catalog;
-    const { tools, prompts, resources, resourceTemplates } = catalog;
-    const counts = {
-      tools: tools.length,
-      prompts: prompts.length,
-      resources: resources.length + resourceTemplates.length,
-    };
-    this.port.log.info(counts, what);
+    this.port.log.info(catalogCounts(catalog), what);
     this.port.emit('status');
     this.port.emit('catalog');
     return true;
@@ -188,9 +199,7 @@ export class StatusKeeper {
       name: this.name,
       type: x.type,
       state: state === 'ready' && this.health.degraded ? 'degraded' : state,
-      tools: catalog.tools.length,
-      prompts: catalog.prompts.length,
-      resources: catalog.resources.length + catalog.resourceTemplates.length,
+      ...catalogCounts(catalog),
       lastError: this.lastError,
       latencyMs: this.latencyMs,
       restarts: x.restarts,
