@@ -1,15 +1,29 @@
 /**
  * Connections a downstream session owns (servers with isolation "session"): one per session and
- * server, started on first use, closed when the session ends or a reload changes the server.
+ * server, started on first use, closed when the session ends or a reload changes the server. Each is
+ * told what its session's client declared (the bridge knows it; handshake.ts declaredFor), as the server
+ * would be directly; a shared connection serves every session, so it is told everything the proxy relays.
  */
-import type { UpstreamConnection } from './connection.js';
+import type { UpstreamConfig } from '../config/schema.js';
+import { noopMetrics } from '../observability/metrics.js';
+import { UpstreamConnection } from './connection.js';
+import { declaredFor } from './handshake.js';
+import type { ConnectionOptions, DownstreamBridge } from './options.js';
+
+export interface OwnedConnectionsPort {
+  /** The options a (shared) connection to `name` is made with. */
+  options(name: string, config: UpstreamConfig): ConnectionOptions;
+  bridge(): DownstreamBridge | undefined;
+}
 
 export class OwnedConnections {
   /** owner -> server name -> connection */
   private readonly byOwner = new Map<object, Map<string, UpstreamConnection>>();
 
-  /** The owner's connection to `name`, made by `create` on first use. */
-  get(owner: object, name: string, create: () => UpstreamConnection): UpstreamConnection {
+  constructor(private readonly port: OwnedConnectionsPort) {}
+
+  /** The owner's connection to `name`, made and started on first use. */
+  get(owner: object, name: string, config: UpstreamConfig): UpstreamConnection {
     let mine = this.byOwner.get(owner);
     if (!mine) {
       mine = new Map();
@@ -17,9 +31,19 @@ export class OwnedConnections {
     }
     let conn = mine.get(name);
     if (!conn) {
-      conn = create();
+      conn = this.create(owner, name, config);
       mine.set(name, conn);
     }
+    return conn;
+  }
+
+  private create(owner: object, name: string, config: UpstreamConfig): UpstreamConnection {
+    const opts = this.port.options(name, config);
+    const capabilities = this.port.bridge()?.capabilities?.(owner);
+    const declare = capabilities ? Promise.resolve(declaredFor(capabilities)) : opts.declare;
+    // Its catalog is the shared connection's; its gauges would overwrite the shared one's.
+    const conn = new UpstreamConnection({ ...opts, owner, declare, metrics: noopMetrics });
+    void conn.start();
     return conn;
   }
 

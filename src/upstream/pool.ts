@@ -19,7 +19,6 @@ import {
   UpstreamConnection,
 } from './connection.js';
 import { createGroup, forgetMetrics } from './group.js';
-import { declaredFor } from './handshake.js';
 import { IdleTimers } from './idle.js';
 import { OwnedConnections } from './ownedConnections.js';
 import { connectionOptionsFor, type PoolOptions } from './poolOptions.js';
@@ -42,7 +41,10 @@ export class UpstreamPool extends EventEmitter {
   private bridge?: DownstreamBridge;
   private _firstRoundDone = false;
   /** Connections owned by one downstream session (isolation "session"). */
-  private readonly owned = new OwnedConnections();
+  private readonly owned = new OwnedConnections({
+    options: (name, config) => this.connectionOptions(name, config),
+    bridge: () => this.bridge,
+  });
   /** Replaced or removed connections finishing their calls in flight (see UpstreamConnection.retire). */
   private readonly draining = new Map<Upstream, Promise<void>>();
   private readonly known: KnownCatalogs;
@@ -260,23 +262,13 @@ export class UpstreamPool extends EventEmitter {
   }
 
   /**
-   * The connection `owner` (a downstream session) uses for `name`: its own one, started on first use,
-   * when the server is configured with isolation "session"; otherwise the shared one. Its own one is
-   * told what that session's client declared (the bridge knows it; handshake.ts declaredFor), as the
-   * server would be directly; a shared one serves every session, so it is told everything the proxy relays.
+   * The connection `owner` (a downstream session) uses for `name`: its own one (ownedConnections.ts)
+   * when the server is configured with isolation "session"; otherwise the shared one.
    */
   connectionFor(name: string, owner: object | undefined): Upstream | undefined {
     const shared = this.connections.get(name);
     if (!owner || !shared || shared.config.isolation !== 'session' || shared.state === 'disabled') return shared;
-    return this.owned.get(owner, name, () => {
-      const opts = this.connectionOptions(name, shared.config);
-      const capabilities = this.bridge?.capabilities?.(owner);
-      const declare = capabilities ? Promise.resolve(declaredFor(capabilities)) : opts.declare;
-      // Its catalog is the shared connection's; its gauges would overwrite the shared one's.
-      const conn = new UpstreamConnection({ ...opts, owner, declare, metrics: noopMetrics });
-      void conn.start();
-      return conn;
-    });
+    return this.owned.get(owner, name, shared.config);
   }
 
   /** Closes the connections a downstream session owned (it ended). */
