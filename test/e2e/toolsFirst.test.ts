@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { mask } from '../../src/observability/redact.js';
 import { tmpDir } from '../helpers/files.js';
 import { FAST_PROXY, fixture, startProxy, stopAll } from '../helpers/harness.js';
 import { ECHO } from '../helpers/paths.js';
@@ -24,7 +25,10 @@ function logged(name: string, methods: string, starts: string) {
   });
 }
 
-/** A raw server declaring tools and prompts that lists its tools and refuses prompts/list. */
+/**
+ * A raw server declaring tools and prompts that lists its tools and refuses prompts/list (naming its
+ * $REFUSER_KEY in the error, as servers echo a key they were given), or with PROMPTS=hang never answers it.
+ */
 const REFUSES_PROMPTS = `
 const rl = require('node:readline').createInterface({ input: process.stdin });
 const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\\n');
@@ -35,8 +39,12 @@ rl.on('line', (line) => {
     send({ id: m.id, result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {}, prompts: {} },
       serverInfo: { name: 'refuser', version: '1' } } });
   else if (m.method === 'tools/list') send({ id: m.id, result: { tools: [{ name: 'only', inputSchema: { type: 'object' } }] } });
-  else send({ id: m.id, error: { code: -32603, message: 'prompts are broken here' } });
+  else if (process.env.PROMPTS !== 'hang')
+    send({ id: m.id, error: { code: -32603, message: 'prompts are broken here: key ' + process.env.REFUSER_KEY } });
 });`;
+
+/** A key the refusing server is given and echoes in its error. */
+const SECRET = 'sk-live-refuser-0123456789abcdef';
 
 /** The servers a listing has entries of (tools and prompts by name, resources by URI). */
 const names = (list: { name?: string; uri?: string; uriTemplate?: string }[]) =>
@@ -129,13 +137,34 @@ describe('start-up lists tools first', () => {
     expect(p.stderr()).not.toMatch(/upstreams ready/);
   });
 
-  test('a server whose prompts listing fails keeps its tools, is named in a warning, and is not cached', async () => {
+  test('a shutdown while a prompts listing hangs ends within the grace, and no server process is left', async () => {
+    const p = await startProxy({
+      config: {
+        mcpServers: {
+          quick: fixture('echo-server.mjs', { FIXTURE_NAME: 'quick' }),
+          stuck: { command: process.execPath, args: ['-e', REFUSES_PROMPTS], env: { PROMPTS: 'hang' } },
+        },
+        proxy: FAST_PROXY,
+      },
+      env: { MCP_PROXY_CACHE_DIR: 'off' },
+      noWaitForUpstreams: true,
+    });
+    expect((await p.client.listTools()).tools.map((t) => t.name)).toContain('stuck__only');
+    await p.waitForStderr(/"component":"upstream:quick".*"msg":"prompts and resources listed"/);
+    const started = Date.now();
+    const { leftovers } = await p.stop('stdin');
+    // The shutdown grace (1 s here) and the 300 ms the rest listings get; far from the request timeout.
+    expect(Date.now() - started).toBeLessThan(FAST_PROXY.timeouts.shutdownGrace + 2000);
+    expect(leftovers).toEqual([]);
+  });
+
+  test('a server whose prompts listing fails keeps its tools, is named in a warning (its key masked), and is not cached', async () => {
     const cache = tmpDir();
     const p = await startProxy({
       config: {
         mcpServers: {
           quick: fixture('echo-server.mjs', { FIXTURE_NAME: 'quick' }),
-          refuser: { command: process.execPath, args: ['-e', REFUSES_PROMPTS] },
+          refuser: { command: process.execPath, args: ['-e', REFUSES_PROMPTS], env: { REFUSER_KEY: SECRET } },
         },
         proxy: FAST_PROXY,
       },
@@ -146,9 +175,12 @@ describe('start-up lists tools first', () => {
     expect(tools.tools.map((t) => t.name)).toContain('refuser__only');
     const prompts = await p.client.listPrompts();
     expect(prompts.prompts.map((x) => x.name)).toEqual(['quick__greet']);
-    await p.waitForStderr(
-      /"component":"upstream:refuser","err":"prompts are broken here","msg":"could not list its prompts and resources/,
+    // The key the server echoed is masked in the warning, as everywhere else.
+    await p.waitForStderr(/"component":"upstream:refuser".*could not list its prompts and resources/);
+    expect(p.stderr()).toContain(
+      `"component":"upstream:refuser","err":"prompts are broken here: key ${mask(SECRET)}","msg":"could not list its prompts and resources`,
     );
+    expect(p.stderr()).not.toContain(SECRET);
     const call = await p.callTool('quick__echo', { text: 'still fine' });
     expect(call.text).toBe('still fine');
     await p.stop();
