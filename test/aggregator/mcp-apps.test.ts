@@ -189,23 +189,27 @@ describe('MCP Apps over Streamable HTTP, a server per session ("isolation": "ses
   }, 60_000);
   afterAll(() => stop(own?.proxy));
 
-  // A shared connection is told everything the proxy relays; a session's own one, what its client declared.
-  test.each([
-    ['a host that renders MCP Apps', UI_HOST, 'yes'],
-    ['a client that renders no UI', {}, 'no'],
-  ])(
-    '%s: its server is told of the UI extension as it would be directly',
-    async (_who, caps, told) => {
-      const client = await httpClient(ERAS[0][1], own!.url, caps);
-      try {
-        const result = (await client.callTool({ name: 'app__get-time', arguments: {} })) as any;
-        expect(result.content[0].text).toContain(`ui extension: ${told}`);
-      } finally {
-        await client.close();
+  // A shared connection is told everything the proxy relays; a session's own one, what its client declared:
+  // two sessions at once, each calling while the other does, each get their own answer.
+  test('two sessions at once, one host that renders MCP Apps and one client that renders none: each server is told what its own client declared', async () => {
+    const sessions: [Record<string, unknown>, string][] = [
+      [UI_HOST, 'yes'],
+      [{}, 'no'],
+    ];
+    const clients = await Promise.all(sessions.map(([caps]) => httpClient(ERAS[0][1], own!.url, caps)));
+    try {
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all(
+          clients.map((c) => c.callTool({ name: 'app__get-time', arguments: {} }) as Promise<any>),
+        );
+        results.forEach((result, i) => {
+          expect(result.content[0].text).toContain(`ui extension: ${sessions[i]![1]}`);
+        });
       }
-    },
-    30_000,
-  );
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  }, 30_000);
 });
 
 describe('tool calls by an upstream name', () => {
