@@ -3,6 +3,8 @@
  * (HOME, LOGNAME, PATH, SHELL, TERM, USER); `npx`/`uvx`-style servers also need the locale,
  * temp dirs, proxy and CA settings, and the npm cache location. The configured `env` goes on top.
  */
+import { serverCompileCacheDir } from '../util/cacheDir.js';
+
 export const INHERITED_ENV_VARS = [
   // POSIX basics (the SDK's set)
   'HOME',
@@ -38,6 +40,8 @@ export const INHERITED_ENV_VARS = [
   'SSL_CERT_DIR',
   // node / npm / python tool caches
   'NODE_OPTIONS',
+  'NODE_COMPILE_CACHE',
+  'NODE_DISABLE_COMPILE_CACHE',
   'NVM_DIR',
   'NVM_BIN',
   'npm_config_cache',
@@ -73,4 +77,32 @@ export function buildChildEnv(
     if (value !== undefined && !value.startsWith('()')) env[key] = value;
   }
   return { ...env, ...(configured ?? {}) };
+}
+
+/**
+ * The proxy's environment as the base of its stdio servers': with NODE_COMPILE_CACHE set to `dir`
+ * (util/cacheDir.ts), unless the user set it or NODE_DISABLE_COMPILE_CACHE. Node 22.1+ then keeps each
+ * server's compiled modules there (an `npx` server's npm CLI too), so every start after the first
+ * compiles far less; older Node and other runtimes ignore the variable. A server's own `env` can turn it
+ * off with NODE_DISABLE_COMPILE_CACHE=1.
+ */
+export function withCompileCache(env: NodeJS.ProcessEnv, dir: string | undefined): NodeJS.ProcessEnv {
+  if (dir === undefined || env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return env;
+  return { ...env, NODE_COMPILE_CACHE: dir };
+}
+
+/** Where the proxy runs: what the stdio servers' base environment is made from. */
+export interface ServerHost {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  homedir: string;
+}
+
+/**
+ * The base environment of every stdio server of a proxy whose cache is on or off (`proxy.cache`). The
+ * launcher's pre-read, the early start and the pool all start from it: a process started early is taken
+ * only if its environment is exactly the one the connection would give it.
+ */
+export function serversEnv(host: ServerHost, cacheOn: boolean): NodeJS.ProcessEnv {
+  return withCompileCache(host.env, cacheOn ? serverCompileCacheDir(host.env, host.platform, host.homedir) : undefined);
 }

@@ -25,3 +25,19 @@ export function explicitDir(value: string | undefined): string | null | undefine
   if (value === 'off' || value === '0' || value === 'false') return null;
   return path.resolve(value);
 }
+
+/**
+ * Where stdio servers on Node 22.1+ keep Node's module compile cache (NODE_COMPILE_CACHE), beside the
+ * catalogs: `node-compile-cache` in the user cache folder, or in $MCP_PROXY_CACHE_DIR when that is set.
+ * Undefined when the cache is off.
+ */
+export function serverCompileCacheDir(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string | undefined {
+  const explicit = explicitDir(env.MCP_PROXY_CACHE_DIR);
+  if (explicit === null) return undefined;
+  const join = platform === 'win32' ? path.win32.join : path.join;
+  return join(explicit ?? userCacheRoot(env, platform, home), 'node-compile-cache');
+}

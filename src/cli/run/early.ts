@@ -19,6 +19,7 @@ import type { Lifecycle } from '../../lifecycle.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { startupMark } from '../../observability/startupTrace.js';
 import { type CachedServer, CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
+import { serversEnv } from '../../upstream/childEnv.js';
 import { PrespawnRegistry, prespawnServers } from '../../upstream/prespawn.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
@@ -85,7 +86,8 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     // A server without a cached catalog holds up the first complete listing until it is up: all of
     // those start now. Known ones only fill the idle cores (their catalog answers the listing).
     const unknown = (name: string, config: UpstreamConfig) => !cached(name, config);
-    const started = prespawnServers(prespawned, run.config.mcpServers, ctx.env, ctx.cwd, earlyLimit(), unknown);
+    const env = serversEnv(ctx, run.config.proxy?.cache !== false);
+    const started = prespawnServers(prespawned, run.config.mcpServers, env, ctx.cwd, earlyLimit(), unknown);
     if (started) {
       held ??= holdSignals(exitOf(ctx));
       startupMark(`run: ${started} stdio servers started early`);

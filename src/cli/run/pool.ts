@@ -7,6 +7,7 @@ import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
+import { serversEnv } from '../../upstream/childEnv.js';
 import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import type { OAuthRuntime } from '../../upstream/oauth/runtime.js';
 import { UpstreamPool } from '../../upstream/pool.js';
@@ -40,7 +41,8 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     proxy: setup.proxy,
     logger: setup.logger,
     metrics: setup.metrics,
-    env: ctx.env,
+    // Fixed at start, as the servers started early were: a reload that turns the cache off keeps it.
+    env: serversEnv(ctx, setup.proxy?.cache !== false),
     cwd: ctx.cwd,
     onStderrLine: (line) => {
       const masked = ctx.redactor.redact(line);

@@ -15,6 +15,7 @@
 import os from 'node:os';
 import { locateConfig } from '../../config/locate.js';
 import { isObject } from '../../protocol/hotParams.js';
+import { serversEnv } from '../../upstream/childEnv.js';
 import { HeldChild, resolveStdio, type StdioParams, spawnStdioChild } from '../../upstream/childProcess.js';
 import { readTextFileSync } from '../../util/textFile.js';
 
@@ -82,9 +83,10 @@ export function prereadParams(argv: string[], host: Host): StdioParams[] {
     if (!isObject(raw) || !isObject(raw.mcpServers)) return [];
     const transport = isObject(raw.proxy) ? raw.proxy.transport : undefined;
     if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return [];
+    const env = serversEnv(host, !(isObject(raw.proxy) && raw.proxy.cache === false));
     const out: StdioParams[] = [];
     for (const entry of Object.values(raw.mcpServers)) {
-      const params = plainStdio(entry, host);
+      const params = plainStdio(entry, { ...host, env });
       if (params) out.push(params);
     }
     return out;

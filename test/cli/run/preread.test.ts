@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { prereadParams } from '../../../src/cli/run/preread.js';
 import { findAndLoadConfig } from '../../../src/config/load.js';
 import type { UpstreamConfig } from '../../../src/config/schema.js';
+import { serversEnv } from '../../../src/upstream/childEnv.js';
 import { resolveStdio, spawnKey } from '../../../src/upstream/childProcess.js';
 import { tmpDir, writeConfig, writeFile } from '../../helpers/files.js';
 import { ECHO, NODE } from '../../helpers/paths.js';
@@ -24,7 +25,8 @@ async function loaderKeys(file: string, host: ReturnType<typeof hostIn>): Promis
   const keys: string[] = [];
   for (const config of Object.values(loaded!.config.mcpServers) as UpstreamConfig[]) {
     if (config.type !== 'stdio' || config.lazy || config.disabled || config.replicas !== undefined) continue;
-    const r = resolveStdio(config, host.env, host.cwd);
+    // The base environment the pool gives every stdio server (src/cli/run/pool.ts).
+    const r = resolveStdio(config, serversEnv(host, loaded!.config.proxy?.cache !== false), host.cwd);
     if ('params' in r) keys.push(spawnKey(r.params));
   }
   return keys;
@@ -46,6 +48,12 @@ describe('the raw pre-read of the config', () => {
     const pre = prereadParams(['run', '--config', file, '--no-watch', '--log-level', 'error'], host);
     expect(pre.map(spawnKey)).toEqual(await loaderKeys(file, host));
     expect(pre).toHaveLength(3);
+    // With the cache off, no compile cache folder in either.
+    const off = writeConfig(tmpDir(), { mcpServers: { e: { command: NODE, args: [ECHO] } }, proxy: { cache: false } });
+    const offPre = prereadParams(['run', '--config', off], host);
+    expect(offPre.map(spawnKey)).toEqual(await loaderKeys(off, host));
+    expect(offPre[0].env?.NODE_COMPILE_CACHE).toBeUndefined();
+    expect(pre[0].env?.NODE_COMPILE_CACHE).toBe(path.join(dir, '.cache', 'mcp-proxy', 'node-compile-cache'));
   });
 
   test('finds the config where the loader does (./mcp-proxy.json) and reads --config=FILE and -c FILE', async () => {

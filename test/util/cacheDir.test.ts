@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { serverCompileCacheDir } from '../../src/util/cacheDir.js';
+
+describe('serverCompileCacheDir', () => {
+  test('beside the catalogs in the user cache folder', () => {
+    expect(serverCompileCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/mcp-proxy/node-compile-cache');
+    expect(serverCompileCacheDir({ XDG_CACHE_HOME: '/xdg' }, 'linux', '/home/u')).toBe(
+      '/xdg/mcp-proxy/node-compile-cache',
+    );
+    expect(serverCompileCacheDir({}, 'darwin', '/Users/u')).toBe(
+      '/Users/u/Library/Caches/mcp-proxy/node-compile-cache',
+    );
+    expect(serverCompileCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u')).toBe(
+      'C:\\Users\\u\\AppData\\Local\\mcp-proxy\\node-compile-cache',
+    );
+  });
+
+  test('inside $MCP_PROXY_CACHE_DIR when set; none when the cache is off', () => {
+    expect(serverCompileCacheDir({ MCP_PROXY_CACHE_DIR: '/var/cache/proxy' }, 'linux', '/home/u')).toBe(
+      path.resolve('/var/cache/proxy', 'node-compile-cache'),
+    );
+    for (const off of ['off', '0', 'false']) {
+      expect(serverCompileCacheDir({ MCP_PROXY_CACHE_DIR: off }, 'linux', '/home/u')).toBeUndefined();
+    }
+  });
+});
