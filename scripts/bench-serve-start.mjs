@@ -6,13 +6,15 @@
 //   2. one stdio upstream: spawn -> first successful tools/call, against the server started directly
 //   3. 20 stdio upstreams: spawn -> every server's tools listed, against the 20 servers started directly
 //      (the median of each round's ratio, direct and proxy back to back, in turns first), and with a warm
-//      catalog cache: spawn -> the first tools/list (complete) answered
+//      catalog cache: spawn -> the first tools/list (complete) answered; "no cache" empties the catalogs
+//      before each run and keeps the servers' Node compile cache beside them, as between a user's starts.
+//      The same 20 on Node 22.1+ (whose compile cache the proxy turns on) when one is at hand
 //   4. how often each upstream process was started
 // Raw JSON-RPC lines on both sides (no SDK client cost in either). Medians over interleaved runs.
 //
 //   import { runServeStartBench, formatServeStartRows } from './bench-serve-start.mjs';
 // Run alone: node scripts/bench-serve-start.mjs [--runs 5]
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,10 +170,15 @@ async function firstCallProxy(dir) {
 
 const N = 20;
 
-/** The same 20 server commands as the proxy's (the start-counting wrapper included: ~15 ms of CPU each). */
-async function listedDirect(log) {
+/**
+ * The same 20 server commands as the proxy's (the start-counting wrapper included: ~15 ms of CPU each), run
+ * by `serverNode`.
+ */
+async function listedDirect(log, serverNode = node) {
   const t0 = now();
-  const servers = Array.from({ length: N }, () => rpcChild(node, [counted], { START_LOG: log, COUNTED_TARGET: echo }));
+  const servers = Array.from({ length: N }, () =>
+    rpcChild(serverNode, [counted], { START_LOG: log, COUNTED_TARGET: echo }),
+  );
   await Promise.all(
     servers.map(async (s) => {
       await s.initialize();
@@ -183,11 +190,19 @@ async function listedDirect(log) {
   return ms;
 }
 
-/** Spawn -> a tools/list that has every server's tools (asked again until it does). Also counts starts. */
-async function listedProxy(dir, cacheDir, log) {
+/**
+ * Spawn -> a tools/list that has every server's tools (asked again until it does). Also counts starts.
+ * `cold`: no catalog is known (the cache folder's catalogs are removed first; the servers' Node compile cache
+ * beside them stays, as between a user's starts).
+ */
+async function listedProxy(dir, cacheDir, log, { cold = false, serverNode = node } = {}) {
+  if (cold) {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    for (const f of fs.readdirSync(cacheDir)) if (f.endsWith('.json')) fs.rmSync(path.join(cacheDir, f));
+  }
   const mcpServers = {};
   for (let i = 0; i < N; i++) {
-    mcpServers[`s${i}`] = { command: node, args: [counted], env: { START_LOG: log, COUNTED_TARGET: echo } };
+    mcpServers[`s${i}`] = { command: serverNode, args: [counted], env: { START_LOG: log, COUNTED_TARGET: echo } };
   }
   const t0 = now();
   const p = rpcChild(node, proxyArgs({ mcpServers }, dir), { HOME: dir, MCP_PROXY_CACHE_DIR: cacheDir });
@@ -205,6 +220,25 @@ async function listedProxy(dir, cacheDir, log) {
   const all = now() - t0;
   await p.stop();
   return { first, all, complete: tries === 1 };
+}
+
+/**
+ * A Node 22.1+ to run servers with, other than this one (this one's rows already show it when it is one):
+ * $MCP_PROXY_BENCH_NODE22, else the one the tests fetch into .cache/node22 (test/helpers/node22.ts).
+ */
+function newerNode() {
+  if (compileCacheNode(process.version)) return undefined;
+  const bin = process.env.MCP_PROXY_BENCH_NODE22 || path.join(root, '.cache/node22/package/bin/node');
+  return fs.existsSync(bin) ? bin : undefined;
+}
+
+const compileCacheNode = (version) => {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
+};
+
+function nodeVersion(bin) {
+  return spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^v/, '');
 }
 
 export async function runServeStartBench({ runs = 5 } = {}) {
@@ -233,8 +267,12 @@ export async function runServeStartBench({ runs = 5 } = {}) {
   const listRatios = [];
   /** The same for `initialize` against bare Node, measured just before it. */
   const initRatios = [];
+  /** 20 servers on Node 22.1+ (their compile cache warm through the proxy), when one is at hand. */
+  const node22 = newerNode();
+  const list22 = { direct: [], proxy: [], ratios: [] };
   try {
     await bareNode();
+    if (node22) await listedProxy(dir, path.join(dir, 'cold-cache-22'), log, { cold: true, serverNode: node22 });
     for (let i = 0; i < runs; i++) {
       const nodeMs = await bareNode();
       s.node.push(nodeMs);
@@ -249,7 +287,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
       // Direct and proxy back to back, in turns first: the machine's speed drifts within a round too.
       fs.writeFileSync(log, '');
       const direct = () => listedDirect(path.join(dir, 'direct-starts'));
-      const proxied = () => listedProxy(dir, 'off', log);
+      const proxied = () => listedProxy(dir, path.join(dir, 'cold-cache'), log, { cold: true });
       const [listDirect, cold] =
         i % 2 === 0 ? [await direct(), await proxied()] : await proxied().then(async (c) => [await direct(), c]);
       s.listDirect.push(listDirect);
@@ -264,6 +302,14 @@ export async function runServeStartBench({ runs = 5 } = {}) {
       const warm = await listedProxy(dir, cache, log);
       s.warmFirst.push(warm.first);
       warmComplete.push(warm.complete);
+      if (node22) {
+        const d22 = () => listedDirect(path.join(dir, 'direct-starts'), node22);
+        const p22 = () => listedProxy(dir, path.join(dir, 'cold-cache-22'), log, { cold: true, serverNode: node22 });
+        const [d, p] = i % 2 === 0 ? [await d22(), await p22()] : await p22().then(async (c) => [await d22(), c]);
+        list22.direct.push(d);
+        list22.proxy.push(p.all);
+        list22.ratios.push(p.all / d);
+      }
     }
     const starts = Math.max(...coldStarts);
     const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)]));
@@ -309,6 +355,25 @@ export async function runServeStartBench({ runs = 5 } = {}) {
         target: '<= 300 ms',
         ok: m.warmFirst <= 300 && warmComplete.every(Boolean),
       },
+      ...(node22
+        ? [
+            {
+              name: `${N} stdio servers on Node ${nodeVersion(node22)} directly: all tools listed`,
+              ms: median(list22.direct),
+            },
+            {
+              name: '  through the proxy (no catalog cache; their compile cache warm)',
+              ms: median(list22.proxy),
+              ratio: median(list22.ratios),
+            },
+          ]
+        : [
+            {
+              name: `${N} stdio servers on Node 22.1+: skipped (none found; MCP_PROXY_BENCH_NODE22 names one)`,
+              ms: undefined,
+              value: '-',
+            },
+          ]),
       {
         name: 'starts per upstream (runs without cache, the most)',
         ms: undefined,
