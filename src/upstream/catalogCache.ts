@@ -9,13 +9,11 @@
  * atomically. A missing or stale entry is simply a miss; an unreadable one is a miss with a warning.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ServerCapabilities } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { atomicWrite } from '../util/atomicWrite.js';
-import { explicitDir, userCacheRoot } from '../util/cacheDir.js';
 import { nameHash } from '../util/nameHash.js';
 import type { UpstreamCatalog } from './connection.js';
 
@@ -115,19 +113,4 @@ function isCatalog(c: unknown): c is UpstreamCatalog {
     Array.isArray(x.resources) &&
     Array.isArray(x.resourceTemplates)
   );
-}
-
-/**
- * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else `catalogs` in the user
- * cache directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
- */
-export function defaultCacheDir(
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string | undefined {
-  const explicit = explicitDir(env.MCP_PROXY_CACHE_DIR);
-  if (explicit !== undefined) return explicit ?? undefined;
-  const root = userCacheRoot(env, platform, home);
-  return platform === 'win32' ? path.win32.join(root, 'catalogs') : path.join(root, 'catalogs');
 }

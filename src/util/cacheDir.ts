@@ -27,6 +27,18 @@ export function explicitDir(value: string | undefined): string | null | undefine
 }
 
 /**
+ * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else `catalogs` in the user
+ * cache directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
+ */
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string | undefined {
+  return cacheFolder(env, platform, home, 'catalogs', undefined);
+}
+
+/**
  * Where stdio servers on Node 22.1+ keep Node's module compile cache (NODE_COMPILE_CACHE), beside the
  * catalogs: `node-compile-cache` in the user cache folder, or in $MCP_PROXY_CACHE_DIR when that is set.
  * Undefined when the cache is off.
@@ -36,8 +48,20 @@ export function serverCompileCacheDir(
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
 ): string | undefined {
+  return cacheFolder(env, platform, home, 'node-compile-cache', 'node-compile-cache');
+}
+
+/** `sub` of the user cache folder, or `inExplicit` of $MCP_PROXY_CACHE_DIR (that folder itself if none). */
+function cacheFolder(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+  home: string,
+  sub: string,
+  inExplicit: string | undefined,
+): string | undefined {
   const explicit = explicitDir(env.MCP_PROXY_CACHE_DIR);
   if (explicit === null) return undefined;
   const join = platform === 'win32' ? path.win32.join : path.join;
-  return join(explicit ?? userCacheRoot(env, platform, home), 'node-compile-cache');
+  if (explicit !== undefined) return inExplicit ? join(explicit, inExplicit) : explicit;
+  return join(userCacheRoot(env, platform, home), sub);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { UpstreamConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { CatalogCache, configKey, defaultCacheDir } from '../../src/upstream/catalogCache.js';
+import { CatalogCache, configKey } from '../../src/upstream/catalogCache.js';
 import { tmpDir } from '../helpers/proxy.js';
 
 const log = createLogger({ level: 'silent', format: 'json' });
@@ -74,16 +74,5 @@ describe('CatalogCache', () => {
     const cache = new CatalogCache(undefined, log);
     cache.write('s', config, entry);
     expect(cache.read('s', config)).toBeUndefined();
-  });
-
-  test('where it lives on each platform, and MCP_PROXY_CACHE_DIR', () => {
-    expect(defaultCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/mcp-proxy/catalogs');
-    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u')).toBe('/x/mcp-proxy/catalogs');
-    expect(defaultCacheDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Caches/mcp-proxy/catalogs');
-    expect(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u')).toBe(
-      'C:\\Users\\u\\AppData\\Local\\mcp-proxy\\catalogs',
-    );
-    expect(defaultCacheDir({ MCP_PROXY_CACHE_DIR: 'off' }, 'linux', '/home/u')).toBeUndefined();
-    expect(defaultCacheDir({ MCP_PROXY_CACHE_DIR: '/c' }, 'linux', '/home/u')).toBe('/c');
   });
 });

@@ -1,6 +1,19 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { serverCompileCacheDir } from '../../src/util/cacheDir.js';
+import { defaultCacheDir, serverCompileCacheDir } from '../../src/util/cacheDir.js';
+
+describe('defaultCacheDir (the catalogs)', () => {
+  test('where it lives on each platform, and MCP_PROXY_CACHE_DIR', () => {
+    expect(defaultCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/mcp-proxy/catalogs');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u')).toBe('/x/mcp-proxy/catalogs');
+    expect(defaultCacheDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Caches/mcp-proxy/catalogs');
+    expect(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u')).toBe(
+      'C:\\Users\\u\\AppData\\Local\\mcp-proxy\\catalogs',
+    );
+    expect(defaultCacheDir({ MCP_PROXY_CACHE_DIR: 'off' }, 'linux', '/home/u')).toBeUndefined();
+    expect(defaultCacheDir({ MCP_PROXY_CACHE_DIR: '/c' }, 'linux', '/home/u')).toBe('/c');
+  });
+});
 
 describe('serverCompileCacheDir', () => {
   test('beside the catalogs in the user cache folder', () => {

@@ -6,12 +6,13 @@ import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { ProxyConfig, UpstreamConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { CatalogCache, defaultCacheDir } from '../../upstream/catalogCache.js';
+import { CatalogCache } from '../../upstream/catalogCache.js';
 import { serversEnv } from '../../upstream/childEnv.js';
 import type { DockerClientFactory } from '../../upstream/docker/client.js';
 import type { OAuthRuntime } from '../../upstream/oauth/runtime.js';
 import { UpstreamPool } from '../../upstream/pool.js';
 import type { PrespawnRegistry } from '../../upstream/prespawn.js';
+import { defaultCacheDir } from '../../util/cacheDir.js';
 import type { CliContext } from '../context.js';
 import { oauthRuntimeFor } from '../oauthRuntime.js';
 
