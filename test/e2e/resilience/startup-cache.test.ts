@@ -31,6 +31,14 @@ interface Setup {
   log: string;
 }
 
+/**
+ * The catalog files in the cache folder: not a write in progress (a dot-named temp file) nor the servers'
+ * Node compile cache beside them (Node 22.1+ servers make it there).
+ */
+function catalogFiles(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')) : [];
+}
+
 function setup(): Setup {
   const dir = tmpDir('mcp-proxy-cache-test-');
   const log = path.join(dir, 'starts');
@@ -68,7 +76,7 @@ describe('catalog cache', () => {
   it('hit: a server that never answers is listed from the cache on the first tools/list', async () => {
     const s = setup();
     await warm(s, { slow: echo(s.log) });
-    expect(fs.readdirSync(s.cacheDir)).toHaveLength(1);
+    expect(catalogFiles(s.cacheDir)).toHaveLength(1);
     // Now it hangs at start for longer than the test: only the cache can list its tools, and the
     // startup window (20 s) is not waited for.
     const p = await run(s, { slow: echo(s.log, { START_DELAY_MS: '600000' }) });
@@ -97,7 +105,7 @@ describe('catalog cache', () => {
     // Only the server that connected was cached: written a moment after its prompts and resources were
     // listed too, which the hung one holds back for the startup window.
     await p.waitForStderr(/"server":"quick"|connected/);
-    const cached = () => (fs.existsSync(s.cacheDir) ? fs.readdirSync(s.cacheDir).map((f) => f.split('-')[0]) : []);
+    const cached = () => catalogFiles(s.cacheDir).map((f) => f.split('-')[0]);
     expect(await until(() => cached().length > 0, 10_000)).toBe(true);
     expect(cached()).toEqual(['quick']);
     await p.stop();
@@ -128,7 +136,7 @@ describe('catalog cache', () => {
   it('corrupt: an unreadable cache file is a miss with a warning, never a crash, and is rewritten', async () => {
     const s = setup();
     await warm(s, { s: echo(s.log) });
-    const [file] = fs.readdirSync(s.cacheDir);
+    const [file] = catalogFiles(s.cacheDir);
     fs.writeFileSync(path.join(s.cacheDir, file), '{"format":1,"server":"s","catalog":{"tools":[{"na');
     const p = await run(s, { s: echo(s.log) });
     expect(await toolNames(p)).toContain('s__echo');
@@ -149,7 +157,7 @@ describe('catalog cache', () => {
     await p.waitForStderr(/upstreams ready/);
     // The write waits a second after the connect (knownCatalogs.ts): a kill now loses this run's entry.
     await p.stop('SIGKILL');
-    const entries = () => (fs.existsSync(s.cacheDir) ? fs.readdirSync(s.cacheDir) : []);
+    const entries = () => catalogFiles(s.cacheDir);
     const q = await run(s, { s: echo(s.log) });
     expect(await toolNames(q)).toContain('s__echo');
     await q.waitForStderr(/upstreams ready/);
@@ -172,12 +180,10 @@ describe('catalog cache', () => {
         env: { LEAK_API_KEY: SECRET },
       },
     });
-    const files = fs.readdirSync(s.cacheDir);
+    const files = catalogFiles(s.cacheDir);
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) {
-      expect(f).not.toContain(SECRET);
-      expect(fs.readFileSync(path.join(s.cacheDir, f), 'utf8')).not.toContain(SECRET);
-    }
+    for (const f of files) expect(fs.readFileSync(path.join(s.cacheDir, f), 'utf8')).not.toContain(SECRET);
+    for (const name of fs.readdirSync(s.cacheDir, { recursive: true })) expect(String(name)).not.toContain(SECRET);
   });
 
   it('proxy.cache false: nothing is read or written', async () => {
