@@ -200,6 +200,12 @@ describe.skipIf(!engine.ok)('project image and compose (real engine)', () => {
           try {
             const got = await client.callTool({ name: 'envecho__get_env', arguments: { name: 'GITHUB_TOKEN' } });
             expect(text(got)).toBe(githubToken);
+            // The image's compile cache for its Node servers, on the tmpfs (docs/docker.md).
+            const cache = await client.callTool({
+              name: 'envecho__get_env',
+              arguments: { name: 'NODE_COMPILE_CACHE' },
+            });
+            expect(text(cache)).toBe('/tmp/node-compile-cache');
             const who = JSON.parse(text(await client.callTool({ name: 'envecho__whoami', arguments: {} })));
             expect(who.uid).not.toBe(0);
           } finally {
