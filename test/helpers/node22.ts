@@ -19,7 +19,7 @@ export async function node22(): Promise<string> {
   if (existsSync(bin)) return bin;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(
-      `the conformance CLI needs Node >= 22; install it (running ${process.version} on ${process.platform}-${process.arch})`,
+      `a Node >= 22 is needed here (the conformance CLI, the servers' compile cache); install it (running ${process.version} on ${process.platform}-${process.arch})`,
     );
   }
   mkdirSync(CACHE, { recursive: true });
