@@ -99,10 +99,11 @@ export interface ServerHost {
 }
 
 /**
- * The base environment of every stdio server of a proxy whose cache is on or off (`proxy.cache`). The
- * launcher's pre-read, the early start and the pool all start from it: a process started early is taken
- * only if its environment is exactly the one the connection would give it.
+ * The base environment of every stdio server, for the config's `proxy` section (its `cache`, read raw by
+ * the launcher's pre-read). The pre-read, the early start and the pool all start from it: a process
+ * started early is taken only if its environment is exactly the one the connection would give it.
  */
-export function serversEnv(host: ServerHost, cacheOn: boolean): NodeJS.ProcessEnv {
-  return withCompileCache(host.env, cacheOn ? serverCompileCacheDir(host.env, host.platform, host.homedir) : undefined);
+export function serversEnv(host: ServerHost, proxy: { cache?: unknown } | undefined): NodeJS.ProcessEnv {
+  const dir = proxy?.cache === false ? undefined : serverCompileCacheDir(host.env, host.platform, host.homedir);
+  return withCompileCache(host.env, dir);
 }

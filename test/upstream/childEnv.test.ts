@@ -17,13 +17,13 @@ describe('serversEnv', () => {
   const host = { env: { PATH: '/bin' }, platform: 'linux' as const, homedir: '/home/u' };
 
   test('reaches the servers through the inherited variables, unless the cache is off', () => {
-    const on = buildChildEnv(serversEnv(host, true), { A: '1' });
+    const on = buildChildEnv(serversEnv(host, {}), { A: '1' });
     expect(on).toEqual({ PATH: '/bin', NODE_COMPILE_CACHE: '/home/u/.cache/mcp-proxy/node-compile-cache', A: '1' });
-    expect(buildChildEnv(serversEnv(host, false), undefined)).toEqual({ PATH: '/bin' });
+    expect(buildChildEnv(serversEnv(host, { cache: false }), undefined)).toEqual({ PATH: '/bin' });
   });
 
   test("a server's own env can turn it off", () => {
-    const env = buildChildEnv(serversEnv(host, true), { NODE_DISABLE_COMPILE_CACHE: '1' });
+    const env = buildChildEnv(serversEnv(host, {}), { NODE_DISABLE_COMPILE_CACHE: '1' });
     expect(env.NODE_DISABLE_COMPILE_CACHE).toBe('1');
   });
 });

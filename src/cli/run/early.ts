@@ -87,7 +87,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     // A server without a cached catalog holds up the first complete listing until it is up: all of
     // those start now. Known ones only fill the idle cores (their catalog answers the listing).
     const unknown = (name: string, config: UpstreamConfig) => !cached(name, config);
-    const env = serversEnv(ctx, run.config.proxy?.cache !== false);
+    const env = serversEnv(ctx, run.config.proxy);
     const started = prespawnServers(prespawned, run.config.mcpServers, env, ctx.cwd, earlyLimit(), unknown);
     if (started) {
       held ??= holdSignals(exitOf(ctx));

@@ -43,7 +43,7 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     logger: setup.logger,
     metrics: setup.metrics,
     // Fixed at start, as the servers started early were: a reload that turns the cache off keeps it.
-    env: serversEnv(ctx, setup.proxy?.cache !== false),
+    env: serversEnv(ctx, setup.proxy),
     cwd: ctx.cwd,
     onStderrLine: (line) => {
       const masked = ctx.redactor.redact(line);

@@ -83,7 +83,7 @@ export function prereadParams(argv: string[], host: Host): StdioParams[] {
     if (!isObject(raw) || !isObject(raw.mcpServers)) return [];
     const transport = isObject(raw.proxy) ? raw.proxy.transport : undefined;
     if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return [];
-    const env = serversEnv(host, !(isObject(raw.proxy) && raw.proxy.cache === false));
+    const env = serversEnv(host, isObject(raw.proxy) ? raw.proxy : undefined);
     const out: StdioParams[] = [];
     for (const entry of Object.values(raw.mcpServers)) {
       const params = plainStdio(entry, { ...host, env });

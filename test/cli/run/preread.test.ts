@@ -26,7 +26,7 @@ async function loaderKeys(file: string, host: ReturnType<typeof hostIn>): Promis
   for (const config of Object.values(loaded!.config.mcpServers) as UpstreamConfig[]) {
     if (config.type !== 'stdio' || config.lazy || config.disabled || config.replicas !== undefined) continue;
     // The base environment the pool gives every stdio server (src/cli/run/pool.ts).
-    const r = resolveStdio(config, serversEnv(host, loaded!.config.proxy?.cache !== false), host.cwd);
+    const r = resolveStdio(config, serversEnv(host, loaded!.config.proxy), host.cwd);
     if ('params' in r) keys.push(spawnKey(r.params));
   }
   return keys;
