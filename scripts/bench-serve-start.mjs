@@ -241,6 +241,16 @@ function nodeVersion(bin) {
   return spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^v/, '');
 }
 
+/**
+ * Direct and proxy back to back, in turns first (round `i`): the machine's speed drifts within a round too.
+ * Resolves with [direct, proxied].
+ */
+async function backToBack(i, direct, proxied) {
+  if (i % 2 === 0) return [await direct(), await proxied()];
+  const p = await proxied();
+  return [await direct(), p];
+}
+
 export async function runServeStartBench({ runs = 5 } = {}) {
   if (!fs.existsSync(bundle)) throw new Error('dist/mcp-proxy.mjs is missing: run `npm run build` first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-proxy-bench-start-'));
@@ -284,12 +294,12 @@ export async function runServeStartBench({ runs = 5 } = {}) {
       s.initCold.push((await initializeMixed(dir, false)).ms);
       s.callDirect.push(await firstCallDirect());
       s.callProxy.push(await firstCallProxy(dir));
-      // Direct and proxy back to back, in turns first: the machine's speed drifts within a round too.
       fs.writeFileSync(log, '');
-      const direct = () => listedDirect(path.join(dir, 'direct-starts'));
-      const proxied = () => listedProxy(dir, path.join(dir, 'cold-cache'), log, { cold: true });
-      const [listDirect, cold] =
-        i % 2 === 0 ? [await direct(), await proxied()] : await proxied().then(async (c) => [await direct(), c]);
+      const [listDirect, cold] = await backToBack(
+        i,
+        () => listedDirect(path.join(dir, 'direct-starts')),
+        () => listedProxy(dir, path.join(dir, 'cold-cache'), log, { cold: true }),
+      );
       s.listDirect.push(listDirect);
       s.listProxy.push(cold.all);
       listRatios.push(cold.all / listDirect);
@@ -303,9 +313,11 @@ export async function runServeStartBench({ runs = 5 } = {}) {
       s.warmFirst.push(warm.first);
       warmComplete.push(warm.complete);
       if (node22) {
-        const d22 = () => listedDirect(path.join(dir, 'direct-starts'), node22);
-        const p22 = () => listedProxy(dir, path.join(dir, 'cold-cache-22'), log, { cold: true, serverNode: node22 });
-        const [d, p] = i % 2 === 0 ? [await d22(), await p22()] : await p22().then(async (c) => [await d22(), c]);
+        const [d, p] = await backToBack(
+          i,
+          () => listedDirect(path.join(dir, 'direct-starts'), node22),
+          () => listedProxy(dir, path.join(dir, 'cold-cache-22'), log, { cold: true, serverNode: node22 }),
+        );
         list22.direct.push(d);
         list22.proxy.push(p.all);
         list22.ratios.push(p.all / d);
