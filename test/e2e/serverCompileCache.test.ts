@@ -75,6 +75,28 @@ describe("servers' module compile cache", () => {
     expect(disabled).toMatchObject({ compileCache: '(unset)', disabled: '1', starts: 1 });
   });
 
+  test('a Node 22 server whose compile cache folder cannot be made starts and answers all the same', {
+    timeout: 360_000,
+  }, async () => {
+    const node = await node22();
+    const starts = path.join(tmpDir(), 'starts');
+    fs.writeFileSync(starts, '');
+    // A file where the folder would go: Node cannot make it (as root too, unlike a read-only folder).
+    const blocked = path.join(tmpDir(), 'a-file');
+    fs.writeFileSync(blocked, '');
+    const p = await startProxy({
+      config: { mcpServers: { e: server(starts, node) }, proxy: FAST_PROXY },
+      env: { NODE_COMPILE_CACHE: path.join(blocked, 'cache') },
+    });
+    expect(await p.callTool('e__get_env', { name: 'NODE_COMPILE_CACHE' })).toMatchObject({
+      ok: true,
+      text: path.join(blocked, 'cache'),
+    });
+    const { code } = await p.stop();
+    expect(code).toBe(0);
+    expect(p.stderr()).not.toMatch(/compile cache/i);
+  });
+
   test('a Node 22 server fills the cache through the proxy', { timeout: 360_000 }, async () => {
     const node = await node22();
     const starts = path.join(tmpDir(), 'starts');
