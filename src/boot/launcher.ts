@@ -143,13 +143,21 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
 }
 
 /**
- * `run`'s first stdio servers start now, to boot while the core loads (src/cli/run/preread.ts). Loaded
- * only for `run`: the other commands pay nothing for it.
+ * `run` over stdio: an `initialize` answered now when an earlier start of this config remembered the
+ * answer (src/cli/run/launcherAnswer.ts), and the first stdio servers started, to boot while the core
+ * loads (src/cli/run/preread.ts). Loaded only for `run`: the other commands pay nothing for it.
  */
 async function preread(argv: string[]): Promise<void> {
   if (argv[0] !== 'run') return;
-  const { prereadRun } = await import('../cli/run/preread.js');
-  const started = prereadRun(argv);
+  const [{ prereadRun, readRawRun, realHost }, { answerFromMemory }] = await Promise.all([
+    import('../cli/run/preread.js'),
+    import('../cli/run/launcherAnswer.js'),
+  ]);
+  const host = realHost();
+  const run = readRawRun(argv, host);
+  // The answer first: a client that wrote `initialize` at once has it in the pipe by now.
+  await answerFromMemory(run, host, process.stdin, process.stdout);
+  const started = prereadRun(argv, undefined, host, run);
   if (started) startupMark(`pre-read: ${started} stdio servers started`);
 }
 

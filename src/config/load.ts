@@ -41,6 +41,8 @@ export interface LoadedConfig {
   warnings: ConfigProblem[];
   /** Every variable the config references (e.g. to register resolved values with the redactor). */
   variables: string[];
+  /** The file's text as read (what a stdio `run` keys its remembered first answer by). */
+  text?: string;
 }
 
 function envLookup(env: NodeJS.ProcessEnv): Lookup {
@@ -119,7 +121,7 @@ async function loadLocated(located: LocatedConfig, opts: LoadConfigOptions): Pro
     platform: opts.platform,
     describeMissing: opts.describeMissing,
   });
-  return { ...parsed, path: located.path, source: located.source };
+  return { ...parsed, path: located.path, source: located.source, text };
 }
 
 export interface ValidationReport {

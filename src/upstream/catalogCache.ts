@@ -36,6 +36,8 @@ export class CatalogCache {
     /** The directory; undefined turns the cache off. */
     readonly dir: string | undefined,
     private readonly log: Logger,
+    /** Called after each entry written. */
+    private readonly onWrite?: () => void,
   ) {}
 
   /** The cached catalog of `name` with exactly this config, if any. */
@@ -71,6 +73,7 @@ export class CatalogCache {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       // Not synced to disk: a file a crash tore is unreadable, which is a miss (and a warning).
       atomicWrite(file, JSON.stringify(body), { mode: 0o600, durable: false });
+      this.onWrite?.();
     } catch (e) {
       this.log.debug({ server: name, err: (e as Error).message }, 'could not write the catalog cache');
     }

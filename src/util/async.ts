@@ -52,3 +52,8 @@ export function latch(): Latch {
     },
   };
 }
+
+/** Resolves after `n` turns of the event loop (what is already in a pipe has been read by then). */
+export async function loopTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

@@ -51,6 +51,18 @@ export function serverCompileCacheDir(
   return cacheFolder(env, platform, home, 'node-compile-cache', 'node-compile-cache');
 }
 
+/**
+ * Where a stdio `run` remembers its first `initialize` answer for the next start of the same config
+ * (cli/run/rememberedOffer.ts): `offers` in the user cache folder or in $MCP_PROXY_CACHE_DIR.
+ */
+export function startOfferDir(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string | undefined {
+  return cacheFolder(env, platform, home, 'offers', 'offers');
+}
+
 /** `sub` of the user cache folder, or `inExplicit` of $MCP_PROXY_CACHE_DIR (that folder itself if none). */
 function cacheFolder(
   env: NodeJS.ProcessEnv,

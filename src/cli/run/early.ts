@@ -14,20 +14,23 @@
 import { initializeResult, offerBeforeStart } from '../../aggregator/initializeOffer.js';
 import type { UpstreamConfig } from '../../config/schema.js';
 import { LogRing } from '../../dashboard/logRing.js';
-import { type EarlyStdio, readStdioEarly } from '../../frontends/earlyStdio.js';
+import { type EarlyStdio, type PlainInitialize, readStdioEarly } from '../../frontends/earlyStdio.js';
 import type { Lifecycle } from '../../lifecycle.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { startupMark } from '../../observability/startupTrace.js';
 import { type CachedServer, CatalogCache } from '../../upstream/catalogCache.js';
 import { serversEnv } from '../../upstream/childEnv.js';
 import { PrespawnRegistry, prespawnServers } from '../../upstream/prespawn.js';
-import { defaultCacheDir } from '../../util/cacheDir.js';
+import { loopTurns } from '../../util/async.js';
+import { defaultCacheDir, startOfferDir } from '../../util/cacheDir.js';
 import type { CliContext } from '../context.js';
 import { commandLogger } from '../createCli.js';
 import { configLoadOptions, credentialChainFor } from '../credentialOptions.js';
 import { loadRunConfig, type RunConfig } from './config.js';
+import { takeLauncherStdio } from './launcherAnswer.js';
 import type { RunOptions } from './options.js';
 import { earlyLimit, holdSignals, takePreread } from './preread.js';
+import { offerFromTextOnly, rememberOffer } from './rememberedOffer.js';
 
 export interface EarlyStart {
   /** What the dashboard shows: our lines and the upstreams' stderr. */
@@ -42,6 +45,11 @@ export interface EarlyStart {
   stdio?: EarlyStdio;
   /** The lifecycle owns shutdown from now on (also of the servers started early); a held signal reaches it. */
   handOver(lifecycle: Lifecycle): void;
+  /**
+   * Over stdio: remembers the `initialize` answer the next start of this config gives before the core
+   * loads, from the catalog cache as it is now (call it when catalogs were written).
+   */
+  rememberOffer?: () => void;
 }
 
 /** `prespawn`: the `run` command's early phase (servers started and the first message read early). */
@@ -66,8 +74,12 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
   }
   startupMark('run: config loaded');
   const transport = args.transport ?? run.config.proxy?.transport ?? 'stdio';
+  // The launcher may have answered `initialize` already (launcherAnswer.ts): its reader is ours now.
+  const launcher = takeLauncherStdio();
   let stdio: EarlyStdio | undefined;
+  let remember: (() => void) | undefined;
   if (transport !== 'stdio') {
+    launcher?.adopt(() => undefined).stop();
     held?.release();
     held = undefined;
     await prespawned.close();
@@ -76,14 +88,14 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     // An unknown --profile is a usage error the composition root reports before anything is answered.
     const profiles = run.config.proxy?.access?.profiles ?? {};
     if (args.profile === undefined || Object.hasOwn(profiles, args.profile)) {
-      stdio = readStdioEarly(ctx.stdin, ctx.stdout, (request) =>
-        answerInitialize(run, cached, request.params.protocolVersion),
-      );
+      const answer = (request: PlainInitialize) => answerInitialize(run, cached, request.params.protocolVersion);
+      stdio = launcher ? launcher.adopt(answer) : readStdioEarly(ctx.stdin, ctx.stdout, answer);
       // A first message already in the pipe is answered first (the servers' start costs the proxy's core a
       // few milliseconds), and before loading the composition root holds the thread: a few turns of the
       // event loop, as reading stdin starts only after one.
       await Promise.race([stdio.decided, loopTurns(3)]);
-    }
+    } else launcher?.adopt(() => undefined).stop();
+    remember = coalesced(() => rememberStartOffer(run, args, ctx));
     // A server without a cached catalog holds up the first complete listing until it is up: all of
     // those start now. Known ones only fill the idle cores (their catalog answers the listing).
     const unknown = (name: string, config: UpstreamConfig) => !cached(name, config);
@@ -93,6 +105,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
       held ??= holdSignals(exitOf(ctx));
       startupMark(`run: ${started} stdio servers started early`);
     }
+    rememberStartOffer(run, args, ctx, cached);
   }
   return {
     logs,
@@ -102,6 +115,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
     run,
     prespawned,
     stdio,
+    rememberOffer: remember,
     handOver(lifecycle) {
       lifecycle.add('servers started early', () => prespawned.close());
       const signal = held?.release();
@@ -125,6 +139,27 @@ function answerInitialize(run: RunConfig, cached: CachedReader, requested: strin
 type CachedReader = (name: string, config: UpstreamConfig) => CachedServer | undefined;
 
 /**
+ * Remembers what answerInitialize gives now, for the launcher of the next start of this config
+ * (rememberedOffer.ts); forgets it when that answer could come out differently next time.
+ */
+function rememberStartOffer(
+  run: RunConfig,
+  args: RunOptions,
+  ctx: CliContext,
+  cached = cachedCatalogs(run, ctx),
+): void {
+  const { loaded, config } = run;
+  try {
+    const dir = config.proxy?.cache === false ? undefined : startOfferDir(ctx.env, ctx.platform, ctx.homedir);
+    if (!dir || loaded?.text === undefined) return;
+    const source = { configPath: loaded.path, text: loaded.text, transport: args.transport };
+    const fixed = loaded.format === 'json' && args.profile === undefined && offerFromTextOnly(loaded.text);
+    const offer = fixed ? { name: config.proxy?.name, offer: offerBeforeStart(config.mcpServers, cached) } : undefined;
+    rememberOffer(dir, source, offer);
+  } catch {} // costs the next start only its early answer
+}
+
+/**
  * Each server's catalog cache entry, read as the pool reads it (its warnings are the pool's to give) and
  * once in this phase: the initialize answer and the choice of what starts early both ask.
  */
@@ -138,8 +173,17 @@ function cachedCatalogs(run: RunConfig, ctx: CliContext): CachedReader {
   };
 }
 
-async function loopTurns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+/** `fn` once per turn of the event loop, however often it is asked for (catalogs are written in bursts). */
+function coalesced(fn: () => void): () => void {
+  let due = false;
+  return () => {
+    if (due) return;
+    due = true;
+    setImmediate(() => {
+      due = false;
+      fn();
+    });
+  };
 }
 
 /** A second signal while held forces the exit, as it does later. */

@@ -6,9 +6,11 @@ import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { Aggregator } from '../../aggregator/server.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { Lifecycle } from '../../lifecycle.js';
+import type { Logger } from '../../observability/logger.js';
 import { type Metrics, noopMetrics } from '../../observability/metrics.js';
 import { startupMark } from '../../observability/startupTrace.js';
 import { declaredFor } from '../../upstream/handshake.js';
+import type { OAuthRuntime } from '../../upstream/oauth/runtime.js';
 import { registerConfigSecrets } from '../configSecrets.js';
 import type { CliContext } from '../context.js';
 import type { commandLogger } from '../createCli.js';
@@ -31,7 +33,7 @@ export type { RunOptions };
 /** `started`: the config already loaded (and stdio servers started) by startEarly, before this module loaded. */
 export async function runProxy(args: RunOptions, ctx: CliContext, started?: EarlyStart): Promise<number> {
   const early = started ?? (await startEarly(args, ctx, { prespawn: false }));
-  const { logs, logger, chain, loadOpts, run, prespawned } = early;
+  const { logs, logger, chain, loadOpts, run } = early;
   const { loaded, config } = run;
   // What the watched files looked like when read: a change before the watcher is up is caught up on.
   const watchedFiles = loaded ? [loaded.path, chain.credentialsFile] : [];
@@ -48,9 +50,12 @@ export async function runProxy(args: RunOptions, ctx: CliContext, started?: Earl
   const metrics = await metricsFor(transport);
   const oauth = oauthRuntimeFor(args, ctx, logger);
   const declared = declaredToServers(transport);
-  const poolOpts = { proxy, logger, metrics, relayStderr: true, oauth, tapStderr: logs.stderrLine, catalogCache: true };
   const clientCapabilities = declared.promise;
-  const pool = createPool(ctx, { configs: config.mcpServers, ...poolOpts, prespawned, clientCapabilities });
+  const pool = createPool(ctx, {
+    configs: config.mcpServers,
+    ...poolSetup(early, logger, metrics, oauth),
+    clientCapabilities,
+  });
   const toolsModeName = args.toolsMode ?? proxy.tools?.mode ?? 'all';
   const access = createAccess(proxy, args.profile);
   const audit = setupAudit({ proxy, configPath: loaded?.path, ctx, logger, metrics, transport });
@@ -213,4 +218,21 @@ async function followConfig(
     lifecycle.add('oauth watcher', () => logins.close());
   }
   return reload;
+}
+
+/** The pool's setup in `run`: catalogs kept (and the first answer remembered from them), stderr relayed and tapped. */
+function poolSetup(early: EarlyStart, logger: Logger, metrics: Metrics, oauth: OAuthRuntime) {
+  const { proxy = {} } = early.run.config;
+  const { logs, prespawned, rememberOffer: onCatalogsWritten } = early;
+  return {
+    proxy,
+    logger,
+    metrics,
+    relayStderr: true,
+    oauth,
+    tapStderr: logs.stderrLine,
+    catalogCache: true,
+    prespawned,
+    onCatalogsWritten,
+  };
 }

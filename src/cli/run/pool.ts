@@ -27,6 +27,8 @@ export interface PoolSetup {
   oauth?: OAuthRuntime;
   /** Keep catalogs between runs (`run`; the one-shot commands want the servers' live answers). */
   catalogCache?: boolean;
+  /** Called after catalogs were written to that cache. */
+  onCatalogsWritten?: () => void;
   /** Also given every upstream stderr line, masked (the dashboard's log view). */
   tapStderr?: (line: string) => void;
   /** Stdio servers started early (`run` over stdio): the first connects take their processes. */
@@ -56,7 +58,7 @@ export function createPool(ctx: CliContext, setup: PoolSetup): UpstreamPool {
     prespawned: setup.prespawned,
     clientCapabilities: setup.clientCapabilities,
     cache: setup.catalogCache
-      ? new CatalogCache(defaultCacheDir(ctx.env, ctx.platform, ctx.homedir), setup.logger)
+      ? new CatalogCache(defaultCacheDir(ctx.env, ctx.platform, ctx.homedir), setup.logger, setup.onCatalogsWritten)
       : undefined,
   });
   return pool;

@@ -27,7 +27,7 @@ export interface Preread {
   release(): string | undefined;
 }
 
-interface Host {
+export interface Host {
   env: NodeJS.ProcessEnv;
   cwd: string;
   homedir: string;
@@ -48,8 +48,13 @@ export function earlyLimit(): number {
 }
 
 /** `argv` without node and script. Starts up to `limit` servers; returns how many it started. */
-export function prereadRun(argv: string[], limit = earlyLimit(), host: Host = realHost()): number {
-  const params = prereadParams(argv, host).slice(0, limit);
+export function prereadRun(
+  argv: string[],
+  limit = earlyLimit(),
+  host: Host = realHost(),
+  run = readRawRun(argv, host),
+): number {
+  const params = prereadParams(argv, host, run).slice(0, limit);
   if (!params.length) return 0;
   const children: HeldChild[] = [];
   for (const p of params) {
@@ -72,17 +77,39 @@ export function takePreread(): Preread | undefined {
   return taken;
 }
 
-/** The spawn parameters of the servers the pre-read may start, in config order; none when it gives up. */
-export function prereadParams(argv: string[], host: Host): StdioParams[] {
+/** A `run` over stdio as the pre-read reads it: its flags and its config file, plain JSON. */
+export interface RawRun {
+  flags: { config?: string; transport?: string };
+  /** The config file, absolute. */
+  path: string;
+  text: string;
+  raw: Record<string, unknown> & { mcpServers: Record<string, unknown> };
+}
+
+/** Undefined when the pre-read gives up (see above): the core then does it all. */
+export function readRawRun(argv: string[], host: Host): RawRun | undefined {
   const flags = runFlags(argv);
-  if (!flags) return [];
+  if (!flags) return undefined;
   try {
     const located = locateConfig({ path: flags.config, ...host });
-    if (!located || !/\.json$/i.test(located.path)) return [];
-    const raw: unknown = JSON.parse(readTextFileSync(located.path));
-    if (!isObject(raw) || !isObject(raw.mcpServers)) return [];
+    if (!located || !/\.json$/i.test(located.path)) return undefined;
+    const text = readTextFileSync(located.path);
+    const raw: unknown = JSON.parse(text);
+    if (!isObject(raw) || !isObject(raw.mcpServers)) return undefined;
     const transport = isObject(raw.proxy) ? raw.proxy.transport : undefined;
-    if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return [];
+    if ((flags.transport ?? transport ?? 'stdio') !== 'stdio') return undefined;
+    return { flags, path: located.path, text, raw: raw as RawRun['raw'] };
+  } catch {
+    // Unreadable, not found, not JSON: the real loader reports it.
+    return undefined;
+  }
+}
+
+/** The spawn parameters of the servers the pre-read may start, in config order; none when it gives up. */
+export function prereadParams(argv: string[], host: Host, run = readRawRun(argv, host)): StdioParams[] {
+  if (!run) return [];
+  const { raw } = run;
+  try {
     const env = serversEnv(host, isObject(raw.proxy) ? raw.proxy : undefined);
     const out: StdioParams[] = [];
     for (const entry of Object.values(raw.mcpServers)) {
@@ -91,8 +118,7 @@ export function prereadParams(argv: string[], host: Host): StdioParams[] {
     }
     return out;
   } catch {
-    // Unreadable, not found, not JSON: the real loader reports it.
-    return [];
+    return []; // the real loader reports what is wrong
   }
 }
 
@@ -151,7 +177,7 @@ function plainString(v: unknown): boolean {
   return typeof v === 'string' && !v.includes('$');
 }
 
-function realHost(): Host {
+export function realHost(): Host {
   return { env: process.env, cwd: process.cwd(), homedir: os.homedir(), platform: process.platform };
 }
 
