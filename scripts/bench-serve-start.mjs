@@ -24,6 +24,16 @@ import { BUNDLE as bundle, ECHO as echo, ROOT as root } from './bench.mjs';
 const counted = path.join(root, 'test/fixtures/counted-server.mjs');
 const node = process.execPath;
 
+/**
+ * Every process here (bare Node, the proxy, the servers, direct or not) runs without
+ * NODE_EXTRA_CA_CERTS: Node before 22 reads and parses that bundle as it starts (about 50 ms of CPU on
+ * this machine, whose TLS is intercepted, for every process), which would hide the proxy's own start-up
+ * cost inside bare Node's. No certificate is needed here: everything is local.
+ */
+const benchEnv = { ...process.env };
+const extraCerts = benchEnv.NODE_EXTRA_CA_CERTS !== undefined;
+delete benchEnv.NODE_EXTRA_CA_CERTS;
+
 const INIT = {
   jsonrpc: '2.0',
   id: 0,
@@ -33,7 +43,7 @@ const INIT = {
 
 /** A child speaking JSON-RPC lines on stdio; `request` resolves with the response to its id. */
 function rpcChild(cmd, args, env) {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...benchEnv, ...env } });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (c) => {
@@ -99,14 +109,14 @@ function proxyArgs(config, dir) {
 
 async function bareNode() {
   const t0 = now();
-  await new Promise((r) => spawn(node, ['-e', '0']).once('exit', r));
+  await new Promise((r) => spawn(node, ['-e', '0'], { env: benchEnv }).once('exit', r));
   return now() - t0;
 }
 
 /** CPU time (user + system) a bare Node process has spent when its script runs. */
 async function bareNodeCpu() {
   const script = 'const c = process.cpuUsage(); process.stdout.write(String((c.user + c.system) / 1000))';
-  const child = spawn(node, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(node, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'], env: benchEnv });
   let out = '';
   child.stdout.on('data', (c) => {
     out += c;
@@ -121,7 +131,11 @@ function cpuAtFirstMessage(stderr) {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-/** `codeCache` false: as on a first start, without V8's code cache of an earlier run (src/boot/codeCache.ts). */
+/**
+ * As every start after the first: V8's code cache (src/boot/codeCache.ts) and the `initialize` answer
+ * (src/cli/run/rememberedOffer.ts) kept by an earlier run. `codeCache` false: as on a first start,
+ * with neither.
+ */
 async function initializeMixed(dir, codeCache = true) {
   const config = {
     mcpServers: {
@@ -133,7 +147,7 @@ async function initializeMixed(dir, codeCache = true) {
   const t0 = now();
   const p = rpcChild(node, proxyArgs(config, dir), {
     HOME: dir,
-    MCP_PROXY_CACHE_DIR: 'off',
+    MCP_PROXY_CACHE_DIR: codeCache ? path.join(dir, 'init-cache') : 'off',
     MCP_PROXY_TRACE_STARTUP: '1',
     ...(codeCache ? {} : { MCP_PROXY_CODE_CACHE: 'off' }),
   });
@@ -282,6 +296,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
   const list22 = { direct: [], proxy: [], ratios: [] };
   try {
     await bareNode();
+    await initializeMixed(dir); // leaves what every later start finds: V8's code cache, the answer kept
     if (node22) await listedProxy(dir, path.join(dir, 'cold-cache-22'), log, { cold: true, serverNode: node22 });
     for (let i = 0; i < runs; i++) {
       const nodeMs = await bareNode();
@@ -326,6 +341,9 @@ export async function runServeStartBench({ runs = 5 } = {}) {
     const starts = Math.max(...coldStarts);
     const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)]));
     return [
+      ...(extraCerts
+        ? [{ name: 'NODE_EXTRA_CA_CERTS is set here: every process below runs without it', ms: undefined, value: '-' }]
+        : []),
       { name: 'bare node -e 0', ms: m.node },
       {
         name: 'spawn -> initialize answered (quick + hanging + failing upstream)',
@@ -341,7 +359,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
         ratio: m.initCpu / m.nodeCpu,
       },
       {
-        name: '  the same on a first start (no V8 code cache yet)',
+        name: '  the same on a first start (no V8 code cache, no answer kept yet)',
         ms: m.initCold,
         ratio: m.initCold / m.node,
       },
