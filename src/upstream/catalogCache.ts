@@ -36,8 +36,8 @@ export class CatalogCache {
     /** The directory; undefined turns the cache off. */
     readonly dir: string | undefined,
     private readonly log: Logger,
-    /** Called after each entry written. */
-    private readonly onWrite?: () => void,
+    /** Called after a writeAll that wrote something. */
+    private readonly onWritten?: () => void,
   ) {}
 
   /** The cached catalog of `name` with exactly this config, if any. */
@@ -65,18 +65,26 @@ export class CatalogCache {
   }
 
   /** Stores what `name` offers now (atomically; a failure only costs the next start its head start). */
-  write(name: string, config: UpstreamConfig, entry: CachedServer): void {
-    if (!this.dir) return;
+  write(name: string, config: UpstreamConfig, entry: CachedServer): boolean {
+    if (!this.dir) return false;
     const file = this.file(name, config);
     const body: CacheFile = { format: FORMAT, server: name, savedAt: new Date().toISOString(), ...entry };
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       // Not synced to disk: a file a crash tore is unreadable, which is a miss (and a warning).
       atomicWrite(file, JSON.stringify(body), { mode: 0o600, durable: false });
-      this.onWrite?.();
+      return true;
     } catch (e) {
       this.log.debug({ server: name, err: (e as Error).message }, 'could not write the catalog cache');
+      return false;
     }
+  }
+
+  /** Stores several servers' catalogs (write for each), then tells onWritten once. */
+  writeAll(entries: Iterable<[name: string, config: UpstreamConfig, entry: CachedServer]>): void {
+    let wrote = false;
+    for (const [name, config, entry] of entries) wrote = this.write(name, config, entry) || wrote;
+    if (wrote) this.onWritten?.();
   }
 
   private file(name: string, config: UpstreamConfig): string {

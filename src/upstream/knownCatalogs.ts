@@ -80,7 +80,7 @@ export class KnownCatalogs {
     this.timer = undefined;
     const due = [...this.due];
     this.due.clear();
-    for (const [name, { config, entry }] of due) this.cache?.write(name, config, entry);
+    this.cache?.writeAll(due.map(([name, { config, entry }]) => [name, config, entry]));
   }
 }
 

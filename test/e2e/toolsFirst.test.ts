@@ -184,11 +184,12 @@ describe('start-up lists tools first', () => {
     const call = await p.callTool('quick__echo', { text: 'still fine' });
     expect(call.text).toBe('still fine');
     await p.stop();
+    // The catalogs (not the initialize answer kept in offers/, nor the servers' compile cache).
     const cached = () =>
       fs
-        .readdirSync(cache, { recursive: true, withFileTypes: true })
-        .filter((f) => f.isFile() && f.name.endsWith('.json'))
-        .map((f) => JSON.parse(fs.readFileSync(path.join(f.parentPath, f.name), 'utf8')));
+        .readdirSync(cache, { withFileTypes: true })
+        .filter((f) => f.isFile() && f.name.endsWith('.json') && !f.name.startsWith('.'))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(cache, f.name), 'utf8')));
     expect(await until(() => cached().length > 0, 5000)).toBe(true);
     const entries = cached();
     expect(entries.map((e) => e.server)).toEqual(['quick']);

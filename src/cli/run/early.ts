@@ -47,7 +47,7 @@ export interface EarlyStart {
   handOver(lifecycle: Lifecycle): void;
   /**
    * Over stdio: remembers the `initialize` answer the next start of this config gives before the core
-   * loads, from the catalog cache as it is now (call it when catalogs were written).
+   * loads, from the catalog cache as it is now (called when catalogs were written).
    */
   rememberOffer?: () => void;
 }
@@ -95,7 +95,7 @@ export async function startEarly(args: RunOptions, ctx: CliContext, opts: { pres
       // event loop, as reading stdin starts only after one.
       await Promise.race([stdio.decided, loopTurns(3)]);
     } else launcher?.adopt(() => undefined).stop();
-    remember = coalesced(() => rememberStartOffer(run, args, ctx));
+    remember = () => rememberStartOffer(run, args, ctx);
     // A server without a cached catalog holds up the first complete listing until it is up: all of
     // those start now. Known ones only fill the idle cores (their catalog answers the listing).
     const unknown = (name: string, config: UpstreamConfig) => !cached(name, config);
@@ -170,19 +170,6 @@ function cachedCatalogs(run: RunConfig, ctx: CliContext): CachedReader {
   return (name, config) => {
     if (!read.has(name)) read.set(name, cache.read(name, config));
     return read.get(name);
-  };
-}
-
-/** `fn` once per turn of the event loop, however often it is asked for (catalogs are written in bursts). */
-function coalesced(fn: () => void): () => void {
-  let due = false;
-  return () => {
-    if (due) return;
-    due = true;
-    setImmediate(() => {
-      due = false;
-      fn();
-    });
   };
 }
 

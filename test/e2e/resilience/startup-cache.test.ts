@@ -177,13 +177,20 @@ describe('catalog cache', () => {
       leaky: {
         command: NODE,
         args: [path.join(FIXTURES, 'secret-server.mjs')],
-        env: { LEAK_API_KEY: SECRET },
+        env: { LEAK_API_KEY: SECRET, LEAK_IN_INSTRUCTIONS: '1' },
       },
     });
     const files = catalogFiles(s.cacheDir);
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(fs.readFileSync(path.join(s.cacheDir, f), 'utf8')).not.toContain(SECRET);
-    for (const name of fs.readdirSync(s.cacheDir, { recursive: true })) expect(String(name)).not.toContain(SECRET);
+    // The initialize answer kept for the next start holds the server's instructions, masked as in its catalog.
+    const offers = path.join(s.cacheDir, 'offers');
+    const kept = fs.readdirSync(offers).map((f) => fs.readFileSync(path.join(offers, f), 'utf8'));
+    expect(kept.join('')).toContain('Authenticated with key');
+    for (const name of fs.readdirSync(s.cacheDir, { recursive: true }) as string[]) {
+      expect(name).not.toContain(SECRET);
+      const file = path.join(s.cacheDir, name);
+      if (fs.statSync(file).isFile()) expect(fs.readFileSync(file, 'utf8')).not.toContain(SECRET);
+    }
   });
 
   it('proxy.cache false: nothing is read or written', async () => {
