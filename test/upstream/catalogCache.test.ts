@@ -35,6 +35,23 @@ describe('CatalogCache', () => {
     expect(cache.read('t', config)).toBeUndefined();
   });
 
+  test('writeAll tells once per batch that wrote something (the kept initialize answer follows it)', () => {
+    let told = 0;
+    const cache = new CatalogCache(tmpDir(), log, () => told++);
+    cache.writeAll([
+      ['s', config, entry],
+      ['t', config, entry],
+    ]);
+    expect(told).toBe(1);
+    expect(cache.read('t', config)?.instructions).toBe('Use echo.');
+    cache.writeAll([]);
+    new CatalogCache(undefined, log, () => told++).writeAll([['s', config, entry]]);
+    const blocked = path.join(tmpDir(), 'a-file');
+    fs.writeFileSync(blocked, '');
+    new CatalogCache(path.join(blocked, 'cache'), log, () => told++).writeAll([['s', config, entry]]);
+    expect(told).toBe(1);
+  });
+
   test('a changed secret value is the same server; a changed variable name is not', () => {
     expect(configKey('s', { ...config, env: { API_KEY: 'other' } } as UpstreamConfig)).toBe(configKey('s', config));
     expect(configKey('s', { ...config, env: { OTHER_KEY: SECRET } } as UpstreamConfig)).not.toBe(
