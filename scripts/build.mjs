@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { buildLauncher, nativeAddonStubs, writeThirdPartyNotices } from './launcher.mjs';
+import { lazyClasses, lazyFunctions, lazyModules, lazyValidator, yargsNoVersionGuess } from './standIns.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -36,114 +37,6 @@ const onlyBuiltinsExternal = {
     build.onEnd((result) => {
       const externals = Object.keys(result.metafile?.inputs ?? {}).filter((p) => p.startsWith('external:'));
       if (externals.length) throw new Error(`non-builtin externals: ${externals.join(', ')}`);
-    });
-  },
-};
-
-/**
- * Packages that only the help and usage layout needs (yargs -> cliui -> string-width) but that do costly
- * work when they load: string-width builds an Intl.Segmenter and Unicode-set regular expressions (ICU
- * data), a large share of `run`'s start-up for text that `run` never renders. Each import of them gets a
- * stand-in whose default export loads the real module on its first call (a require() inside the bundle,
- * which esbuild evaluates only then). The build fails if a package grows exports beyond the default.
- */
-/** Where esbuild would resolve a module the lazy plugins stand in for (the real file, behind the stand-in). */
-function resolveReal(build, args) {
-  return build.resolve(args.path, {
-    kind: args.kind,
-    resolveDir: args.resolveDir,
-    importer: args.importer,
-    pluginData: { lazyReal: true },
-  });
-}
-
-const LAZY_DEFAULT_EXPORTS = /^string-width$/;
-const lazyModules = {
-  name: 'lazy-modules',
-  setup(build) {
-    build.onResolve({ filter: LAZY_DEFAULT_EXPORTS }, async (args) => {
-      if (args.pluginData?.lazyReal) return undefined;
-      const real = await resolveReal(build, args);
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy-module' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const exported = [...text.matchAll(/^export\s+(default\s+)?/gm)];
-      if (exported.length !== 1 || !exported[0][1]) {
-        throw new Error(`build: ${args.path} must have exactly one export, a default one (lazy-modules)`);
-      }
-      return {
-        contents: `let real;\nexport default function lazy(...a) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...a);\n}\n`,
-        loader: 'js',
-        resolveDir: path.dirname(args.path),
-      };
-    });
-  },
-};
-
-/**
- * eventsource-parser/stream declares `class EventSourceParserStream extends TransformStream` when it loads,
- * which makes Node load its web streams implementation; the MCP client SDK imports it for HTTP upstreams
- * only, so every stdio proxy paid for it at start-up. The stand-in class builds the real stream on `new`
- * (loading the module then). The build fails if the module's exports change.
- */
-const LAZY_CLASSES = { 'eventsource-parser/stream': ['EventSourceParserStream', 'ParseError'] };
-const lazyClasses = {
-  name: 'lazy-classes',
-  setup(build) {
-    build.onResolve({ filter: /^eventsource-parser\/stream$/ }, async (args) => {
-      if (args.pluginData?.lazyReal) return undefined;
-      const real = await resolveReal(build, args);
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy-class', pluginData: { spec: args.path } };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-class' }, (args) => {
-      const [cls, ...others] = LAZY_CLASSES[args.pluginData.spec];
-      const text = readFileSync(args.path, 'utf8');
-      const exported = /export\s*\{([^}]*)\}/
-        .exec(text)?.[1]
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean);
-      if (JSON.stringify(exported?.sort()) !== JSON.stringify([cls, ...others].sort())) {
-        throw new Error(`build: ${args.path} exports ${exported} (lazy-classes expects ${[cls, ...others]})`);
-      }
-      const real = `require(${JSON.stringify(args.path)})`;
-      return {
-        contents: [
-          `export class ${cls} { constructor(...a) { return new (${real}.${cls})(...a); } }`,
-          ...others.map(
-            (name) => `export { ${name} } from ${JSON.stringify(path.join(path.dirname(args.path), 'index.js'))};`,
-          ),
-        ].join('\n'),
-        loader: 'js',
-        resolveDir: path.dirname(args.path),
-      };
-    });
-  },
-};
-
-/**
- * yargs' factory calls `.version()` on every instance it makes, which guesses the version by walking up
- * the directories from where yargs thinks the program lives (in a bundle: the directory holding
- * node_modules, or the working directory), reading each one, and parsing the first package.json found:
- * work on the way to a stdio proxy's first answer, for a flag the CLI turns off (`.version(false)`;
- * `mcp-proxy version` prints the build constants). The stand-in factory leaves that call out. The build
- * fails if the factory no longer has it, so a yargs upgrade is looked at again.
- */
-const YARGS_GUESS = '        yargs.help();\n        yargs.version();\n';
-const yargsNoVersionGuess = {
-  name: 'yargs-no-version-guess',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (text.split(YARGS_GUESS).length !== 2) {
-        throw new Error(
-          `build: ${args.path} no longer calls yargs.version() once in its factory (yargs-no-version-guess)`,
-        );
-      }
-      return { contents: text.replace(YARGS_GUESS, '        yargs.help();\n'), loader: 'js' };
     });
   },
 };
@@ -200,7 +93,15 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [nativeAddonStubs, lazyModules, lazyClasses, yargsNoVersionGuess, onlyBuiltinsExternal],
+  plugins: [
+    nativeAddonStubs,
+    lazyModules,
+    lazyClasses,
+    lazyFunctions,
+    lazyValidator,
+    yargsNoVersionGuess,
+    onlyBuiltinsExternal,
+  ],
 });
 
 const externals = new Set();
