@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { buildLauncher, nativeAddonStubs, writeThirdPartyNotices } from './launcher.mjs';
-import { lazyClasses, lazyFunctions, lazyModules, lazyValidator, yargsNoVersionGuess } from './standIns.mjs';
+import { lazyClasses, lazyModules, lazyValidator, yargsNoVersionGuess } from './standIns.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -93,15 +93,7 @@ const result = await esbuild.build({
     __DASHBOARD_ASSETS__: JSON.stringify(uiAssets),
     ...buildConstants,
   },
-  plugins: [
-    nativeAddonStubs,
-    lazyModules,
-    lazyClasses,
-    lazyFunctions,
-    lazyValidator,
-    yargsNoVersionGuess,
-    onlyBuiltinsExternal,
-  ],
+  plugins: [nativeAddonStubs, lazyModules, lazyClasses, lazyValidator, yargsNoVersionGuess, onlyBuiltinsExternal],
 });
 
 const externals = new Set();

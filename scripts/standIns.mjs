@@ -90,41 +90,6 @@ export const lazyClasses = {
 };
 
 /**
- * Modules whose every export is a function, loaded on the first call of one: pkce-challenge reaches for
- * Web Crypto when it loads (Node then loads its whole webcrypto implementation), for OAuth logins only.
- * The build fails if such a module exports anything but functions.
- */
-const LAZY_FUNCTION_MODULES = /^pkce-challenge$/;
-export const lazyFunctions = {
-  name: 'lazy-functions',
-  setup(build) {
-    build.onResolve({ filter: LAZY_FUNCTION_MODULES }, async (args) => {
-      if (args.pluginData?.lazyReal) return undefined;
-      const real = await resolveReal(build, args);
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy-functions' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-functions' }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const all = [...text.matchAll(/^export\s+.*$/gm)].map((m) => m[0]);
-      const fns = all.map((line) => /^export\s+(default\s+)?(?:async\s+)?function\s+(\w+)/.exec(line));
-      if (!fns.length || fns.some((m) => !m)) {
-        throw new Error(`build: ${args.path} must export functions only (lazy-functions): ${all.join(' | ')}`);
-      }
-      const real = `require(${JSON.stringify(args.path)})`;
-      const contents = fns
-        .map(([, isDefault, name]) =>
-          isDefault
-            ? `export default function ${name}(...a) { return ${real}.default(...a); }`
-            : `export function ${name}(...a) { return ${real}.${name}(...a); }`,
-        )
-        .join('\n');
-      return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
-    });
-  },
-};
-
-/**
  * Each MCP SDK package's Node shims import its JSON Schema validator (a bundled copy of AJV with its
  * formats, two in all), which evaluates all of AJV when it loads, and every Client and Server makes one.
  * The proxy validates against a JSON Schema rarely (a tool's output schema, an elicitation's answer): the

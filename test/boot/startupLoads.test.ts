@@ -21,8 +21,8 @@ const INIT = JSON.stringify({
 });
 
 /**
- * Preloaded into the proxy: at its first stdout write (the answer) it lists the modules loaded so far,
- * and the directories read so far (LOADED_OUT.dirs).
+ * Preloaded into the proxy: at its first stdout write that holds LOADED_AT (an answer's id) it lists
+ * the modules loaded so far, and the directories read so far (LOADED_OUT.dirs).
  */
 const PRELOAD = `
 const fs = require('node:fs');
@@ -36,7 +36,7 @@ fs.readdirSync = function (dir, ...rest) {
 };
 let listed = false;
 process.stdout.write = function (...a) {
-  if (!listed) {
+  if (!listed && String(a[0]).includes(process.env.LOADED_AT)) {
     listed = true;
     fs.writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n'));
     fs.writeFileSync(process.env.LOADED_OUT + '.dirs', dirs.join('\\n'));
@@ -61,12 +61,13 @@ test('a stdio `run` answers initialize without loading what only other paths nee
     HOME: dir,
     MCP_PROXY_CACHE_DIR: path.join(dir, 'cache'),
     LOADED_OUT: out,
+    LOADED_AT: '"id":0',
   };
-  const serve = () => {
+  const serve = (input = `${INIT}\n`, at = '"id":0') => {
     const r = spawnSync(NODE, ['-r', preload, BUNDLE, 'run', '--config', config, '--no-watch'], {
       cwd: work,
-      env,
-      input: `${INIT}\n`,
+      env: { ...env, LOADED_AT: at },
+      input,
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -80,6 +81,15 @@ test('a stdio `run` answers initialize without loading what only other paths nee
   const unwantedModules = ['http', 'https', 'tls', 'readline', 'internal/webstreams/readablestream', 'zlib', 'crypto'];
   for (const unwanted of unwantedModules) {
     expect(warm.has(`NativeModule ${unwanted}`), unwanted).toBe(false);
+  }
+  // A warm start's `initialize` comes from the launcher (src/cli/run/launcherAnswer.ts). With the whole
+  // proxy up and its first listing answered, still none of those but node:crypto (session ids).
+  const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  const listed = serve(`${INIT}\n${initialized}\n${list}\n`, '"id":1');
+  expect(listed.has('NativeModule child_process')).toBe(true);
+  for (const unwanted of unwantedModules.filter((m) => m !== 'crypto')) {
+    expect(listed.has(`NativeModule ${unwanted}`), unwanted).toBe(false);
   }
   // Nothing searches the working directory and its parents (yargs' version guess looked for a package.json).
   const read = fs.readFileSync(`${out}.dirs`, 'utf8').split('\n').filter(Boolean);
