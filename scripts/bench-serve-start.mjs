@@ -19,20 +19,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE as bundle, ECHO as echo, ROOT as root } from './bench.mjs';
+import { BUNDLE as bundle, ECHO as echo, ROOT as root, STARTUP_ENV, STARTUP_ENV_NOTE } from './bench.mjs';
 
 const counted = path.join(root, 'test/fixtures/counted-server.mjs');
 const node = process.execPath;
 
-/**
- * Every process here (bare Node, the proxy, the servers, direct or not) runs without
- * NODE_EXTRA_CA_CERTS: Node before 22 reads and parses that bundle as it starts (about 50 ms of CPU on
- * this machine, whose TLS is intercepted, for every process), which would hide the proxy's own start-up
- * cost inside bare Node's. No certificate is needed here: everything is local.
- */
-const benchEnv = { ...process.env };
-const extraCerts = benchEnv.NODE_EXTRA_CA_CERTS !== undefined;
-delete benchEnv.NODE_EXTRA_CA_CERTS;
+/** Without NODE_EXTRA_CA_CERTS, as every start-up measurement (scripts/bench.mjs). */
+const benchEnv = STARTUP_ENV;
 
 const INIT = {
   jsonrpc: '2.0',
@@ -341,9 +334,7 @@ export async function runServeStartBench({ runs = 5 } = {}) {
     const starts = Math.max(...coldStarts);
     const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)]));
     return [
-      ...(extraCerts
-        ? [{ name: 'NODE_EXTRA_CA_CERTS is set here: every process below runs without it', ms: undefined, value: '-' }]
-        : []),
+      ...(STARTUP_ENV_NOTE ? [{ name: STARTUP_ENV_NOTE, ms: undefined, value: '-' }] : []),
       { name: 'bare node -e 0', ms: m.node },
       {
         name: 'spawn -> initialize answered (quick + hanging + failing upstream)',

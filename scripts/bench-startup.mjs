@@ -10,13 +10,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT as root } from './bench.mjs';
+import { ROOT as root, STARTUP_ENV } from './bench.mjs';
 
 export const STARTUP_BUDGET = 1.5;
 
-function timeOnce(cmd, args) {
+function timeOnce(cmd, args, env = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: 'ignore', cwd: root, env: { ...process.env, MCP_PROXY_DEPLOYMENT: 'node' } });
+  const r = spawnSync(cmd, args, {
+    stdio: 'ignore',
+    cwd: root,
+    env: { ...STARTUP_ENV, MCP_PROXY_DEPLOYMENT: 'node', ...env },
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}`);
   return ms;
@@ -72,15 +76,7 @@ export async function runStartupBench({ runs = 20, warmup = 3 } = {}) {
       cases.push({ name: 'binary --help', cmd: binary, args: ['--help'], baseline: base, budget: STARTUP_BUDGET });
     }
   }
-  const run = (c) => {
-    const saved = { ...process.env };
-    Object.assign(process.env, c.env ?? {});
-    try {
-      return timeOnce(c.cmd, c.args);
-    } finally {
-      for (const k of Object.keys(c.env ?? {})) if (!(k in saved)) delete process.env[k];
-    }
-  };
+  const run = (c) => timeOnce(c.cmd, c.args, c.env);
   for (let i = 0; i < warmup; i++) for (const c of cases) run(c);
   const samples = new Map(cases.map((c) => [c.name, []]));
   for (let i = 0; i < runs; i++) for (const c of cases) samples.get(c.name).push(run(c));
