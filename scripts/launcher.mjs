@@ -138,6 +138,7 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
     ...common,
     outfile: path.join(outdir, 'mcp-proxy.mjs'),
     format: 'esm',
+    plugins: [builtinsByRequire],
     // The launcher starts `run`'s first servers through cross-spawn (CommonJS): its require()s of built-ins
     // need a real require in an ES module.
     banner: {
@@ -160,6 +161,28 @@ export async function buildLauncher({ root, outdir, coreMetafile, define }) {
   };
   return { metafile, bytes: esm.metafile.outputs['dist/mcp-proxy.mjs']?.bytes ?? 0 };
 }
+
+/**
+ * The ES module launcher takes Node's built-ins with require() (the banner's), not `import`: Node builds an
+ * ES module facade for each built-in imported, reading every export, and some exports are getters that load
+ * more (node:fs's streams load node:stream). That was most of what `version` and `--help` spent beyond bare
+ * Node. Each built-in becomes a CommonJS stand-in that requires the real one.
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    const isBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec);
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      if (args.namespace === 'builtin-require') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'builtin-require' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Writes the licenses of every package inside the bundle (their notices must travel with copies of their

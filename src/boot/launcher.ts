@@ -17,11 +17,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
 import { startupMark } from '../observability/startupTrace.js';
+import { lazyBuiltin } from '../util/builtin.js';
 import { VERSION } from '../version.js';
 import { type CodeCache, coreCodeCache } from './codeCache.js';
 import { governOldGeneration } from './oldGeneration.js';
@@ -74,6 +73,8 @@ function coreSource(cache: CodeCache | undefined): { source: string; kept: boole
 
 /** Decompresses and runs the full CLI. Its own main() takes over from here (argv, exit code). */
 export function runCore(): void {
+  const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8')();
+  const vm = lazyBuiltin<typeof import('node:vm')>('node:vm')();
   const v8Flags = serveV8Flags(process.argv.slice(2), process.env);
   for (const flag of v8Flags.atLoad) v8.setFlagsFromString(flag);
   const cache = coreCodeCache(

@@ -13,8 +13,12 @@
  * messages have stopped), the tight step comes back, so a burst of large messages does not leave the
  * proxy at twice its heap for the rest of its life. Light traffic never loosens it.
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
-import v8 from 'node:v8';
+import { lazyBuiltin } from '../util/builtin.js';
+
+// Loaded when a governor starts (`run` only: src/boot/launcher.ts loads this module for every command).
+const perfHooks = lazyBuiltin<typeof import('node:perf_hooks')>('node:perf_hooks');
+const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
+
 import { HEAP_GROWING_PERCENT } from './v8flags.js';
 
 export interface OldGenerationPolicy {
@@ -97,11 +101,12 @@ export function governOldGeneration(policy: OldGenerationPolicy = DEFAULT_OLD_GE
   const governor = oldGenerationGovernor(
     policy,
     {
-      relax: () => v8.setFlagsFromString(`--heap-growing-percent=${policy.relaxedPercent}`),
-      tighten: () => v8.setFlagsFromString(`--heap-growing-percent=${policy.tightPercent}`),
+      relax: () => v8().setFlagsFromString(`--heap-growing-percent=${policy.relaxedPercent}`),
+      tighten: () => v8().setFlagsFromString(`--heap-growing-percent=${policy.tightPercent}`),
     },
     performance.now(),
   );
+  const { PerformanceObserver, constants } = perfHooks();
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;

@@ -17,8 +17,11 @@
  * call leaves little garbage, and larger semi-spaces bought no CPU per call measurable in `npm run bench`
  * while every MiB of them stays resident.
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
-import v8 from 'node:v8';
+import { lazyBuiltin } from '../util/builtin.js';
+
+// Loaded when a governor starts (`run` only: src/boot/launcher.ts loads this module for every command).
+const perfHooks = lazyBuiltin<typeof import('node:perf_hooks')>('node:perf_hooks');
+const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
 
 export interface YoungGenerationPolicy {
   /** Share of wall time spent in scavenges at which a window counts as busy (0.02 = 2%). */
@@ -85,18 +88,21 @@ export function youngGenerationGovernor(
 
 const v8Runtime: YoungGenerationRuntime = {
   semiSpaceMiB() {
-    const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    const space = v8()
+      .getHeapSpaceStatistics()
+      .find((s) => s.space_name === 'new_space');
     // space_size is what both semi-spaces have committed.
     return space ? space.space_size / 2 / 1048576 : 0;
   },
   setGrowthFactor(factor) {
-    v8.setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+    v8().setFlagsFromString(`--semi-space-growth-factor=${factor}`);
   },
 };
 
 /** Governs this process's young generation for the rest of its life. */
 export function governYoungGeneration(policy: YoungGenerationPolicy = DEFAULT_YOUNG_GENERATION_POLICY): void {
   const governor = youngGenerationGovernor(policy, v8Runtime, performance.now());
+  const { PerformanceObserver, constants } = perfHooks();
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;

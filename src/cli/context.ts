@@ -25,17 +25,28 @@ export interface CliContext {
 
 export function realContext(exit?: (code: number) => void): CliContext {
   const entry = process.argv[1] ?? '';
+  let deployment: Deployment | undefined;
+  // Made when first asked for: Node builds process.stdin and .stderr on first use, and the deployment is
+  // read from the file system; `--help` and `version` (the launcher's fast paths) need neither stdin nor
+  // stderr.
   return {
     env: process.env,
     cwd: process.cwd(),
     homedir: os.homedir(),
     platform: process.platform,
     stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
     entry,
     execPath: process.execPath,
-    deployment: detectDeployment({ env: process.env, execPath: process.execPath, entry }),
+    get deployment() {
+      deployment ??= detectDeployment({ env: process.env, execPath: process.execPath, entry });
+      return deployment;
+    },
     redactor: new Redactor(),
     ...(exit ? { exit } : {}),
   };

@@ -10,8 +10,9 @@
  * might refuse) is left as it came: the frontend serves it exactly as it would without this reader.
  * Reading stops after the first message, so the rest waits in stdin as it did before.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { startupMark } from '../observability/startupTrace.js';
+import { lazyBuiltin } from '../util/builtin.js';
 
 /** The requests answered here: what the SDK's initialize schema surely accepts. */
 export interface PlainInitialize {
@@ -34,6 +35,9 @@ export interface EarlyStdio {
   /** Stops reading when nothing is going to serve (the proxy failed to start). */
   stop(): void;
 }
+
+/** Only a stdin that ended before the frontend took it needs a stream made here (the launcher loads this module). */
+const stream = lazyBuiltin<typeof import('node:stream')>('node:stream');
 
 /** A first line longer than this is not looked at here (an initialize is a few hundred bytes). */
 const MAX_FIRST_LINE = 1024 * 1024;
@@ -99,7 +103,7 @@ export function readStdioEarly(
 /** Stdin with `bytes` in front again; a stream of just `bytes` when stdin has already ended. */
 function giveBack(input: Readable, bytes: Buffer): NodeJS.ReadableStream {
   if (input.readableEnded || input.destroyed) {
-    const replay = new Readable({ read() {} });
+    const replay = new (stream().Readable)({ read() {} });
     if (bytes.length) replay.push(bytes);
     replay.push(null);
     return replay;

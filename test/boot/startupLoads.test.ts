@@ -95,3 +95,27 @@ test('a stdio `run` answers initialize without loading what only other paths nee
   const read = fs.readFileSync(`${out}.dirs`, 'utf8').split('\n').filter(Boolean);
   expect(read.filter((d) => work === d || work.startsWith(d + path.sep))).toEqual([]);
 });
+
+test('`--help` and `version` load none of the built-ins only `run` needs', () => {
+  ensureBuilt();
+  const dir = tmpDir();
+  const preload = path.join(dir, 'preload.cjs');
+  fs.writeFileSync(
+    preload,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));",
+  );
+  for (const args of [['--help'], ['version']]) {
+    const out = path.join(dir, `${args[0]}.txt`);
+    const r = spawnSync(NODE, ['-r', preload, BUNDLE, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir, LOADED_OUT: out },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    const loaded = new Set(fs.readFileSync(out, 'utf8').split('\n'));
+    expect(loaded.has('NativeModule fs'), 'the list is real').toBe(true);
+    for (const unwanted of ['v8', 'vm', 'perf_hooks', 'zlib']) {
+      expect(loaded.has(`NativeModule ${unwanted}`), `${args[0]}: ${unwanted}`).toBe(false);
+    }
+  }
+});
