@@ -26,42 +26,31 @@ export function explicitDir(value: string | undefined): string | null | undefine
   return path.resolve(value);
 }
 
+/** A folder of the user cache folder, or of $MCP_PROXY_CACHE_DIR ("off" turns them all off): undefined when off. */
+export type CacheFolder = (env: NodeJS.ProcessEnv, platform?: NodeJS.Platform, home?: string) => string | undefined;
+
+const folder =
+  (sub: string, inExplicit: string | undefined): CacheFolder =>
+  (env, platform = process.platform, home = os.homedir()) =>
+    cacheFolder(env, platform, home, sub, inExplicit);
+
 /**
- * Where catalogs are cached: $MCP_PROXY_CACHE_DIR ("off" turns it off), else `catalogs` in the user
- * cache directory (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
+ * Where catalogs are cached: $MCP_PROXY_CACHE_DIR itself, else `catalogs` in the user cache directory
+ * (XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows).
  */
-export function defaultCacheDir(
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string | undefined {
-  return cacheFolder(env, platform, home, 'catalogs', undefined);
-}
+export const defaultCacheDir: CacheFolder = folder('catalogs', undefined);
 
 /**
  * Where stdio servers on Node 22.1+ keep Node's module compile cache (NODE_COMPILE_CACHE), beside the
- * catalogs: `node-compile-cache` in the user cache folder, or in $MCP_PROXY_CACHE_DIR when that is set.
- * Undefined when the cache is off.
+ * catalogs: `node-compile-cache`.
  */
-export function serverCompileCacheDir(
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string | undefined {
-  return cacheFolder(env, platform, home, 'node-compile-cache', 'node-compile-cache');
-}
+export const serverCompileCacheDir: CacheFolder = folder('node-compile-cache', 'node-compile-cache');
 
 /**
- * Where a stdio `run` remembers its first `initialize` answer for the next start of the same config
- * (cli/run/rememberedOffer.ts): `offers` in the user cache folder or in $MCP_PROXY_CACHE_DIR.
+ * Where a stdio `run` keeps its first `initialize` answer for the next start of the same config
+ * (cli/run/rememberedOffer.ts): `offers`.
  */
-export function startOfferDir(
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string | undefined {
-  return cacheFolder(env, platform, home, 'offers', 'offers');
-}
+export const startOfferDir: CacheFolder = folder('offers', 'offers');
 
 /** `sub` of the user cache folder, or `inExplicit` of $MCP_PROXY_CACHE_DIR (that folder itself if none). */
 function cacheFolder(

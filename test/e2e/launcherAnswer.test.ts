@@ -104,13 +104,23 @@ async function answeredByLauncher(s: Started): Promise<boolean> {
   return answered < marks.findIndex((m) => CORE.test(m));
 }
 
-function setup(config: (instructionsFile: string) => unknown) {
+/** A config (given the server's instructions file, holding `text`) and a cache folder of its own. */
+function setup(config: (instructionsFile: string) => unknown, text = 'X.') {
   const dir = tmpDir('mcp-proxy-launcher-answer-');
   const instructions = path.join(dir, 'instructions.txt');
+  fs.writeFileSync(instructions, text);
   const configPath = path.join(dir, 'mcp-proxy.json');
   fs.writeFileSync(configPath, JSON.stringify(config(instructions)));
   const cacheDir = path.join(dir, 'cache');
-  return { dir, instructions, configPath, cacheDir, offers: path.join(cacheDir, 'offers') };
+  const env = { MCP_PROXY_CACHE_DIR: cacheDir };
+  return { dir, instructions, configPath, cacheDir, env, offers: path.join(cacheDir, 'offers') };
+}
+
+/** One start that only initializes (and so keeps its answer), then stops. */
+async function initializeOnce(configPath: string, env: Record<string, string>): Promise<void> {
+  const s = start(configPath, env);
+  await s.request('initialize', INIT);
+  await s.stop();
 }
 
 const echo = (instructions: string, extra: Record<string, unknown> = {}) => ({
@@ -127,9 +137,8 @@ describe('initialize answered by the launcher', () => {
   test('the next start answers at once with the core’s answer, serves the session, and follows new instructions', {
     timeout: 120_000,
   }, async () => {
-    const t = setup((file) => ({ proxy: { name: 'team-proxy' }, mcpServers: { e: echo(file) } }));
-    fs.writeFileSync(t.instructions, 'Instructions A.');
-    const env = { MCP_PROXY_CACHE_DIR: t.cacheDir };
+    const t = setup((file) => ({ proxy: { name: 'team-proxy' }, mcpServers: { e: echo(file) } }), 'Instructions A.');
+    const { env } = t;
 
     // First start: nothing remembered, the core answers; the catalog written once the server is up
     // brings its instructions into the remembered answer.
@@ -171,11 +180,8 @@ describe('initialize answered by the launcher', () => {
     timeout: 120_000,
   }, async () => {
     const t = setup((file) => ({ proxy: { name: 'one' }, mcpServers: { e: echo(file) } }));
-    fs.writeFileSync(t.instructions, 'Plain.');
-    const env = { MCP_PROXY_CACHE_DIR: t.cacheDir };
-    const a = start(t.configPath, env);
-    await a.request('initialize', INIT);
-    await a.stop();
+    const { env } = t;
+    await initializeOnce(t.configPath, env);
     expect(offerText(t.offers)).toHaveLength(1);
 
     // A new name: the remembered answer is not this config's.
@@ -199,11 +205,8 @@ describe('initialize answered by the launcher', () => {
 
   test('a first message the early reader leaves alone reaches the core as it came', { timeout: 60_000 }, async () => {
     const t = setup((file) => ({ mcpServers: { e: echo(file) } }));
-    fs.writeFileSync(t.instructions, 'X.');
-    const env = { MCP_PROXY_CACHE_DIR: t.cacheDir };
-    const a = start(t.configPath, env);
-    await a.request('initialize', INIT);
-    await a.stop();
+    const { env } = t;
+    await initializeOnce(t.configPath, env);
     // clientInfo with icons: a shape only the SDK's schema decides on.
     const b = start(t.configPath, env);
     const withIcons = { ...INIT, clientInfo: { ...INIT.clientInfo, icons: [] } };
@@ -219,11 +222,8 @@ describe('initialize answered by the launcher', () => {
     timeout: 60_000,
   }, async () => {
     const t = setup((file) => ({ mcpServers: { e: { ...echo(file), env: { TOKEN: '${TOKEN}' } } } }));
-    fs.writeFileSync(t.instructions, 'X.');
-    const a = start(t.configPath, { MCP_PROXY_CACHE_DIR: t.cacheDir, TOKEN: 'present' });
-    await a.request('initialize', INIT);
-    await a.stop();
-    const b = start(t.configPath, { MCP_PROXY_CACHE_DIR: t.cacheDir });
+    await initializeOnce(t.configPath, { ...t.env, TOKEN: 'present' });
+    const b = start(t.configPath, t.env);
     await b.request('initialize', INIT);
     expect(await answeredByLauncher(b)).toBe(true);
     expect(await b.exited).toBe(3); // a credential is missing: as without the early answer
@@ -233,7 +233,6 @@ describe('initialize answered by the launcher', () => {
 
   test('with the cache off nothing is remembered', { timeout: 60_000 }, async () => {
     const t = setup((file) => ({ mcpServers: { e: echo(file) } }));
-    fs.writeFileSync(t.instructions, 'X.');
     for (let i = 0; i < 2; i++) {
       const s = start(t.configPath, { MCP_PROXY_CACHE_DIR: 'off' });
       await s.request('initialize', INIT);
