@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { defaultCacheDir, serverCompileCacheDir } from '../../src/util/cacheDir.js';
+import { defaultCacheDir, serverCompileCacheDir, startOfferDir } from '../../src/util/cacheDir.js';
 
 describe('defaultCacheDir (the catalogs)', () => {
   test('where it lives on each platform, and MCP_PROXY_CACHE_DIR', () => {
@@ -36,5 +36,14 @@ describe('serverCompileCacheDir', () => {
     for (const off of ['off', '0', 'false']) {
       expect(serverCompileCacheDir({ MCP_PROXY_CACHE_DIR: off }, 'linux', '/home/u')).toBeUndefined();
     }
+  });
+});
+
+describe('startOfferDir (the initialize answers kept for the launcher)', () => {
+  test('beside the catalogs, inside $MCP_PROXY_CACHE_DIR when set, none when the cache is off', () => {
+    expect(startOfferDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/mcp-proxy/offers');
+    expect(startOfferDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Caches/mcp-proxy/offers');
+    expect(startOfferDir({ MCP_PROXY_CACHE_DIR: '/c' }, 'linux', '/home/u')).toBe(path.resolve('/c', 'offers'));
+    expect(startOfferDir({ MCP_PROXY_CACHE_DIR: 'off' }, 'linux', '/home/u')).toBeUndefined();
   });
 });
