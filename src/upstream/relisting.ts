@@ -76,7 +76,8 @@ export class Relisting {
       if (!port.current(generation)) return;
       this.rest = undefined;
       const whole = { ...rest, tools: port.report.catalog.tools };
-      if (!port.report.relisted(whole, 'prompts and resources listed')) port.emitCatalog();
+      // Debug: the `connected` line said they come next (one info line per server at start-up).
+      if (!port.report.relisted(whole, 'prompts and resources listed', 'debug')) port.emitCatalog();
     } catch (e) {
       if (port.current(generation)) {
         port.log.warn({ err: errorMessage(e) }, 'could not list its prompts and resources; its tools are served');

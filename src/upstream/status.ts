@@ -184,10 +184,10 @@ export class StatusKeeper {
   }
 
   /** A listing after list_changed (or the rest of a first one): announced if it differs (returns whether it did). */
-  relisted(catalog: UpstreamCatalog, what = 'catalog changed'): boolean {
+  relisted(catalog: UpstreamCatalog, what = 'catalog changed', level: 'info' | 'debug' = 'info'): boolean {
     if (sameCatalog(this.catalog, catalog)) return false;
     this.catalog = catalog;
-    this.port.log.info(catalogCounts(catalog), what);
+    this.port.log[level](catalogCounts(catalog), what);
     this.port.emit('status');
     this.port.emit('catalog');
     return true;

@@ -158,6 +158,34 @@ describe('start-up lists tools first', () => {
     expect(leftovers).toEqual([]);
   });
 
+  test('at the info level a start logs one line per server, not two', async () => {
+    const names = ['a', 'b', 'c'];
+    const p = await startProxy({
+      config: {
+        mcpServers: Object.fromEntries(names.map((n) => [n, fixture('echo-server.mjs', { FIXTURE_NAME: n })])),
+        proxy: FAST_PROXY,
+      },
+      env: { MCP_PROXY_CACHE_DIR: 'off', MCP_PROXY_LOG_LEVEL: 'info' },
+    });
+    // Every server's prompts are listed by now: the first prompts/list waits for them.
+    expect((await p.client.listPrompts()).prompts.map((x) => x.name)).toEqual(
+      expect.arrayContaining(names.map((n) => `${n}__greet`)),
+    );
+    await p.stop();
+    const lines = p.stderr().split('\n');
+    for (const n of names) {
+      const own = lines.filter((l) => l.includes(`"component":"upstream:${n}"`));
+      expect(
+        own.filter((l) => l.includes('"msg":"connected"')),
+        n,
+      ).toHaveLength(1);
+      expect(
+        own.filter((l) => l.includes('prompts and resources listed')),
+        n,
+      ).toEqual([]);
+    }
+  });
+
   test('a server whose prompts listing fails keeps its tools, is named in a warning (its key masked), and is not cached', async () => {
     const cache = tmpDir();
     const p = await startProxy({
