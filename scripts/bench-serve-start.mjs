@@ -24,9 +24,6 @@ import { BUNDLE as bundle, ECHO as echo, ROOT as root, STARTUP_ENV, STARTUP_ENV_
 const counted = path.join(root, 'test/fixtures/counted-server.mjs');
 const node = process.execPath;
 
-/** Without NODE_EXTRA_CA_CERTS, as every start-up measurement (scripts/bench.mjs). */
-const benchEnv = STARTUP_ENV;
-
 const INIT = {
   jsonrpc: '2.0',
   id: 0,
@@ -36,7 +33,7 @@ const INIT = {
 
 /** A child speaking JSON-RPC lines on stdio; `request` resolves with the response to its id. */
 function rpcChild(cmd, args, env) {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...benchEnv, ...env } });
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...STARTUP_ENV, ...env } });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (c) => {
@@ -102,14 +99,14 @@ function proxyArgs(config, dir) {
 
 async function bareNode() {
   const t0 = now();
-  await new Promise((r) => spawn(node, ['-e', '0'], { env: benchEnv }).once('exit', r));
+  await new Promise((r) => spawn(node, ['-e', '0'], { env: STARTUP_ENV }).once('exit', r));
   return now() - t0;
 }
 
 /** CPU time (user + system) a bare Node process has spent when its script runs. */
 async function bareNodeCpu() {
   const script = 'const c = process.cpuUsage(); process.stdout.write(String((c.user + c.system) / 1000))';
-  const child = spawn(node, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'], env: benchEnv });
+  const child = spawn(node, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'], env: STARTUP_ENV });
   let out = '';
   child.stdout.on('data', (c) => {
     out += c;

@@ -27,6 +27,12 @@ import { governOldGeneration } from './oldGeneration.js';
 import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 
+// Built-ins only `run` needs (the core's load): `version` and `--help` never load them.
+const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
+const vm = lazyBuiltin<typeof import('node:vm')>('node:vm');
+// Only a first start decompresses the core: a warm one reads the copy kept beside the code cache.
+const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
+
 /**
  * Carries the brotli-compressed CommonJS core, base64, as a comment in its body (scripts/launcher.mjs
  * appends it to this file). Read through the function's source text: V8 hands that out as a slice of
@@ -64,8 +70,7 @@ function coreSource(cache: CodeCache | undefined): { source: string; kept: boole
   if (kept !== undefined) return { source: kept, kept: true };
   // One output chunk of the exact size: by default brotli decodes into small chunks and concatenates
   // them, and the freed chunks plus the freed copy leave malloc heap resident for the process's life.
-  // zlib is loaded only here: a warm start never needs it.
-  const { brotliDecompressSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  const { brotliDecompressSync } = zlib();
   const compressed = Buffer.from(corePayload(), 'base64');
   const source = brotliDecompressSync(compressed, { chunkSize: __MCP_PROXY_CORE_BYTES__ }).toString('latin1');
   return { source, kept: false };
@@ -73,10 +78,8 @@ function coreSource(cache: CodeCache | undefined): { source: string; kept: boole
 
 /** Decompresses and runs the full CLI. Its own main() takes over from here (argv, exit code). */
 export function runCore(): void {
-  const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8')();
-  const vm = lazyBuiltin<typeof import('node:vm')>('node:vm')();
   const v8Flags = serveV8Flags(process.argv.slice(2), process.env);
-  for (const flag of v8Flags.atLoad) v8.setFlagsFromString(flag);
+  for (const flag of v8Flags.atLoad) v8().setFlagsFromString(flag);
   const cache = coreCodeCache(
     process.env,
     `${VERSION}-${process.version}-${process.arch}-${__MCP_PROXY_CORE_HASH__}${__MCP_PROXY_SEA__ ? '-sea' : ''}`,
@@ -87,10 +90,10 @@ export function runCore(): void {
   const coreModule = { exports: {} as unknown };
   // A Script rather than vm.compileFunction: only a Script can hand out its code cache after it ran,
   // with the functions the start-up compiled in it.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new (vm().Script)(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: `${filename}#core`,
     cachedData: cache?.data,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    importModuleDynamically: vm().constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   startupMark(`core compiled (code cache ${cache?.data ? (script.cachedDataRejected ? 'rejected' : 'used') : 'none'})`);
