@@ -12,7 +12,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { tmpDir } from '../helpers/files.js';
-import { BUNDLE, ECHO, NODE } from '../helpers/paths.js';
+import { FAST_PROXY } from '../helpers/harness.js';
+import { BUNDLE, ECHO, FIXTURES, NODE } from '../helpers/paths.js';
+import { alive, descendantsOf } from '../helpers/processes.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 interface Started {
@@ -229,6 +231,33 @@ describe('initialize answered by the launcher', () => {
     expect(await b.exited).toBe(3); // a credential is missing: as without the early answer
     expect(b.stderr()).toMatch(/variable that is not set: TOKEN/);
     expect(b.stderr()).not.toMatch(/\n\s+at /); // no stack trace for a user's mistake
+  });
+
+  test('answered early beside a server that hangs at start; stdin closed at once still stops everything within the grace', {
+    timeout: 60_000,
+  }, async () => {
+    const hung = path.join(tmpDir(), 'hanging-pids');
+    const hanging = { command: NODE, args: [path.join(FIXTURES, 'hanging-server.mjs')] };
+    const t = setup((file) => ({
+      mcpServers: { quick: echo(file), hanging: { ...hanging, env: { HANG_IGNORE_EOF: '1', HANG_START_LOG: hung } } },
+      proxy: FAST_PROXY,
+    }));
+    await initializeOnce(t.configPath, t.env);
+    const s = start(t.configPath, t.env);
+    expect((await s.request('initialize', INIT)).result.serverInfo.name).toBe('mcp-proxy-server');
+    expect(await answeredByLauncher(s)).toBe(true);
+    // The client goes away at once, while the hanging server is still being connected to.
+    const tree = descendantsOf(s.child.pid!);
+    const t0 = Date.now();
+    s.child.stdin!.end();
+    expect(await s.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(FAST_PROXY.timeouts.shutdownGrace + 3000);
+    // Every process it had, the hanging server (which ignores end-of-input) included, is gone.
+    const pids = [
+      ...tree,
+      ...(fs.existsSync(hung) ? fs.readFileSync(hung, 'utf8').split('\n').filter(Boolean).map(Number) : []),
+    ];
+    expect(await until(() => pids.every((pid) => !alive(pid)), 5000)).toBe(true);
   });
 
   test('with the cache off nothing is remembered', { timeout: 60_000 }, async () => {
