@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -51,8 +51,12 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
+/** Each install's home holds a copy of the binary (over 100 MB): removed once the tests are done. */
+const homes: string[] = [];
+
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 
 /**
@@ -61,6 +65,7 @@ afterAll(async () => {
  */
 async function install(release: string, opts: { onPath?: boolean } = {}) {
   const home = tmpDir('mcp-proxy-install-');
+  homes.push(home);
   const dir = path.join(home, 'bin');
   const env = {
     PATH: `${opts.onPath ? `${dir}:` : ''}/usr/local/bin:/usr/bin:/bin`,
