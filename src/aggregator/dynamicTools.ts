@@ -295,8 +295,27 @@ function unknownGroup(agg: Aggregator, group: unknown, groups: DynamicGroup[], v
   return textResult(`${why} Available groups: ${available}.`, undefined, true);
 }
 
-function getTools(agg: Aggregator, args: Result, view: AccessView | undefined): Result {
-  const groups = dynamicGroups(agg, view);
+/**
+ * The groups, once `found` finds what the call names in them: while servers are still starting, a group (or
+ * a tool in it) not listed yet is waited for, as a direct call's tool is, so a call made as the proxy starts
+ * reaches its server rather than an "unknown" error.
+ */
+async function groupsWhen(
+  agg: Aggregator,
+  view: AccessView | undefined,
+  found: (groups: DynamicGroup[]) => boolean,
+): Promise<DynamicGroup[]> {
+  let groups = dynamicGroups(agg, view);
+  if (found(groups)) return groups;
+  await agg.whenKnown(() => {
+    groups = dynamicGroups(agg, view);
+    return found(groups) || undefined;
+  });
+  return groups;
+}
+
+async function getTools(agg: Aggregator, args: Result, view: AccessView | undefined): Promise<Result> {
+  const groups = await groupsWhen(agg, view, (gs) => gs.some((g) => g.name === args.group));
   const group = groups.find((g) => g.name === args.group);
   if (!group) return unknownGroup(agg, args.group, groups, view);
   const tools = group.tools.map(describeTool);
@@ -365,7 +384,9 @@ async function callTool(
   validator: ArgumentValidator,
 ): Promise<Result> {
   const view = call.origin?.session.access;
-  const groups = dynamicGroups(agg, view);
+  const groups = await groupsWhen(agg, view, (gs) =>
+    gs.some((g) => g.name === args.group && g.tools.some((t) => t.name === args.name)),
+  );
   const group = groups.find((g) => g.name === args.group);
   if (!group) return unknownGroup(agg, args.group, groups, view);
   const name = args.name;

@@ -305,6 +305,14 @@ export class Aggregator extends EventEmitter {
     this.gate.wait(firstRound, windowMs, listed, whole);
   }
 
+  /**
+   * `lookup`, waited for while servers are still starting and it finds nothing (see StartupGate.whenKnown):
+   * a tools mode resolves its own names (dynamic mode: a group and a tool in it) as a direct call does.
+   */
+  whenKnown<T>(lookup: () => T | undefined): Promise<T | undefined> {
+    return this.gate.whenKnown(lookup);
+  }
+
   /** Settles once a session's first listing (tools, prompts or resources) has been answered. */
   firstListing(): Promise<void> {
     return this.gate.firstListing;
