@@ -3,9 +3,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A fresh temporary directory; the caller removes it (or leaves it to the OS). */
+/** Every directory tmpDir made in this test file, removed after its last test (test/setup.ts). */
+const made = new Set<string>();
+
+/** A fresh temporary directory, removed once the test file's tests (and their afterAll hooks) are done. */
 export function tmpDir(prefix = 'mcp-proxy-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.add(dir);
+  return dir;
+}
+
+/**
+ * Removes every directory tmpDir made so far. What a process a test started may still write there is
+ * its own: a failure to remove is not the test's.
+ */
+export function removeTmpDirs(): void {
+  for (const dir of made) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // left to the OS
+    }
+  }
+  made.clear();
 }
 
 /** A fresh temporary directory with its cleanup, for `afterAll(tmp.cleanup)`. */
