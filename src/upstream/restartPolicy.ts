@@ -48,7 +48,8 @@ export class RestartPolicy {
   connectFailed(now: number, f: ConnectFailure): RestartDecision {
     const max = this.retry.maxAttempts;
     if (f.permanent) return { giveUp: f.message };
-    if (max > 0 && this.attempts >= max) return { giveUp: `${f.message} (gave up after ${this.attempts} attempts)` };
+    if (max > 0 && this.attempts >= max)
+      return { giveUp: `${f.message} (gave up after ${this.attempts} attempt${this.attempts === 1 ? '' : 's'})` };
     if (this.isProcess) {
       if (this.countExit(now) > this.retry.maxRestarts) return { giveUp: this.crashLoopMessage(f.message) };
       this.timeoutsInARow = f.timedOut ? this.timeoutsInARow + 1 : 0;

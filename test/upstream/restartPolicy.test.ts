@@ -58,6 +58,8 @@ describe('after a failed connect', () => {
       expect('retryIn' in fail(p, 100_000)).toBe(true);
       expect(fail(p, 200_000)).toEqual({ giveUp: 'the server exited with code 1 (gave up after 3 attempts)' });
     }
+    const once = new RestartPolicy({ ...RETRY, maxAttempts: 1, maxRestarts: 100 }, true);
+    expect(fail(once, 0)).toEqual({ giveUp: 'the server exited with code 1 (gave up after 1 attempt)' });
   });
 
   it('retries an HTTP upstream forever by default, timeouts included', () => {

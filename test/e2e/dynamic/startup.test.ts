@@ -23,9 +23,9 @@ function slowEcho(delayMs: number) {
   };
 }
 
-async function run(delayMs: number): Promise<RunningProxy> {
+async function run(delayMs: number, proxy: Record<string, unknown> = {}): Promise<RunningProxy> {
   return startProxy({
-    config: { mcpServers: { slow: slowEcho(delayMs) } },
+    config: { mcpServers: { slow: slowEcho(delayMs) }, proxy },
     args: ['--tools-mode', 'dynamic'],
     // The harness gives each run a fresh HOME, so no cached catalog lists the server before it answers.
     noWaitForUpstreams: true,
@@ -53,5 +53,19 @@ describe('dynamic tools mode during start-up', () => {
     const r = await p.callTool('call_dynamic_tool', { group: 'nope', name: 'echo', arguments: {} });
     expect(r.isError).toBe(true);
     expect(r.text).toBe('Unknown group "nope". Available groups: slow.');
+  });
+
+  it('a call to a server that hangs at start waits only for its first attempt (the connect timeout), then says why', async () => {
+    const p = await run(600_000, { timeouts: { connect: 1500 }, retry: { maxAttempts: 1 } });
+    const r = await p.callTool('call_dynamic_tool', { group: 'slow', name: 'echo', arguments: { text: 'x' } });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(
+      /^Group "slow" is not available right now \(server state: [a-z]+; .*\)\. Available groups: \(none\)\.$/,
+    );
+    // The proxy serves on: a listing answers, with no group yet.
+    expect((await p.client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'call_dynamic_tool',
+      'get_dynamic_tools',
+    ]);
   });
 });
