@@ -11,7 +11,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { isDirectory } from '../util/paths.js';
 import { fallbackDirs, resolveCommand } from '../util/which.js';
 import { buildChildEnv } from './childEnv.js';
-import { killTree } from './processTree.js';
+import { trackTree, treeSpawnOptions } from './serverTree.js';
 
 export interface StdioParams {
   command: string;
@@ -24,6 +24,8 @@ export interface StdioParams {
   exitGraceMs?: number;
   /** Between SIGTERM and SIGKILL, ms (default 1000). */
   killGraceMs?: number;
+  /** How its tree is told (serverTree.ts); this process's mode when unset (tests set both). */
+  tree?: 'group' | 'mark';
 }
 
 /** What a stdio upstream is started with, or where its command was looked for in vain, or its missing working directory. */
@@ -66,56 +68,24 @@ export function spawnKey(p: StdioParams): string {
   return JSON.stringify([p.command, p.args ?? [], env, p.cwd ?? null, p.stderr ?? 'pipe']);
 }
 
-/** Starts the child in its own process group (POSIX), so the whole tree can be signalled at once. */
+/**
+ * Starts the child so that its whole tree can be found and signalled later (serverTree.ts): in a process
+ * group of its own, or marked.
+ */
 export function spawnStdioChild(p: StdioParams): ChildProcess {
+  const tree = treeSpawnOptions(p.env, p.tree);
   const child = spawn(p.command, p.args ?? [], {
-    env: p.env,
+    env: tree.env,
     cwd: p.cwd,
     stdio: ['pipe', 'pipe', p.stderr === 'ignore' ? 'ignore' : p.stderr === 'inherit' ? 'inherit' : 'pipe'],
     shell: false,
     windowsHide: true,
-    detached: process.platform !== 'win32',
+    detached: tree.detached,
   });
   child.once('spawn', () => {
-    if (child.pid) trackGroup(child.pid);
+    if (child.pid) trackTree(child.pid, tree.mark);
   });
   return child;
-}
-
-/**
- * Process groups of running upstreams. If the proxy exits without closing them (an error path, a
- * forced exit on a second signal), the 'exit' hook still signals every group: nothing is orphaned.
- * One set per process: the launcher starts servers with its own copy of this module (cli/run/preread.ts),
- * and a group is untracked by whichever copy sees it end.
- */
-const GROUPS = Symbol.for('mcp-proxy.liveGroups');
-const shared = globalThis as { [GROUPS]?: { live: Set<number>; hooked: boolean } };
-shared[GROUPS] ??= { live: new Set<number>(), hooked: false };
-const groups = shared[GROUPS];
-const liveGroups = groups.live;
-
-function trackGroup(pid: number): void {
-  liveGroups.add(pid);
-  if (groups.hooked) return;
-  groups.hooked = true;
-  process.once('exit', () => {
-    for (const pgid of liveGroups) signalGroupNow(pgid, 'SIGKILL');
-  });
-}
-
-/** The group is gone (or handed to nobody): the exit hook no longer signals it. */
-export function untrackGroup(pid: number): void {
-  liveGroups.delete(pid);
-}
-
-/** Signals a child's whole process group (its tree on Windows); a group that is gone is ignored. */
-export function signalGroupNow(pid: number, signal: NodeJS.Signals): void {
-  try {
-    if (process.platform === 'win32') killTree(pid);
-    else process.kill(-pid, signal);
-  } catch {
-    // gone already
-  }
 }
 
 /** What happens to a child, in the order it happened. */

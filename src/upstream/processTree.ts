@@ -46,6 +46,7 @@ interface ProcEntry {
   pid: number;
   ppid: number;
   pgrp: number;
+  session: number;
   state: string;
 }
 
@@ -67,7 +68,8 @@ function procTable(): ProcEntry[] {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // pid (comm) state ppid pgrp ... ; comm may contain spaces and parens, so split after the last ')'.
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(entry), state: rest[0] ?? '', ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+      const [state = '', ppid, pgrp, session] = rest;
+      out.push({ pid: Number(entry), state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) });
     } catch {
       // process went away
     }
@@ -135,4 +137,44 @@ export function groupAlive(pgid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** This process's session and whether it has a controlling terminal (Linux: /proc/self/stat). */
+export function ownSession(): { session: number; terminal: boolean } | undefined {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { session: Number(rest[3]), terminal: Number(rest[4]) !== 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The live processes of this process's session (Linux) whose environment has `name` set to a
+ * space-separated list holding `mark` (what a server and everything it starts inherit; serverTree.ts).
+ * Only the session's processes are read: a server's tree stays in it unless one of them starts a session
+ * of its own, which leaves a process group as well.
+ */
+export function markedPids(name: string, mark: string): number[] {
+  const own = ownSession();
+  if (!own) return [];
+  const prefix = `${name}=`;
+  const out: number[] = [];
+  for (const p of procTable()) {
+    if (p.session !== own.session || p.state === 'Z' || p.pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    for (const entry of environ.split('\0')) {
+      if (entry.startsWith(prefix) && entry.slice(prefix.length).split(' ').includes(mark)) {
+        out.push(p.pid);
+        break;
+      }
+    }
+  }
+  return out;
 }

@@ -1,8 +1,8 @@
 /**
  * The stdio upstream transport: like the SDK's StdioClientTransport (same framing, same constructor
- * parameters), but the child runs in its own process group on POSIX, so stopping it takes the whole
- * tree down (`npx` -> `sh` -> `node server`), also after the direct child has died. On Windows the
- * tree is ended with `taskkill /T`.
+ * parameters), but the child's whole tree is known (a process group of its own, or a mark every process
+ * under it carries: serverTree.ts), so stopping it takes the whole tree down (`npx` -> `sh` -> `node
+ * server`), also after the direct child has died. On Windows the tree is ended with `taskkill /T`.
  *
  * It keeps the last stderr lines and the exit status, so a server that dies at start-up can be
  * reported with its own words ("exited with code 1: Error: API_KEY is not set").
@@ -20,10 +20,11 @@ import { lineLength } from '../protocol/chunks.js';
 import { toJsonRpcMessage } from '../protocol/jsonrpc.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { RawJson, rawParts, readRawResponse, writeCorked } from '../protocol/rawJson.js';
-import { HeldChild, type StdioParams, signalGroupNow, spawnStdioChild, untrackGroup } from './childProcess.js';
+import { HeldChild, type StdioParams, spawnStdioChild } from './childProcess.js';
 import type { LaneTap } from './fastLane.js';
 import { OrderedDelivery } from './orderedDelivery.js';
-import { descendants, groupAlive, isAlive, signalAll } from './processTree.js';
+import { descendants, isAlive, signalAll } from './processTree.js';
+import { signalTreeNow, treeAlive, untrackTree } from './serverTree.js';
 import { spawnTurn } from './spawnTurns.js';
 import { MAX_LINE_BYTES, overflowError, StdoutGarbageError, stdoutMessage } from './stdoutErrors.js';
 
@@ -64,7 +65,7 @@ export class ProcessStdioTransport implements Transport {
   private starting = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
   private exitedOnItsOwn = false;
-  /** Descendants seen while the child ran (for grandchildren that left the process group). */
+  /** Descendants seen while the child ran (for grandchildren that left its tree: a group or a mark of their own). */
   private knownTree: number[] = [];
 
   /**
@@ -79,7 +80,7 @@ export class ProcessStdioTransport implements Transport {
     this.stderrStream = params.stderr === 'ignore' || params.stderr === 'inherit' ? null : new PassThrough();
   }
 
-  /** The direct child's pid (also after it exited: the process group keeps this id). */
+  /** The direct child's pid (also after it exited: its tree is known by this id). */
   get pid(): number | null {
     return this._pid ?? null;
   }
@@ -143,7 +144,7 @@ export class ProcessStdioTransport implements Transport {
     this.exitedOnItsOwn = !this.closed;
     this.exited = true;
     // Tell the client at once (calls fail fast and the restart begins); whatever the server
-    // left behind in its group is stopped meanwhile.
+    // left behind in its tree is stopped meanwhile.
     this.finish();
     void this.killRemaining().finally(() => {
       // Let buffered output drain, then free the pipes (nothing may keep the proxy alive).
@@ -249,7 +250,7 @@ export class ProcessStdioTransport implements Transport {
     }
   }
 
-  /** Remembers the current descendants (grandchildren that leave the group are still found). */
+  /** Remembers the current descendants (grandchildren that leave the tree are still found). */
   snapshotTree(): void {
     if (!this._pid || this.exited) return;
     const now = descendants(this._pid);
@@ -258,7 +259,7 @@ export class ProcessStdioTransport implements Transport {
 
   /**
    * Stops the server: stdin EOF first (the polite way for stdio servers), then SIGTERM to the whole
-   * group, then SIGKILL. Resolves when the direct child and its group are gone.
+   * tree, then SIGKILL. Resolves when the direct child and its tree are gone.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -275,11 +276,11 @@ export class ProcessStdioTransport implements Transport {
       const grace = this._serverParams.exitGraceMs ?? 1000;
       await within(done, grace);
       if (!this.exited) {
-        this.signalGroup('SIGTERM');
+        this.signalTree('SIGTERM');
         await within(done, this._serverParams.killGraceMs ?? 1000);
       }
       if (!this.exited) {
-        this.signalGroup('SIGKILL');
+        this.signalTree('SIGKILL');
         await within(done, 1000);
       }
     }
@@ -308,26 +309,26 @@ export class ProcessStdioTransport implements Transport {
     child?.stderr?.destroy();
   }
 
-  private signalGroup(signal: NodeJS.Signals): void {
-    if (this._pid) signalGroupNow(this._pid, signal);
+  private signalTree(signal: NodeJS.Signals): void {
+    if (this._pid) signalTreeNow(this._pid, signal);
   }
 
-  /** Ends whatever is left of the child's group and of the descendants seen earlier. */
+  /** Ends whatever is left of the child's tree and of the descendants seen earlier. */
   private async killRemaining(): Promise<void> {
     const pid = this._pid;
     if (!pid) return;
     const stragglers = () => this.knownTree.filter(isAlive);
-    const inGroup = () => groupAlive(pid);
-    if (!inGroup() && stragglers().length === 0) {
-      untrackGroup(pid);
+    const inTree = () => treeAlive(pid);
+    if (!inTree() && stragglers().length === 0) {
+      untrackTree(pid);
       return;
     }
-    this.signalGroup('SIGTERM');
+    this.signalTree('SIGTERM');
     signalAll(stragglers(), 'SIGTERM');
-    for (let i = 0; i < 20 && (inGroup() || stragglers().length); i++) await sleep(50);
-    this.signalGroup('SIGKILL');
+    for (let i = 0; i < 20 && (inTree() || stragglers().length); i++) await sleep(50);
+    this.signalTree('SIGKILL');
     signalAll(stragglers(), 'SIGKILL');
-    untrackGroup(pid);
+    untrackTree(pid);
   }
 }
 

@@ -11,7 +11,8 @@ import { createLogger } from '../../src/observability/logger.js';
 import { resolveStdio, type StdioParams } from '../../src/upstream/childProcess.js';
 import { UpstreamPool } from '../../src/upstream/pool.js';
 import { PrespawnRegistry, prespawnServers } from '../../src/upstream/prespawn.js';
-import { groupAlive, isAlive } from '../../src/upstream/processTree.js';
+import { isAlive } from '../../src/upstream/processTree.js';
+import { treeAlive } from '../../src/upstream/serverTree.js';
 import { tmpDir } from '../helpers/files.js';
 import { ECHO, FIXTURES, NODE } from '../helpers/paths.js';
 import { until } from '../helpers/wait.js';
@@ -115,10 +116,10 @@ describe('processes started early', () => {
     await p.start();
     expect(p.get('a')!.state).toBe('ready');
     expect(starts(log)).toHaveLength(2);
-    expect(await until(() => !isAlive(stale) && !groupAlive(stale), 5000)).toBe(true);
+    expect(await until(() => !isAlive(stale) && !treeAlive(stale), 5000)).toBe(true);
   });
 
-  test('close() stops every process nobody took, its whole group included', async () => {
+  test('close() stops every process nobody took, its whole tree included', async () => {
     registry = new PrespawnRegistry();
     // A shell with a child of its own that ignores stdin closing: only signals stop it.
     const config = {
@@ -128,10 +129,10 @@ describe('processes started early', () => {
     } as UpstreamConfig;
     prespawnServers(registry, { s: config }, process.env, process.cwd());
     const [held] = registry.pending();
-    expect(await until(() => held.child.pid !== undefined && groupAlive(held.child.pid))).toBe(true);
+    expect(await until(() => held.child.pid !== undefined && treeAlive(held.child.pid))).toBe(true);
     const pid = held.child.pid as number;
     await registry.close();
-    expect(groupAlive(pid)).toBe(false);
+    expect(treeAlive(pid)).toBe(false);
     expect(registry.pending()).toEqual([]);
     // A closed registry starts nothing more.
     prespawnServers(registry, { s: config }, process.env, process.cwd());
