@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { versionCommand } from '../cli/commands/version.js';
 import { realContext } from '../cli/context.js';
 import { startupMark } from '../observability/startupTrace.js';
-import { lazyBuiltin } from '../util/builtin.js';
+import { lazyBuiltin, lazyV8 as v8 } from '../util/builtin.js';
 import { VERSION } from '../version.js';
 import { type CodeCache, coreCodeCache } from './codeCache.js';
 import { governOldGeneration } from './oldGeneration.js';
@@ -28,7 +28,6 @@ import { serveV8Flags } from './v8flags.js';
 import { governYoungGeneration } from './youngGeneration.js';
 
 // Built-ins only `run` needs (the core's load): `version` and `--help` never load them.
-const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
 const vm = lazyBuiltin<typeof import('node:vm')>('node:vm');
 // Only a first start decompresses the core: a warm one reads the copy kept beside the code cache.
 const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');

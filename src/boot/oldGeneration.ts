@@ -13,12 +13,8 @@
  * messages have stopped), the tight step comes back, so a burst of large messages does not leave the
  * proxy at twice its heap for the rest of its life. Light traffic never loosens it.
  */
-import { lazyBuiltin } from '../util/builtin.js';
-
-// Loaded when a governor starts (`run` only: src/boot/launcher.ts loads this module for every command).
-const perfHooks = lazyBuiltin<typeof import('node:perf_hooks')>('node:perf_hooks');
-const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
-
+import { lazyV8 as v8 } from '../util/builtin.js';
+import { observeGarbageCollection } from './gcEntries.js';
 import { HEAP_GROWING_PERCENT } from './v8flags.js';
 
 export interface OldGenerationPolicy {
@@ -106,14 +102,7 @@ export function governOldGeneration(policy: OldGenerationPolicy = DEFAULT_OLD_GE
     },
     performance.now(),
   );
-  const { PerformanceObserver, constants } = perfHooks();
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) {
-        governor.onCollection(entry.duration, entry.startTime, kind === constants.NODE_PERFORMANCE_GC_MAJOR);
-      }
-    }
+  observeGarbageCollection(({ kind, duration, startTime }) => {
+    if (kind === 'major' || kind === 'incremental') governor.onCollection(duration, startTime, kind === 'major');
   });
-  observer.observe({ entryTypes: ['gc'] });
 }

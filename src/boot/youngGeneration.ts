@@ -17,11 +17,8 @@
  * call leaves little garbage, and larger semi-spaces bought no CPU per call measurable in `npm run bench`
  * while every MiB of them stays resident.
  */
-import { lazyBuiltin } from '../util/builtin.js';
-
-// Loaded when a governor starts (`run` only: src/boot/launcher.ts loads this module for every command).
-const perfHooks = lazyBuiltin<typeof import('node:perf_hooks')>('node:perf_hooks');
-const v8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
+import { lazyV8 as v8 } from '../util/builtin.js';
+import { observeGarbageCollection } from './gcEntries.js';
 
 export interface YoungGenerationPolicy {
   /** Share of wall time spent in scavenges at which a window counts as busy (0.02 = 2%). */
@@ -102,12 +99,7 @@ const v8Runtime: YoungGenerationRuntime = {
 /** Governs this process's young generation for the rest of its life. */
 export function governYoungGeneration(policy: YoungGenerationPolicy = DEFAULT_YOUNG_GENERATION_POLICY): void {
   const governor = youngGenerationGovernor(policy, v8Runtime, performance.now());
-  const { PerformanceObserver, constants } = perfHooks();
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) governor.onScavenge(entry.duration, entry.startTime);
-    }
+  observeGarbageCollection(({ kind, duration, startTime }) => {
+    if (kind === 'minor') governor.onScavenge(duration, startTime);
   });
-  observer.observe({ entryTypes: ['gc'] });
 }

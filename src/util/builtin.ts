@@ -12,3 +12,6 @@ export function lazyBuiltin<T>(id: string): () => T {
     return loaded;
   };
 }
+
+/** node:v8, shared by the launcher and the heap governors (src/boot/). */
+export const lazyV8 = lazyBuiltin<typeof import('node:v8')>('node:v8');
