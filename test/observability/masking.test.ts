@@ -288,3 +288,34 @@ describe('over stdio: errors to the client and the log', () => {
     expectMasked(session!.stderr(), 'the stdio proxy log');
   }, 60_000);
 });
+
+describe('dynamic tools mode over stdio: the error naming a failed server', () => {
+  test('call_dynamic_tool to a server that failed at start says why, its stderr tail masked', async () => {
+    const session = await connectProxy('v2-2025', config('dynamic'), {
+      args: ['--credentials', credentials, '--tools-mode', 'dynamic'],
+      env: { HOME: dir },
+    });
+    try {
+      // Asked as the proxy starts: the answer waits for each server's first attempt, then says why it is down.
+      const texts = await Promise.all(
+        ['failcred', 'faillit'].map(async (group) => {
+          const r = (await session.client.callTool({
+            name: 'call_dynamic_tool',
+            arguments: { group, name: 'leak', arguments: {} },
+          })) as { isError?: boolean; content: { text: string }[] };
+          expect(r.isError, group).toBe(true);
+          return r.content[0]?.text ?? '';
+        }),
+      );
+      for (const [i, group] of ['failcred', 'faillit'].entries()) {
+        expect(texts[i]).toContain(`Group "${group}" is not available right now (server state: failed;`);
+      }
+      expect(texts[0]).toContain(mask(CRED));
+      expect(texts[1]).toContain(mask(LITERAL));
+      expectMasked(texts.join('\n'), 'dynamic mode errors', { masks: false });
+      expectMasked(session.stderr(), 'the dynamic stdio proxy log', { masks: false });
+    } finally {
+      await session.close();
+    }
+  }, 60_000);
+});
